@@ -1,0 +1,234 @@
+//! Runs the selected rules over a snapshot and builds the [`Report`]: findings in report order,
+//! a summary, and the sources that could not be read.
+
+use crate::finding::{Finding, Severity, Status};
+use crate::rules::{Context, Rule, Settings};
+use crate::snapshot::{Snapshot, UnavailableSource};
+use serde::Serialize;
+
+/// Bumped on any incompatible change to the JSON report.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub target: Target,
+    pub summary: Summary,
+    pub unavailable: Vec<UnavailableSource>,
+    /// Every finding, most severe first; outputs filter them with `--show`.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub cluster: Option<String>,
+    pub resource_group: Option<String>,
+    pub subscription: Option<String>,
+    pub source: String,
+}
+
+/// Counts over all findings, whatever `--show` prints.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub by_status: StatusCounts,
+    pub failing_by_severity: SeverityCounts,
+    pub unknown_by_severity: SeverityCounts,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StatusCounts {
+    pub fail: usize,
+    pub unknown: usize,
+    pub pass: usize,
+    #[serde(rename = "not-applicable")]
+    pub not_applicable: usize,
+    pub waived: usize,
+}
+
+impl StatusCounts {
+    pub fn get(&self, status: Status) -> usize {
+        match status {
+            Status::Fail => self.fail,
+            Status::Unknown => self.unknown,
+            Status::Pass => self.pass,
+            Status::NotApplicable => self.not_applicable,
+            Status::Waived => self.waived,
+        }
+    }
+
+    fn add(&mut self, status: Status) {
+        *match status {
+            Status::Fail => &mut self.fail,
+            Status::Unknown => &mut self.unknown,
+            Status::Pass => &mut self.pass,
+            Status::NotApplicable => &mut self.not_applicable,
+            Status::Waived => &mut self.waived,
+        } += 1;
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SeverityCounts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    pub fn get(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    fn add(&mut self, severity: Severity) {
+        *match severity {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        } += 1;
+    }
+}
+
+impl Summary {
+    fn of(findings: &[Finding]) -> Self {
+        let mut summary = Summary { total: findings.len(), ..Summary::default() };
+        for finding in findings {
+            summary.by_status.add(finding.status);
+            match finding.status {
+                Status::Fail => summary.failing_by_severity.add(finding.severity),
+                Status::Unknown => summary.unknown_by_severity.add(finding.severity),
+                _ => {}
+            }
+        }
+        summary
+    }
+}
+
+/// Evaluates `rules` against the snapshot.
+pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report {
+    let context = Context::new(snapshot, settings);
+    let mut findings: Vec<Finding> = rules.iter().flat_map(|rule| rule.evaluate(&context)).collect();
+    findings.sort_by(|a, b| {
+        (b.severity, a.status, &a.rule, &a.resource).cmp(&(a.severity, b.status, &b.rule, &b.resource))
+    });
+    let cluster = snapshot.azure.managed_cluster.collected();
+    Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool: Tool { name: "aksguard", version: env!("CARGO_PKG_VERSION") },
+        target: Target {
+            cluster: cluster.and_then(|c| c.name.clone()),
+            resource_group: cluster.and_then(|c| c.resource_group()).map(str::to_string),
+            subscription: cluster.and_then(|c| c.subscription_id()).map(str::to_string),
+            source: snapshot.source.clone(),
+        },
+        summary: Summary::of(&findings),
+        unavailable: snapshot.unavailable_sources(),
+        findings,
+    }
+}
+
+/// What `--show` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Show {
+    /// Failing and unknown findings.
+    Failed,
+    /// Everything, passes, not-applicable and waived included.
+    All,
+}
+
+impl Show {
+    pub fn keeps(self, finding: &Finding) -> bool {
+        self == Show::All || matches!(finding.status, Status::Fail | Status::Unknown)
+    }
+}
+
+/// When a run exits 1.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gate {
+    pub fail_on: Option<Severity>,
+    pub fail_on_unknown: bool,
+}
+
+impl Gate {
+    /// A failing finding at or above `--fail-on`; with `--fail-on-unknown`, an unknown one at or
+    /// above it (any unknown when `--fail-on` is not given).
+    pub fn trips(&self, report: &Report) -> bool {
+        report.findings.iter().any(|finding| match finding.status {
+            Status::Fail => self.fail_on.is_some_and(|threshold| finding.severity >= threshold),
+            Status::Unknown => self.fail_on_unknown && finding.severity >= self.fail_on.unwrap_or(Severity::Info),
+            _ => false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::ALL;
+
+    fn finding(severity: Severity, status: Status) -> Finding {
+        ALL[0].finding(status, "r", "m").with_severity(severity)
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        let mut report = run(&Snapshot::empty("t", "x"), &[], &Settings::default());
+        report.summary = Summary::of(&findings);
+        report.findings = findings;
+        report
+    }
+
+    #[test]
+    fn gate_compares_severity_and_status() {
+        let report = report(vec![finding(Severity::Medium, Status::Fail), finding(Severity::High, Status::Unknown)]);
+        let gate = |fail_on, fail_on_unknown| Gate { fail_on, fail_on_unknown }.trips(&report);
+        assert!(!gate(None, false), "never fails by default");
+        assert!(gate(Some(Severity::Medium), false));
+        assert!(gate(Some(Severity::Low), false));
+        assert!(!gate(Some(Severity::High), false));
+        assert!(gate(Some(Severity::High), true), "the high unknown trips it");
+        assert!(!gate(Some(Severity::Critical), true));
+        assert!(gate(None, true), "any unknown without --fail-on");
+    }
+
+    #[test]
+    fn summary_counts_by_status_and_severity() {
+        let summary = Summary::of(&[
+            finding(Severity::High, Status::Fail),
+            finding(Severity::High, Status::Fail),
+            finding(Severity::Low, Status::Unknown),
+            finding(Severity::Low, Status::Pass),
+        ]);
+        assert_eq!(summary.total, 4);
+        assert_eq!((summary.by_status.fail, summary.by_status.unknown, summary.by_status.pass), (2, 1, 1));
+        assert_eq!(summary.failing_by_severity.high, 2);
+        assert_eq!(summary.unknown_by_severity.low, 1);
+    }
+
+    #[test]
+    fn every_rule_is_unknown_on_an_empty_snapshot() {
+        let report = run(&Snapshot::empty("t", "not provided"), ALL, &Settings::default());
+        for rule in ALL {
+            let own: Vec<&Finding> = report.findings.iter().filter(|f| f.rule == rule.id).collect();
+            assert!(!own.is_empty(), "{} reported nothing", rule.id);
+            assert!(own.iter().all(|f| f.status == Status::Unknown), "{} must be unknown without data: {own:#?}", rule.id);
+        }
+    }
+}

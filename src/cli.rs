@@ -1,0 +1,118 @@
+//! Command-line arguments. Flags follow kubectl and az: `-n` is the cluster name as in
+//! `az aks show -n`, so namespaces take the long flag.
+
+use crate::audit::Show;
+use crate::finding::Severity;
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aksguard",
+    version,
+    about = "Audit the security posture of an Azure Kubernetes Service (AKS) cluster",
+    after_help = "Try it without a cluster: aksguard audit --demo insecure"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a cluster and print the findings
+    Audit(AuditArgs),
+    /// Save the state aksguard reads as a snapshot file, to audit later or elsewhere
+    Snapshot(SnapshotArgs),
+    /// List the rules
+    Rules(RulesArgs),
+    /// Explain a rule: what it checks, why it matters, how to fix it
+    Explain {
+        /// The rule id, as `aksguard rules` lists it
+        id: String,
+    },
+}
+
+/// Where the cluster's state comes from (live collection is not available yet).
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// An embedded demo cluster: insecure or hardened
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["from_az", "from_kubectl"])]
+    pub demo: Option<String>,
+
+    /// JSON from az: `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`,
+    /// `az security pricing show -n Containers` (-o json), in any order
+    #[arg(long = "from-az", value_name = "FILE", num_args = 1..)]
+    pub from_az: Vec<PathBuf>,
+
+    /// JSON from `kubectl get namespaces,pods,networkpolicies,daemonsets,replicasets,jobs -A -o json`
+    /// (one file or several)
+    #[arg(long = "from-kubectl", value_name = "FILE", num_args = 1..)]
+    pub from_kubectl: Vec<PathBuf>,
+
+    /// The kinds the --from-kubectl files were asked for, so that a kind with no objects counts as
+    /// empty rather than missing (kubectl prints nothing for it), e.g. networkpolicies,jobs
+    #[arg(long = "kubectl-kinds", value_name = "KINDS", value_delimiter = ',', requires = "from_kubectl")]
+    pub kubectl_kinds: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// A snapshot written by `aksguard snapshot -o FILE`
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "from_az", "from_kubectl"])]
+    pub snapshot: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Which findings to list: failed (fail and unknown) or all
+    #[arg(long, value_enum, default_value_t = Show::Failed)]
+    pub show: Show,
+
+    /// Exit 1 when a finding fails at or above this severity
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Also exit 1 for unknown findings (at or above --fail-on, or any without it)
+    #[arg(long)]
+    pub fail_on_unknown: bool,
+
+    /// Run only these rules (comma-separated ids)
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub rules: Vec<String>,
+
+    /// Skip these rules (comma-separated ids)
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub skip_rules: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Write the snapshot to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}

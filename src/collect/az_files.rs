@@ -1,0 +1,176 @@
+//! `--from-az`: JSON printed by `az` (or returned by the ARM REST API), recognised by content.
+//!
+//! | command | recognised by `type` |
+//! |---|---|
+//! | `az aks show -o json` | `Microsoft.ContainerService/managedClusters` |
+//! | `az aks maintenanceconfiguration list -o json` | `.../maintenanceConfigurations` (a list; `[]` when there are none) |
+//! | `az aks get-upgrades -o json` | `.../managedClusters/upgradeProfiles` |
+//! | `az security pricing show -n Containers -o json` | `Microsoft.Security/pricings`, name `Containers` |
+
+use super::input::{invalid_json, read_text};
+use crate::snapshot::arm::{DefenderPricing, MaintenanceConfiguration, ManagedCluster, UpgradeProfile, id_segment};
+use crate::snapshot::{Part, Snapshot};
+use anyhow::{Result, bail};
+use serde_json::Value;
+use std::path::Path;
+
+const WHAT_IT_READS: &str = "it reads `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades` and `az security pricing show -n Containers` output (-o json)";
+
+/// One recognised ARM document.
+enum ArmDocument {
+    Cluster(Box<ManagedCluster>),
+    Maintenance(Vec<MaintenanceConfiguration>),
+    Upgrades(UpgradeProfile),
+    Pricing(DefenderPricing),
+}
+
+/// Reads every `--from-az` file into the snapshot's ARM parts.
+pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Result<()> {
+    let mut cluster: Option<(ManagedCluster, &Path)> = None;
+    let mut maintenance: Option<Vec<MaintenanceConfiguration>> = None;
+    let mut upgrades = None;
+    let mut pricing = None;
+    for path in paths {
+        for document in read_file(path)? {
+            match document {
+                ArmDocument::Cluster(found) => {
+                    if let Some((_, first)) = &cluster {
+                        bail!("{} and {} both hold a managed cluster; audit one cluster at a time", first.display(), path.display());
+                    }
+                    cluster = Some((*found, path));
+                }
+                ArmDocument::Maintenance(list) => maintenance.get_or_insert_with(Vec::new).extend(list),
+                ArmDocument::Upgrades(profile) => upgrades = Some(profile),
+                ArmDocument::Pricing(found) => pricing = Some(found),
+            }
+        }
+    }
+    if let (Some((cluster, path)), Some(list)) = (&cluster, &maintenance) {
+        check_same_cluster(cluster, path, list)?;
+    }
+    let azure = &mut snapshot.azure;
+    azure.managed_cluster = cluster.map_or_else(|| missing("az aks show -g RG -n NAME -o json"), |(c, _)| Part::Collected(c));
+    azure.maintenance_configurations = maintenance.map_or_else(
+        || missing("az aks maintenanceconfiguration list -g RG --cluster-name NAME -o json"),
+        Part::Collected,
+    );
+    azure.upgrade_profile = upgrades.map_or_else(|| missing("az aks get-upgrades -g RG -n NAME -o json"), Part::Collected);
+    azure.defender_pricing = pricing.map_or_else(|| missing("az security pricing show -n Containers -o json"), Part::Collected);
+    Ok(())
+}
+
+fn missing<T>(command: &str) -> Part<T> {
+    Part::unavailable(format!("not provided: pass the output of `{command}` with --from-az"))
+}
+
+/// Maintenance configurations of another cluster would make the audit wrong, not just incomplete.
+fn check_same_cluster(cluster: &ManagedCluster, path: &Path, list: &[MaintenanceConfiguration]) -> Result<()> {
+    let Some(name) = cluster.name.as_deref() else { return Ok(()) };
+    for configuration in list {
+        let owner = configuration.id.as_deref().and_then(|id| id_segment(id, "managedclusters"));
+        if let Some(owner) = owner.filter(|owner| !owner.eq_ignore_ascii_case(name)) {
+            bail!(
+                "maintenance configuration {} belongs to cluster {owner}, but {} is cluster {name}; pass the files of one cluster",
+                configuration.name.as_deref().unwrap_or("?"),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn read_file(path: &Path) -> Result<Vec<ArmDocument>> {
+    let text = read_text(path, "--from-az")?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|err| invalid_json(path, &err, "pass the unmodified output of an az command run with -o json"))?;
+    let documents = match &value {
+        // `az ... list` prints an array; the ARM REST list body wraps it in `value`.
+        Value::Array(items) => read_list(path, items)?,
+        Value::Object(map) if map.get("value").is_some_and(Value::is_array) => {
+            read_list(path, map["value"].as_array().expect("checked above"))?
+        }
+        Value::Object(_) => vec![read_document(path, &value, false)?.expect("a single document is never skipped")],
+        _ => bail!("{} holds a JSON {}, not az output; {WHAT_IT_READS}", path.display(), json_kind(&value)),
+    };
+    Ok(documents)
+}
+
+fn read_list(path: &Path, items: &[Value]) -> Result<Vec<ArmDocument>> {
+    if items.is_empty() {
+        // What `az aks maintenanceconfiguration list` prints when the cluster has none.
+        return Ok(vec![ArmDocument::Maintenance(Vec::new())]);
+    }
+    let mut documents = Vec::new();
+    let mut maintenance = Vec::new();
+    for item in items {
+        match read_document(path, item, true)? {
+            Some(ArmDocument::Maintenance(list)) => maintenance.extend(list),
+            Some(other) => documents.push(other),
+            None => {}
+        }
+    }
+    let clusters = documents.iter().filter(|d| matches!(d, ArmDocument::Cluster(_))).count();
+    if clusters > 1 {
+        bail!("{} lists {clusters} managed clusters; pass `az aks show -g RG -n NAME -o json` for the one to audit", path.display());
+    }
+    if !maintenance.is_empty() {
+        documents.push(ArmDocument::Maintenance(maintenance));
+    }
+    if documents.is_empty() {
+        bail!("{} lists no document aksguard reads (for example, a pricing list without the Containers plan); {WHAT_IT_READS}", path.display());
+    }
+    Ok(documents)
+}
+
+/// Recognises one document by its ARM `type`. `in_list`: other Defender plans of a pricing list
+/// are skipped (`None`) rather than rejected.
+fn read_document(path: &Path, doc: &Value, in_list: bool) -> Result<Option<ArmDocument>> {
+    let Some(resource_type) = doc.get("type").and_then(Value::as_str) else {
+        if doc.get("apiVersion").is_some() && doc.get("kind").is_some() {
+            bail!("{} looks like kubectl output; pass it with --from-kubectl", path.display());
+        }
+        bail!("{} is not a document aksguard reads (it has no ARM `type`); {WHAT_IT_READS}", path.display());
+    };
+    let parsed = |err: serde_json::Error| anyhow::anyhow!("{} holds a {resource_type} that cannot be read ({err})", path.display());
+    let lower = resource_type.to_ascii_lowercase();
+    let document = match lower.as_str() {
+        "microsoft.containerservice/managedclusters" => {
+            ArmDocument::Cluster(Box::new(ManagedCluster::from_document(doc).map_err(parsed)?))
+        }
+        "microsoft.containerservice/managedclusters/maintenanceconfigurations" => {
+            ArmDocument::Maintenance(vec![MaintenanceConfiguration::from_document(doc).map_err(parsed)?])
+        }
+        "microsoft.containerservice/managedclusters/upgradeprofiles" => {
+            ArmDocument::Upgrades(UpgradeProfile::from_document(doc).map_err(parsed)?)
+        }
+        "microsoft.security/pricings" => {
+            let pricing = DefenderPricing::from_document(doc).map_err(parsed)?;
+            match pricing.name.as_deref() {
+                Some(name) if name.eq_ignore_ascii_case("Containers") => ArmDocument::Pricing(pricing),
+                _ if in_list => return Ok(None),
+                Some(name) if name.eq_ignore_ascii_case("KubernetesService") => bail!(
+                    "{} is the deprecated KubernetesService Defender plan, not Defender for Containers; pass `az security pricing show -n Containers -o json`",
+                    path.display()
+                ),
+                other => bail!(
+                    "{} is the Defender plan {}, not Containers; pass `az security pricing show -n Containers -o json`",
+                    path.display(),
+                    other.unwrap_or("with no name")
+                ),
+            }
+        }
+        _ => bail!("{} is a {resource_type} document, which aksguard does not read; {WHAT_IT_READS}", path.display()),
+    };
+    Ok(Some(document))
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

@@ -1,0 +1,31 @@
+//! Fills a [`Snapshot`](crate::snapshot::Snapshot) from a source: the embedded demo clusters, a
+//! saved snapshot file, or raw `az`/`kubectl` JSON files. Live collection joins here later.
+
+pub mod az_files;
+pub mod demo;
+pub mod input;
+pub mod kubectl_files;
+pub mod snapshot_file;
+
+use crate::snapshot::Snapshot;
+use std::path::PathBuf;
+
+/// A snapshot plus notes for the user (printed on stderr), such as an empty kubectl List.
+pub struct Collected {
+    pub snapshot: Snapshot,
+    pub notes: Vec<String>,
+}
+
+/// Builds a snapshot from `--from-az` and `--from-kubectl` files.
+pub fn from_files(
+    az: &[PathBuf],
+    kubectl: &[PathBuf],
+    complete_kinds: &[kubectl_files::Kind],
+) -> anyhow::Result<Collected> {
+    let names: Vec<String> = az.iter().chain(kubectl).map(|p| p.display().to_string()).collect();
+    let mut snapshot = Snapshot::empty(format!("files: {}", names.join(", ")), "not provided");
+    let mut notes = Vec::new();
+    az_files::read_into(az, &mut snapshot)?;
+    kubectl_files::read_into(kubectl, complete_kinds, &mut snapshot, &mut notes)?;
+    Ok(Collected { snapshot, notes })
+}

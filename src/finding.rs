@@ -1,0 +1,100 @@
+//! What a rule reports: one verdict on one resource, with the evidence and the fix.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Ordered from least to most severe, so `>=` compares against `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Most severe first, as reports list them.
+    pub const DESCENDING: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verdict. Declared in report order: what needs action first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Fail,
+    /// Could not be evaluated; the message says which data was missing and why.
+    Unknown,
+    Pass,
+    NotApplicable,
+    /// Matched a waiver in the config (reason and expiry in the evidence).
+    Waived,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [Status::Fail, Status::Unknown, Status::Pass, Status::NotApplicable, Status::Waived];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+            Status::Pass => "pass",
+            Status::NotApplicable => "not-applicable",
+            Status::Waived => "waived",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub status: Status,
+    /// An ARM id, or `Kind/namespace/name` for Kubernetes objects.
+    pub resource: String,
+    pub message: String,
+    /// The observed values that decided the verdict, and where they came from.
+    pub evidence: Vec<String>,
+    /// The command or manifest that fixes it, with the real names filled in.
+    pub remediation: Option<String>,
+}
+
+impl Finding {
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn with_evidence(mut self, line: impl Into<String>) -> Self {
+        self.evidence.push(line.into());
+        self
+    }
+
+    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = Some(remediation.into());
+        self
+    }
+}

@@ -1,0 +1,13 @@
+//! aksguard: audits the security posture of an Azure Kubernetes Service cluster.
+//!
+//! Data flows one way: `collect` fills a [`snapshot::Snapshot`], [`rules`] judge it,
+//! [`audit`] gathers the findings into a report, [`report`] prints it.
+
+pub mod audit;
+pub mod cli;
+pub mod collect;
+pub mod commands;
+pub mod finding;
+pub mod report;
+pub mod rules;
+pub mod snapshot;

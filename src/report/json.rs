@@ -1,0 +1,34 @@
+//! `--format json`: the report as JSON. The schema (documented in the README) is stable within a
+//! `schema_version`: fields are only ever added.
+
+use crate::audit::{Report, Show, Summary, Target, Tool};
+use crate::finding::Finding;
+use crate::snapshot::UnavailableSource;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: &'a Tool,
+    target: &'a Target,
+    /// Which findings are listed (`failed` or `all`); the summary always counts all of them.
+    shown: Show,
+    summary: &'a Summary,
+    unavailable: &'a [UnavailableSource],
+    findings: Vec<&'a Finding>,
+}
+
+pub fn render(report: &Report, show: Show) -> String {
+    let json = JsonReport {
+        schema_version: report.schema_version,
+        tool: &report.tool,
+        target: &report.target,
+        shown: show,
+        summary: &report.summary,
+        unavailable: &report.unavailable,
+        findings: report.findings.iter().filter(|f| show.keeps(f)).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&json).expect("a report always serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,178 @@
+//! `--format table`: findings grouped by severity (most severe first), each group a table, then a
+//! summary line and the sources that could not be read.
+
+use crate::audit::{Report, Show};
+use crate::finding::{Finding, Severity, Status};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+use std::fmt::Write;
+
+use super::Style;
+
+/// Longer remediations (manifests) are left to `--format json` and `aksguard explain`.
+const MAX_REMEDIATION_LINES: usize = 4;
+
+pub fn render(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    writeln!(out, "{}", header(report)).unwrap();
+    let shown: Vec<&Finding> = report.findings.iter().filter(|f| style.show.keeps(f)).collect();
+    if shown.is_empty() {
+        let what = if style.show == Show::All { "no findings" } else { "no failing or unknown findings" };
+        writeln!(out, "\n{what}").unwrap();
+    }
+    for severity in Severity::DESCENDING {
+        let group: Vec<&Finding> = shown.iter().copied().filter(|f| f.severity == severity).collect();
+        if group.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{}", paint(&severity.as_str().to_uppercase(), severity_colour(severity), style.colour)).unwrap();
+        writeln!(out, "{}", table(&group, style)).unwrap();
+    }
+    writeln!(out, "\n{}", summary_line(report)).unwrap();
+    if !report.unavailable.is_empty() {
+        writeln!(out, "\nNot read (rules that need these are unknown):").unwrap();
+        for source in &report.unavailable {
+            writeln!(out, "  {}: {}", source.source, source.reason).unwrap();
+        }
+    }
+    let hint = match style.show {
+        Show::Failed => "`aksguard explain RULE` tells why and how to fix; --show all adds passing findings.",
+        Show::All => "`aksguard explain RULE` tells why and how to fix.",
+    };
+    writeln!(out, "\n{hint}").unwrap();
+    out
+}
+
+fn header(report: &Report) -> String {
+    let target = &report.target;
+    let cluster = match (&target.cluster, &target.resource_group) {
+        (Some(name), Some(group)) => format!("cluster {name} (resource group {group})"),
+        (Some(name), None) => format!("cluster {name}"),
+        _ => "cluster (name unknown: no ARM data)".to_string(),
+    };
+    format!("aksguard {} · {cluster} · source: {}", report.tool.version, target.source)
+}
+
+fn table(findings: &[&Finding], style: Style) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width)
+        .set_header(["Status", "Rule", "Resource", "Finding"]);
+    if style.colour {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    for finding in findings {
+        table.add_row([
+            Cell::new(finding.status).fg(status_colour(finding.status)).add_attribute(Attribute::Bold),
+            Cell::new(&finding.rule),
+            Cell::new(short_resource(&finding.resource)),
+            Cell::new(details(finding)),
+        ]);
+    }
+    table
+}
+
+/// The message, the evidence, and the fix.
+fn details(finding: &Finding) -> String {
+    let mut text = finding.message.clone();
+    for line in &finding.evidence {
+        write!(text, "\n· {line}").unwrap();
+    }
+    if let Some(fix) = &finding.remediation {
+        if fix.lines().count() <= MAX_REMEDIATION_LINES {
+            write!(text, "\nFix: {fix}").unwrap();
+        } else {
+            write!(text, "\nFix: a ready-to-apply manifest: see --format json or `aksguard explain {}`", finding.rule).unwrap();
+        }
+    }
+    text
+}
+
+/// ARM ids shortened to what follows the provider namespace:
+/// `/subscriptions/S/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/aks`
+/// → `managedClusters/aks`. JSON output keeps the full id.
+fn short_resource(resource: &str) -> &str {
+    if !resource.starts_with("/subscriptions/") {
+        return resource;
+    }
+    let lower = resource.to_ascii_lowercase();
+    match lower.rfind("/providers/") {
+        Some(at) => {
+            let after = &resource[at + "/providers/".len()..];
+            after.split_once('/').map_or(after, |(_, rest)| rest)
+        }
+        None => resource,
+    }
+}
+
+fn summary_line(report: &Report) -> String {
+    let summary = &report.summary;
+    let statuses: Vec<String> = Status::ALL
+        .iter()
+        .filter(|status| summary.by_status.get(**status) > 0)
+        .map(|status| format!("{} {status}", summary.by_status.get(*status)))
+        .collect();
+    let failing: Vec<String> = Severity::DESCENDING
+        .iter()
+        .map(|severity| format!("{} {severity}", summary.failing_by_severity.get(*severity)))
+        .collect();
+    format!(
+        "Summary: {} findings: {} · failing by severity: {}",
+        summary.total,
+        if statuses.is_empty() { "none".to_string() } else { statuses.join(", ") },
+        failing.join(", ")
+    )
+}
+
+fn severity_colour(severity: Severity) -> Color {
+    match severity {
+        Severity::Critical => Color::Magenta,
+        Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Blue,
+        Severity::Info => Color::Grey,
+    }
+}
+
+fn status_colour(status: Status) -> Color {
+    match status {
+        Status::Fail => Color::Red,
+        Status::Unknown => Color::Yellow,
+        Status::Pass => Color::Green,
+        Status::NotApplicable | Status::Waived => Color::Grey,
+    }
+}
+
+/// Bold and coloured heading text, or plain.
+fn paint(text: &str, colour: Color, enabled: bool) -> String {
+    if !enabled {
+        return text.to_string();
+    }
+    let code = match colour {
+        Color::Magenta => 35,
+        Color::Red => 31,
+        Color::Yellow => 33,
+        Color::Blue => 34,
+        _ => 37,
+    };
+    format!("\x1b[1;{code}m{text}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arm_ids_are_shortened_for_the_table() {
+        assert_eq!(
+            short_resource("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks/maintenanceConfigurations/x"),
+            "managedClusters/aks/maintenanceConfigurations/x"
+        );
+        assert_eq!(short_resource("/subscriptions/s/providers/Microsoft.Security/pricings/Containers"), "pricings/Containers");
+        assert_eq!(short_resource("Namespace/shop"), "Namespace/shop");
+    }
+}

@@ -1,0 +1,115 @@
+//! The rule registry. Each rule lives in its own file (`src/rules/<id>.rs`, with `-` as `_`)
+//! holding its documentation, its logic and its tests, and is listed once in [`ALL`].
+
+mod context;
+pub mod restricted_profile;
+pub mod system;
+pub mod workloads;
+
+mod api_server_access;
+mod auto_upgrade_channel;
+mod defender_enabled;
+mod local_accounts;
+mod maintenance_window;
+mod network_policy_default_deny;
+mod node_os_upgrade_channel;
+mod pod_security_labels;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use context::{ClusterNames, Context, Missing};
+pub use system::Settings;
+
+use crate::finding::{Finding, Severity, Status};
+
+/// A rule: what it is (shown by `aksguard rules` and `aksguard explain`) and its check.
+pub struct Rule {
+    /// Kebab-case, never changes once released.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// The snapshot sources it reads (`crate::snapshot::source`).
+    pub reads: &'static [&'static str],
+    /// Markdown: what it checks, why it matters, how to fix it.
+    pub docs: &'static str,
+    /// CIS AKS Benchmark sections, Defender for Cloud recommendations, Azure Policy built-ins.
+    pub references: &'static [&'static str],
+    /// Evaluates the rule. `Err(Missing)` when a source it cannot do without is unavailable:
+    /// the audit turns that into an `unknown` finding with the reason.
+    pub check: fn(&Context) -> Result<Vec<Finding>, Missing>,
+}
+
+/// Every rule, in the order `aksguard rules` lists them.
+pub static ALL: &[&Rule] = &[
+    &api_server_access::RULE,
+    &local_accounts::RULE,
+    &defender_enabled::RULE,
+    &auto_upgrade_channel::RULE,
+    &node_os_upgrade_channel::RULE,
+    &maintenance_window::RULE,
+    &pod_security_labels::RULE,
+    &network_policy_default_deny::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|rule| rule.id == id)
+}
+
+impl Rule {
+    pub fn finding(&self, status: Status, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding {
+            rule: self.id.to_string(),
+            severity: self.severity,
+            status,
+            resource: resource.into(),
+            message: message.into(),
+            evidence: Vec::new(),
+            remediation: None,
+        }
+    }
+
+    pub fn fail(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+        self.finding(Status::Fail, resource, message)
+    }
+
+    pub fn pass(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+        self.finding(Status::Pass, resource, message)
+    }
+
+    pub fn unknown(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+        self.finding(Status::Unknown, resource, message)
+    }
+
+    pub fn not_applicable(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+        self.finding(Status::NotApplicable, resource, message)
+    }
+
+    /// Runs the check; a missing source becomes one `unknown` finding on the cluster.
+    pub fn evaluate(&self, ctx: &Context) -> Vec<Finding> {
+        match (self.check)(ctx) {
+            Ok(findings) => findings,
+            Err(missing) => vec![self.unknown(ctx.cluster_resource(), missing.to_string())],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_documented() {
+        let mut seen = HashSet::new();
+        for rule in ALL {
+            assert!(seen.insert(rule.id), "duplicate id {}", rule.id);
+            assert!(rule.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", rule.id);
+            for heading in ["## What it checks", "## Why it matters", "## How to fix"] {
+                assert!(rule.docs.contains(heading), "{} docs lack {heading}", rule.id);
+            }
+            assert!(!rule.references.is_empty(), "{} has no references", rule.id);
+            assert!(!rule.reads.is_empty(), "{} reads nothing", rule.id);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Helpers for rule unit tests: build snapshots from JSON in the API's own shape.
+
+use super::{Context, Rule, Settings};
+use crate::finding::{Finding, Status};
+use crate::snapshot::{Part, Snapshot, arm::ManagedCluster};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Reads a Kubernetes object (or list) from API-shaped JSON.
+pub fn k8s<T: DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("test object must deserialize")
+}
+
+pub fn pod_in(namespace: &str, name: &str) -> crate::snapshot::kube::Pod {
+    k8s(serde_json::json!({"metadata": {"name": name, "namespace": namespace}, "spec": {"containers": [{"name": "app", "image": "x.azurecr.io/app:1"}]}, "status": {"phase": "Running"}}))
+}
+
+/// A snapshot with nothing collected and the given managed cluster (ARM or az shape).
+pub fn with_cluster(cluster: Value) -> Snapshot {
+    let mut snapshot = Snapshot::empty("test", "not provided");
+    let mut cluster = ManagedCluster::from_document(&cluster).expect("test cluster must deserialize");
+    if cluster.id.is_none() {
+        cluster.id = Some("/subscriptions/sub/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/aks1".into());
+        cluster.name = Some("aks1".into());
+    }
+    snapshot.azure.managed_cluster = Part::Collected(cluster);
+    snapshot
+}
+
+pub fn run(rule: &Rule, snapshot: &Snapshot) -> Vec<Finding> {
+    let settings = Settings::default();
+    rule.evaluate(&Context::new(snapshot, &settings))
+}
+
+/// Runs the rule and returns the statuses, for terse assertions.
+pub fn statuses(rule: &Rule, snapshot: &Snapshot) -> Vec<Status> {
+    run(rule, snapshot).iter().map(|f| f.status).collect()
+}
+
+/// Asserts the rule gives exactly one finding and returns it.
+pub fn only(rule: &Rule, snapshot: &Snapshot) -> Finding {
+    let findings = run(rule, snapshot);
+    assert_eq!(findings.len(), 1, "expected one finding, got {findings:#?}");
+    findings.into_iter().next().unwrap()
+}

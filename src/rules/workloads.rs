@@ -1,0 +1,149 @@
+//! Resolves pods to the workload that owns them (ReplicaSet → Deployment, Job → CronJob), so a
+//! 50-replica Deployment is one finding listing its pods, not fifty findings.
+
+use crate::snapshot::KubernetesState;
+use crate::snapshot::kube::{OwnedObject, Pod};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadRef {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for WorkloadRef {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+/// Owner lookups for ReplicaSets and Jobs, keyed by (namespace, name).
+pub struct WorkloadIndex {
+    replica_set_owners: Option<HashMap<(String, String), (String, String)>>,
+    job_owners: Option<HashMap<(String, String), (String, String)>>,
+}
+
+fn owners(objects: Option<&Vec<OwnedObject>>) -> Option<HashMap<(String, String), (String, String)>> {
+    Some(
+        objects?
+            .iter()
+            .filter_map(|object| {
+                let owner = object.metadata.controller()?;
+                let key = (object.metadata.namespace().to_string(), object.metadata.name.clone());
+                Some((key, (owner.kind.clone(), owner.name.clone())))
+            })
+            .collect(),
+    )
+}
+
+impl WorkloadIndex {
+    pub fn new(kubernetes: &KubernetesState) -> Self {
+        WorkloadIndex {
+            replica_set_owners: owners(kubernetes.replica_sets.collected()),
+            job_owners: owners(kubernetes.jobs.collected()),
+        }
+    }
+
+    pub fn resolve(&self, pod: &Pod) -> WorkloadRef {
+        let namespace = pod.metadata.namespace().to_string();
+        let Some(owner) = pod.metadata.controller() else {
+            return WorkloadRef { kind: "Pod".into(), namespace, name: pod.metadata.name.clone() };
+        };
+        let (kind, name) = match owner.kind.as_str() {
+            "ReplicaSet" => self.parent(&self.replica_set_owners, &namespace, &owner.name).unwrap_or_else(|| {
+                deployment_from_hash(pod, &owner.name).unwrap_or_else(|| (owner.kind.clone(), owner.name.clone()))
+            }),
+            "Job" => self
+                .parent(&self.job_owners, &namespace, &owner.name)
+                .unwrap_or_else(|| (owner.kind.clone(), owner.name.clone())),
+            _ => (owner.kind.clone(), owner.name.clone()),
+        };
+        WorkloadRef { kind, namespace, name }
+    }
+
+    fn parent(
+        &self,
+        index: &Option<HashMap<(String, String), (String, String)>>,
+        namespace: &str,
+        name: &str,
+    ) -> Option<(String, String)> {
+        index.as_ref()?.get(&(namespace.to_string(), name.to_string())).cloned()
+    }
+}
+
+/// Without ReplicaSet data, a Deployment's ReplicaSet is named `<deployment>-<pod-template-hash>`
+/// and its pods carry that hash as a label: enough to name the Deployment.
+fn deployment_from_hash(pod: &Pod, replica_set: &str) -> Option<(String, String)> {
+    let hash = pod.metadata.labels.get("pod-template-hash")?;
+    let deployment = replica_set.strip_suffix(hash.as_str())?.strip_suffix('-')?;
+    Some(("Deployment".to_string(), deployment.to_string()))
+}
+
+/// Groups pods by workload, in a stable order.
+pub fn group_by_workload<'a>(
+    pods: impl Iterator<Item = &'a Pod>,
+    resolve: impl Fn(&Pod) -> WorkloadRef,
+) -> BTreeMap<WorkloadRef, Vec<&'a Pod>> {
+    let mut groups: BTreeMap<WorkloadRef, Vec<&Pod>> = BTreeMap::new();
+    for pod in pods {
+        groups.entry(resolve(pod)).or_default().push(pod);
+    }
+    groups
+}
+
+/// "web-1, web-2 and 3 more": pod names for evidence, capped.
+pub fn pod_names(pods: &[&Pod]) -> String {
+    const SHOWN: usize = 3;
+    let names: Vec<&str> = pods.iter().take(SHOWN).map(|pod| pod.metadata.name.as_str()).collect();
+    match pods.len().saturating_sub(SHOWN) {
+        0 => names.join(", "),
+        more => format!("{} and {more} more", names.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{k8s, pod_in};
+    use crate::snapshot::{Part, Snapshot};
+    use serde_json::json;
+
+    fn pod_owned_by(kind: &str, name: &str, labels: serde_json::Value) -> Pod {
+        k8s(json!({"metadata": {"name": format!("{name}-x"), "namespace": "ns", "labels": labels,
+            "ownerReferences": [{"kind": kind, "name": name, "controller": true}]}}))
+    }
+
+    #[test]
+    fn resolves_replica_sets_and_jobs_to_their_parents() {
+        let mut snapshot = Snapshot::empty("test", "not provided");
+        snapshot.kubernetes.replica_sets = Part::Collected(vec![k8s(json!({"metadata": {"name": "web-5d8f", "namespace": "ns",
+            "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]}}))]);
+        snapshot.kubernetes.jobs = Part::Collected(vec![k8s(json!({"metadata": {"name": "backup-2890", "namespace": "ns",
+            "ownerReferences": [{"kind": "CronJob", "name": "backup", "controller": true}]}}))]);
+        let index = WorkloadIndex::new(&snapshot.kubernetes);
+        assert_eq!(index.resolve(&pod_owned_by("ReplicaSet", "web-5d8f", json!({}))).to_string(), "Deployment/ns/web");
+        assert_eq!(index.resolve(&pod_owned_by("Job", "backup-2890", json!({}))).to_string(), "CronJob/ns/backup");
+        assert_eq!(index.resolve(&pod_owned_by("StatefulSet", "db", json!({}))).to_string(), "StatefulSet/ns/db");
+        assert_eq!(index.resolve(&pod_in("ns", "bare")).to_string(), "Pod/ns/bare");
+    }
+
+    #[test]
+    fn without_replica_sets_the_template_hash_names_the_deployment() {
+        let snapshot = Snapshot::empty("test", "not provided");
+        let index = WorkloadIndex::new(&snapshot.kubernetes);
+        let pod = pod_owned_by("ReplicaSet", "api-server-7c9f", json!({"pod-template-hash": "7c9f"}));
+        assert_eq!(index.resolve(&pod).to_string(), "Deployment/ns/api-server");
+        let unlabelled = pod_owned_by("ReplicaSet", "api-server-7c9f", json!({}));
+        assert_eq!(index.resolve(&unlabelled).to_string(), "ReplicaSet/ns/api-server-7c9f");
+    }
+
+    #[test]
+    fn pod_names_are_capped() {
+        let pods: Vec<Pod> = (1..=5).map(|i| pod_in("ns", &format!("p{i}"))).collect();
+        let refs: Vec<&Pod> = pods.iter().collect();
+        assert_eq!(pod_names(&refs), "p1, p2, p3 and 2 more");
+        assert_eq!(pod_names(&refs[..2]), "p1, p2");
+    }
+}

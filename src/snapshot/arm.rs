@@ -1,0 +1,482 @@
+//! Typed models of the ARM (AKS management API) documents rules read: only the fields that matter
+//! for security posture. They read both shapes users have:
+//! - the ARM REST body (`properties` wrapper, ARM casing: `enableRBAC`, `authorizedIPRanges`), and
+//! - `az ... -o json` (properties flattened into the top level, SDK casing: `enableRbac`,
+//!   `authorizedIpRanges`, explicit `null`s everywhere).
+//!
+//! They are written back in the ARM shape. Enum-like values (`networkPolicy`, `upgradeChannel`,
+//! `sku.tier`) stay strings so values newer than this code (`cilium`, `Premium`) are never lost.
+//! Anything not modelled here (SSH keys, service principal secrets, ...) is dropped on read.
+
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// `null` (as az prints for empty lists and maps) reads as the empty value.
+fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Reads an ARM resource whose properties are either under `properties` (ARM REST) or merged into
+/// the top level (az CLI). `R` holds the envelope fields, `P` the properties.
+pub fn read_resource<R, P>(doc: &Value) -> Result<(R, P), serde_json::Error>
+where
+    R: DeserializeOwned,
+    P: DeserializeOwned,
+{
+    let envelope = R::deserialize(doc)?;
+    let properties = match doc.get("properties") {
+        Some(wrapped) if wrapped.is_object() => P::deserialize(wrapped)?,
+        _ => P::deserialize(doc)?,
+    };
+    Ok((envelope, properties))
+}
+
+/// The envelope every ARM resource has.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Envelope {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: Option<String>,
+    pub location: Option<String>,
+}
+
+/// `Microsoft.ContainerService/managedClusters`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ManagedCluster {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: Option<String>,
+    pub location: Option<String>,
+    pub sku: Option<ClusterSku>,
+    pub identity: Option<ClusterIdentity>,
+    pub properties: ClusterProperties,
+}
+
+impl ManagedCluster {
+    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        #[serde(default, rename_all = "camelCase")]
+        #[derive(Default)]
+        struct Top {
+            #[serde(flatten)]
+            envelope: Envelope,
+            sku: Option<ClusterSku>,
+            identity: Option<ClusterIdentity>,
+        }
+        let (top, properties): (Top, ClusterProperties) = read_resource(doc)?;
+        Ok(ManagedCluster {
+            id: top.envelope.id,
+            name: top.envelope.name,
+            resource_type: top.envelope.resource_type,
+            location: top.envelope.location,
+            sku: top.sku,
+            identity: top.identity,
+            properties,
+        })
+    }
+
+    /// Resource group, parsed from the ARM id (`/subscriptions/S/resourceGroups/RG/...`).
+    pub fn resource_group(&self) -> Option<&str> {
+        id_segment(self.id.as_deref()?, "resourcegroups")
+    }
+
+    pub fn subscription_id(&self) -> Option<&str> {
+        id_segment(self.id.as_deref()?, "subscriptions")
+    }
+
+    /// An add-on profile by key, whatever its case (`omsagent`, `omsAgent`).
+    pub fn addon(&self, key: &str) -> Option<&AddonProfile> {
+        self.properties.addon_profiles.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    }
+}
+
+/// The value after `key` in an ARM id, matched without regard to case (ARM ids vary in case).
+pub fn id_segment<'a>(id: &'a str, key: &str) -> Option<&'a str> {
+    let mut parts = id.split('/');
+    while let Some(part) = parts.next() {
+        if part.eq_ignore_ascii_case(key) {
+            return parts.next().filter(|value| !value.is_empty());
+        }
+    }
+    None
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClusterSku {
+    pub name: Option<String>,
+    pub tier: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClusterIdentity {
+    #[serde(rename = "type")]
+    pub identity_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClusterProperties {
+    pub provisioning_state: Option<String>,
+    pub kubernetes_version: Option<String>,
+    pub current_kubernetes_version: Option<String>,
+    pub support_plan: Option<String>,
+    pub fqdn: Option<String>,
+    #[serde(rename = "privateFQDN", alias = "privateFqdn")]
+    pub private_fqdn: Option<String>,
+    #[serde(rename = "azurePortalFQDN", alias = "azurePortalFqdn")]
+    pub azure_portal_fqdn: Option<String>,
+    #[serde(rename = "enableRBAC", alias = "enableRbac")]
+    pub enable_rbac: Option<bool>,
+    pub disable_local_accounts: Option<bool>,
+    pub aad_profile: Option<AadProfile>,
+    pub api_server_access_profile: Option<ApiServerAccessProfile>,
+    pub auto_upgrade_profile: Option<AutoUpgradeProfile>,
+    pub security_profile: Option<SecurityProfile>,
+    pub network_profile: Option<NetworkProfile>,
+    pub oidc_issuer_profile: Option<Enabled>,
+    pub service_principal_profile: Option<ServicePrincipalProfile>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub addon_profiles: BTreeMap<String, AddonProfile>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub agent_pool_profiles: Vec<AgentPoolProfile>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AadProfile {
+    pub managed: Option<bool>,
+    #[serde(rename = "enableAzureRBAC", alias = "enableAzureRbac")]
+    pub enable_azure_rbac: Option<bool>,
+    #[serde(rename = "adminGroupObjectIDs", alias = "adminGroupObjectIds", deserialize_with = "null_as_default")]
+    pub admin_group_object_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ApiServerAccessProfile {
+    #[serde(rename = "authorizedIPRanges", alias = "authorizedIpRanges", deserialize_with = "null_as_default")]
+    pub authorized_ip_ranges: Vec<String>,
+    pub enable_private_cluster: Option<bool>,
+    #[serde(rename = "enablePrivateClusterPublicFQDN", alias = "enablePrivateClusterPublicFqdn")]
+    pub enable_private_cluster_public_fqdn: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AutoUpgradeProfile {
+    pub upgrade_channel: Option<String>,
+    #[serde(rename = "nodeOSUpgradeChannel", alias = "nodeOsUpgradeChannel")]
+    pub node_os_upgrade_channel: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SecurityProfile {
+    pub defender: Option<DefenderProfile>,
+    pub image_integrity: Option<Enabled>,
+    pub workload_identity: Option<Enabled>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DefenderProfile {
+    pub security_monitoring: Option<Enabled>,
+    pub log_analytics_workspace_resource_id: Option<String>,
+}
+
+/// The many `{ "enabled": bool }` blocks of the ARM API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Enabled {
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NetworkProfile {
+    pub network_plugin: Option<String>,
+    pub network_plugin_mode: Option<String>,
+    pub network_policy: Option<String>,
+    pub network_dataplane: Option<String>,
+}
+
+/// Only the client id, which identifies the principal; the secret is never read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServicePrincipalProfile {
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddonProfile {
+    pub enabled: Option<bool>,
+    /// Add-on settings; ARM sends every value as a string (`"true"`).
+    #[serde(deserialize_with = "addon_config")]
+    pub config: BTreeMap<String, String>,
+}
+
+/// Reads add-on config values as strings whatever JSON type they arrive as; drops nulls.
+fn addon_config<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let raw: Option<BTreeMap<String, Value>> = Option::deserialize(d)?;
+    Ok(raw
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, value)| match value {
+            Value::Null => None,
+            Value::String(text) => Some((key, text)),
+            other => Some((key, other.to_string())),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AgentPoolProfile {
+    pub name: Option<String>,
+    pub mode: Option<String>,
+    pub os_type: Option<String>,
+    pub count: Option<u32>,
+    pub orchestrator_version: Option<String>,
+    pub current_orchestrator_version: Option<String>,
+    pub node_image_version: Option<String>,
+    #[serde(rename = "enableNodePublicIP", alias = "enableNodePublicIp")]
+    pub enable_node_public_ip: Option<bool>,
+    pub upgrade_settings: Option<UpgradeSettings>,
+    pub security_profile: Option<AgentPoolSecurityProfile>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct UpgradeSettings {
+    pub max_surge: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AgentPoolSecurityProfile {
+    pub ssh_access: Option<String>,
+}
+
+/// `Microsoft.ContainerService/managedClusters/maintenanceConfigurations`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct MaintenanceConfiguration {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: MaintenanceProperties,
+}
+
+impl MaintenanceConfiguration {
+    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        let (envelope, properties): (Envelope, MaintenanceProperties) = read_resource(doc)?;
+        Ok(MaintenanceConfiguration { id: envelope.id, name: envelope.name, properties })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct MaintenanceProperties {
+    /// The legacy `default` configuration's hour slots.
+    #[serde(deserialize_with = "null_as_default")]
+    pub time_in_week: Vec<TimeInWeek>,
+    pub maintenance_window: Option<MaintenanceWindow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TimeInWeek {
+    pub day: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub hour_slots: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct MaintenanceWindow {
+    pub schedule: Option<Schedule>,
+    pub duration_hours: Option<u32>,
+    pub utc_offset: Option<String>,
+    pub start_date: Option<String>,
+    pub start_time: Option<String>,
+}
+
+/// Exactly one of these is set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Schedule {
+    pub daily: Option<DailySchedule>,
+    pub weekly: Option<WeeklySchedule>,
+    pub absolute_monthly: Option<AbsoluteMonthlySchedule>,
+    pub relative_monthly: Option<RelativeMonthlySchedule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DailySchedule {
+    pub interval_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WeeklySchedule {
+    pub interval_weeks: Option<u32>,
+    pub day_of_week: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AbsoluteMonthlySchedule {
+    pub interval_months: Option<u32>,
+    pub day_of_month: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RelativeMonthlySchedule {
+    pub interval_months: Option<u32>,
+    pub week_index: Option<String>,
+    pub day_of_week: Option<String>,
+}
+
+/// `Microsoft.ContainerService/managedClusters/upgradeProfiles` (`default`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct UpgradeProfile {
+    pub id: Option<String>,
+    pub properties: UpgradeProfileProperties,
+}
+
+impl UpgradeProfile {
+    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        let (envelope, properties): (Envelope, UpgradeProfileProperties) = read_resource(doc)?;
+        Ok(UpgradeProfile { id: envelope.id, properties })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct UpgradeProfileProperties {
+    pub control_plane_profile: Option<PoolUpgradeProfile>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub agent_pool_profiles: Vec<PoolUpgradeProfile>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PoolUpgradeProfile {
+    pub name: Option<String>,
+    pub kubernetes_version: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub upgrades: Vec<AvailableUpgrade>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AvailableUpgrade {
+    pub kubernetes_version: Option<String>,
+    pub is_preview: Option<bool>,
+}
+
+/// `Microsoft.Security/pricings/Containers`: the subscription's Defender for Containers plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DefenderPricing {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: PricingProperties,
+}
+
+impl DefenderPricing {
+    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        let (envelope, properties): (Envelope, PricingProperties) = read_resource(doc)?;
+        Ok(DefenderPricing { id: envelope.id, name: envelope.name, properties })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PricingProperties {
+    pub pricing_tier: Option<String>,
+    pub deprecated: Option<bool>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub extensions: Vec<PricingExtension>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PricingExtension {
+    pub name: Option<String>,
+    /// `"True"` / `"False"`: a string in the API.
+    pub is_enabled: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_arm_and_az_casing_alike() {
+        let arm = json!({
+            "id": "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1",
+            "name": "c1",
+            "properties": {
+                "enableRBAC": true,
+                "apiServerAccessProfile": {"authorizedIPRanges": ["1.2.3.4/32"]},
+                "autoUpgradeProfile": {"nodeOSUpgradeChannel": "NodeImage"},
+                "aadProfile": {"enableAzureRBAC": true, "adminGroupObjectIDs": null}
+            }
+        });
+        let az = json!({
+            "id": "/subscriptions/s/resourcegroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1",
+            "name": "c1",
+            "resourceGroup": "rg1",
+            "enableRbac": true,
+            "addonProfiles": null,
+            "agentPoolProfiles": null,
+            "apiServerAccessProfile": {"authorizedIpRanges": ["1.2.3.4/32"], "enablePrivateCluster": null},
+            "autoUpgradeProfile": {"nodeOsUpgradeChannel": "NodeImage", "upgradeChannel": null},
+            "aadProfile": {"enableAzureRbac": true, "adminGroupObjectIDs": null}
+        });
+        let from_arm = ManagedCluster::from_document(&arm).unwrap();
+        let from_az = ManagedCluster::from_document(&az).unwrap();
+        assert_eq!(from_arm.properties, from_az.properties);
+        assert_eq!(from_az.properties.enable_rbac, Some(true));
+        assert_eq!(from_az.resource_group(), Some("rg1"));
+        assert_eq!(from_arm.subscription_id(), Some("s"));
+    }
+
+    #[test]
+    fn addon_lookup_ignores_case_and_config_values_are_strings() {
+        let doc = json!({"properties": {"addonProfiles": {
+            "omsAgent": {"enabled": true, "config": {"logAnalyticsWorkspaceResourceID": "w"}},
+            "azureKeyvaultSecretsProvider": {"enabled": true, "config": {"enableSecretRotation": true, "x": null}}
+        }}});
+        let cluster = ManagedCluster::from_document(&doc).unwrap();
+        assert_eq!(cluster.addon("omsagent").and_then(|a| a.enabled), Some(true));
+        let kv = cluster.addon("azurekeyvaultsecretsprovider").unwrap();
+        assert_eq!(kv.config.get("enableSecretRotation").map(String::as_str), Some("true"));
+        assert!(!kv.config.contains_key("x"));
+    }
+
+    #[test]
+    fn secrets_in_the_document_are_not_kept() {
+        let doc = json!({"properties": {
+            "servicePrincipalProfile": {"clientId": "id", "secret": "CANARY-SP-SECRET"},
+            "windowsProfile": {"adminPassword": "CANARY-PASSWORD"}
+        }});
+        let cluster = ManagedCluster::from_document(&doc).unwrap();
+        let written = serde_json::to_string(&cluster).unwrap();
+        assert!(!written.contains("CANARY"));
+        assert!(written.contains("\"clientId\":\"id\""));
+    }
+}

@@ -1,0 +1,436 @@
+//! The security-relevant view of Kubernetes objects. Each type reads the JSON an API server
+//! returns (and `kubectl get -o json` prints) and writes the same shape back, keeping only the
+//! fields rules need. Fields that can hold secrets (env values, annotations such as
+//! `last-applied-configuration`, Secret data) are not part of any type, so they are dropped on
+//! read and can never reach a snapshot or a report.
+
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub type Labels = BTreeMap<String, String>;
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// `null` reads as the empty value (API servers omit, kubectl sometimes prints `null`).
+fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ObjectMeta {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Labels,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub owner_references: Vec<OwnerReference>,
+}
+
+impl ObjectMeta {
+    pub fn namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("")
+    }
+
+    /// The controlling owner (the one with `controller: true`), else the first owner.
+    pub fn controller(&self) -> Option<&OwnerReference> {
+        self.owner_references.iter().find(|owner| owner.controller).or_else(|| self.owner_references.first())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OwnerReference {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub controller: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Namespace {
+    pub metadata: ObjectMeta,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Pod {
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+    pub status: PodStatus,
+}
+
+impl Pod {
+    /// Pods that still run or are about to: not `Succeeded` or `Failed`.
+    pub fn is_running(&self) -> bool {
+        !matches!(self.status.phase.as_deref(), Some("Succeeded") | Some("Failed"))
+    }
+
+    /// Regular, init and ephemeral containers alike: admission checks them all.
+    pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
+        self.spec.init_containers.iter().chain(&self.spec.containers).chain(&self.spec.ephemeral_containers)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodStatus {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodSpec {
+    #[serde(skip_serializing_if = "is_false")]
+    pub host_network: bool,
+    #[serde(rename = "hostPID", skip_serializing_if = "is_false")]
+    pub host_pid: bool,
+    #[serde(rename = "hostIPC", skip_serializing_if = "is_false")]
+    pub host_ipc: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<PodSecurityContext>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<Container>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub containers: Vec<Container>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub ephemeral_containers: Vec<Container>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodSecurityContext {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_as_non_root: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<SeccompProfile>,
+}
+
+/// A container: its name, image and security settings. `env`, `envFrom`, `command` and `args`
+/// are deliberately absent (they may carry secrets).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Container {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<SecurityContext>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ContainerPort>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerPort {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SecurityContext {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_privilege_escalation: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_as_non_root: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only_root_filesystem: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<SeccompProfile>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Capabilities {
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<String>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SeccompProfile {
+    #[serde(rename = "type")]
+    pub profile_type: String,
+}
+
+/// A pod volume: its name, its source type (`emptyDir`, `hostPath`, `configMap`, ...) and, for
+/// `hostPath`, the path. The source's other settings are skipped unread.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Volume {
+    pub name: String,
+    pub source: String,
+    pub host_path: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Volume {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct VolumeVisitor;
+        impl<'de> Visitor<'de> for VolumeVisitor {
+            type Value = Volume;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a pod volume")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Volume, A::Error> {
+                #[derive(Deserialize)]
+                struct HostPath {
+                    path: Option<String>,
+                }
+                let mut volume = Volume::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "name" => volume.name = map.next_value()?,
+                        "hostPath" => {
+                            let host_path: Option<HostPath> = map.next_value()?;
+                            volume.host_path = Some(host_path.and_then(|h| h.path).unwrap_or_default());
+                            volume.source = key;
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            volume.source = key;
+                        }
+                    }
+                }
+                Ok(volume)
+            }
+        }
+        deserializer.deserialize_map(VolumeVisitor)
+    }
+}
+
+impl Serialize for Volume {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        match &self.host_path {
+            Some(path) => map.serialize_entry("hostPath", &BTreeMap::from([("path", path)]))?,
+            None if !self.source.is_empty() => map.serialize_entry(&self.source, &BTreeMap::<(), ()>::new())?,
+            None => {}
+        }
+        map.end()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetworkPolicy {
+    pub metadata: ObjectMeta,
+    pub spec: NetworkPolicySpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NetworkPolicySpec {
+    pub pod_selector: LabelSelector,
+    /// Absent means `["Ingress"]`, plus `"Egress"` when egress rules are present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_types: Option<Vec<String>>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub ingress: Vec<NetworkPolicyRule>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub egress: Vec<NetworkPolicyRule>,
+}
+
+impl NetworkPolicySpec {
+    /// The policy types in force, with the API's defaulting applied.
+    pub fn affects(&self, policy_type: &str) -> bool {
+        match &self.policy_types {
+            Some(types) => types.iter().any(|t| t.eq_ignore_ascii_case(policy_type)),
+            None => policy_type == "Ingress" || (policy_type == "Egress" && !self.egress.is_empty()),
+        }
+    }
+}
+
+/// An ingress or egress rule; `from` (ingress) and `to` (egress) are both read into `peers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetworkPolicyRule {
+    #[serde(alias = "from", alias = "to", deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<NetworkPolicyPeer>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<NetworkPolicyPort>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NetworkPolicyPeer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_selector: Option<LabelSelector>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<LabelSelector>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_block: Option<IpBlock>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IpBlock {
+    pub cidr: String,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NetworkPolicyPort {
+    /// `TCP` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// A number or a named port; absent means every port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_port: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    Int(i32),
+    String(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LabelSelector {
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    pub match_labels: Labels,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub match_expressions: Vec<LabelSelectorRequirement>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LabelSelectorRequirement {
+    pub key: String,
+    pub operator: String,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+impl LabelSelector {
+    /// `{}`: selects everything.
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+
+    /// Kubernetes label-selector semantics: every `matchLabels` pair and every expression holds.
+    /// An unknown operator matches nothing, as the API server would reject it.
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.match_labels.iter().all(|(key, value)| labels.get(key) == Some(value))
+            && self.match_expressions.iter().all(|requirement| requirement.matches(labels))
+    }
+}
+
+impl LabelSelectorRequirement {
+    fn matches(&self, labels: &Labels) -> bool {
+        let value = labels.get(&self.key);
+        match self.operator.as_str() {
+            "In" => value.is_some_and(|v| self.values.contains(v)),
+            "NotIn" => value.is_none_or(|v| !self.values.contains(v)),
+            "Exists" => value.is_some(),
+            "DoesNotExist" => value.is_none(),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DaemonSet {
+    pub metadata: ObjectMeta,
+    pub status: DaemonSetStatus,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DaemonSetStatus {
+    pub desired_number_scheduled: i64,
+    pub number_ready: i64,
+}
+
+impl DaemonSet {
+    /// Every scheduled pod is ready (and at least one is scheduled).
+    pub fn is_fully_ready(&self) -> bool {
+        self.status.desired_number_scheduled > 0 && self.status.number_ready >= self.status.desired_number_scheduled
+    }
+}
+
+/// An object read only for its owner references (ReplicaSets, Jobs), to resolve a pod to the
+/// Deployment or CronJob that owns it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OwnedObject {
+    pub metadata: ObjectMeta,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pod_keeps_security_fields_and_drops_env_and_annotations() {
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "p", "namespace": "ns", "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "CANARY"}},
+            "spec": {
+                "hostNetwork": true,
+                "containers": [{"name": "c", "image": "nginx", "env": [{"name": "PASSWORD", "value": "CANARY"}],
+                                "securityContext": {"privileged": true, "capabilities": {"add": ["NET_ADMIN"]}}}],
+                "volumes": [{"name": "root", "hostPath": {"path": "/", "type": ""}}, {"name": "tmp", "emptyDir": {}},
+                            {"name": "s", "secret": {"secretName": "CANARY"}}]
+            },
+            "status": {"phase": "Running"}
+        }))
+        .unwrap();
+        assert!(pod.spec.host_network);
+        assert_eq!(pod.spec.volumes[0].host_path.as_deref(), Some("/"));
+        assert_eq!(pod.spec.volumes[1].source, "emptyDir");
+        let written = serde_json::to_string(&pod).unwrap();
+        assert!(!written.contains("CANARY"), "{written}");
+        let again: Pod = serde_json::from_str(&written).unwrap();
+        assert_eq!(again, pod);
+    }
+
+    #[test]
+    fn selector_semantics() {
+        let labels: Labels = [("app".to_string(), "web".to_string())].into();
+        let selector = |v: serde_json::Value| serde_json::from_value::<LabelSelector>(v).unwrap();
+        assert!(selector(json!({})).matches(&labels));
+        assert!(selector(json!({"matchLabels": {"app": "web"}})).matches(&labels));
+        assert!(!selector(json!({"matchLabels": {"app": "db"}})).matches(&labels));
+        assert!(selector(json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "x"]}]})).matches(&labels));
+        assert!(!selector(json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]})).matches(&labels));
+        assert!(selector(json!({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]})).matches(&labels));
+        assert!(!selector(json!({"matchExpressions": [{"key": "tier", "operator": "Exists"}]})).matches(&labels));
+        assert!(!selector(json!({"matchExpressions": [{"key": "app", "operator": "Bogus"}]})).matches(&labels));
+    }
+
+    #[test]
+    fn policy_types_default_like_the_api() {
+        let spec: NetworkPolicySpec = serde_json::from_value(json!({"podSelector": {}, "egress": [{"to": []}]})).unwrap();
+        assert!(spec.affects("Ingress") && spec.affects("Egress"));
+        let spec: NetworkPolicySpec = serde_json::from_value(json!({"podSelector": {}})).unwrap();
+        assert!(spec.affects("Ingress") && !spec.affects("Egress"));
+    }
+}
