@@ -228,7 +228,11 @@ mod tests {
         for rule in ALL {
             let own: Vec<&Finding> = report.findings.iter().filter(|f| f.rule == rule.id).collect();
             assert!(!own.is_empty(), "{} reported nothing", rule.id);
-            assert!(own.iter().all(|f| f.status == Status::Unknown), "{} must be unknown without data: {own:#?}", rule.id);
+            assert!(
+                own.iter().all(|f| f.status == Status::Unknown),
+                "{} must be unknown without data: {own:#?}",
+                rule.id
+            );
         }
     }
 }

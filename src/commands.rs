@@ -69,7 +69,8 @@ fn load(input: &InputArgs) -> Result<Collected> {
             demo::names().join("|")
         );
     }
-    let kinds = input.kubectl_kinds.iter().map(|k| Kind::parse(k).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
+    let kinds =
+        input.kubectl_kinds.iter().map(|k| Kind::parse(k).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
     collect::from_files(&input.from_az, &input.from_kubectl, &kinds)
 }
 
@@ -86,8 +87,9 @@ fn no_color() -> bool {
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|err| anyhow::anyhow!("cannot write {}: {err}; check the directory exists and is writable", path.display())),
+        Some(path) => std::fs::write(path, text).map_err(|err| {
+            anyhow::anyhow!("cannot write {}: {err}; check the directory exists and is writable", path.display())
+        }),
         None => print(text),
     }
 }
@@ -144,13 +146,21 @@ fn list_rules(format: ListFormat) -> String {
         ListFormat::Json => {
             let entries: Vec<RuleEntry> = rules::ALL
                 .iter()
-                .map(|r| RuleEntry { id: r.id, severity: r.severity, title: r.title, reads: r.reads, references: r.references })
+                .map(|r| RuleEntry {
+                    id: r.id,
+                    severity: r.severity,
+                    title: r.title,
+                    reads: r.reads,
+                    references: r.references,
+                })
                 .collect();
             serde_json::to_string_pretty(&entries).expect("rules serialise") + "\n"
         }
         ListFormat::Table => {
             let mut table = comfy_table::Table::new();
-            table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["Rule", "Severity", "Title", "Reads"]);
+            table
+                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_header(["Rule", "Severity", "Title", "Reads"]);
             for rule in rules::ALL {
                 table.add_row([rule.id, rule.severity.as_str(), rule.title, &rule.reads.join("\n")]);
             }

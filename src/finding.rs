@@ -16,7 +16,8 @@ pub enum Severity {
 
 impl Severity {
     /// Most severe first, as reports list them.
-    pub const DESCENDING: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+    pub const DESCENDING: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -33,9 +33,8 @@ fn usage_error(err: clap::Error) -> ExitCode {
     let rendered = err.render().to_string();
     let mut lines = rendered.lines().map(str::trim).filter(|line| !line.is_empty());
     let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-    let extra: Vec<&str> = lines
-        .filter(|line| line.starts_with("[possible values") || line.starts_with("tip:"))
-        .collect();
+    let extra: Vec<&str> =
+        lines.filter(|line| line.starts_with("[possible values") || line.starts_with("tip:")).collect();
     let extra = if extra.is_empty() { String::new() } else { format!(" {}", extra.join(" ")) };
     eprintln!("error: {first}{extra}; run `aksguard --help` for usage");
     ExitCode::from(2)

@@ -35,7 +35,11 @@ pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Resul
             match document {
                 ArmDocument::Cluster(found) => {
                     if let Some((_, first)) = &cluster {
-                        bail!("{} and {} both hold a managed cluster; audit one cluster at a time", first.display(), path.display());
+                        bail!(
+                            "{} and {} both hold a managed cluster; audit one cluster at a time",
+                            first.display(),
+                            path.display()
+                        );
                     }
                     cluster = Some((*found, path));
                 }
@@ -49,13 +53,16 @@ pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Resul
         check_same_cluster(cluster, path, list)?;
     }
     let azure = &mut snapshot.azure;
-    azure.managed_cluster = cluster.map_or_else(|| missing("az aks show -g RG -n NAME -o json"), |(c, _)| Part::Collected(c));
+    azure.managed_cluster =
+        cluster.map_or_else(|| missing("az aks show -g RG -n NAME -o json"), |(c, _)| Part::Collected(c));
     azure.maintenance_configurations = maintenance.map_or_else(
         || missing("az aks maintenanceconfiguration list -g RG --cluster-name NAME -o json"),
         Part::Collected,
     );
-    azure.upgrade_profile = upgrades.map_or_else(|| missing("az aks get-upgrades -g RG -n NAME -o json"), Part::Collected);
-    azure.defender_pricing = pricing.map_or_else(|| missing("az security pricing show -n Containers -o json"), Part::Collected);
+    azure.upgrade_profile =
+        upgrades.map_or_else(|| missing("az aks get-upgrades -g RG -n NAME -o json"), Part::Collected);
+    azure.defender_pricing =
+        pricing.map_or_else(|| missing("az security pricing show -n Containers -o json"), Part::Collected);
     Ok(())
 }
 
@@ -111,13 +118,19 @@ fn read_list(path: &Path, items: &[Value]) -> Result<Vec<ArmDocument>> {
     }
     let clusters = documents.iter().filter(|d| matches!(d, ArmDocument::Cluster(_))).count();
     if clusters > 1 {
-        bail!("{} lists {clusters} managed clusters; pass `az aks show -g RG -n NAME -o json` for the one to audit", path.display());
+        bail!(
+            "{} lists {clusters} managed clusters; pass `az aks show -g RG -n NAME -o json` for the one to audit",
+            path.display()
+        );
     }
     if !maintenance.is_empty() {
         documents.push(ArmDocument::Maintenance(maintenance));
     }
     if documents.is_empty() {
-        bail!("{} lists no document aksguard reads (for example, a pricing list without the Containers plan); {WHAT_IT_READS}", path.display());
+        bail!(
+            "{} lists no document aksguard reads (for example, a pricing list without the Containers plan); {WHAT_IT_READS}",
+            path.display()
+        );
     }
     Ok(documents)
 }
@@ -131,7 +144,9 @@ fn read_document(path: &Path, doc: &Value, in_list: bool) -> Result<Option<ArmDo
         }
         bail!("{} is not a document aksguard reads (it has no ARM `type`); {WHAT_IT_READS}", path.display());
     };
-    let parsed = |err: serde_json::Error| anyhow::anyhow!("{} holds a {resource_type} that cannot be read ({err})", path.display());
+    let parsed = |err: serde_json::Error| {
+        anyhow::anyhow!("{} holds a {resource_type} that cannot be read ({err})", path.display())
+    };
     let lower = resource_type.to_ascii_lowercase();
     let document = match lower.as_str() {
         "microsoft.containerservice/managedclusters" => {

@@ -28,7 +28,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [Kind::Namespace, Kind::Pod, Kind::NetworkPolicy, Kind::DaemonSet, Kind::ReplicaSet, Kind::Job];
+    pub const ALL: [Kind; 6] =
+        [Kind::Namespace, Kind::Pod, Kind::NetworkPolicy, Kind::DaemonSet, Kind::ReplicaSet, Kind::Job];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -101,6 +102,9 @@ struct Objects {
 #[derive(Deserialize)]
 struct Header<'a> {
     kind: Option<String>,
+    /// ARM documents have a `type` such as `Microsoft.ContainerService/ManagedClusters`.
+    #[serde(rename = "type")]
+    resource_type: Option<String>,
     #[serde(borrow)]
     items: Option<Vec<&'a RawValue>>,
 }
@@ -143,6 +147,9 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
     let text = read_text(path, "--from-kubectl")?;
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
     let header: Header = serde_json::from_str(&text).map_err(|err| invalid_json(path, &err, &hint))?;
+    if header.resource_type.is_some_and(|t| t.to_ascii_lowercase().starts_with("microsoft.")) {
+        bail!("{} is not Kubernetes JSON; it looks like az output: pass it with --from-az", path.display());
+    }
     let mut skipped = BTreeSet::new();
     let mut read = 0;
     match (header.items, header.kind.as_deref()) {
@@ -184,16 +191,17 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
                 skipped.insert(kind.to_string());
             }
         }
-        (None, None) => {
-            let looks_like_az = text.contains("\"Microsoft.") || text.contains("\"properties\"");
-            let hint = if looks_like_az { "it looks like az output: pass it with --from-az" } else { hint.as_str() };
-            bail!("{} is not Kubernetes JSON (no `kind`); {hint}", path.display());
-        }
+        (None, None) => bail!("{} is not Kubernetes JSON (no `kind`); {hint}", path.display()),
     }
     if read == 0 && !skipped.is_empty() {
         let found: Vec<String> = skipped.into_iter().collect();
         let known: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
-        bail!("{} holds no kind aksguard reads (found {}); it reads {}", path.display(), found.join(", "), known.join(", "));
+        bail!(
+            "{} holds no kind aksguard reads (found {}); it reads {}",
+            path.display(),
+            found.join(", "),
+            known.join(", ")
+        );
     }
     Ok(())
 }
@@ -201,7 +209,9 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
 fn peek_kind(path: &Path, item: &RawValue) -> Result<String> {
     let peeked: ItemKind = serde_json::from_str(item.get())
         .map_err(|err| anyhow::anyhow!("{} holds a list item that cannot be read ({err})", path.display()))?;
-    peeked.kind.ok_or_else(|| anyhow::anyhow!("{} holds a List item without `kind`; pass the output of kubectl get -o json", path.display()))
+    peeked.kind.ok_or_else(|| {
+        anyhow::anyhow!("{} holds a List item without `kind`; pass the output of kubectl get -o json", path.display())
+    })
 }
 
 /// Reads one object of a known kind into `objects`; `false` for kinds aksguard does not read.
@@ -209,11 +219,19 @@ fn add(path: &Path, kind: &str, json: &str, objects: &mut Objects) -> Result<boo
     let Some(kind) = Kind::from_kind(kind) else { return Ok(false) };
     objects.seen.insert(kind);
     match kind {
-        Kind::Namespace => push(path, kind, json, &mut objects.keys, &mut objects.namespaces, |o: &Namespace| &o.metadata),
+        Kind::Namespace => {
+            push(path, kind, json, &mut objects.keys, &mut objects.namespaces, |o: &Namespace| &o.metadata)
+        }
         Kind::Pod => push(path, kind, json, &mut objects.keys, &mut objects.pods, |o: &Pod| &o.metadata),
-        Kind::NetworkPolicy => push(path, kind, json, &mut objects.keys, &mut objects.network_policies, |o: &NetworkPolicy| &o.metadata),
-        Kind::DaemonSet => push(path, kind, json, &mut objects.keys, &mut objects.daemon_sets, |o: &DaemonSet| &o.metadata),
-        Kind::ReplicaSet => push(path, kind, json, &mut objects.keys, &mut objects.replica_sets, |o: &OwnedObject| &o.metadata),
+        Kind::NetworkPolicy => {
+            push(path, kind, json, &mut objects.keys, &mut objects.network_policies, |o: &NetworkPolicy| &o.metadata)
+        }
+        Kind::DaemonSet => {
+            push(path, kind, json, &mut objects.keys, &mut objects.daemon_sets, |o: &DaemonSet| &o.metadata)
+        }
+        Kind::ReplicaSet => {
+            push(path, kind, json, &mut objects.keys, &mut objects.replica_sets, |o: &OwnedObject| &o.metadata)
+        }
         Kind::Job => push(path, kind, json, &mut objects.keys, &mut objects.jobs, |o: &OwnedObject| &o.metadata),
     }?;
     Ok(true)

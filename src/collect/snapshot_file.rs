@@ -19,9 +19,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
     let hint = "pass a file written by `aksguard snapshot -o FILE`";
     let version: Version = serde_json::from_str(text).map_err(|err| invalid_json(path, &err, hint))?;
     match version.schema_version {
-        None => bail!("{} is not an aksguard snapshot (no schema_version); {hint}, or raw az/kubectl output with --from-az/--from-kubectl", path.display()),
+        None => bail!(
+            "{} is not an aksguard snapshot (no schema_version); {hint}, or raw az/kubectl output with --from-az/--from-kubectl",
+            path.display()
+        ),
         Some(v) if v > SCHEMA_VERSION => {
-            bail!("{} has snapshot schema_version {v}, newer than this aksguard reads ({SCHEMA_VERSION}); upgrade aksguard", path.display())
+            bail!(
+                "{} has snapshot schema_version {v}, newer than this aksguard reads ({SCHEMA_VERSION}); upgrade aksguard",
+                path.display()
+            )
         }
         Some(v) if v < SCHEMA_VERSION => bail!(
             "{} has snapshot schema_version {v}, which this aksguard no longer reads ({SCHEMA_VERSION}); take the snapshot again",

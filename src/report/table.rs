@@ -25,7 +25,8 @@ pub fn render(report: &Report, style: Style) -> String {
         if group.is_empty() {
             continue;
         }
-        writeln!(out, "\n{}", paint(&severity.as_str().to_uppercase(), severity_colour(severity), style.colour)).unwrap();
+        writeln!(out, "\n{}", paint(&severity.as_str().to_uppercase(), severity_colour(severity), style.colour))
+            .unwrap();
         writeln!(out, "{}", table(&group, style)).unwrap();
     }
     writeln!(out, "\n{}", summary_line(report)).unwrap();
@@ -86,7 +87,8 @@ fn details(finding: &Finding) -> String {
         if fix.lines().count() <= MAX_REMEDIATION_LINES {
             write!(text, "\nFix: {fix}").unwrap();
         } else {
-            write!(text, "\nFix: a ready-to-apply manifest: see --format json or `aksguard explain {}`", finding.rule).unwrap();
+            write!(text, "\nFix: a ready-to-apply manifest: see --format json or `aksguard explain {}`", finding.rule)
+                .unwrap();
         }
     }
     text
@@ -169,10 +171,15 @@ mod tests {
     #[test]
     fn arm_ids_are_shortened_for_the_table() {
         assert_eq!(
-            short_resource("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks/maintenanceConfigurations/x"),
+            short_resource(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks/maintenanceConfigurations/x"
+            ),
             "managedClusters/aks/maintenanceConfigurations/x"
         );
-        assert_eq!(short_resource("/subscriptions/s/providers/Microsoft.Security/pricings/Containers"), "pricings/Containers");
+        assert_eq!(
+            short_resource("/subscriptions/s/providers/Microsoft.Security/pricings/Containers"),
+            "pricings/Containers"
+        );
         assert_eq!(short_resource("Namespace/shop"), "Namespace/shop");
     }
 }

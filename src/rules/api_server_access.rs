@@ -77,7 +77,10 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let finding = if !too_wide.is_empty() {
         RULE.fail(
             resource,
-            format!("authorized IP ranges include {} (wider than /{WIDEST_ACCEPTED_PREFIX}): as good as public", too_wide.join(", ")),
+            format!(
+                "authorized IP ranges include {} (wider than /{WIDEST_ACCEPTED_PREFIX}): as good as public",
+                too_wide.join(", ")
+            ),
         )
         .with_remediation(fix)
     } else if !unparsable.is_empty() {
@@ -132,7 +135,9 @@ mod tests {
 
     #[test]
     fn az_casing_is_read() {
-        let snapshot = with_cluster(json!({"apiServerAccessProfile": {"authorizedIpRanges": ["0.0.0.0/0"], "enablePrivateCluster": null}}));
+        let snapshot = with_cluster(
+            json!({"apiServerAccessProfile": {"authorizedIpRanges": ["0.0.0.0/0"], "enablePrivateCluster": null}}),
+        );
         assert_eq!(only(&RULE, &snapshot).status, Status::Fail);
     }
 

@@ -83,7 +83,10 @@ mod tests {
         for value in [json!("none"), json!(null)] {
             let finding = channel(value);
             assert_eq!((finding.status, finding.severity), (Status::Fail, Severity::Medium));
-            assert_eq!(finding.remediation.as_deref(), Some("az aks update -g rg1 -n aks1 --auto-upgrade-channel patch"));
+            assert_eq!(
+                finding.remediation.as_deref(),
+                Some("az aks update -g rg1 -n aks1 --auto-upgrade-channel patch")
+            );
         }
         assert_eq!(only(&RULE, &with_cluster(json!({"properties": {}}))).status, Status::Fail);
     }

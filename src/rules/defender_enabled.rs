@@ -90,7 +90,12 @@ fn plan(ctx: &Context) -> Finding {
     let default_id = format!("/subscriptions/{subscription}/providers/Microsoft.Security/pricings/Containers");
     let pricing = match ctx.defender_pricing() {
         Ok(pricing) => pricing,
-        Err(missing) => return RULE.unknown(default_id, format!("the Defender for Containers plan cannot be checked: {}", missing.reason)),
+        Err(missing) => {
+            return RULE.unknown(
+                default_id,
+                format!("the Defender for Containers plan cannot be checked: {}", missing.reason),
+            );
+        }
     };
     let resource = pricing.id.clone().unwrap_or(default_id);
     let tier = pricing.properties.pricing_tier.as_deref().unwrap_or("absent");
@@ -139,7 +144,10 @@ fn inferred_from_kubernetes(ctx: &Context, arm_missing: &Missing) -> Result<Find
         Sensor::Absent(evidence) => RULE
             .fail(resource, "no Defender sensor runs in the cluster (inferred from Kubernetes)")
             .with_evidence(format!("inferred: {evidence}"))
-            .with_remediation(format!("az security pricing create -n Containers --tier Standard; {}", ctx.az_aks_update("--enable-defender"))),
+            .with_remediation(format!(
+                "az security pricing create -n Containers --tier Standard; {}",
+                ctx.az_aks_update("--enable-defender")
+            )),
     }
     .with_evidence(note))
 }
@@ -165,10 +173,19 @@ fn observe_sensor(ctx: &Context) -> Result<Sensor, Missing> {
     }
     let states: Vec<String> = sensors
         .iter()
-        .map(|ds| format!("DaemonSet {SENSOR_NAMESPACE}/{} ready {}/{}", ds.metadata.name, ds.status.number_ready, ds.status.desired_number_scheduled))
+        .map(|ds| {
+            format!(
+                "DaemonSet {SENSOR_NAMESPACE}/{} ready {}/{}",
+                ds.metadata.name, ds.status.number_ready, ds.status.desired_number_scheduled
+            )
+        })
         .collect();
     let evidence = format!("{} (Kubernetes)", states.join(", "));
-    Ok(if sensors.iter().all(|ds| ds.is_fully_ready()) { Sensor::Healthy(evidence) } else { Sensor::Unhealthy(evidence) })
+    Ok(if sensors.iter().all(|ds| ds.is_fully_ready()) {
+        Sensor::Healthy(evidence)
+    } else {
+        Sensor::Unhealthy(evidence)
+    })
 }
 
 fn observe_sensor_pods(ctx: &Context) -> Result<Sensor, Missing> {
@@ -181,7 +198,10 @@ fn observe_sensor_pods(ctx: &Context) -> Result<Sensor, Missing> {
         return Ok(Sensor::Absent(format!("no {SENSOR_PREFIX}-* pods in {SENSOR_NAMESPACE} (Kubernetes)")));
     }
     let running = pods.iter().filter(|pod| pod.status.phase.as_deref() == Some("Running")).count();
-    let evidence = format!("{running} of {} {SENSOR_PREFIX}-* pods in {SENSOR_NAMESPACE} are Running (Kubernetes pods)", pods.len());
+    let evidence = format!(
+        "{running} of {} {SENSOR_PREFIX}-* pods in {SENSOR_NAMESPACE} are Running (Kubernetes pods)",
+        pods.len()
+    );
     Ok(if running == pods.len() { Sensor::Healthy(evidence) } else { Sensor::Unhealthy(evidence) })
 }
 
@@ -195,15 +215,21 @@ mod tests {
     use serde_json::json;
 
     fn defender(enabled: bool, tier: &str) -> Snapshot {
-        let mut snapshot = with_cluster(json!({"properties": {"securityProfile": {"defender": {"securityMonitoring": {"enabled": enabled}}}}}));
-        snapshot.azure.defender_pricing =
-            Part::Collected(DefenderPricing::from_document(&json!({"name": "Containers", "properties": {"pricingTier": tier}})).unwrap());
+        let mut snapshot = with_cluster(
+            json!({"properties": {"securityProfile": {"defender": {"securityMonitoring": {"enabled": enabled}}}}}),
+        );
+        snapshot.azure.defender_pricing = Part::Collected(
+            DefenderPricing::from_document(&json!({"name": "Containers", "properties": {"pricingTier": tier}}))
+                .unwrap(),
+        );
         snapshot
     }
 
     fn sensor(ready: i64, desired: i64) -> Part<Vec<DaemonSet>> {
-        Part::Collected(vec![k8s(json!({"metadata": {"name": "microsoft-defender-collector-ds", "namespace": "kube-system"},
-            "status": {"desiredNumberScheduled": desired, "numberReady": ready}}))])
+        Part::Collected(vec![k8s(
+            json!({"metadata": {"name": "microsoft-defender-collector-ds", "namespace": "kube-system"},
+            "status": {"desiredNumberScheduled": desired, "numberReady": ready}}),
+        )])
     }
 
     #[test]
@@ -218,7 +244,10 @@ mod tests {
         let findings = run(&RULE, &defender(false, "Free"));
         assert_eq!(findings.iter().map(|f| f.status).collect::<Vec<_>>(), [Status::Fail, Status::Fail]);
         assert_eq!(findings[0].remediation.as_deref(), Some("az aks update -g rg1 -n aks1 --enable-defender"));
-        assert_eq!(findings[1].remediation.as_deref(), Some("az security pricing create -n Containers --tier Standard"));
+        assert_eq!(
+            findings[1].remediation.as_deref(),
+            Some("az security pricing create -n Containers --tier Standard")
+        );
     }
 
     #[test]
@@ -268,7 +297,9 @@ mod tests {
     #[test]
     fn kubernetes_only_falls_back_to_pods() {
         let mut snapshot = Snapshot::empty("test", "not provided");
-        snapshot.kubernetes.pods = Part::Collected(vec![k8s(json!({"metadata": {"name": "microsoft-defender-collector-ds-abcde", "namespace": "kube-system"}, "status": {"phase": "Running"}}))]);
+        snapshot.kubernetes.pods = Part::Collected(vec![k8s(
+            json!({"metadata": {"name": "microsoft-defender-collector-ds-abcde", "namespace": "kube-system"}, "status": {"phase": "Running"}}),
+        )]);
         assert_eq!(only(&RULE, &snapshot).status, Status::Pass);
     }
 

@@ -45,7 +45,8 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let finding = match properties.disable_local_accounts {
         Some(true) => RULE.pass(resource, "local accounts are disabled: every user signs in through Entra ID"),
         value => {
-            let flags = if entra_managed { "--disable-local-accounts" } else { "--enable-aad --disable-local-accounts" };
+            let flags =
+                if entra_managed { "--disable-local-accounts" } else { "--enable-aad --disable-local-accounts" };
             let shown = value.map_or("absent".to_string(), |v| v.to_string());
             RULE.fail(resource, "local accounts are enabled: the static admin kubeconfig bypasses Entra ID")
                 .with_evidence(format!("properties.disableLocalAccounts = {shown} (ARM)"))
@@ -65,7 +66,8 @@ mod tests {
 
     #[test]
     fn disabled_local_accounts_pass() {
-        let snapshot = with_cluster(json!({"properties": {"disableLocalAccounts": true, "aadProfile": {"managed": true}}}));
+        let snapshot =
+            with_cluster(json!({"properties": {"disableLocalAccounts": true, "aadProfile": {"managed": true}}}));
         assert_eq!(only(&RULE, &snapshot).status, Status::Pass);
     }
 
@@ -75,7 +77,8 @@ mod tests {
         assert_eq!(without_entra.status, Status::Fail);
         assert!(without_entra.remediation.unwrap().ends_with("--enable-aad --disable-local-accounts"));
 
-        let with_entra = only(&RULE, &with_cluster(json!({"disableLocalAccounts": false, "aadProfile": {"managed": true}})));
+        let with_entra =
+            only(&RULE, &with_cluster(json!({"disableLocalAccounts": false, "aadProfile": {"managed": true}})));
         assert_eq!(with_entra.status, Status::Fail);
         assert_eq!(with_entra.remediation.as_deref(), Some("az aks update -g rg1 -n aks1 --disable-local-accounts"));
     }

@@ -27,7 +27,9 @@ A missing configuration fails, and so does a window shorter than 4 hours. The ev
 each schedule in words (\"weekly on Saturday 02:00–06:00 UTC+00:00\"). Weekly, daily,
 absoluteMonthly and relativeMonthly schedules are understood, and so is the legacy `default`
 configuration (hour slots per weekday), which does not govern the automatic channels.
-With no automatic channel on, the rule does not apply.
+With no automatic channel on, a cluster without any maintenance configuration fails (low):
+the channels the other rules ask for would then run at any time; one that has windows is not
+judged (not-applicable).
 
 ## Why it matters
 Without a window, AKS starts upgrades whenever a release reaches the region: node drains and
@@ -55,14 +57,20 @@ struct Governed {
 fn active_channels(cluster: &ManagedCluster) -> Vec<Governed> {
     let profile = cluster.properties.auto_upgrade_profile.clone().unwrap_or_default();
     let mut active = Vec::new();
-    if let Some(channel) = profile.upgrade_channel.filter(|c| {
-        matches!(c.to_ascii_lowercase().as_str(), "patch" | "stable" | "rapid" | "node-image")
-    }) {
-        active.push(Governed { channel: format!("upgrade channel {channel}"), configuration: "aksManagedAutoUpgradeSchedule", day: "Saturday" });
+    if let Some(channel) = profile
+        .upgrade_channel
+        .filter(|c| matches!(c.to_ascii_lowercase().as_str(), "patch" | "stable" | "rapid" | "node-image"))
+    {
+        active.push(Governed {
+            channel: format!("upgrade channel {channel}"),
+            configuration: "aksManagedAutoUpgradeSchedule",
+            day: "Saturday",
+        });
     }
-    if let Some(channel) = profile.node_os_upgrade_channel.filter(|c| {
-        matches!(c.to_ascii_lowercase().as_str(), "nodeimage" | "securitypatch")
-    }) {
+    if let Some(channel) = profile
+        .node_os_upgrade_channel
+        .filter(|c| matches!(c.to_ascii_lowercase().as_str(), "nodeimage" | "securitypatch"))
+    {
         active.push(Governed {
             channel: format!("node OS channel {channel}"),
             configuration: "aksManagedNodeOSUpgradeSchedule",
@@ -75,27 +83,59 @@ fn active_channels(cluster: &ManagedCluster) -> Vec<Governed> {
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let cluster = ctx.cluster()?;
     let active = active_channels(cluster);
-    if active.is_empty() {
-        return Ok(vec![RULE.not_applicable(ctx.cluster_resource(), "no automatic upgrade channel is on: nothing to schedule")]);
-    }
     let configurations = ctx.maintenance_configurations()?;
+    if active.is_empty() {
+        return Ok(vec![without_channels(ctx, configurations)]);
+    }
     let legacy = configurations.iter().find(|c| c.name.as_deref() == Some("default")).map(describe_legacy);
     Ok(active.iter().map(|governed| judge(ctx, governed, configurations, legacy.as_deref())).collect())
 }
 
-fn judge(ctx: &Context, governed: &Governed, configurations: &[MaintenanceConfiguration], legacy: Option<&str>) -> Finding {
+/// No automatic channel is on. A cluster with no window at all fails (low): turning the channels
+/// on, as `auto-upgrade-channel` and `node-os-upgrade-channel` ask, would let upgrades start at any
+/// time. With windows already in place there is nothing to judge.
+fn without_channels(ctx: &Context, configurations: &[MaintenanceConfiguration]) -> Finding {
+    let resource = ctx.cluster_resource();
+    if configurations.is_empty() {
+        let names = ctx.names();
+        return RULE
+            .fail(resource, "no maintenance window is configured: once automatic upgrades are turned on they can start at any time")
+            .with_evidence("no automatic upgrade channel is on, and maintenanceConfigurations is empty (ARM)")
+            .with_remediation(format!(
+                "az aks maintenanceconfiguration add -g {} --cluster-name {} --name aksManagedAutoUpgradeSchedule --schedule-type Weekly --day-of-week Saturday --interval-weeks 1 --start-time 02:00 --duration {MINIMUM_HOURS}",
+                names.resource_group, names.name
+            ));
+    }
+    let names: Vec<&str> = configurations.iter().filter_map(|c| c.name.as_deref()).collect();
+    RULE.not_applicable(resource, "no automatic upgrade channel is on: there is nothing for a window to govern")
+        .with_evidence(format!("maintenance configurations: {} (ARM)", names.join(", ")))
+}
+
+fn judge(
+    ctx: &Context,
+    governed: &Governed,
+    configurations: &[MaintenanceConfiguration],
+    legacy: Option<&str>,
+) -> Finding {
     let names = ctx.names();
     let resource = format!("{}/maintenanceConfigurations/{}", ctx.cluster_resource(), governed.configuration);
     let fix = format!(
         "az aks maintenanceconfiguration add -g {} --cluster-name {} --name {} --schedule-type Weekly --day-of-week {} --interval-weeks 1 --start-time 02:00 --duration {MINIMUM_HOURS}",
         names.resource_group, names.name, governed.configuration, governed.day
     );
-    let configuration =
-        configurations.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(governed.configuration)));
+    let configuration = configurations
+        .iter()
+        .find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(governed.configuration)));
     let window = configuration.and_then(|c| c.properties.maintenance_window.as_ref());
     let mut finding = match (configuration, window) {
         (None, _) => RULE
-            .fail(&resource, format!("{} is on but no {} window governs it: upgrades may start at any time", governed.channel, governed.configuration))
+            .fail(
+                &resource,
+                format!(
+                    "{} is on but no {} window governs it: upgrades may start at any time",
+                    governed.channel, governed.configuration
+                ),
+            )
             .with_remediation(fix),
         (Some(_), None) => RULE
             .fail(&resource, format!("{} exists but has no maintenanceWindow", governed.configuration))
@@ -107,7 +147,13 @@ fn judge(ctx: &Context, governed: &Governed, configurations: &[MaintenanceConfig
                     RULE.pass(&resource, format!("{} runs {described}", governed.channel))
                 }
                 _ => RULE
-                    .fail(&resource, format!("the {} window is shorter than {MINIMUM_HOURS} hours: {described}", governed.configuration))
+                    .fail(
+                        &resource,
+                        format!(
+                            "the {} window is shorter than {MINIMUM_HOURS} hours: {described}",
+                            governed.configuration
+                        ),
+                    )
                     .with_remediation(fix.replace(" add ", " update ")),
             };
             finding.with_evidence(format!("{}: {described} (ARM)", governed.configuration))
@@ -206,7 +252,9 @@ mod tests {
     use serde_json::{Value, json};
 
     fn cluster_with(channel: &str, node_os: &str, configurations: Option<Value>) -> Snapshot {
-        let mut snapshot = with_cluster(json!({"properties": {"autoUpgradeProfile": {"upgradeChannel": channel, "nodeOSUpgradeChannel": node_os}}}));
+        let mut snapshot = with_cluster(
+            json!({"properties": {"autoUpgradeProfile": {"upgradeChannel": channel, "nodeOSUpgradeChannel": node_os}}}),
+        );
         if let Some(Value::Array(list)) = configurations {
             snapshot.azure.maintenance_configurations =
                 Part::Collected(list.iter().map(|c| MaintenanceConfiguration::from_document(c).unwrap()).collect());
@@ -220,10 +268,22 @@ mod tests {
 
     #[test]
     fn both_channels_governed_pass_and_describe_the_window() {
-        let snapshot = cluster_with("patch", "NodeImage", Some(json!([
-            window("aksManagedAutoUpgradeSchedule", json!({"weekly": {"dayOfWeek": "Saturday", "intervalWeeks": 1}}), 4),
-            window("aksManagedNodeOSUpgradeSchedule", json!({"weekly": {"dayOfWeek": "Sunday", "intervalWeeks": 1}}), 6),
-        ])));
+        let snapshot = cluster_with(
+            "patch",
+            "NodeImage",
+            Some(json!([
+                window(
+                    "aksManagedAutoUpgradeSchedule",
+                    json!({"weekly": {"dayOfWeek": "Saturday", "intervalWeeks": 1}}),
+                    4
+                ),
+                window(
+                    "aksManagedNodeOSUpgradeSchedule",
+                    json!({"weekly": {"dayOfWeek": "Sunday", "intervalWeeks": 1}}),
+                    6
+                ),
+            ])),
+        );
         let findings = run(&RULE, &snapshot);
         assert_eq!(findings.iter().map(|f| f.status).collect::<Vec<_>>(), [Status::Pass, Status::Pass]);
         assert!(findings[0].message.contains("weekly on Saturday 02:00–06:00 UTC+00:00"), "{}", findings[0].message);
@@ -242,9 +302,11 @@ mod tests {
 
     #[test]
     fn a_short_window_fails() {
-        let snapshot = cluster_with("none", "SecurityPatch", Some(json!([
-            window("aksManagedNodeOSUpgradeSchedule", json!({"daily": {"intervalDays": 1}}), 2),
-        ])));
+        let snapshot = cluster_with(
+            "none",
+            "SecurityPatch",
+            Some(json!([window("aksManagedNodeOSUpgradeSchedule", json!({"daily": {"intervalDays": 1}}), 2),])),
+        );
         let findings = run(&RULE, &snapshot);
         assert_eq!(findings[0].status, Status::Fail);
         assert!(findings[0].message.contains("daily 02:00–04:00 UTC+00:00"), "{}", findings[0].message);
@@ -255,34 +317,51 @@ mod tests {
         let legacy = json!({"name": "default", "properties": {"timeInWeek": [{"day": "Monday", "hourSlots": [1, 2]}]}});
         let findings = run(&RULE, &cluster_with("patch", "Unmanaged", Some(json!([legacy]))));
         assert_eq!(findings[0].status, Status::Fail);
-        assert!(findings[0].evidence.iter().any(|e| e.contains("legacy default configuration: Monday 01:00–03:00 UTC")), "{:?}", findings[0].evidence);
+        assert!(
+            findings[0].evidence.iter().any(|e| e.contains("legacy default configuration: Monday 01:00–03:00 UTC")),
+            "{:?}",
+            findings[0].evidence
+        );
     }
 
     #[test]
     fn describes_every_schedule_kind() {
         let describe_json = |v: Value| describe(&serde_json::from_value(v).unwrap());
         assert_eq!(
-            describe_json(json!({"schedule": {"daily": {"intervalDays": 5}}, "durationHours": 10, "startTime": "13:30", "utcOffset": "-07:00"})),
+            describe_json(
+                json!({"schedule": {"daily": {"intervalDays": 5}}, "durationHours": 10, "startTime": "13:30", "utcOffset": "-07:00"})
+            ),
             "every 5 days 13:30–23:30 UTC-07:00"
         );
         assert_eq!(
-            describe_json(json!({"schedule": {"absoluteMonthly": {"dayOfMonth": 15, "intervalMonths": 3}}, "durationHours": 5, "startTime": "08:30"})),
+            describe_json(
+                json!({"schedule": {"absoluteMonthly": {"dayOfMonth": 15, "intervalMonths": 3}}, "durationHours": 5, "startTime": "08:30"})
+            ),
             "every 3 months on day 15 08:30–13:30 UTC+00:00"
         );
         assert_eq!(
-            describe_json(json!({"schedule": {"relativeMonthly": {"dayOfWeek": "Monday", "weekIndex": "First", "intervalMonths": 1}}, "durationHours": 4, "startTime": "22:00"})),
+            describe_json(
+                json!({"schedule": {"relativeMonthly": {"dayOfWeek": "Monday", "weekIndex": "First", "intervalMonths": 1}}, "durationHours": 4, "startTime": "22:00"})
+            ),
             "monthly on the first Monday 22:00–02:00 (next day) UTC+00:00"
         );
         assert_eq!(
-            describe_json(json!({"schedule": {"weekly": {"dayOfWeek": "Monday", "intervalWeeks": 3}}, "durationHours": 8, "startTime": "00:00"})),
+            describe_json(
+                json!({"schedule": {"weekly": {"dayOfWeek": "Monday", "intervalWeeks": 3}}, "durationHours": 8, "startTime": "00:00"})
+            ),
             "every 3 weeks on Monday 00:00–08:00 UTC+00:00"
         );
     }
 
     #[test]
-    fn no_automatic_channel_is_not_applicable() {
-        let findings = run(&RULE, &cluster_with("none", "Unmanaged", None));
+    fn without_channels_no_window_at_all_fails_low_and_existing_windows_are_not_applicable() {
+        let findings = run(&RULE, &cluster_with("none", "Unmanaged", Some(json!([]))));
+        assert_eq!((findings[0].status, findings[0].severity), (Status::Fail, Severity::Low));
+        let with_window =
+            json!([window("aksManagedAutoUpgradeSchedule", json!({"weekly": {"dayOfWeek": "Saturday"}}), 4)]);
+        let findings = run(&RULE, &cluster_with("none", "Unmanaged", Some(with_window)));
         assert_eq!(findings[0].status, Status::NotApplicable);
+        assert_eq!(run(&RULE, &cluster_with("none", "None", None))[0].status, Status::Unknown);
     }
 
     #[test]

@@ -63,7 +63,10 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         (Ok(_), Ok(policies)) => findings.extend(namespaces(ctx, policies, &engine)),
         (Err(missing), _) | (_, Err(missing)) => findings.push(RULE.unknown(
             ctx.cluster_resource(),
-            format!("per-namespace default-deny cannot be checked: {} is unavailable ({})", missing.source, missing.reason),
+            format!(
+                "per-namespace default-deny cannot be checked: {} is unavailable ({})",
+                missing.source, missing.reason
+            ),
         )),
     }
     Ok(findings)
@@ -84,9 +87,11 @@ fn engine(ctx: &Context) -> Result<(Finding, Engine), Missing> {
         policy.as_deref().map_or("absent".to_string(), |p| format!("\"{p}\""))
     );
     Ok(match policy.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        Some(engine) if ENGINES.contains(&engine) => {
-            (RULE.pass(resource, format!("network policy engine {engine} enforces NetworkPolicies")).with_evidence(evidence), Engine::Enforced)
-        }
+        Some(engine) if ENGINES.contains(&engine) => (
+            RULE.pass(resource, format!("network policy engine {engine} enforces NetworkPolicies"))
+                .with_evidence(evidence),
+            Engine::Enforced,
+        ),
         None if dataplane_cilium => (
             RULE.pass(resource, "the Cilium dataplane enforces NetworkPolicies")
                 .with_evidence("properties.networkProfile.networkDataplane = \"cilium\" (ARM)"),
@@ -99,12 +104,21 @@ fn engine(ctx: &Context) -> Result<(Finding, Engine), Missing> {
                 .with_remediation(fix),
             Engine::Absent,
         ),
-        Some(_) => (RULE.unknown(resource, "unrecognised network policy engine: cannot tell whether policies are enforced").with_evidence(evidence), Engine::Unknown),
+        Some(_) => (
+            RULE.unknown(resource, "unrecognised network policy engine: cannot tell whether policies are enforced")
+                .with_evidence(evidence),
+            Engine::Unknown,
+        ),
     })
 }
 
 /// Kubernetes-only: an engine is inferred from its pods.
-fn inferred_engine(ctx: &Context, resource: String, fix: String, arm_missing: Missing) -> Result<(Finding, Engine), Missing> {
+fn inferred_engine(
+    ctx: &Context,
+    resource: String,
+    fix: String,
+    arm_missing: Missing,
+) -> Result<(Finding, Engine), Missing> {
     let pods = ctx.pods().map_err(|_| arm_missing.clone())?;
     let found = pods.iter().find_map(|pod| {
         ENGINE_PODS
@@ -121,11 +135,14 @@ fn inferred_engine(ctx: &Context, resource: String, fix: String, arm_missing: Mi
             Engine::Enforced,
         ),
         None => (
-            RULE.fail(resource, "no network policy engine runs (inferred from Kubernetes): NetworkPolicies are ignored")
-                .with_severity(Severity::High)
-                .with_evidence("inferred: no azure-npm, calico-node or cilium pods (Kubernetes)")
-                .with_evidence(note)
-                .with_remediation(fix),
+            RULE.fail(
+                resource,
+                "no network policy engine runs (inferred from Kubernetes): NetworkPolicies are ignored",
+            )
+            .with_severity(Severity::High)
+            .with_evidence("inferred: no azure-npm, calico-node or cilium pods (Kubernetes)")
+            .with_evidence(note)
+            .with_remediation(fix),
             Engine::Absent,
         ),
     })
@@ -139,7 +156,10 @@ fn namespaces(ctx: &Context, policies: &[NetworkPolicy], engine: &Engine) -> Vec
         by_namespace.entry(policy.metadata.namespace()).or_default().push(policy);
     }
     let dns = DnsTarget::new(ctx);
-    active.into_iter().map(|ns| judge_namespace(ns, by_namespace.get(ns).map_or(&[][..], Vec::as_slice), engine, &dns)).collect()
+    active
+        .into_iter()
+        .map(|ns| judge_namespace(ns, by_namespace.get(ns).map_or(&[][..], Vec::as_slice), engine, &dns))
+        .collect()
 }
 
 fn judge_namespace(namespace: &str, policies: &[&NetworkPolicy], engine: &Engine, dns: &DnsTarget) -> Finding {
@@ -157,14 +177,16 @@ fn judge_namespace(namespace: &str, policies: &[&NetworkPolicy], engine: &Engine
             .with_evidence(evidence)
             .with_remediation(default_deny_manifest(namespace));
     };
-    let ingress_evidence = format!("NetworkPolicy {namespace}/{} denies ingress by default (Kubernetes)", deny_ingress.metadata.name);
+    let ingress_evidence =
+        format!("NetworkPolicy {namespace}/{} denies ingress by default (Kubernetes)", deny_ingress.metadata.name);
     if *engine == Engine::Absent {
         return RULE
             .fail(resource, "a default-deny policy exists but no engine enforces it")
             .with_evidence(ingress_evidence);
     }
     if let Some(deny_egress) = deny_egress {
-        let egress_evidence = format!("NetworkPolicy {namespace}/{} denies egress by default (Kubernetes)", deny_egress.metadata.name);
+        let egress_evidence =
+            format!("NetworkPolicy {namespace}/{} denies egress by default (Kubernetes)", deny_egress.metadata.name);
         let udp = dns_allowed(policies, "UDP", dns);
         let tcp = dns_allowed(policies, "TCP", dns);
         if !udp || !tcp {
@@ -178,7 +200,10 @@ fn judge_namespace(namespace: &str, policies: &[&NetworkPolicy], engine: &Engine
                 .with_severity(severity)
                 .with_evidence(ingress_evidence)
                 .with_evidence(egress_evidence)
-                .with_evidence(format!("no egress rule for all pods allows port 53 {} to kube-dns in kube-system", if udp { "TCP" } else { "UDP" }))
+                .with_evidence(format!(
+                    "no egress rule for all pods allows port 53 {} to kube-dns in kube-system",
+                    if udp { "TCP" } else { "UDP" }
+                ))
                 .with_remediation(dns_allow_manifest(namespace));
         }
         return RULE
@@ -193,7 +218,9 @@ fn judge_namespace(namespace: &str, policies: &[&NetworkPolicy], engine: &Engine
 fn is_default_deny(policy: &NetworkPolicy, direction: &str) -> bool {
     let spec = &policy.spec;
     let rules = if direction == "Ingress" { &spec.ingress } else { &spec.egress };
-    spec.pod_selector.is_empty() && spec.affects(direction) && !rules.iter().any(|r| r.peers.is_empty() && r.ports.is_empty())
+    spec.pod_selector.is_empty()
+        && spec.affects(direction)
+        && !rules.iter().any(|r| r.peers.is_empty() && r.ports.is_empty())
 }
 
 /// What kube-dns looks like to a policy: the kube-system namespace's labels and the DNS pods' labels.
@@ -216,7 +243,10 @@ impl DnsTarget {
             .pods()
             .into_iter()
             .flatten()
-            .filter(|pod| pod.metadata.namespace() == "kube-system" && pod.metadata.labels.get("k8s-app").is_some_and(|v| v == "kube-dns"))
+            .filter(|pod| {
+                pod.metadata.namespace() == "kube-system"
+                    && pod.metadata.labels.get("k8s-app").is_some_and(|v| v == "kube-dns")
+            })
             .map(|pod| pod.metadata.labels.clone())
             .collect();
         if pod_labels.is_empty() {
@@ -234,7 +264,10 @@ impl DnsTarget {
             return false; // a bare podSelector means the policy's own namespace, never kube-system here
         };
         namespace_selector.matches(&self.namespace_labels)
-            && peer.pod_selector.as_ref().is_none_or(|selector| self.pod_labels.iter().any(|labels| selector.matches(labels)))
+            && peer
+                .pod_selector
+                .as_ref()
+                .is_none_or(|selector| self.pod_labels.iter().any(|labels| selector.matches(labels)))
     }
 }
 
@@ -310,7 +343,9 @@ mod tests {
     use serde_json::{Value, json};
 
     fn snapshot(engine: Option<&str>, policies: Value) -> Snapshot {
-        let mut snapshot = with_cluster(json!({"properties": {"networkProfile": {"networkPlugin": "azure", "networkPolicy": engine}}}));
+        let mut snapshot = with_cluster(
+            json!({"properties": {"networkProfile": {"networkPlugin": "azure", "networkPolicy": engine}}}),
+        );
         snapshot.kubernetes.pods = Part::Collected(vec![pod_in("shop", "web"), pod_in("kube-system", "coredns")]);
         snapshot.kubernetes.network_policies = Part::Collected(k8s(policies));
         snapshot
@@ -346,7 +381,10 @@ mod tests {
 
     #[test]
     fn namespace_without_default_deny_fails_and_system_namespaces_are_skipped() {
-        let findings = run(&RULE, &snapshot(Some("azure"), json!([policy(json!({"podSelector": {"matchLabels": {"app": "db"}}}))])));
+        let findings = run(
+            &RULE,
+            &snapshot(Some("azure"), json!([policy(json!({"podSelector": {"matchLabels": {"app": "db"}}}))])),
+        );
         assert_eq!(findings.len(), 2, "engine + shop, no kube-system: {findings:#?}");
         assert_eq!(shop(&findings).status, Status::Fail);
         assert!(shop(&findings).remediation.as_deref().unwrap().contains("namespace: shop"));
@@ -354,7 +392,8 @@ mod tests {
 
     #[test]
     fn allow_all_ingress_is_not_a_default_deny() {
-        let findings = run(&RULE, &snapshot(Some("azure"), json!([policy(json!({"podSelector": {}, "ingress": [{}]}))])));
+        let findings =
+            run(&RULE, &snapshot(Some("azure"), json!([policy(json!({"podSelector": {}, "ingress": [{}]}))])));
         assert_eq!(shop(&findings).status, Status::Fail);
     }
 
@@ -385,11 +424,31 @@ mod tests {
         let kube_dns = json!([{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]);
         let cases = [
             (json!([]), json!([]), Status::Pass, "to anywhere on any port"),
-            (kube_dns.clone(), json!([{"protocol": "UDP", "port": "dns"}, {"protocol": "TCP", "port": "dns-tcp"}]), Status::Pass, "named ports"),
-            (kube_dns.clone(), json!([{"protocol": "UDP", "port": 50, "endPort": 60}, {"port": 53}]), Status::Pass, "port range, TCP by default"),
+            (
+                kube_dns.clone(),
+                json!([{"protocol": "UDP", "port": "dns"}, {"protocol": "TCP", "port": "dns-tcp"}]),
+                Status::Pass,
+                "named ports",
+            ),
+            (
+                kube_dns.clone(),
+                json!([{"protocol": "UDP", "port": 50, "endPort": 60}, {"port": 53}]),
+                Status::Pass,
+                "port range, TCP by default",
+            ),
             (kube_dns.clone(), json!([{"protocol": "UDP", "port": 53}]), Status::Fail, "UDP only"),
-            (json!([{"podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]), json!([]), Status::Fail, "own namespace only"),
-            (json!([{"namespaceSelector": {"matchLabels": {"team": "x"}}}]), json!([]), Status::Fail, "wrong namespace"),
+            (
+                json!([{"podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]),
+                json!([]),
+                Status::Fail,
+                "own namespace only",
+            ),
+            (
+                json!([{"namespaceSelector": {"matchLabels": {"team": "x"}}}]),
+                json!([]),
+                Status::Fail,
+                "wrong namespace",
+            ),
             (json!([{"ipBlock": {"cidr": "10.0.0.0/8"}}]), json!([]), Status::Fail, "narrow ipBlock is not proof"),
             (json!([{"ipBlock": {"cidr": "0.0.0.0/0"}}]), json!([]), Status::Pass, "ipBlock to anywhere"),
         ];
@@ -397,7 +456,10 @@ mod tests {
             let findings = run(&RULE, &snapshot(Some("azure"), json!([deny_all(), dns_rule(to, ports)])));
             assert_eq!(shop(&findings).status, expected, "{case}");
         }
-        let findings = run(&RULE, &snapshot(Some("azure"), json!([deny_all(), dns_rule(kube_dns, json!([{"protocol": "UDP", "port": 53}]))])));
+        let findings = run(
+            &RULE,
+            &snapshot(Some("azure"), json!([deny_all(), dns_rule(kube_dns, json!([{"protocol": "UDP", "port": 53}]))])),
+        );
         assert_eq!(shop(&findings).severity, Severity::Medium, "UDP without TCP is less severe");
     }
 

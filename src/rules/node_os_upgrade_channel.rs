@@ -56,35 +56,45 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     );
     let fix = ctx.az_aks_update("--node-os-upgrade-channel NodeImage");
     let finding = match channel.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        Some(known @ ("nodeimage" | "securitypatch")) => {
-            RULE.pass(resource, format!("node OS channel {}: AKS patches the nodes", channel.as_deref().unwrap_or(known)))
-        }
-        None | Some("none") | Some("") => {
-            RULE.fail(resource, "no node OS upgrade channel: node security patches are never applied").with_remediation(fix)
-        }
-        Some("unmanaged") => return Ok(vec![unmanaged(ctx, resource, fix).with_evidence(evidence)]),
+        Some(known @ ("nodeimage" | "securitypatch")) => RULE
+            .pass(resource, format!("node OS channel {}: AKS patches the nodes", channel.as_deref().unwrap_or(known))),
+        None | Some("none") | Some("") => RULE
+            .fail(resource, "no node OS upgrade channel: node security patches are never applied")
+            .with_remediation(fix),
+        Some("unmanaged") => return Ok(vec![unmanaged(ctx, resource, fix, evidence)]),
         Some(_) => RULE.unknown(resource, "unrecognised node OS upgrade channel: cannot judge it"),
     };
     Ok(vec![finding.with_evidence(evidence)])
 }
 
 /// `Unmanaged` is safe only with kured rebooting nodes after OS updates.
-fn unmanaged(ctx: &Context, resource: String, fix: String) -> Finding {
+fn unmanaged(ctx: &Context, resource: String, fix: String, channel_evidence: String) -> Finding {
     let daemon_sets = match ctx.daemon_sets() {
         Ok(daemon_sets) => daemon_sets,
         Err(missing) => {
-            return RULE.unknown(
-                resource,
-                format!("channel Unmanaged is safe only with kured, and the DaemonSets cannot be read: {}", missing.reason),
-            );
+            return RULE
+                .unknown(
+                    resource,
+                    format!(
+                        "channel Unmanaged is safe only with kured, and the DaemonSets cannot be read: {}",
+                        missing.reason
+                    ),
+                )
+                .with_evidence(channel_evidence);
         }
     };
     match daemon_sets.iter().find(|ds| is_kured(ds)) {
         Some(kured) => RULE
             .pass(resource, "channel Unmanaged with kured rebooting nodes after OS updates")
-            .with_evidence(format!("DaemonSet {}/{} runs (Kubernetes)", kured.metadata.namespace(), kured.metadata.name)),
+            .with_evidence(channel_evidence)
+            .with_evidence(format!(
+                "DaemonSet {}/{} runs (Kubernetes)",
+                kured.metadata.namespace(),
+                kured.metadata.name
+            )),
         None => RULE
             .fail(resource, "channel Unmanaged without kured: OS updates install but nodes never reboot to apply them")
+            .with_evidence(channel_evidence)
             .with_evidence("no kured DaemonSet in any namespace (Kubernetes)")
             .with_remediation(fix),
     }
@@ -119,12 +129,17 @@ mod tests {
         let mut snapshot = channel("Unmanaged");
         assert_eq!(only(&RULE, &snapshot).status, Status::Unknown, "DaemonSets not provided");
 
-        snapshot.kubernetes.daemon_sets = Part::Collected(vec![k8s(json!({"metadata": {"name": "kube-proxy", "namespace": "kube-system"}}))]);
+        snapshot.kubernetes.daemon_sets =
+            Part::Collected(vec![k8s(json!({"metadata": {"name": "kube-proxy", "namespace": "kube-system"}}))]);
         let finding = only(&RULE, &snapshot);
         assert_eq!(finding.status, Status::Fail);
-        assert_eq!(finding.remediation.as_deref(), Some("az aks update -g rg1 -n aks1 --node-os-upgrade-channel NodeImage"));
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some("az aks update -g rg1 -n aks1 --node-os-upgrade-channel NodeImage")
+        );
 
-        snapshot.kubernetes.daemon_sets = Part::Collected(vec![k8s(json!({"metadata": {"name": "kured", "namespace": "kured"}}))]);
+        snapshot.kubernetes.daemon_sets =
+            Part::Collected(vec![k8s(json!({"metadata": {"name": "kured", "namespace": "kured"}}))]);
         assert_eq!(only(&RULE, &snapshot).status, Status::Pass);
     }
 

@@ -57,11 +57,7 @@ const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let namespaces = ctx.namespaces()?;
-    Ok(namespaces
-        .iter()
-        .filter(|ns| !ctx.is_system_namespace(&ns.metadata.name))
-        .map(|ns| judge(ctx, ns))
-        .collect())
+    Ok(namespaces.iter().filter(|ns| !ctx.is_system_namespace(&ns.metadata.name)).map(|ns| judge(ctx, ns)).collect())
 }
 
 fn judge(ctx: &Context, namespace: &Namespace) -> Finding {
@@ -73,13 +69,16 @@ fn judge(ctx: &Context, namespace: &Namespace) -> Finding {
         None => format!("no {ENFORCE_LABEL} label (Kubernetes)"),
     };
     let finding = match level {
-        Some("restricted") => return RULE.pass(resource, "enforces the restricted Pod Security Standard").with_evidence(evidence),
+        Some("restricted") => {
+            return RULE.pass(resource, "enforces the restricted Pod Security Standard").with_evidence(evidence);
+        }
         Some("baseline") => RULE.pass(resource, "enforces baseline; restricted is the target"),
         Some("privileged") => RULE
             .fail(resource, "enforce=privileged: Pod Security admission is switched off for this namespace")
             .with_severity(Severity::High),
         None => RULE.fail(resource, "no Pod Security Standard is enforced: privileged pods are admitted"),
-        Some(other) => RULE.fail(resource, format!("enforce={other} is not a Pod Security level (privileged, baseline, restricted)")),
+        Some(other) => RULE
+            .fail(resource, format!("enforce={other} is not a Pod Security level (privileged, baseline, restricted)")),
     };
     let (dry_run, rejected) = restricted_dry_run(ctx, name);
     let finding = finding.with_evidence(evidence);
@@ -95,7 +94,12 @@ fn judge(ctx: &Context, namespace: &Namespace) -> Finding {
 fn restricted_dry_run(ctx: &Context, namespace: &str) -> (Vec<String>, usize) {
     let pods = match ctx.pods() {
         Ok(pods) => pods,
-        Err(missing) => return (vec![format!("restricted dry run skipped: {} is unavailable ({})", missing.source, missing.reason)], 0),
+        Err(missing) => {
+            return (
+                vec![format!("restricted dry run skipped: {} is unavailable ({})", missing.source, missing.reason)],
+                0,
+            );
+        }
     };
     let running = pods.iter().filter(|pod| pod.is_running() && pod.metadata.namespace() == namespace);
     let groups = group_by_workload(running, |pod| ctx.workload_of(pod));
@@ -110,12 +114,19 @@ fn restricted_dry_run(ctx: &Context, namespace: &str) -> (Vec<String>, usize) {
             }
         }
         if !reasons.is_empty() {
-            lines.push(format!("restricted would reject {workload} (pods {}): {}", pod_names(pods), reasons.join("; ")));
+            lines.push(format!(
+                "restricted would reject {workload} (pods {}): {}",
+                pod_names(pods),
+                reasons.join("; ")
+            ));
         }
     }
     let rejected = lines.len();
     if rejected == 0 {
-        lines.push(format!("restricted dry run: all {} running workloads comply; the label can be applied safely", groups.len()));
+        lines.push(format!(
+            "restricted dry run: all {} running workloads comply; the label can be applied safely",
+            groups.len()
+        ));
     }
     (lines, rejected)
 }
@@ -160,20 +171,40 @@ mod tests {
 
     #[test]
     fn verdict_per_level_and_system_namespaces_skipped() {
-        let findings = run(&RULE, &snapshot(json!([
-            ns("kube-system", None), ns("a", None), ns("b", Some("privileged")), ns("c", Some("baseline")),
-            ns("d", Some("restricted")), ns("e", Some("strict")),
-        ]), Some(json!([]))));
-        let verdicts: Vec<(&str, Status, Severity)> = findings.iter().map(|f| (f.resource.as_str(), f.status, f.severity)).collect();
-        assert_eq!(verdicts, [
-            ("Namespace/a", Status::Fail, Severity::Medium),
-            ("Namespace/b", Status::Fail, Severity::High),
-            ("Namespace/c", Status::Pass, Severity::Medium),
-            ("Namespace/d", Status::Pass, Severity::Medium),
-            ("Namespace/e", Status::Fail, Severity::Medium),
-        ]);
+        let findings = run(
+            &RULE,
+            &snapshot(
+                json!([
+                    ns("kube-system", None),
+                    ns("a", None),
+                    ns("b", Some("privileged")),
+                    ns("c", Some("baseline")),
+                    ns("d", Some("restricted")),
+                    ns("e", Some("strict")),
+                ]),
+                Some(json!([])),
+            ),
+        );
+        let verdicts: Vec<(&str, Status, Severity)> =
+            findings.iter().map(|f| (f.resource.as_str(), f.status, f.severity)).collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("Namespace/a", Status::Fail, Severity::Medium),
+                ("Namespace/b", Status::Fail, Severity::High),
+                ("Namespace/c", Status::Pass, Severity::Medium),
+                ("Namespace/d", Status::Pass, Severity::Medium),
+                ("Namespace/e", Status::Fail, Severity::Medium),
+            ]
+        );
         assert!(findings[2].message.contains("restricted is the target"));
-        assert!(findings[0].remediation.as_deref().unwrap().starts_with("kubectl label namespace a pod-security.kubernetes.io/enforce=restricted"));
+        assert!(
+            findings[0]
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("kubectl label namespace a pod-security.kubernetes.io/enforce=restricted")
+        );
     }
 
     #[test]
@@ -189,7 +220,10 @@ mod tests {
         ]);
         let findings = run(&RULE, &snapshot(json!([ns("shop", None)]), Some(pods)));
         let evidence = findings[0].evidence.join("\n");
-        assert!(evidence.contains("restricted would reject Deployment/shop/web (pods web-abc12-x1, web-abc12-x2)"), "{evidence}");
+        assert!(
+            evidence.contains("restricted would reject Deployment/shop/web (pods web-abc12-x1, web-abc12-x2)"),
+            "{evidence}"
+        );
         assert!(evidence.contains("container \"nginx\" is privileged"), "{evidence}");
         assert!(!evidence.contains("done"), "completed pods are not running workloads: {evidence}");
         assert!(findings[0].remediation.as_deref().unwrap().contains("enforce=baseline"));

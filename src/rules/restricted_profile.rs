@@ -8,16 +8,8 @@
 use crate::snapshot::kube::{Container, Pod};
 
 /// Volume types the restricted profile allows.
-const RESTRICTED_VOLUME_TYPES: &[&str] = &[
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-];
+const RESTRICTED_VOLUME_TYPES: &[&str] =
+    &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
 
 /// The only capability restricted lets a container add.
 const RESTRICTED_ADDABLE_CAPABILITY: &str = "NET_BIND_SERVICE";
@@ -26,7 +18,8 @@ const RESTRICTED_ADDABLE_CAPABILITY: &str = "NET_BIND_SERVICE";
 pub fn violations(pod: &Pod) -> Vec<String> {
     let mut found = Vec::new();
     let spec = &pod.spec;
-    for (enabled, name) in [(spec.host_network, "hostNetwork"), (spec.host_pid, "hostPID"), (spec.host_ipc, "hostIPC")] {
+    for (enabled, name) in [(spec.host_network, "hostNetwork"), (spec.host_pid, "hostPID"), (spec.host_ipc, "hostIPC")]
+    {
         if enabled {
             found.push(format!("uses the host namespace ({name}: true)"));
         }
@@ -110,8 +103,18 @@ mod tests {
             "volumes": [{"name": "root", "hostPath": {"path": "/"}}, {"name": "nfs", "nfs": {"server": "x"}}]}}));
         let found = violations(&pod).join("\n");
         for expected in [
-            "hostNetwork: true", "hostPID: true", "hostPath /", "volume type nfs", "is privileged", "hostPort",
-            "allowPrivilegeEscalation", "runAsNonRoot", "user 0", "drop ALL", "adds capabilities SYS_ADMIN", "seccomp",
+            "hostNetwork: true",
+            "hostPID: true",
+            "hostPath /",
+            "volume type nfs",
+            "is privileged",
+            "hostPort",
+            "allowPrivilegeEscalation",
+            "runAsNonRoot",
+            "user 0",
+            "drop ALL",
+            "adds capabilities SYS_ADMIN",
+            "seccomp",
         ] {
             assert!(found.contains(expected), "missing {expected:?} in:\n{found}");
         }

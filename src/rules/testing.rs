@@ -12,7 +12,9 @@ pub fn k8s<T: DeserializeOwned>(value: Value) -> T {
 }
 
 pub fn pod_in(namespace: &str, name: &str) -> crate::snapshot::kube::Pod {
-    k8s(serde_json::json!({"metadata": {"name": name, "namespace": namespace}, "spec": {"containers": [{"name": "app", "image": "x.azurecr.io/app:1"}]}, "status": {"phase": "Running"}}))
+    k8s(
+        serde_json::json!({"metadata": {"name": name, "namespace": namespace}, "spec": {"containers": [{"name": "app", "image": "x.azurecr.io/app:1"}]}, "status": {"phase": "Running"}}),
+    )
 }
 
 /// A snapshot with nothing collected and the given managed cluster (ARM or az shape).
@@ -20,7 +22,9 @@ pub fn with_cluster(cluster: Value) -> Snapshot {
     let mut snapshot = Snapshot::empty("test", "not provided");
     let mut cluster = ManagedCluster::from_document(&cluster).expect("test cluster must deserialize");
     if cluster.id.is_none() {
-        cluster.id = Some("/subscriptions/sub/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/aks1".into());
+        cluster.id = Some(
+            "/subscriptions/sub/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/aks1".into(),
+        );
         cluster.name = Some("aks1".into());
     }
     snapshot.azure.managed_cluster = Part::Collected(cluster);

@@ -19,13 +19,16 @@ impl fmt::Display for WorkloadRef {
     }
 }
 
-/// Owner lookups for ReplicaSets and Jobs, keyed by (namespace, name).
+/// (namespace, name) of an object → (kind, name) of its controlling owner.
+type Owners = HashMap<(String, String), (String, String)>;
+
+/// Owner lookups for ReplicaSets and Jobs; `None` when that kind was not collected.
 pub struct WorkloadIndex {
-    replica_set_owners: Option<HashMap<(String, String), (String, String)>>,
-    job_owners: Option<HashMap<(String, String), (String, String)>>,
+    replica_set_owners: Option<Owners>,
+    job_owners: Option<Owners>,
 }
 
-fn owners(objects: Option<&Vec<OwnedObject>>) -> Option<HashMap<(String, String), (String, String)>> {
+fn owners(objects: Option<&Vec<OwnedObject>>) -> Option<Owners> {
     Some(
         objects?
             .iter()
@@ -63,12 +66,7 @@ impl WorkloadIndex {
         WorkloadRef { kind, namespace, name }
     }
 
-    fn parent(
-        &self,
-        index: &Option<HashMap<(String, String), (String, String)>>,
-        namespace: &str,
-        name: &str,
-    ) -> Option<(String, String)> {
+    fn parent(&self, index: &Option<Owners>, namespace: &str, name: &str) -> Option<(String, String)> {
         index.as_ref()?.get(&(namespace.to_string(), name.to_string())).cloned()
     }
 }
@@ -118,9 +116,11 @@ mod tests {
     #[test]
     fn resolves_replica_sets_and_jobs_to_their_parents() {
         let mut snapshot = Snapshot::empty("test", "not provided");
-        snapshot.kubernetes.replica_sets = Part::Collected(vec![k8s(json!({"metadata": {"name": "web-5d8f", "namespace": "ns",
+        snapshot.kubernetes.replica_sets =
+            Part::Collected(vec![k8s(json!({"metadata": {"name": "web-5d8f", "namespace": "ns",
             "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]}}))]);
-        snapshot.kubernetes.jobs = Part::Collected(vec![k8s(json!({"metadata": {"name": "backup-2890", "namespace": "ns",
+        snapshot.kubernetes.jobs =
+            Part::Collected(vec![k8s(json!({"metadata": {"name": "backup-2890", "namespace": "ns",
             "ownerReferences": [{"kind": "CronJob", "name": "backup", "controller": true}]}}))]);
         let index = WorkloadIndex::new(&snapshot.kubernetes);
         assert_eq!(index.resolve(&pod_owned_by("ReplicaSet", "web-5d8f", json!({}))).to_string(), "Deployment/ns/web");

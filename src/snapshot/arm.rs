@@ -60,9 +60,8 @@ pub struct ManagedCluster {
 
 impl ManagedCluster {
     pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        #[derive(Deserialize)]
+        #[derive(Default, Deserialize)]
         #[serde(default, rename_all = "camelCase")]
-        #[derive(Default)]
         struct Top {
             #[serde(flatten)]
             envelope: Envelope,
@@ -71,7 +70,7 @@ impl ManagedCluster {
         }
         let (top, properties): (Top, ClusterProperties) = read_resource(doc)?;
         Ok(ManagedCluster {
-            id: top.envelope.id,
+            id: top.envelope.id.map(canonical_id),
             name: top.envelope.name,
             resource_type: top.envelope.resource_type,
             location: top.envelope.location,
@@ -94,6 +93,18 @@ impl ManagedCluster {
     pub fn addon(&self, key: &str) -> Option<&AddonProfile> {
         self.properties.addon_profiles.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
     }
+}
+
+/// An ARM id with the casing of its well-known segments fixed: az prints `/resourcegroups/`
+/// where ARM returns `/resourceGroups/`, and findings must not differ with the input's shape.
+pub fn canonical_id(id: String) -> String {
+    if !id.split('/').any(|segment| segment.eq_ignore_ascii_case("resourcegroups") && segment != "resourceGroups") {
+        return id;
+    }
+    id.split('/')
+        .map(|segment| if segment.eq_ignore_ascii_case("resourcegroups") { "resourceGroups" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The value after `key` in an ARM id, matched without regard to case (ARM ids vary in case).
@@ -278,7 +289,7 @@ pub struct MaintenanceConfiguration {
 impl MaintenanceConfiguration {
     pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
         let (envelope, properties): (Envelope, MaintenanceProperties) = read_resource(doc)?;
-        Ok(MaintenanceConfiguration { id: envelope.id, name: envelope.name, properties })
+        Ok(MaintenanceConfiguration { id: envelope.id.map(canonical_id), name: envelope.name, properties })
     }
 }
 
@@ -358,7 +369,7 @@ pub struct UpgradeProfile {
 impl UpgradeProfile {
     pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
         let (envelope, properties): (Envelope, UpgradeProfileProperties) = read_resource(doc)?;
-        Ok(UpgradeProfile { id: envelope.id, properties })
+        Ok(UpgradeProfile { id: envelope.id.map(canonical_id), properties })
     }
 }
 
@@ -398,7 +409,7 @@ pub struct DefenderPricing {
 impl DefenderPricing {
     pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
         let (envelope, properties): (Envelope, PricingProperties) = read_resource(doc)?;
-        Ok(DefenderPricing { id: envelope.id, name: envelope.name, properties })
+        Ok(DefenderPricing { id: envelope.id.map(canonical_id), name: envelope.name, properties })
     }
 }
 
@@ -450,6 +461,7 @@ mod tests {
         let from_arm = ManagedCluster::from_document(&arm).unwrap();
         let from_az = ManagedCluster::from_document(&az).unwrap();
         assert_eq!(from_arm.properties, from_az.properties);
+        assert_eq!(from_arm.id, from_az.id, "az's lowercase resourcegroups is canonicalised");
         assert_eq!(from_az.properties.enable_rbac, Some(true));
         assert_eq!(from_az.resource_group(), Some("rg1"));
         assert_eq!(from_arm.subscription_id(), Some("s"));

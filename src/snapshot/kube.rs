@@ -419,8 +419,14 @@ mod tests {
         assert!(selector(json!({})).matches(&labels));
         assert!(selector(json!({"matchLabels": {"app": "web"}})).matches(&labels));
         assert!(!selector(json!({"matchLabels": {"app": "db"}})).matches(&labels));
-        assert!(selector(json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "x"]}]})).matches(&labels));
-        assert!(!selector(json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]})).matches(&labels));
+        assert!(
+            selector(json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "x"]}]}))
+                .matches(&labels)
+        );
+        assert!(
+            !selector(json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}))
+                .matches(&labels)
+        );
         assert!(selector(json!({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]})).matches(&labels));
         assert!(!selector(json!({"matchExpressions": [{"key": "tier", "operator": "Exists"}]})).matches(&labels));
         assert!(!selector(json!({"matchExpressions": [{"key": "app", "operator": "Bogus"}]})).matches(&labels));
@@ -428,7 +434,8 @@ mod tests {
 
     #[test]
     fn policy_types_default_like_the_api() {
-        let spec: NetworkPolicySpec = serde_json::from_value(json!({"podSelector": {}, "egress": [{"to": []}]})).unwrap();
+        let spec: NetworkPolicySpec =
+            serde_json::from_value(json!({"podSelector": {}, "egress": [{"to": []}]})).unwrap();
         assert!(spec.affects("Ingress") && spec.affects("Egress"));
         let spec: NetworkPolicySpec = serde_json::from_value(json!({"podSelector": {}})).unwrap();
         assert!(spec.affects("Ingress") && !spec.affects("Egress"));

@@ -76,7 +76,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Part<T> {
         match (repr.status, repr.data) {
             (PartStatus::Collected, Some(data)) => Ok(Part::Collected(data)),
             (PartStatus::Collected, None) => Err(serde::de::Error::custom("a collected part needs `data`")),
-            (PartStatus::Unavailable, _) => Ok(Part::Unavailable(repr.reason.unwrap_or_else(|| "no reason recorded".into()))),
+            (PartStatus::Unavailable, _) => {
+                Ok(Part::Unavailable(repr.reason.unwrap_or_else(|| "no reason recorded".into())))
+            }
         }
     }
 }
