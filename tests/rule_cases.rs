@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 
-const AZURE_SOURCES: [&str; 4] = ["managed_cluster", "maintenance_configurations", "upgrade_profile", "defender_pricing"];
+const AZURE_SOURCES: [&str; 4] =
+    ["managed_cluster", "maintenance_configurations", "upgrade_profile", "defender_pricing"];
 const KUBERNETES_SOURCES: [&str; 6] = ["namespaces", "pods", "network_policies", "daemon_sets", "replica_sets", "jobs"];
 
 #[derive(Deserialize)]
@@ -85,7 +86,11 @@ fn every_rule_case_gives_the_expected_findings() {
         let mut actual: Vec<Expected> = report
             .findings
             .iter()
-            .map(|f| Expected { resource: f.resource.clone(), status: f.status.to_string(), severity: f.severity.to_string() })
+            .map(|f| Expected {
+                resource: f.resource.clone(),
+                status: f.status.to_string(),
+                severity: f.severity.to_string(),
+            })
             .collect();
         let mut expected = case.expect;
         actual.sort();
@@ -100,8 +105,9 @@ fn every_rule_has_pass_fail_and_unknown_cases() {
     for rule in rules::ALL {
         for kind in ["pass", "fail", "unknown"] {
             assert!(
-                files.iter().any(|(id, file)| id == rule.id
-                    && file.file_name().unwrap().to_string_lossy().starts_with(kind)),
+                files
+                    .iter()
+                    .any(|(id, file)| id == rule.id && file.file_name().unwrap().to_string_lossy().starts_with(kind)),
                 "fixtures/rules/{}/ has no {kind}*.json case",
                 rule.id
             );
