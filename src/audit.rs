@@ -41,6 +41,8 @@ pub struct Summary {
     pub by_status: StatusCounts,
     pub failing_by_severity: SeverityCounts,
     pub unknown_by_severity: SeverityCounts,
+    /// Findings about AKS-managed components (system namespaces), counted in the rest too.
+    pub platform_managed: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -111,6 +113,7 @@ impl Summary {
         let mut summary = Summary { total: findings.len(), ..Summary::default() };
         for finding in findings {
             summary.by_status.add(finding.status);
+            summary.platform_managed += usize::from(finding.platform_managed);
             match finding.status {
                 Status::Fail => summary.failing_by_severity.add(finding.severity),
                 Status::Unknown => summary.unknown_by_severity.add(finding.severity),
@@ -169,9 +172,9 @@ pub struct Gate {
 
 impl Gate {
     /// A failing finding at or above `--fail-on`; with `--fail-on-unknown`, an unknown one at or
-    /// above it (any unknown when `--fail-on` is not given).
+    /// above it (any unknown when `--fail-on` is not given). Platform-managed findings never count.
     pub fn trips(&self, report: &Report) -> bool {
-        report.findings.iter().any(|finding| match finding.status {
+        report.findings.iter().filter(|finding| !finding.platform_managed).any(|finding| match finding.status {
             Status::Fail => self.fail_on.is_some_and(|threshold| finding.severity >= threshold),
             Status::Unknown => self.fail_on_unknown && finding.severity >= self.fail_on.unwrap_or(Severity::Info),
             _ => false,
@@ -206,6 +209,13 @@ mod tests {
         assert!(gate(Some(Severity::High), true), "the high unknown trips it");
         assert!(!gate(Some(Severity::Critical), true));
         assert!(gate(None, true), "any unknown without --fail-on");
+    }
+
+    #[test]
+    fn platform_managed_findings_never_trip_the_gate() {
+        let report = report(vec![finding(Severity::Critical, Status::Fail).platform_managed(true)]);
+        assert!(!Gate { fail_on: Some(Severity::Info), fail_on_unknown: true }.trips(&report));
+        assert_eq!(report.summary.platform_managed, 1);
     }
 
     #[test]

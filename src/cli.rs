@@ -93,6 +93,11 @@ pub struct AuditArgs {
     /// Skip these rules (comma-separated ids)
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub skip_rules: Vec<String>,
+
+    /// A registry images may come from (`*.azurecr.io` matches subdomains); repeat the flag. Replaces
+    /// the default list: *.azurecr.io, mcr.microsoft.com
+    #[arg(long = "allowed-registry", value_name = "PATTERN")]
+    pub allowed_registries: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -36,7 +36,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         None => load(&args.input)?,
     };
     print_notes(&notes);
-    let report = audit::run(&snapshot, &selected, &Settings::default());
+    let report = audit::run(&snapshot, &selected, &settings(&args)?);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {
         show: args.show,
@@ -46,6 +46,20 @@ fn audit(args: AuditArgs) -> Result<u8> {
     write_output(args.output.as_deref(), &report::render(&report, args.format, style))?;
     let gate = Gate { fail_on: args.fail_on, fail_on_unknown: args.fail_on_unknown };
     Ok(if gate.trips(&report) { 1 } else { 0 })
+}
+
+/// Rule settings from the flags.
+fn settings(args: &AuditArgs) -> Result<Settings> {
+    let mut settings = Settings::default();
+    if !args.allowed_registries.is_empty() {
+        if let Some(bad) = args.allowed_registries.iter().find(|p| p.trim().is_empty() || p.contains('/')) {
+            bail!(
+                "--allowed-registry '{bad}' is not a registry host pattern; use a host such as myacr.azurecr.io or *.azurecr.io"
+            );
+        }
+        settings.allowed_registries = args.allowed_registries.clone();
+    }
+    Ok(settings)
 }
 
 fn snapshot(args: SnapshotArgs) -> Result<u8> {

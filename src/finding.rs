@@ -81,6 +81,10 @@ pub struct Finding {
     pub evidence: Vec<String>,
     /// The command or manifest that fixes it, with the real names filled in.
     pub remediation: Option<String>,
+    /// About an AKS-managed component (a system namespace): reported in a group of its own and
+    /// never counted by `--fail-on`, since the cluster's users cannot change it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub platform_managed: bool,
 }
 
 impl Finding {
@@ -91,6 +95,11 @@ impl Finding {
 
     pub fn with_evidence(mut self, line: impl Into<String>) -> Self {
         self.evidence.push(line.into());
+        self
+    }
+
+    pub fn platform_managed(mut self, platform_managed: bool) -> Self {
+        self.platform_managed = platform_managed;
         self
     }
 

@@ -41,7 +41,7 @@ fn raw_inputs(cluster: &str, aks_show: &str) -> Vec<String> {
         "--from-kubectl".into(),
         file("kubectl-get.json"),
         "--kubectl-kinds".into(),
-        "networkpolicies,jobs".into(),
+        "networkpolicies,jobs,validatingwebhookconfigurations,constraints".into(),
     ]
 }
 
@@ -54,12 +54,13 @@ fn rule_ids() -> BTreeSet<String> {
     rules.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
 }
 
+/// The rules with a finding of `status` about the cluster's own resources (not platform-managed).
 fn rules_with(report: &Value, status: &str) -> BTreeSet<String> {
     report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["status"] == status)
+        .filter(|f| f["status"] == status && f.get("platform_managed").is_none())
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect()
 }
@@ -195,11 +196,28 @@ fn rules_and_skip_rules_select() {
 }
 
 #[test]
+fn allowed_registries_replace_the_default_list() {
+    let trusted = |extra: &[&str]| {
+        let mut args = vec!["audit", "--demo", "insecure", "--rules", "trusted-registries"];
+        args.extend(extra);
+        rules_with(&json_report(&args).0, "fail")
+    };
+    assert_eq!(trusted(&[]), ["trusted-registries".to_string()].into());
+    assert_eq!(trusted(&["--allowed-registry", "docker.io", "--allowed-registry", "*.azurecr.io"]), BTreeSet::new());
+    assert_bad_input(
+        &["audit", "--demo", "insecure", "--allowed-registry", "docker.io/library"],
+        "not a registry host pattern",
+    );
+}
+
+#[test]
 fn show_failed_lists_only_failing_and_unknown_but_counts_everything() {
     let output = aksguard(&["audit", "--demo", "hardened", "--format", "json"]);
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report["shown"], "failed");
-    assert_eq!(report["findings"], Value::Array(vec![]));
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings.iter().all(|f| f["platform_managed"] == true), "only AKS-managed components fail: {findings:#?}");
+    assert!(findings.iter().all(|f| f["status"] == "fail" || f["status"] == "unknown"));
     assert!(report["summary"]["by_status"]["pass"].as_u64().unwrap() > 0);
 }
 
@@ -212,10 +230,8 @@ fn table_is_grouped_by_severity_and_plain_when_piped() {
     let medium = table.find("\nMEDIUM\n").expect("a MEDIUM group");
     assert!(high < medium, "most severe first");
     assert!(table.contains("Summary: "), "{table}");
-    assert!(
-        table.contains("az aks update -g rg-contoso-containers -n aks-contoso-prod --disable-local-accounts")
-            || table.contains("--enable-aad --disable-local-accounts")
-    );
+    assert!(table.contains("--disable-local-accounts"), "the fix is in the table");
+    assert!(table.contains("PLATFORM-MANAGED ("), "system-namespace findings are a group of their own");
 }
 
 #[test]

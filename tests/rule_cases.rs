@@ -14,7 +14,17 @@ use std::path::{Path, PathBuf};
 
 const AZURE_SOURCES: [&str; 4] =
     ["managed_cluster", "maintenance_configurations", "upgrade_profile", "defender_pricing"];
-const KUBERNETES_SOURCES: [&str; 6] = ["namespaces", "pods", "network_policies", "daemon_sets", "replica_sets", "jobs"];
+const KUBERNETES_SOURCES: [&str; 9] = [
+    "namespaces",
+    "pods",
+    "network_policies",
+    "daemon_sets",
+    "replica_sets",
+    "jobs",
+    "cluster_role_bindings",
+    "validating_webhook_configurations",
+    "gatekeeper_constraints",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

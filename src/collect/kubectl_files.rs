@@ -7,7 +7,7 @@
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
 use super::input::{invalid_json, read_text};
-use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, OwnedObject, Pod};
+use crate::snapshot::kube::{ClusterRoleBinding, Constraint, DaemonSet, Namespace, NetworkPolicy, OwnedObject, Pod};
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
 use serde::Deserialize;
@@ -25,11 +25,24 @@ pub enum Kind {
     DaemonSet,
     ReplicaSet,
     Job,
+    ClusterRoleBinding,
+    ValidatingWebhookConfiguration,
+    /// Gatekeeper constraints: any kind in the `constraints.gatekeeper.sh` API group.
+    Constraint,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::Namespace, Kind::Pod, Kind::NetworkPolicy, Kind::DaemonSet, Kind::ReplicaSet, Kind::Job];
+    pub const ALL: [Kind; 9] = [
+        Kind::Namespace,
+        Kind::Pod,
+        Kind::NetworkPolicy,
+        Kind::DaemonSet,
+        Kind::ReplicaSet,
+        Kind::Job,
+        Kind::ClusterRoleBinding,
+        Kind::ValidatingWebhookConfiguration,
+        Kind::Constraint,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -39,6 +52,9 @@ impl Kind {
             Kind::DaemonSet => "DaemonSet",
             Kind::ReplicaSet => "ReplicaSet",
             Kind::Job => "Job",
+            Kind::ClusterRoleBinding => "ClusterRoleBinding",
+            Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
+            Kind::Constraint => "Gatekeeper constraint",
         }
     }
 
@@ -51,11 +67,18 @@ impl Kind {
             Kind::DaemonSet => "daemonsets",
             Kind::ReplicaSet => "replicasets",
             Kind::Job => "jobs",
+            Kind::ClusterRoleBinding => "clusterrolebindings",
+            Kind::ValidatingWebhookConfiguration => "validatingwebhookconfigurations",
+            Kind::Constraint => "constraints",
         }
     }
 
-    fn from_kind(kind: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == kind)
+    /// The kind of an object from its `kind` and `apiVersion`.
+    fn of(kind: &str, api_version: Option<&str>) -> Option<Kind> {
+        if api_version.is_some_and(|v| v.starts_with(CONSTRAINTS_GROUP)) {
+            return Some(Kind::Constraint);
+        }
+        Kind::ALL.into_iter().find(|k| *k != Kind::Constraint && k.name() == kind)
     }
 
     /// Parses what kubectl accepts: plural, singular or short name, any case.
@@ -78,6 +101,8 @@ impl Kind {
     }
 }
 
+const CONSTRAINTS_GROUP: &str = "constraints.gatekeeper.sh/";
+
 /// The command that collects every kind aksguard reads, for messages and the README.
 pub fn kubectl_command() -> String {
     let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
@@ -92,6 +117,9 @@ struct Objects {
     daemon_sets: Vec<DaemonSet>,
     replica_sets: Vec<OwnedObject>,
     jobs: Vec<OwnedObject>,
+    cluster_role_bindings: Vec<ClusterRoleBinding>,
+    webhooks: Vec<OwnedObject>,
+    constraints: Vec<Constraint>,
     /// Kinds seen (or declared complete): these become collected parts.
     seen: BTreeSet<Kind>,
     /// (kind, namespace, name) already read: the same object in two files counts once.
@@ -102,6 +130,8 @@ struct Objects {
 #[derive(Deserialize)]
 struct Header<'a> {
     kind: Option<String>,
+    #[serde(rename = "apiVersion")]
+    api_version: Option<String>,
     /// ARM documents have a `type` such as `Microsoft.ContainerService/ManagedClusters`.
     #[serde(rename = "type")]
     resource_type: Option<String>,
@@ -110,8 +140,10 @@ struct Header<'a> {
 }
 
 #[derive(Deserialize)]
-struct ItemKind {
+struct TypeMeta {
     kind: Option<String>,
+    #[serde(rename = "apiVersion")]
+    api_version: Option<String>,
 }
 
 pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, notes: &mut Vec<String>) -> Result<()> {
@@ -128,6 +160,9 @@ pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, 
     k8s.daemon_sets = collected(seen, Kind::DaemonSet, objects.daemon_sets);
     k8s.replica_sets = collected(seen, Kind::ReplicaSet, objects.replica_sets);
     k8s.jobs = collected(seen, Kind::Job, objects.jobs);
+    k8s.cluster_role_bindings = collected(seen, Kind::ClusterRoleBinding, objects.cluster_role_bindings);
+    k8s.validating_webhook_configurations = collected(seen, Kind::ValidatingWebhookConfiguration, objects.webhooks);
+    k8s.gatekeeper_constraints = collected(seen, Kind::Constraint, objects.constraints);
     Ok(())
 }
 
@@ -156,7 +191,7 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
         (Some(items), list_kind) => {
             // A typed list (`PodList`) names its items' kind once; a `List` names it on each item.
             let item_kind = list_kind.and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty());
-            match item_kind.map(|k| (k, Kind::from_kind(k))) {
+            match item_kind.map(|k| (k, Kind::of(k, header.api_version.as_deref()))) {
                 Some((_, Some(kind))) => {
                     objects.seen.insert(kind);
                 }
@@ -166,14 +201,22 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
                 None => {}
             }
             for item in &items {
-                let kind = match item_kind {
-                    Some(kind) => kind.to_string(),
-                    None => peek_kind(path, item)?,
+                let (name, kind) = match item_kind {
+                    Some(name) => (name.to_string(), Kind::of(name, header.api_version.as_deref())),
+                    None => {
+                        let meta = peek_type(path, item)?;
+                        let kind = Kind::of(&meta.0, meta.1.as_deref());
+                        (meta.0, kind)
+                    }
                 };
-                if add(path, &kind, item.get(), objects)? {
-                    read += 1;
-                } else {
-                    skipped.insert(kind);
+                match kind {
+                    Some(kind) => {
+                        add(path, kind, item.get(), objects)?;
+                        read += 1;
+                    }
+                    None => {
+                        skipped.insert(name);
+                    }
                 }
             }
             if items.is_empty() && item_kind.is_none() {
@@ -184,13 +227,15 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
                 return Ok(());
             }
         }
-        (None, Some(kind)) => {
-            if add(path, kind, &text, objects)? {
+        (None, Some(name)) => match Kind::of(name, header.api_version.as_deref()) {
+            Some(kind) => {
+                add(path, kind, &text, objects)?;
                 read += 1;
-            } else {
-                skipped.insert(kind.to_string());
             }
-        }
+            None => {
+                skipped.insert(name.to_string());
+            }
+        },
         (None, None) => bail!("{} is not Kubernetes JSON (no `kind`); {hint}", path.display()),
     }
     if read == 0 && !skipped.is_empty() {
@@ -206,17 +251,18 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
     Ok(())
 }
 
-fn peek_kind(path: &Path, item: &RawValue) -> Result<String> {
-    let peeked: ItemKind = serde_json::from_str(item.get())
+/// An item's `kind` and `apiVersion`.
+fn peek_type(path: &Path, item: &RawValue) -> Result<(String, Option<String>)> {
+    let peeked: TypeMeta = serde_json::from_str(item.get())
         .map_err(|err| anyhow::anyhow!("{} holds a list item that cannot be read ({err})", path.display()))?;
-    peeked.kind.ok_or_else(|| {
+    let kind = peeked.kind.ok_or_else(|| {
         anyhow::anyhow!("{} holds a List item without `kind`; pass the output of kubectl get -o json", path.display())
-    })
+    })?;
+    Ok((kind, peeked.api_version))
 }
 
-/// Reads one object of a known kind into `objects`; `false` for kinds aksguard does not read.
-fn add(path: &Path, kind: &str, json: &str, objects: &mut Objects) -> Result<bool> {
-    let Some(kind) = Kind::from_kind(kind) else { return Ok(false) };
+/// Reads one object of a kind aksguard reads into `objects`.
+fn add(path: &Path, kind: Kind, json: &str, objects: &mut Objects) -> Result<()> {
     objects.seen.insert(kind);
     match kind {
         Kind::Namespace => {
@@ -233,8 +279,18 @@ fn add(path: &Path, kind: &str, json: &str, objects: &mut Objects) -> Result<boo
             push(path, kind, json, &mut objects.keys, &mut objects.replica_sets, |o: &OwnedObject| &o.metadata)
         }
         Kind::Job => push(path, kind, json, &mut objects.keys, &mut objects.jobs, |o: &OwnedObject| &o.metadata),
-    }?;
-    Ok(true)
+        Kind::ClusterRoleBinding => {
+            push(path, kind, json, &mut objects.keys, &mut objects.cluster_role_bindings, |o: &ClusterRoleBinding| {
+                &o.metadata
+            })
+        }
+        Kind::ValidatingWebhookConfiguration => {
+            push(path, kind, json, &mut objects.keys, &mut objects.webhooks, |o: &OwnedObject| &o.metadata)
+        }
+        Kind::Constraint => {
+            push(path, kind, json, &mut objects.keys, &mut objects.constraints, |o: &Constraint| &o.metadata)
+        }
+    }
 }
 
 fn push<T: DeserializeOwned>(

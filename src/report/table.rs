@@ -15,7 +15,8 @@ const MAX_REMEDIATION_LINES: usize = 4;
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
     writeln!(out, "{}", header(report)).unwrap();
-    let shown: Vec<&Finding> = report.findings.iter().filter(|f| style.show.keeps(f)).collect();
+    let (platform, shown): (Vec<&Finding>, Vec<&Finding>) =
+        report.findings.iter().filter(|f| style.show.keeps(f)).partition(|f| f.platform_managed);
     if shown.is_empty() {
         let what = if style.show == Show::All { "no findings" } else { "no failing or unknown findings" };
         writeln!(out, "\n{what}").unwrap();
@@ -29,6 +30,7 @@ pub fn render(report: &Report, style: Style) -> String {
             .unwrap();
         writeln!(out, "{}", table(&group, style)).unwrap();
     }
+    write_platform_group(&mut out, &platform, style);
     writeln!(out, "\n{}", summary_line(report)).unwrap();
     if !report.unavailable.is_empty() {
         writeln!(out, "\nNot read (rules that need these are unknown):").unwrap();
@@ -42,6 +44,20 @@ pub fn render(report: &Report, style: Style) -> String {
     };
     writeln!(out, "\n{hint}").unwrap();
     out
+}
+
+/// Findings about AKS-managed components: a count by default, the table with `--show all`.
+fn write_platform_group(out: &mut String, platform: &[&Finding], style: Style) {
+    if platform.is_empty() {
+        return;
+    }
+    let heading =
+        format!("PLATFORM-MANAGED ({} findings in system namespaces; never counted by --fail-on)", platform.len());
+    writeln!(out, "\n{}", paint(&heading, Color::Grey, style.colour)).unwrap();
+    match style.show {
+        Show::All => writeln!(out, "{}", table(platform, style)).unwrap(),
+        Show::Failed => writeln!(out, "--show all lists them.").unwrap(),
+    }
 }
 
 fn header(report: &Report) -> String {

@@ -71,6 +71,19 @@ impl<'a> Context<'a> {
         need(&self.snapshot.kubernetes.daemon_sets, source::DAEMON_SETS).map(Vec::as_slice)
     }
 
+    pub fn cluster_role_bindings(&self) -> Result<&'a [kube::ClusterRoleBinding], Missing> {
+        need(&self.snapshot.kubernetes.cluster_role_bindings, source::CLUSTER_ROLE_BINDINGS).map(Vec::as_slice)
+    }
+
+    pub fn validating_webhook_configurations(&self) -> Result<&'a [kube::OwnedObject], Missing> {
+        need(&self.snapshot.kubernetes.validating_webhook_configurations, source::VALIDATING_WEBHOOKS)
+            .map(Vec::as_slice)
+    }
+
+    pub fn gatekeeper_constraints(&self) -> Result<&'a [kube::Constraint], Missing> {
+        need(&self.snapshot.kubernetes.gatekeeper_constraints, source::GATEKEEPER_CONSTRAINTS).map(Vec::as_slice)
+    }
+
     pub fn is_system_namespace(&self, namespace: &str) -> bool {
         self.settings.system_namespaces.iter().any(|system| system == namespace)
     }
@@ -78,6 +91,17 @@ impl<'a> Context<'a> {
     /// The running pods outside system namespaces.
     pub fn user_pods(&self) -> Result<impl Iterator<Item = &'a kube::Pod> + '_, Missing> {
         Ok(self.pods()?.iter().filter(|pod| pod.is_running() && !self.is_system_namespace(pod.metadata.namespace())))
+    }
+
+    /// Running pods in `namespace` whose names start with one of `prefixes`: how add-ons are
+    /// recognised from inside the cluster.
+    pub fn pods_named(&self, namespace: &str, prefixes: &[&str]) -> Result<Vec<&'a kube::Pod>, Missing> {
+        Ok(self
+            .pods()?
+            .iter()
+            .filter(|pod| pod.is_running() && pod.metadata.namespace() == namespace)
+            .filter(|pod| prefixes.iter().any(|prefix| pod.metadata.name.starts_with(prefix)))
+            .collect())
     }
 
     /// The Deployment, StatefulSet, DaemonSet, CronJob, ... that owns a pod.

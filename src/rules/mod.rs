@@ -2,8 +2,10 @@
 //! holding its documentation, its logic and its tests, and is listed once in [`ALL`].
 
 mod context;
+pub mod images;
 pub mod restricted_profile;
 pub mod system;
+mod workload_check;
 pub mod workloads;
 
 mod api_server_access;
@@ -14,6 +16,22 @@ mod maintenance_window;
 mod network_policy_default_deny;
 mod node_os_upgrade_channel;
 mod pod_security_labels;
+
+mod default_namespace_workloads;
+mod host_namespaces;
+mod image_tag_pinning;
+mod privilege_escalation;
+mod privileged_containers;
+mod seccomp_profile;
+mod trusted_registries;
+
+mod azure_policy_addon;
+mod cluster_admin_bindings;
+mod entra_rbac;
+mod image_integrity;
+mod keyvault_secrets_provider;
+mod monitoring_enabled;
+mod workload_identity;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -50,6 +68,20 @@ pub static ALL: &[&Rule] = &[
     &maintenance_window::RULE,
     &pod_security_labels::RULE,
     &network_policy_default_deny::RULE,
+    &privileged_containers::RULE,
+    &host_namespaces::RULE,
+    &privilege_escalation::RULE,
+    &seccomp_profile::RULE,
+    &trusted_registries::RULE,
+    &image_tag_pinning::RULE,
+    &default_namespace_workloads::RULE,
+    &entra_rbac::RULE,
+    &cluster_admin_bindings::RULE,
+    &workload_identity::RULE,
+    &image_integrity::RULE,
+    &monitoring_enabled::RULE,
+    &keyvault_secrets_provider::RULE,
+    &azure_policy_addon::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -66,6 +98,7 @@ impl Rule {
             message: message.into(),
             evidence: Vec::new(),
             remediation: None,
+            platform_managed: false,
         }
     }
 

@@ -2,6 +2,7 @@
 //! of `restricted` against the workloads that run there.
 
 use super::restricted_profile::violations;
+use super::workload_check::union;
 use super::workloads::{group_by_workload, pod_names};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
@@ -105,14 +106,7 @@ fn restricted_dry_run(ctx: &Context, namespace: &str) -> (Vec<String>, usize) {
     let groups = group_by_workload(running, |pod| ctx.workload_of(pod));
     let mut lines = Vec::new();
     for (workload, pods) in &groups {
-        let mut reasons: Vec<String> = Vec::new();
-        for pod in pods {
-            for reason in violations(pod) {
-                if !reasons.contains(&reason) {
-                    reasons.push(reason);
-                }
-            }
-        }
+        let reasons = union(pods.iter().flat_map(|pod| violations(pod)));
         if !reasons.is_empty() {
             lines.push(format!(
                 "restricted would reject {workload} (pods {}): {}",

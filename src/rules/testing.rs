@@ -47,3 +47,20 @@ pub fn only(rule: &Rule, snapshot: &Snapshot) -> Finding {
     assert_eq!(findings.len(), 1, "expected one finding, got {findings:#?}");
     findings.into_iter().next().unwrap()
 }
+
+/// A snapshot with only these pods (API-shaped JSON) collected.
+pub fn with_pods(pods: Value) -> Snapshot {
+    let mut snapshot = Snapshot::empty("test", "not provided");
+    snapshot.kubernetes.pods = Part::Collected(k8s(pods));
+    snapshot
+}
+
+/// A running pod owned by a ReplicaSet of Deployment `deployment`, with one container.
+pub fn deployment_pod(namespace: &str, deployment: &str, container: Value) -> Value {
+    serde_json::json!({
+        "metadata": {"name": format!("{deployment}-5d8f-x"), "namespace": namespace, "labels": {"pod-template-hash": "5d8f"},
+                     "ownerReferences": [{"kind": "ReplicaSet", "name": format!("{deployment}-5d8f"), "controller": true}]},
+        "spec": {"containers": [container]},
+        "status": {"phase": "Running"}
+    })
+}

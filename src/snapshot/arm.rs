@@ -153,6 +153,7 @@ pub struct ClusterProperties {
     pub security_profile: Option<SecurityProfile>,
     pub network_profile: Option<NetworkProfile>,
     pub oidc_issuer_profile: Option<Enabled>,
+    pub azure_monitor_profile: Option<AzureMonitorProfile>,
     pub service_principal_profile: Option<ServicePrincipalProfile>,
     #[serde(deserialize_with = "null_as_default")]
     pub addon_profiles: BTreeMap<String, AddonProfile>,
@@ -217,6 +218,14 @@ pub struct NetworkProfile {
     pub network_plugin_mode: Option<String>,
     pub network_policy: Option<String>,
     pub network_dataplane: Option<String>,
+}
+
+/// Managed Prometheus (`metrics`) and Container Insights (`containerInsights`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AzureMonitorProfile {
+    pub metrics: Option<Enabled>,
+    pub container_insights: Option<Enabled>,
 }
 
 /// Only the client id, which identifies the principal; the secret is never read.

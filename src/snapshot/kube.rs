@@ -376,8 +376,58 @@ impl DaemonSet {
     }
 }
 
-/// An object read only for its owner references (ReplicaSets, Jobs), to resolve a pod to the
-/// Deployment or CronJob that owns it.
+/// A ClusterRoleBinding: who gets which ClusterRole cluster-wide.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClusterRoleBinding {
+    pub metadata: ObjectMeta,
+    pub role_ref: RoleRef,
+    #[serde(deserialize_with = "null_as_default")]
+    pub subjects: Vec<Subject>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RoleRef {
+    pub kind: String,
+    pub name: String,
+}
+
+/// A User, Group or ServiceAccount.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Subject {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// A Gatekeeper constraint (`constraints.gatekeeper.sh`): each policy is a kind of its own, and
+/// `enforcementAction` says whether it denies (`deny`, the default) or only audits (`dryrun`, `warn`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Constraint {
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    pub spec: ConstraintSpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ConstraintSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforcement_action: Option<String>,
+}
+
+impl Constraint {
+    pub fn enforcement_action(&self) -> &str {
+        self.spec.enforcement_action.as_deref().unwrap_or("deny")
+    }
+}
+
+/// An object read only for its metadata: ReplicaSets and Jobs (owner references, to resolve a
+/// pod to the Deployment or CronJob that owns it), webhook configurations (their names).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OwnedObject {

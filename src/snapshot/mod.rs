@@ -24,21 +24,43 @@ pub struct Snapshot {
 /// What the AKS management (ARM) API says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AzureState {
+    #[serde(default = "not_in_snapshot")]
     pub managed_cluster: Part<arm::ManagedCluster>,
+    #[serde(default = "not_in_snapshot")]
     pub maintenance_configurations: Part<Vec<arm::MaintenanceConfiguration>>,
+    #[serde(default = "not_in_snapshot")]
     pub upgrade_profile: Part<arm::UpgradeProfile>,
+    #[serde(default = "not_in_snapshot")]
     pub defender_pricing: Part<arm::DefenderPricing>,
 }
 
 /// What the Kubernetes API says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KubernetesState {
+    #[serde(default = "not_in_snapshot")]
     pub namespaces: Part<Vec<kube::Namespace>>,
+    #[serde(default = "not_in_snapshot")]
     pub pods: Part<Vec<kube::Pod>>,
+    #[serde(default = "not_in_snapshot")]
     pub network_policies: Part<Vec<kube::NetworkPolicy>>,
+    #[serde(default = "not_in_snapshot")]
     pub daemon_sets: Part<Vec<kube::DaemonSet>>,
+    #[serde(default = "not_in_snapshot")]
     pub replica_sets: Part<Vec<kube::OwnedObject>>,
+    #[serde(default = "not_in_snapshot")]
     pub jobs: Part<Vec<kube::OwnedObject>>,
+    #[serde(default = "not_in_snapshot")]
+    pub cluster_role_bindings: Part<Vec<kube::ClusterRoleBinding>>,
+    #[serde(default = "not_in_snapshot")]
+    pub validating_webhook_configurations: Part<Vec<kube::OwnedObject>>,
+    #[serde(default = "not_in_snapshot")]
+    pub gatekeeper_constraints: Part<Vec<kube::Constraint>>,
+}
+
+/// A part missing from a snapshot file (taken by an aksguard that did not read that source yet) is
+/// unavailable, so adding a source never breaks older snapshots.
+fn not_in_snapshot<T>() -> Part<T> {
+    Part::unavailable("not in this snapshot: it was taken by an aksguard that did not read this source")
 }
 
 /// A source that could not be read, and why.
@@ -68,12 +90,15 @@ impl Snapshot {
                 daemon_sets: Part::unavailable(reason),
                 replica_sets: Part::unavailable(reason),
                 jobs: Part::unavailable(reason),
+                cluster_role_bindings: Part::unavailable(reason),
+                validating_webhook_configurations: Part::unavailable(reason),
+                gatekeeper_constraints: Part::unavailable(reason),
             },
         }
     }
 
     /// Every source with its unavailability reason, in a fixed order; `None` when collected.
-    pub fn sources(&self) -> [(&'static str, Option<&str>); 10] {
+    pub fn sources(&self) -> [(&'static str, Option<&str>); 13] {
         let (a, k) = (&self.azure, &self.kubernetes);
         [
             (source::MANAGED_CLUSTER, a.managed_cluster.unavailable_reason()),
@@ -86,6 +111,9 @@ impl Snapshot {
             (source::DAEMON_SETS, k.daemon_sets.unavailable_reason()),
             (source::REPLICA_SETS, k.replica_sets.unavailable_reason()),
             (source::JOBS, k.jobs.unavailable_reason()),
+            (source::CLUSTER_ROLE_BINDINGS, k.cluster_role_bindings.unavailable_reason()),
+            (source::VALIDATING_WEBHOOKS, k.validating_webhook_configurations.unavailable_reason()),
+            (source::GATEKEEPER_CONSTRAINTS, k.gatekeeper_constraints.unavailable_reason()),
         ]
     }
 
@@ -109,4 +137,7 @@ pub mod source {
     pub const DAEMON_SETS: &str = "kubernetes/daemonsets";
     pub const REPLICA_SETS: &str = "kubernetes/replicasets";
     pub const JOBS: &str = "kubernetes/jobs";
+    pub const CLUSTER_ROLE_BINDINGS: &str = "kubernetes/clusterrolebindings";
+    pub const VALIDATING_WEBHOOKS: &str = "kubernetes/validatingwebhookconfigurations";
+    pub const GATEKEEPER_CONSTRAINTS: &str = "kubernetes/constraints";
 }

@@ -1,0 +1,178 @@
+//! `cluster-admin-bindings`: cluster-admin goes to groups, never to individuals or to everyone.
+
+use super::{Context, Missing, Rule};
+use crate::finding::{Finding, Severity};
+use crate::snapshot::kube::{ClusterRoleBinding, Subject};
+use crate::snapshot::source;
+
+pub static RULE: Rule = Rule {
+    id: "cluster-admin-bindings",
+    title: "cluster-admin is bound to groups only",
+    severity: Severity::Medium,
+    reads: &[source::CLUSTER_ROLE_BINDINGS],
+    docs: DOCS,
+    references: &[
+        "CIS AKS Benchmark 4.1.1: Ensure that the cluster-admin role is only used where required",
+        "Microsoft Learn: Best practices for authentication and authorization in AKS (bind Entra groups, not users)",
+    ],
+    check,
+};
+
+const DOCS: &str = "\
+## What it checks
+Every ClusterRoleBinding to the `cluster-admin` ClusterRole:
+- a subject that is everyone — Group `system:anonymous`, `system:unauthenticated` or
+  `system:authenticated`, or User `system:anonymous` — fails critical;
+- an individual User, or a ServiceAccount outside kube-system, fails (medium): bind a group.
+Group `system:masters` and AKS's own bindings (names starting `aks-` or `system:`) are not
+findings: the platform manages them.
+
+## Why it matters
+A user bound directly keeps cluster-admin after leaving the team, and the grant never shows up in
+a group review. A binding to `system:authenticated` makes every identity that can sign in to the
+tenant (or, for `system:anonymous`, anyone who can reach the API server) an administrator.
+
+## How to fix
+Bind an Entra group instead, then delete the binding:
+
+    kubectl create clusterrolebinding NAME-group --clusterrole=cluster-admin --group=<Entra group object id>
+    kubectl delete clusterrolebinding NAME
+
+With Azure RBAC, prefer the \"Azure Kubernetes Service RBAC Cluster Admin\" role assigned to a group.
+";
+
+const EVERYONE: &[&str] = &["system:anonymous", "system:unauthenticated", "system:authenticated"];
+
+fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
+    let bindings = ctx.cluster_role_bindings()?;
+    let admin: Vec<&ClusterRoleBinding> = bindings
+        .iter()
+        .filter(|b| b.role_ref.kind == "ClusterRole" && b.role_ref.name == "cluster-admin")
+        .filter(|b| !is_platform_binding(&b.metadata.name))
+        .collect();
+    let mut findings: Vec<Finding> = admin.iter().filter_map(|binding| judge(binding)).collect();
+    if findings.is_empty() {
+        let message = format!("{} cluster-admin binding(s) outside AKS's own, all to groups", admin.len());
+        findings.push(
+            RULE.pass(ctx.cluster_resource(), message).with_evidence("checked every ClusterRoleBinding (Kubernetes)"),
+        );
+    }
+    Ok(findings)
+}
+
+fn is_platform_binding(name: &str) -> bool {
+    name.starts_with("aks-") || name.starts_with("system:") || name == "cluster-admin"
+}
+
+fn judge(binding: &ClusterRoleBinding) -> Option<Finding> {
+    let everyone: Vec<&Subject> = binding.subjects.iter().filter(|s| is_everyone(s)).collect();
+    let individuals: Vec<&Subject> = binding.subjects.iter().filter(|s| is_individual(s)).collect();
+    let name = &binding.metadata.name;
+    let resource = format!("ClusterRoleBinding/{name}");
+    let finding = if !everyone.is_empty() {
+        RULE.fail(resource, format!("cluster-admin is granted to everyone ({})", describe(&everyone)))
+            .with_severity(Severity::Critical)
+            .with_remediation(format!("kubectl delete clusterrolebinding {name}"))
+    } else if !individuals.is_empty() {
+        RULE.fail(resource, format!("cluster-admin is bound to individuals ({}): bind a group", describe(&individuals)))
+            .with_remediation(format!(
+                "kubectl create clusterrolebinding {name}-group --clusterrole=cluster-admin --group=<Entra group object id>\nkubectl delete clusterrolebinding {name}"
+            ))
+    } else {
+        return None;
+    };
+    Some(finding.with_evidence(format!(
+        "ClusterRoleBinding {name}: roleRef ClusterRole/cluster-admin, subjects {} (Kubernetes)",
+        describe(&binding.subjects.iter().collect::<Vec<_>>())
+    )))
+}
+
+fn is_everyone(subject: &Subject) -> bool {
+    EVERYONE.contains(&subject.name.as_str()) && matches!(subject.kind.as_str(), "Group" | "User")
+}
+
+fn is_individual(subject: &Subject) -> bool {
+    match subject.kind.as_str() {
+        "User" => true,
+        "ServiceAccount" => subject.namespace.as_deref() != Some("kube-system"),
+        _ => false,
+    }
+}
+
+fn describe(subjects: &[&Subject]) -> String {
+    let named: Vec<String> = subjects
+        .iter()
+        .map(|s| match &s.namespace {
+            Some(ns) => format!("{} {ns}/{}", s.kind, s.name),
+            None => format!("{} {}", s.kind, s.name),
+        })
+        .collect();
+    named.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Status;
+    use crate::rules::testing::{k8s, run};
+    use crate::snapshot::{Part, Snapshot};
+    use serde_json::{Value, json};
+
+    fn binding(name: &str, role: &str, subjects: Value) -> Value {
+        json!({"metadata": {"name": name}, "roleRef": {"kind": "ClusterRole", "name": role}, "subjects": subjects})
+    }
+
+    fn findings(bindings: Value) -> Vec<Finding> {
+        let mut snapshot = Snapshot::empty("t", "not provided");
+        snapshot.kubernetes.cluster_role_bindings = Part::Collected(k8s(bindings));
+        run(&RULE, &snapshot)
+    }
+
+    #[test]
+    fn users_fail_medium_everyone_fails_critical_groups_pass() {
+        let found = findings(json!([
+            binding("alice-admin", "cluster-admin", json!([{"kind": "User", "name": "alice@contoso.com"}])),
+            binding("oops", "cluster-admin", json!([{"kind": "Group", "name": "system:authenticated"}])),
+            binding("platform-team", "cluster-admin", json!([{"kind": "Group", "name": "6f1c2d3e-0000"}])),
+            binding("viewers", "view", json!([{"kind": "User", "name": "bob@contoso.com"}])),
+        ]));
+        let verdicts: Vec<(&str, Status, Severity)> =
+            found.iter().map(|f| (f.resource.as_str(), f.status, f.severity)).collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("ClusterRoleBinding/alice-admin", Status::Fail, Severity::Medium),
+                ("ClusterRoleBinding/oops", Status::Fail, Severity::Critical),
+            ]
+        );
+    }
+
+    #[test]
+    fn platform_bindings_and_system_masters_are_not_findings() {
+        let found = findings(json!([
+            binding("cluster-admin", "cluster-admin", json!([{"kind": "Group", "name": "system:masters"}])),
+            binding("aks-cluster-admin-binding", "cluster-admin", json!([{"kind": "User", "name": "clusterAdmin"}])),
+            binding(
+                "ci",
+                "cluster-admin",
+                json!([{"kind": "ServiceAccount", "name": "kube-admin", "namespace": "kube-system"}])
+            ),
+        ]));
+        assert_eq!(found.iter().map(|f| f.status).collect::<Vec<_>>(), [Status::Pass]);
+    }
+
+    #[test]
+    fn service_accounts_outside_kube_system_fail() {
+        let found = findings(json!([binding(
+            "ci",
+            "cluster-admin",
+            json!([{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}])
+        )]));
+        assert_eq!(found[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn missing_bindings_are_unknown() {
+        assert_eq!(run(&RULE, &Snapshot::empty("t", "forbidden"))[0].status, Status::Unknown);
+    }
+}

@@ -1,0 +1,85 @@
+//! `image-tag-pinning`: images are pinned to a version or a digest, not `latest`.
+
+use super::images;
+use super::workload_check::WorkloadCheck;
+use super::{Context, Missing, Rule};
+use crate::finding::{Finding, Severity};
+use crate::snapshot::kube::Pod;
+use crate::snapshot::source;
+
+pub static RULE: Rule = Rule {
+    id: "image-tag-pinning",
+    title: "Images are pinned (no :latest, no missing tag)",
+    severity: Severity::Low,
+    reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
+    docs: DOCS,
+    references: &[
+        "CIS AKS Benchmark 5.1.4: Minimize container registries to only those approved (image provenance)",
+        "Kubernetes documentation: Images, \"avoid the :latest tag in production\"",
+    ],
+    check,
+};
+
+const DOCS: &str = "\
+## What it checks
+Every container image of every running pod: an image with no tag, or the tag `latest`, and no
+`@sha256:` digest fails. Pods are grouped by workload; system namespaces go to the
+platform-managed group.
+
+## Why it matters
+`latest` changes under you: two replicas of the same Deployment can run different code, a node
+restart can pull an untested (or compromised) image, and a scan result says nothing about what
+actually runs. Rollbacks need a version to roll back to.
+
+## How to fix
+Reference images by version, or better by digest
+(`contosoacr.azurecr.io/api:1.4.2@sha256:...`), and update them through your pipeline.
+";
+
+fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
+    WorkloadCheck {
+        rule: &RULE,
+        problem: "runs unpinned images",
+        problems,
+        fix: "reference each image by version or digest instead of :latest",
+    }
+    .run(ctx)
+}
+
+fn problems(_: &Context, pod: &Pod) -> Vec<String> {
+    pod.all_containers()
+        .filter_map(|container| {
+            let image = container.image.as_deref()?;
+            let reference = images::parse(image);
+            let unpinned = reference.digest.is_none() && matches!(reference.tag, None | Some("latest"));
+            unpinned.then(|| format!("container \"{}\" runs {image}", container.name))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Status;
+    use crate::rules::testing::{deployment_pod, run, with_pods};
+    use crate::snapshot::Snapshot;
+    use serde_json::json;
+
+    fn status(image: &str) -> Status {
+        run(&RULE, &with_pods(json!([deployment_pod("shop", "web", json!({"name": "c", "image": image}))])))[0].status
+    }
+
+    #[test]
+    fn latest_and_untagged_fail_versions_and_digests_pass() {
+        assert_eq!(status("nginx"), Status::Fail);
+        assert_eq!(status("contoso/api:latest"), Status::Fail);
+        assert_eq!(status("localhost:5000/api"), Status::Fail, "a registry port is not a tag");
+        assert_eq!(status("nginx:1.25"), Status::Pass);
+        assert_eq!(status("acr.azurecr.io/api:latest@sha256:0123"), Status::Pass);
+    }
+
+    #[test]
+    fn missing_pods_are_unknown() {
+        assert_eq!(run(&RULE, &Snapshot::empty("t", "forbidden"))[0].status, Status::Unknown);
+    }
+}

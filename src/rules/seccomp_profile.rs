@@ -1,0 +1,97 @@
+//! `seccomp-profile`: containers run with the runtime's default seccomp filter (or a custom one).
+
+use super::workload_check::WorkloadCheck;
+use super::{Context, Missing, Rule};
+use crate::finding::{Finding, Severity};
+use crate::snapshot::kube::Pod;
+use crate::snapshot::source;
+
+pub static RULE: Rule = Rule {
+    id: "seccomp-profile",
+    title: "Containers use the RuntimeDefault or a Localhost seccomp profile",
+    severity: Severity::Low,
+    reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
+    docs: DOCS,
+    references: &[
+        "CIS AKS Benchmark 4.6.2: Ensure that the seccomp profile is set to RuntimeDefault in pod definitions",
+        "Kubernetes documentation: Restrict a Container's Syscalls with seccomp",
+    ],
+    check,
+};
+
+const DOCS: &str = "\
+## What it checks
+Every container of every running pod must end up with a seccomp profile of type
+`RuntimeDefault` or `Localhost`, set on the container or inherited from the pod. `Unconfined`,
+or no profile at all, fails. Pods are grouped by workload; system namespaces go to the
+platform-managed group.
+
+## Why it matters
+Without a seccomp filter a container can call every system call the kernel offers, including
+rarely used ones behind many container escapes. The runtime's default profile blocks them at
+almost no cost.
+
+## How to fix
+Add to the pod template:
+
+    securityContext:
+      seccompProfile:
+        type: RuntimeDefault
+";
+
+fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
+    WorkloadCheck {
+        rule: &RULE,
+        problem: "runs without a seccomp profile",
+        problems,
+        fix: "set securityContext.seccompProfile.type: RuntimeDefault on the pod",
+    }
+    .run(ctx)
+}
+
+fn problems(_: &Context, pod: &Pod) -> Vec<String> {
+    let pod_profile = pod.spec.security_context.as_ref().and_then(|c| c.seccomp_profile.as_ref());
+    pod.all_containers()
+        .filter_map(|container| {
+            let own = container.security_context.as_ref().and_then(|c| c.seccomp_profile.as_ref());
+            let effective = own.or(pod_profile).map(|profile| profile.profile_type.as_str());
+            match effective {
+                Some("RuntimeDefault" | "Localhost") => None,
+                Some(other) => Some(format!("container \"{}\" has seccomp profile {other}", container.name)),
+                None => Some(format!("container \"{}\" has no seccomp profile", container.name)),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Status;
+    use crate::rules::testing::{run, with_pods};
+    use crate::snapshot::Snapshot;
+    use serde_json::json;
+
+    fn pod(pod_profile: Option<&str>, container_profile: Option<&str>) -> serde_json::Value {
+        let profile = |t: Option<&str>| t.map(|t| json!({"seccompProfile": {"type": t}})).unwrap_or(json!({}));
+        json!({"metadata": {"name": "p", "namespace": "shop"}, "spec": {"securityContext": profile(pod_profile),
+            "containers": [{"name": "c", "securityContext": profile(container_profile)}]}, "status": {"phase": "Running"}})
+    }
+
+    fn status(pod_profile: Option<&str>, container_profile: Option<&str>) -> Status {
+        run(&RULE, &with_pods(json!([pod(pod_profile, container_profile)])))[0].status
+    }
+
+    #[test]
+    fn effective_profile_decides() {
+        assert_eq!(status(Some("RuntimeDefault"), None), Status::Pass);
+        assert_eq!(status(None, Some("Localhost")), Status::Pass);
+        assert_eq!(status(None, None), Status::Fail);
+        assert_eq!(status(Some("RuntimeDefault"), Some("Unconfined")), Status::Fail, "the container overrides the pod");
+    }
+
+    #[test]
+    fn missing_pods_are_unknown() {
+        assert_eq!(run(&RULE, &Snapshot::empty("t", "forbidden"))[0].status, Status::Unknown);
+    }
+}

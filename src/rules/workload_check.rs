@@ -1,0 +1,84 @@
+//! The shape every pod-level rule shares: check each running pod, group the pods that fail by the
+//! workload that owns them (one finding per Deployment, not one per replica), flag workloads in
+//! system namespaces as platform-managed, and pass once when no user workload fails.
+
+use super::workloads::{WorkloadRef, group_by_workload, pod_names};
+use super::{Context, Missing, Rule};
+use crate::finding::Finding;
+use crate::snapshot::kube::Pod;
+
+/// What a pod-level rule supplies.
+pub struct WorkloadCheck {
+    pub rule: &'static Rule,
+    /// Completes "Deployment shop/web ...": "runs privileged containers".
+    pub problem: &'static str,
+    /// Every problem the pod has, in words (`container "web" is privileged`); empty when fine.
+    pub problems: fn(&Context, &Pod) -> Vec<String>,
+    /// What to change in the workload's pod template.
+    pub fix: &'static str,
+}
+
+impl WorkloadCheck {
+    pub fn run(&self, ctx: &Context) -> Result<Vec<Finding>, Missing> {
+        let running = ctx.pods()?.iter().filter(|pod| pod.is_running());
+        let groups = group_by_workload(running, |pod| ctx.workload_of(pod));
+        let mut findings = Vec::new();
+        let mut user_workloads = 0;
+        for (workload, pods) in &groups {
+            let system = ctx.is_system_namespace(&workload.namespace);
+            user_workloads += usize::from(!system);
+            let problems = union(pods.iter().flat_map(|pod| (self.problems)(ctx, pod)));
+            if !problems.is_empty() {
+                findings.push(self.fail(workload, pods, problems, system));
+            }
+        }
+        if !findings.iter().any(|f| !f.platform_managed) {
+            let message =
+                format!("none of the {user_workloads} running workloads outside system namespaces {}", self.problem);
+            findings.push(
+                self.rule.pass(ctx.cluster_resource(), message).with_evidence("checked every running pod (Kubernetes)"),
+            );
+        }
+        Ok(findings)
+    }
+
+    /// A failing workload. AKS reconciles its own components, so platform-managed ones get no fix.
+    fn fail(&self, workload: &WorkloadRef, pods: &[&Pod], problems: Vec<String>, platform: bool) -> Finding {
+        let finding = self
+            .rule
+            .fail(
+                workload.to_string(),
+                format!("{} {}/{} {}", workload.kind, workload.namespace, workload.name, self.problem),
+            )
+            .with_evidence(format!("pods {} (Kubernetes)", pod_names(pods)))
+            .platform_managed(platform);
+        let finding = problems.into_iter().fold(finding, Finding::with_evidence);
+        match platform {
+            true => finding,
+            false => finding.with_remediation(remediation(workload, self.fix)),
+        }
+    }
+}
+
+/// `kubectl edit` on the object to change (a bare pod must be recreated).
+fn remediation(workload: &WorkloadRef, fix: &str) -> String {
+    let kind = workload.kind.to_ascii_lowercase();
+    match workload.kind.as_str() {
+        "Pod" => format!(
+            "# {fix}, then recreate the pod:\nkubectl -n {} get pod {} -o yaml > pod.yaml",
+            workload.namespace, workload.name
+        ),
+        _ => format!("kubectl -n {} edit {kind}/{}  # {fix}", workload.namespace, workload.name),
+    }
+}
+
+/// The distinct problems, in first-seen order.
+pub(super) fn union(problems: impl Iterator<Item = String>) -> Vec<String> {
+    let mut distinct: Vec<String> = Vec::new();
+    for problem in problems {
+        if !distinct.contains(&problem) {
+            distinct.push(problem);
+        }
+    }
+    distinct
+}
