@@ -114,6 +114,17 @@ pub struct SnapshotArgs {
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+
+    /// List a benchmark's controls with the rules that automate each (or why it is manual)
+    #[arg(long, value_enum, value_name = "FRAMEWORK")]
+    pub framework: Option<Framework>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Framework {
+    /// CIS Azure Kubernetes Service (AKS) Benchmark v1.8
+    #[value(name = "cis-aks-1.8")]
+    CisAks18,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,10 +1,10 @@
 //! What each subcommand does, from parsed arguments to the exit code.
 
 use crate::audit::{self, Gate};
-use crate::cli::{AuditArgs, Cli, Command, InputArgs, ListFormat, SnapshotArgs};
+use crate::cli::{AuditArgs, Cli, Command, Framework, InputArgs, ListFormat, SnapshotArgs};
 use crate::collect::{self, Collected, demo, kubectl_files::Kind, snapshot_file};
 use crate::report::{self, Format, Style};
-use crate::rules::{self, Rule, Settings};
+use crate::rules::{self, Rule, Settings, cis};
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -19,7 +19,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => audit(args),
         Command::Snapshot(args) => snapshot(args),
         Command::Rules(args) => {
-            print(&list_rules(args.format))?;
+            let text = match args.framework {
+                Some(Framework::CisAks18) => list_cis_controls(args.format),
+                None => list_rules(args.format),
+            };
+            print(&text)?;
             Ok(0)
         }
         Command::Explain { id } => {
@@ -154,6 +158,7 @@ fn list_rules(format: ListFormat) -> String {
         severity: crate::finding::Severity,
         title: &'static str,
         reads: &'static [&'static str],
+        cis_aks_1_8: &'static [&'static str],
         references: &'static [&'static str],
     }
     match format {
@@ -165,6 +170,7 @@ fn list_rules(format: ListFormat) -> String {
                     severity: r.severity,
                     title: r.title,
                     reads: r.reads,
+                    cis_aks_1_8: r.cis,
                     references: r.references,
                 })
                 .collect();
@@ -183,8 +189,55 @@ fn list_rules(format: ListFormat) -> String {
     }
 }
 
+/// `aksguard rules --framework cis-aks-1.8`: each control with its rules, or why it is manual.
+fn list_cis_controls(format: ListFormat) -> String {
+    #[derive(Serialize)]
+    struct ControlEntry {
+        id: &'static str,
+        title: &'static str,
+        rules: Vec<&'static str>,
+        manual: Option<&'static str>,
+    }
+    let entries: Vec<ControlEntry> = cis::CONTROLS
+        .iter()
+        .map(|control| {
+            let rules: Vec<&str> = cis::automated_by(control.id).iter().map(|rule| rule.id).collect();
+            let manual = rules.is_empty().then_some(control.manual);
+            ControlEntry { id: control.id, title: control.title, rules, manual }
+        })
+        .collect();
+    match format {
+        ListFormat::Json => serde_json::to_string_pretty(&entries).expect("controls serialise") + "\n",
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table
+                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(DEFAULT_WIDTH)
+                .set_header(["Control", "Title", "Automated by"]);
+            for entry in &entries {
+                let by = match entry.manual {
+                    Some(reason) => format!("manual: {reason}"),
+                    None => entry.rules.join("\n"),
+                };
+                table.add_row([entry.id, entry.title, &by]);
+            }
+            let automated = entries.iter().filter(|e| e.manual.is_none()).count();
+            format!(
+                "CIS Azure Kubernetes Service (AKS) Benchmark v1.8: {automated} of {} controls automated\n{table}\n",
+                entries.len()
+            )
+        }
+    }
+}
+
 fn explain(rule: &Rule) -> String {
-    let references: String = rule.references.iter().map(|r| format!("- {r}\n")).collect();
+    let cis_lines = rule
+        .cis
+        .iter()
+        .filter_map(|id| cis::control(id))
+        .map(|c| format!("- CIS AKS Benchmark v1.8 {}: {}\n", c.id, c.title));
+    let references: String = cis_lines.chain(rule.references.iter().map(|r| format!("- {r}\n"))).collect();
     format!(
         "# {} — {}\n\nDefault severity: {}\nReads: {}\n\n{}\n## References\n{references}",
         rule.id,

@@ -259,6 +259,21 @@ fn rules_lists_and_explain_teaches() {
     }
 }
 
+#[test]
+fn the_cis_framework_lists_every_control_with_its_rules_or_why_it_is_manual() {
+    let output = aksguard(&["rules", "--framework", "cis-aks-1.8", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let controls: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let controls = controls.as_array().unwrap();
+    let find = |id: &str| controls.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("control {id}"));
+    assert_eq!(find("4.2.1")["rules"], serde_json::json!(["pod-security-labels", "privileged-containers"]));
+    assert!(find("3.2.1")["manual"].as_str().unwrap().contains("nodes"), "node checks are manual, with the reason");
+    let table = stdout(&aksguard(&["rules", "--framework", "cis-aks-1.8"]));
+    assert!(table.contains("controls automated") && table.contains("4.4.2"));
+    let explained = stdout(&aksguard(&["explain", "privileged-containers"]));
+    assert!(explained.contains("CIS AKS Benchmark v1.8 4.2.1: Minimize the admission of privileged containers"));
+}
+
 /// Bad input: exit 2, one line on stderr that names the problem.
 fn assert_bad_input(args: &[&str], expected: &str) {
     let output = aksguard(args);

@@ -12,9 +12,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
+    cis: &["5.4.1", "5.4.2"],
     references: &[
-        "CIS AKS Benchmark 5.4.1: Restrict access to the control plane endpoint",
-        "CIS AKS Benchmark 5.4.2: Ensure clusters are created with private endpoint enabled and public access disabled",
         "Azure Policy: Authorized IP ranges should be defined on Kubernetes Services (0e246bcf-5f6f-4f87-bc6f-775d4712c7ea)",
         "Azure Policy: Azure Kubernetes Service Private Clusters should be enabled (040732e8-d947-40b8-95d6-854c95024bf8)",
     ],

@@ -10,8 +10,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
+    cis: &[],
     references: &[
-        "CIS AKS Benchmark: no control; AKS best practice (\"Upgrade options for AKS clusters\", automatic upgrade channels)",
         "Azure Policy: Kubernetes Services should be upgraded to a non-vulnerable Kubernetes version (fb893a29-21bb-418c-a157-e99480ec364c)",
     ],
     check,

@@ -11,8 +11,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::MANAGED_CLUSTER, source::PODS, source::VALIDATING_WEBHOOKS, source::GATEKEEPER_CONSTRAINTS],
     docs: DOCS,
+    cis: &[],
     references: &[
-        "CIS AKS Benchmark 4.5.1: Configure image provenance using admission controllers (policy enforcement)",
         "Azure Policy: Azure Policy Add-on for Kubernetes service (AKS) should be installed and enabled on your clusters (0a15ec92-a229-4763-bb14-0ea34a568f8d)",
     ],
     check,

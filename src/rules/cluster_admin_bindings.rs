@@ -11,8 +11,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::CLUSTER_ROLE_BINDINGS],
     docs: DOCS,
+    cis: &["4.1.1"],
     references: &[
-        "CIS AKS Benchmark 4.1.1: Ensure that the cluster-admin role is only used where required",
         "Microsoft Learn: Best practices for authentication and authorization in AKS (bind Entra groups, not users)",
     ],
     check,

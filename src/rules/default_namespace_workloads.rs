@@ -12,7 +12,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Low,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
-    references: &["CIS AKS Benchmark 4.6.4: The default namespace should not be used"],
+    cis: &["4.6.3"],
+    references: &["Kubernetes documentation: Namespaces, \"Initial namespaces\""],
     check,
 };
 

@@ -11,8 +11,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     reads: &[source::MANAGED_CLUSTER, source::DEFENDER_PRICING, source::DAEMON_SETS, source::PODS],
     docs: DOCS,
+    cis: &["5.1.1"],
     references: &[
-        "CIS AKS Benchmark 5.1.1: Ensure image vulnerability scanning using Microsoft Defender for Cloud",
         "Azure Policy: Azure Kubernetes Service clusters should have Defender profile enabled (a1840de2-8088-4ea8-b153-b4c723e9cb01)",
         "Azure Policy: Microsoft Defender for Containers should be enabled (1c988dd6-ade4-430f-a608-2a3e5b0a6d38)",
     ],

@@ -10,9 +10,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
+    cis: &["5.5.1", "5.5.2"],
     references: &[
-        "CIS AKS Benchmark 5.5.1: Manage Kubernetes RBAC users with Microsoft Entra ID",
-        "CIS AKS Benchmark 5.5.2: Use Azure RBAC for Kubernetes Authorization",
         "Azure Policy: Role-Based Access Control (RBAC) should be used on Kubernetes Services (ac4a19c2-fa67-49b4-8ae5-0b2e78c49457)",
     ],
     check,

@@ -12,10 +12,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
+    cis: &["4.2.2", "4.2.3", "4.2.4"],
     references: &[
-        "CIS AKS Benchmark 4.2.2: Minimize the admission of containers wishing to share the host process ID namespace",
-        "CIS AKS Benchmark 4.2.3: Minimize the admission of containers wishing to share the host IPC namespace",
-        "CIS AKS Benchmark 4.2.4: Minimize the admission of containers wishing to share the host network namespace",
         "Azure Policy: Kubernetes cluster containers should not share host process ID or host IPC namespace (47a1ee2f-2a2a-4576-bf2a-e0e36709c2b8)",
         "Azure Policy: Kubernetes cluster pod hostPath volumes should only use allowed host paths (098fc59e-46c7-4d99-9b16-64990e543d75)",
     ],

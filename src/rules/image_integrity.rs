@@ -10,10 +10,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark 4.5.1: Verify that admission controllers are configured for image provenance",
-        "Microsoft Learn: Use Image Integrity to validate signed images before deploying them to AKS",
-    ],
+    cis: &[],
+    references: &["Microsoft Learn: Use Image Integrity to validate signed images before deploying them to AKS"],
     check,
 };
 

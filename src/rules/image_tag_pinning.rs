@@ -13,10 +13,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Low,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark 5.1.4: Minimize container registries to only those approved (image provenance)",
-        "Kubernetes documentation: Images, \"avoid the :latest tag in production\"",
-    ],
+    cis: &[],
+    references: &["Kubernetes documentation: Images, \"avoid the :latest tag in production\""],
     check,
 };
 

@@ -10,8 +10,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Info,
     reads: &[source::MANAGED_CLUSTER, source::PODS],
     docs: DOCS,
+    cis: &["4.5.2"],
     references: &[
-        "CIS AKS Benchmark 4.4.2: Consider external secret storage",
         "Azure Policy: Azure Kubernetes Service clusters should have the Azure Key Vault provider for Secrets Store CSI Driver enabled",
     ],
     check,

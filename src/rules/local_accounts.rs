@@ -10,8 +10,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
+    cis: &["5.5.1"],
     references: &[
-        "CIS AKS Benchmark 5.5.1: Manage Kubernetes RBAC users with Microsoft Entra ID",
         "Azure Policy: Azure Kubernetes Service Clusters should have local authentication methods disabled (993c2fcd-2b29-49d2-9eb0-df2c3a730c32)",
     ],
     check,

@@ -11,8 +11,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Low,
     reads: &[source::MANAGED_CLUSTER, source::MAINTENANCE_CONFIGURATIONS],
     docs: DOCS,
+    cis: &[],
     references: &[
-        "CIS AKS Benchmark: no control; AKS best practice (\"Use Planned Maintenance to schedule and control upgrades\")",
         "Microsoft Learn: aksManagedAutoUpgradeSchedule and aksManagedNodeOSUpgradeSchedule maintenance configurations",
     ],
     check,

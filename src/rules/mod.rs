@@ -1,6 +1,7 @@
 //! The rule registry. Each rule lives in its own file (`src/rules/<id>.rs`, with `-` as `_`)
 //! holding its documentation, its logic and its tests, and is listed once in [`ALL`].
 
+pub mod cis;
 mod context;
 pub mod images;
 pub mod restricted_profile;
@@ -51,7 +52,9 @@ pub struct Rule {
     pub reads: &'static [&'static str],
     /// Markdown: what it checks, why it matters, how to fix it.
     pub docs: &'static str,
-    /// CIS AKS Benchmark sections, Defender for Cloud recommendations, Azure Policy built-ins.
+    /// The CIS AKS Benchmark v1.8 controls it automates (ids of [`cis::CONTROLS`]).
+    pub cis: &'static [&'static str],
+    /// Defender for Cloud recommendations, Azure Policy built-ins, documentation.
     pub references: &'static [&'static str],
     /// Evaluates the rule. `Err(Missing)` when a source it cannot do without is unavailable:
     /// the audit turns that into an `unknown` finding with the reason.

@@ -10,8 +10,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::MANAGED_CLUSTER, source::PODS],
     docs: DOCS,
+    cis: &[],
     references: &[
-        "CIS AKS Benchmark 2.1.1: Enable audit logs (monitoring is the prerequisite for detection)",
         "Azure Policy: Azure Kubernetes Service clusters should have Azure Monitor Container Insights enabled",
     ],
     check,

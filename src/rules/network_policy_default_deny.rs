@@ -13,11 +13,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::MANAGED_CLUSTER, source::NETWORK_POLICIES, source::PODS, source::NAMESPACES],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark 5.4.4: Ensure Network Policy is Enabled and set as appropriate",
-        "CIS AKS Benchmark 4.3.2: Ensure that all Namespaces have Network Policies defined",
-        "Microsoft Learn: Secure traffic between pods using network policies in AKS",
-    ],
+    cis: &["4.4.2", "5.4.4"],
+    references: &["Microsoft Learn: Secure traffic between pods using network policies in AKS"],
     check,
 };
 

@@ -11,10 +11,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::MANAGED_CLUSTER, source::DAEMON_SETS],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark: no control; AKS best practice (\"Auto-upgrade node OS images\")",
-        "Microsoft Learn: Apply security and kernel updates to Linux nodes in AKS (kured)",
-    ],
+    cis: &[],
+    references: &["Microsoft Learn: Apply security and kernel updates to Linux nodes in AKS (kured)"],
     check,
 };
 

@@ -15,8 +15,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::NAMESPACES, source::PODS],
     docs: DOCS,
+    cis: &["4.2.1", "4.2.2", "4.2.3", "4.2.4", "4.2.5"],
     references: &[
-        "CIS AKS Benchmark 4.2: Pod Security Standards (4.2.1 privileged containers, 4.2.2-4.2.4 host namespaces, 4.2.5 privilege escalation, 4.2.6 root containers)",
         "Azure Policy initiative: Kubernetes cluster pod security restricted standards for Linux-based workloads (42b8ef37-b724-4e24-bbc8-7a7708edfe00)",
         "Kubernetes documentation: Pod Security Admission and Pod Security Standards",
     ],

@@ -12,9 +12,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
+    cis: &["4.2.5", "4.6.2"],
     references: &[
-        "CIS AKS Benchmark 4.2.5: Minimize the admission of containers with allowPrivilegeEscalation",
-        "CIS AKS Benchmark 4.2.6: Minimize the admission of root containers",
         "Azure Policy: Kubernetes clusters should not allow container privilege escalation (1c6e92c9-99f0-4e55-9cf2-0c234dc48f99)",
         "Azure Policy: Kubernetes cluster pods and containers should only run with approved user and group IDs (f06ddb64-5fa3-4b77-b166-acb36f7f6042)",
     ],

@@ -12,9 +12,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
+    cis: &["4.2.1"],
     references: &[
-        "CIS AKS Benchmark 4.2.1: Minimize the admission of privileged containers",
-        "CIS AKS Benchmark 4.2.8: Minimize the admission of containers with added capabilities",
         "Azure Policy: Kubernetes cluster should not allow privileged containers (95edb821-ddaf-4404-9ab7-b5e48dd6d8e0)",
     ],
     check,

@@ -12,10 +12,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Low,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark 4.6.2: Ensure that the seccomp profile is set to RuntimeDefault in pod definitions",
-        "Kubernetes documentation: Restrict a Container's Syscalls with seccomp",
-    ],
+    cis: &["4.6.2"],
+    references: &["Kubernetes documentation: Restrict a Container's Syscalls with seccomp"],
     check,
 };
 

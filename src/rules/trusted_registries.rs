@@ -13,8 +13,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
+    cis: &["5.1.4"],
     references: &[
-        "CIS AKS Benchmark 5.1.4: Minimize container registries to only those approved",
         "Azure Policy: Kubernetes cluster containers should only use allowed images (febd0533-8e55-448f-b837-bd0e06f16469)",
     ],
     check,

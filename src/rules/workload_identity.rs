@@ -11,10 +11,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Low,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark 5.2.1: Prefer using dedicated AKS Service Accounts (managed identities)",
-        "Microsoft Learn: Use Microsoft Entra Workload ID with AKS",
-    ],
+    cis: &["5.2.1"],
+    references: &["Microsoft Learn: Use Microsoft Entra Workload ID with AKS"],
     check,
 };
 
