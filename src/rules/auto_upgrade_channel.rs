@@ -1,5 +1,6 @@
 //! `auto-upgrade-channel`: the cluster follows an automatic Kubernetes upgrade channel.
 
+use super::inference::arm_setting;
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::source;
@@ -43,10 +44,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let cluster = ctx.cluster()?;
     let resource = ctx.cluster_resource();
     let channel = cluster.properties.auto_upgrade_profile.as_ref().and_then(|p| p.upgrade_channel.clone());
-    let evidence = format!(
-        "properties.autoUpgradeProfile.upgradeChannel = {} (ARM)",
-        channel.as_deref().map_or("absent".to_string(), |c| format!("\"{c}\""))
-    );
+    let evidence = arm_setting("autoUpgradeProfile.upgradeChannel", channel.as_deref());
     let fix = ctx.az_aks_update("--auto-upgrade-channel patch");
     let finding = match channel.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("none") | Some("") => {

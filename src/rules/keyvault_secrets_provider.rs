@@ -1,5 +1,6 @@
 //! `keyvault-secrets-provider`: secrets come from Key Vault through the CSI driver, with rotation.
 
+use super::inference::AddonPods;
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::source;
@@ -35,7 +36,11 @@ revoked secret until they restart.
 ";
 
 const ADDON: &str = "azureKeyvaultSecretsProvider";
-const DRIVER_PODS: &[&str] = &["aks-secrets-store-csi-driver", "aks-secrets-store-provider-azure"];
+const DRIVER: AddonPods = AddonPods {
+    what: "the Key Vault secrets provider",
+    namespace: "kube-system",
+    prefixes: &["aks-secrets-store-csi-driver", "aks-secrets-store-provider-azure"],
+};
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let names = ctx.names();
@@ -49,7 +54,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     );
     let cluster = match ctx.cluster() {
         Ok(cluster) => cluster,
-        Err(missing) => return inferred(ctx, missing, enable).map(|f| vec![f]),
+        Err(missing) => return DRIVER.infer(&RULE, ctx, missing, enable).map(|f| vec![f]),
     };
     let addon = cluster.addon(ADDON);
     let enabled = addon.and_then(|a| a.enabled) == Some(true);
@@ -69,22 +74,6 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
             .with_remediation(format!("{enable}\n{rotate}")),
     };
     Ok(vec![finding.with_evidence(evidence)])
-}
-
-fn inferred(ctx: &Context, arm_missing: Missing, enable: String) -> Result<Finding, Missing> {
-    let pods = ctx.pods_named("kube-system", DRIVER_PODS).map_err(|_| arm_missing.clone())?;
-    let resource = ctx.cluster_resource();
-    let note = format!("rotation was not checked: {arm_missing}");
-    Ok(match pods.first() {
-        Some(pod) => RULE
-            .pass(resource, "the Key Vault secrets provider runs (inferred from Kubernetes)")
-            .with_evidence(format!("inferred: pod kube-system/{} runs (Kubernetes)", pod.metadata.name)),
-        None => RULE
-            .fail(resource, "no Key Vault secrets provider runs (inferred from Kubernetes)")
-            .with_evidence("inferred: no aks-secrets-store-* pods in kube-system (Kubernetes)")
-            .with_remediation(enable),
-    }
-    .with_evidence(note))
 }
 
 #[cfg(test)]

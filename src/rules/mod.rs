@@ -4,6 +4,7 @@
 pub mod cis;
 mod context;
 pub mod images;
+mod inference;
 pub mod restricted_profile;
 pub mod system;
 mod workload_check;

@@ -1,5 +1,6 @@
 //! `monitoring-enabled`: Container Insights or Azure Monitor collects the cluster's logs and metrics.
 
+use super::inference::AddonPods;
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::source;
@@ -33,14 +34,18 @@ the suspicious process, or the node that ran out of memory. Alerts need data to 
     az aks enable-addons -g RG -n NAME --addons monitoring
 ";
 
-const AGENT_PODS: &[&str] = &["ama-logs", "ama-metrics", "omsagent"];
+const AGENT: AddonPods = AddonPods {
+    what: "the Azure Monitor agent",
+    namespace: "kube-system",
+    prefixes: &["ama-logs", "ama-metrics", "omsagent"],
+};
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let names = ctx.names();
     let enable = format!("az aks enable-addons -g {} -n {} --addons monitoring", names.resource_group, names.name);
     let cluster = match ctx.cluster() {
         Ok(cluster) => cluster,
-        Err(missing) => return inferred(ctx, missing, enable).map(|f| vec![f]),
+        Err(missing) => return AGENT.infer(&RULE, ctx, missing, enable).map(|f| vec![f]),
     };
     let profile = cluster.properties.azure_monitor_profile.clone().unwrap_or_default();
     let on = |enabled: Option<&crate::snapshot::arm::Enabled>| enabled.and_then(|e| e.enabled) == Some(true);
@@ -62,21 +67,6 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
             )
             .with_remediation(enable),
     }])
-}
-
-fn inferred(ctx: &Context, arm_missing: Missing, enable: String) -> Result<Finding, Missing> {
-    let pods = ctx.pods_named("kube-system", AGENT_PODS).map_err(|_| arm_missing.clone())?;
-    let resource = ctx.cluster_resource();
-    Ok(match pods.first() {
-        Some(pod) => RULE
-            .pass(resource, "the Azure Monitor agent runs (inferred from Kubernetes)")
-            .with_evidence(format!("inferred: pod kube-system/{} runs (Kubernetes)", pod.metadata.name)),
-        None => RULE
-            .fail(resource, "no Azure Monitor agent runs (inferred from Kubernetes)")
-            .with_evidence("inferred: no ama-logs, ama-metrics or omsagent pods in kube-system (Kubernetes)")
-            .with_remediation(enable),
-    }
-    .with_evidence(format!("the cluster's add-ons were not checked: {arm_missing}")))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `node-os-upgrade-channel`: node operating systems receive security patches automatically.
 
+use super::inference::arm_setting;
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::DaemonSet;
@@ -48,10 +49,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let cluster = ctx.cluster()?;
     let resource = ctx.cluster_resource();
     let channel = cluster.properties.auto_upgrade_profile.as_ref().and_then(|p| p.node_os_upgrade_channel.clone());
-    let evidence = format!(
-        "properties.autoUpgradeProfile.nodeOSUpgradeChannel = {} (ARM)",
-        channel.as_deref().map_or("absent".to_string(), |c| format!("\"{c}\""))
-    );
+    let evidence = arm_setting("autoUpgradeProfile.nodeOSUpgradeChannel", channel.as_deref());
     let fix = ctx.az_aks_update("--node-os-upgrade-channel NodeImage");
     let finding = match channel.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some(known @ ("nodeimage" | "securitypatch")) => RULE
