@@ -69,7 +69,7 @@ fn enforcement(ctx: &Context) -> Finding {
     let resource = format!("ValidatingWebhookConfiguration/{WEBHOOK}");
     let webhooks = match ctx.validating_webhook_configurations() {
         Ok(webhooks) => webhooks,
-        Err(missing) => return RULE.unknown(resource, format!("enforcement cannot be checked: {missing}")),
+        Err(missing) => return RULE.unknown(resource, format!("enforcement cannot be checked: {}", missing.what())),
     };
     if !webhooks.iter().any(|w| w.metadata.name.starts_with("gatekeeper-validating-webhook")) {
         return RULE
@@ -87,7 +87,10 @@ fn enforcement(ctx: &Context) -> Finding {
         Err(missing) => {
             return RULE.unknown(
                 resource,
-                format!("the webhook is registered, but whether constraints deny cannot be checked: {missing}"),
+                format!(
+                    "the webhook is registered, but whether constraints deny cannot be checked: {}",
+                    missing.what()
+                ),
             );
         }
     };
@@ -115,7 +118,7 @@ fn inferred(ctx: &Context, arm_missing: Missing, enable: String) -> Result<Vec<F
         policy.len(),
         gatekeeper.len()
     );
-    let note = format!("the add-on's ARM setting was not checked: {arm_missing}");
+    let note = format!("the add-on's ARM setting was not checked: {}", arm_missing.what());
     if policy.is_empty() || gatekeeper.is_empty() {
         return Ok(vec![
             RULE.fail(resource, "Azure Policy does not run in the cluster (inferred from Kubernetes)")

@@ -14,9 +14,17 @@ pub struct Missing {
     pub reason: String,
 }
 
+impl Missing {
+    /// "arm/managedCluster is unavailable (forbidden)": for messages that say what was not checked.
+    pub fn what(&self) -> String {
+        format!("{} is unavailable ({})", self.source, self.reason)
+    }
+}
+
+/// The message of the `unknown` finding a missing source turns into.
 impl fmt::Display for Missing {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "cannot evaluate: {} is unavailable ({})", self.source, self.reason)
+        write!(f, "cannot evaluate: {}", self.what())
     }
 }
 

@@ -131,7 +131,7 @@ fn sensor_health(ctx: &Context, fix: &str) -> Finding {
 /// Kubernetes-only: Defender is inferred from its sensor.
 fn inferred_from_kubernetes(ctx: &Context, arm_missing: &Missing) -> Result<Finding, Missing> {
     let resource = ctx.cluster_resource();
-    let note = format!("the Defender profile and plan were not checked: {}", arm_missing);
+    let note = format!("the Defender profile and plan were not checked: {}", arm_missing.what());
     let sensor = observe_sensor(ctx).map_err(|_| arm_missing.clone())?;
     Ok(match sensor {
         Sensor::Healthy(evidence) => RULE

@@ -32,7 +32,7 @@ impl AddonPods {
                 ))
                 .with_remediation(fix),
         };
-        Ok(finding.with_evidence(format!("the cluster's ARM settings were not checked: {arm_missing}")))
+        Ok(finding.with_evidence(format!("the cluster's ARM settings were not checked: {}", arm_missing.what())))
     }
 }
 

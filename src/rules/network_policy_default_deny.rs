@@ -123,7 +123,7 @@ fn inferred_engine(
             .find(|(prefix, _)| pod.metadata.name.starts_with(prefix))
             .map(|(_, engine)| (*engine, format!("pod {}/{}", pod.metadata.namespace(), pod.metadata.name)))
     });
-    let note = format!("the cluster's networkProfile was not checked: {arm_missing}");
+    let note = format!("the cluster's networkProfile was not checked: {}", arm_missing.what());
     Ok(match found {
         Some((engine, pod)) => (
             RULE.pass(resource, format!("network policy engine {engine} runs (inferred from Kubernetes)"))
