@@ -46,6 +46,11 @@ pub struct InputArgs {
     #[arg(long = "from-az", value_name = "FILE", num_args = 1..)]
     pub from_az: Vec<PathBuf>,
 
+    /// The az list outputs among the --from-az files (maintenanceconfigurations, diagnosticsettings),
+    /// so that an empty list `[]` counts as "none" rather than missing
+    #[arg(long = "az-lists", value_name = "LISTS", value_delimiter = ',', requires = "from_az")]
+    pub az_lists: Vec<String>,
+
     /// JSON from `kubectl get namespaces,pods,networkpolicies,daemonsets,replicasets,jobs -A -o json`
     /// (one file or several)
     #[arg(long = "from-kubectl", value_name = "FILE", num_args = 1..)]

@@ -2,7 +2,7 @@
 
 use crate::audit::{self, Gate};
 use crate::cli::{AuditArgs, Cli, Command, Framework, InputArgs, ListFormat, SnapshotArgs};
-use crate::collect::{self, Collected, demo, kubectl_files::Kind, snapshot_file};
+use crate::collect::{self, Collected, az_files::AzList, demo, kubectl_files::Kind, snapshot_file};
 use crate::report::{self, Format, Style};
 use crate::rules::{self, Rule, Settings, cis};
 use anyhow::{Context as _, Result, bail};
@@ -89,7 +89,9 @@ fn load(input: &InputArgs) -> Result<Collected> {
     }
     let kinds =
         input.kubectl_kinds.iter().map(|k| Kind::parse(k).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
-    collect::from_files(&input.from_az, &input.from_kubectl, &kinds)
+    let lists =
+        input.az_lists.iter().map(|l| AzList::parse(l).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
+    collect::from_files(&input.from_az, &lists, &input.from_kubectl, &kinds)
 }
 
 fn print_notes(notes: &[String]) {

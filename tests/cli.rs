@@ -38,6 +38,9 @@ fn raw_inputs(cluster: &str, aks_show: &str) -> Vec<String> {
         file("maintenanceconfiguration-list.json"),
         file("get-upgrades.json"),
         file("security-pricing-containers.json"),
+        file("diagnostic-settings-list.json"),
+        "--az-lists".into(),
+        "maintenanceconfigurations,diagnosticsettings".into(),
         "--from-kubectl".into(),
         file("kubectl-get.json"),
         "--kubectl-kinds".into(),
@@ -345,6 +348,32 @@ fn bad_input_exits_2_with_one_clear_line() {
     assert_bad_input(
         &["audit", "--demo", "insecure", "-o", "/nonexistent/dir/report.txt"],
         "cannot write /nonexistent/dir/report.txt",
+    );
+}
+
+#[test]
+fn an_empty_az_list_counts_only_for_the_lists_named_by_az_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write_temp(&dir, "empty.json", "[]");
+    let cluster = fixture("inputs/contoso-hardened/aks-show.json");
+    let run = |extra: &[&str]| {
+        let mut args =
+            vec!["audit", "--from-az", &cluster, empty.to_str().unwrap(), "--rules", "maintenance-window,audit-logs"];
+        args.extend(extra);
+        args.extend(["--format", "json"]);
+        let output = aksguard(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        (serde_json::from_str::<Value>(&stdout(&output)).unwrap(), stderr(&output))
+    };
+    let (report, notes) = run(&[]);
+    assert!(notes.contains("note: ") && notes.contains("--az-lists"), "{notes}");
+    assert_eq!(rules_with(&report, "unknown"), ["audit-logs", "maintenance-window"].map(String::from).into());
+    let (report, _) = run(&["--az-lists", "maintenanceconfigurations"]);
+    assert_eq!(rules_with(&report, "fail"), ["maintenance-window".to_string()].into(), "declared and empty: no window");
+    assert_eq!(rules_with(&report, "unknown"), ["audit-logs".to_string()].into(), "not declared: still unknown");
+    assert_bad_input(
+        &["audit", "--from-az", &cluster, "--az-lists", "pricings"],
+        "'pricings' is not an az list aksguard reads",
     );
 }
 

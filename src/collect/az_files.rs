@@ -3,18 +3,49 @@
 //! | command | recognised by `type` |
 //! |---|---|
 //! | `az aks show -o json` | `Microsoft.ContainerService/managedClusters` |
-//! | `az aks maintenanceconfiguration list -o json` | `.../maintenanceConfigurations` (a list; `[]` when there are none) |
+//! | `az aks maintenanceconfiguration list -o json` | `.../maintenanceConfigurations` (a list) |
 //! | `az aks get-upgrades -o json` | `.../managedClusters/upgradeProfiles` |
 //! | `az security pricing show -n Containers -o json` | `Microsoft.Security/pricings`, name `Containers` |
+//! | `az monitor diagnostic-settings list --resource ID -o json` | `Microsoft.Insights/diagnosticSettings` (a list) |
+//!
+//! An empty list (`[]`) does not say what it lists, so the list kinds that were asked for are
+//! named with `--az-lists`; a named kind with no documents counts as collected and empty.
 
 use super::input::{invalid_json, read_text};
-use crate::snapshot::arm::{DefenderPricing, MaintenanceConfiguration, ManagedCluster, UpgradeProfile, id_segment};
+use crate::snapshot::arm::{
+    DefenderPricing, DiagnosticSetting, MaintenanceConfiguration, ManagedCluster, UpgradeProfile, id_segment,
+};
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
 use serde_json::Value;
 use std::path::Path;
 
-const WHAT_IT_READS: &str = "it reads `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades` and `az security pricing show -n Containers` output (-o json)";
+const WHAT_IT_READS: &str = "it reads `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`, `az security pricing show -n Containers` and `az monitor diagnostic-settings list` output (-o json)";
+
+/// The list-shaped az outputs, which `--az-lists` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AzList {
+    MaintenanceConfigurations,
+    DiagnosticSettings,
+}
+
+impl AzList {
+    pub const ALL: [AzList; 2] = [AzList::MaintenanceConfigurations, AzList::DiagnosticSettings];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AzList::MaintenanceConfigurations => "maintenanceconfigurations",
+            AzList::DiagnosticSettings => "diagnosticsettings",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<AzList, String> {
+        let lower = text.trim().to_ascii_lowercase().replace('-', "");
+        AzList::ALL.into_iter().find(|kind| kind.name() == lower).ok_or_else(|| {
+            format!("'{text}' is not an az list aksguard reads (maintenanceconfigurations, diagnosticsettings)")
+        })
+    }
+}
 
 /// One recognised ARM document.
 enum ArmDocument {
@@ -22,12 +53,23 @@ enum ArmDocument {
     Maintenance(Vec<MaintenanceConfiguration>),
     Upgrades(UpgradeProfile),
     Pricing(DefenderPricing),
+    DiagnosticSettings(Vec<DiagnosticSetting>),
+    /// `[]`: a list of nothing, of a kind it does not say.
+    EmptyList,
 }
 
 /// Reads every `--from-az` file into the snapshot's ARM parts.
-pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Result<()> {
+pub fn read_into(
+    paths: &[std::path::PathBuf],
+    lists: &[AzList],
+    snapshot: &mut Snapshot,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    // A list named by --az-lists is collected even when no file holds one of its documents.
     let mut cluster: Option<(ManagedCluster, &Path)> = None;
-    let mut maintenance: Option<Vec<MaintenanceConfiguration>> = None;
+    let mut maintenance: Option<Vec<MaintenanceConfiguration>> =
+        lists.contains(&AzList::MaintenanceConfigurations).then(Vec::new);
+    let mut diagnostics: Option<Vec<DiagnosticSetting>> = lists.contains(&AzList::DiagnosticSettings).then(Vec::new);
     let mut upgrades = None;
     let mut pricing = None;
     for path in paths {
@@ -46,6 +88,13 @@ pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Resul
                 ArmDocument::Maintenance(list) => maintenance.get_or_insert_with(Vec::new).extend(list),
                 ArmDocument::Upgrades(profile) => upgrades = Some(profile),
                 ArmDocument::Pricing(found) => pricing = Some(found),
+                ArmDocument::DiagnosticSettings(list) => diagnostics.get_or_insert_with(Vec::new).extend(list),
+                ArmDocument::EmptyList if lists.is_empty() => notes.push(format!(
+                    "{} is an empty list, which does not say what it lists; name the lists you passed with --az-lists {}",
+                    path.display(),
+                    AzList::ALL.map(AzList::name).join(",")
+                )),
+                ArmDocument::EmptyList => {}
             }
         }
     }
@@ -63,6 +112,8 @@ pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Resul
         upgrades.map_or_else(|| missing("az aks get-upgrades -g RG -n NAME -o json"), Part::Collected);
     azure.defender_pricing =
         pricing.map_or_else(|| missing("az security pricing show -n Containers -o json"), Part::Collected);
+    azure.diagnostic_settings = diagnostics
+        .map_or_else(|| missing("az monitor diagnostic-settings list --resource CLUSTER_ID -o json"), Part::Collected);
     Ok(())
 }
 
@@ -104,14 +155,15 @@ fn read_file(path: &Path) -> Result<Vec<ArmDocument>> {
 
 fn read_list(path: &Path, items: &[Value]) -> Result<Vec<ArmDocument>> {
     if items.is_empty() {
-        // What `az aks maintenanceconfiguration list` prints when the cluster has none.
-        return Ok(vec![ArmDocument::Maintenance(Vec::new())]);
+        return Ok(vec![ArmDocument::EmptyList]);
     }
     let mut documents = Vec::new();
     let mut maintenance = Vec::new();
+    let mut diagnostics = Vec::new();
     for item in items {
         match read_document(path, item, true)? {
             Some(ArmDocument::Maintenance(list)) => maintenance.extend(list),
+            Some(ArmDocument::DiagnosticSettings(list)) => diagnostics.extend(list),
             Some(other) => documents.push(other),
             None => {}
         }
@@ -125,6 +177,9 @@ fn read_list(path: &Path, items: &[Value]) -> Result<Vec<ArmDocument>> {
     }
     if !maintenance.is_empty() {
         documents.push(ArmDocument::Maintenance(maintenance));
+    }
+    if !diagnostics.is_empty() {
+        documents.push(ArmDocument::DiagnosticSettings(diagnostics));
     }
     if documents.is_empty() {
         bail!(
@@ -157,6 +212,9 @@ fn read_document(path: &Path, doc: &Value, in_list: bool) -> Result<Option<ArmDo
         }
         "microsoft.containerservice/managedclusters/upgradeprofiles" => {
             ArmDocument::Upgrades(UpgradeProfile::from_document(doc).map_err(parsed)?)
+        }
+        "microsoft.insights/diagnosticsettings" => {
+            ArmDocument::DiagnosticSettings(vec![DiagnosticSetting::from_document(doc).map_err(parsed)?])
         }
         "microsoft.security/pricings" => {
             let pricing = DefenderPricing::from_document(doc).map_err(parsed)?;

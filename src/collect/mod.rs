@@ -19,13 +19,14 @@ pub struct Collected {
 /// Builds a snapshot from `--from-az` and `--from-kubectl` files.
 pub fn from_files(
     az: &[PathBuf],
+    az_lists: &[az_files::AzList],
     kubectl: &[PathBuf],
     complete_kinds: &[kubectl_files::Kind],
 ) -> anyhow::Result<Collected> {
     let names: Vec<String> = az.iter().chain(kubectl).map(|p| p.display().to_string()).collect();
     let mut snapshot = Snapshot::empty(format!("files: {}", names.join(", ")), "not provided");
     let mut notes = Vec::new();
-    az_files::read_into(az, &mut snapshot)?;
+    az_files::read_into(az, az_lists, &mut snapshot, &mut notes)?;
     kubectl_files::read_into(kubectl, complete_kinds, &mut snapshot, &mut notes)?;
     Ok(Collected { snapshot, notes })
 }

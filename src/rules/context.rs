@@ -63,6 +63,10 @@ impl<'a> Context<'a> {
         need(&self.snapshot.azure.defender_pricing, source::DEFENDER_PRICING)
     }
 
+    pub fn diagnostic_settings(&self) -> Result<&'a [arm::DiagnosticSetting], Missing> {
+        need(&self.snapshot.azure.diagnostic_settings, source::DIAGNOSTIC_SETTINGS).map(Vec::as_slice)
+    }
+
     pub fn namespaces(&self) -> Result<&'a [kube::Namespace], Missing> {
         need(&self.snapshot.kubernetes.namespaces, source::NAMESPACES).map(Vec::as_slice)
     }

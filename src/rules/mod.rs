@@ -27,6 +27,7 @@ mod privileged_containers;
 mod seccomp_profile;
 mod trusted_registries;
 
+mod audit_logs;
 mod azure_policy_addon;
 mod cluster_admin_bindings;
 mod entra_rbac;
@@ -86,6 +87,7 @@ pub static ALL: &[&Rule] = &[
     &monitoring_enabled::RULE,
     &keyvault_secrets_provider::RULE,
     &azure_policy_addon::RULE,
+    &audit_logs::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

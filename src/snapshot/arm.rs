@@ -406,6 +406,50 @@ pub struct AvailableUpgrade {
     pub is_preview: Option<bool>,
 }
 
+/// `Microsoft.Insights/diagnosticSettings` on the managed cluster: where its control-plane logs go.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DiagnosticSetting {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: DiagnosticProperties,
+}
+
+impl DiagnosticSetting {
+    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        let (envelope, properties): (Envelope, DiagnosticProperties) = read_resource(doc)?;
+        Ok(DiagnosticSetting { id: envelope.id.map(canonical_id), name: envelope.name, properties })
+    }
+
+    /// Sent somewhere: a Log Analytics workspace, a storage account, an event hub or a partner.
+    pub fn has_destination(&self) -> bool {
+        let p = &self.properties;
+        [&p.workspace_id, &p.storage_account_id, &p.event_hub_authorization_rule_id, &p.marketplace_partner_id]
+            .iter()
+            .any(|destination| destination.as_deref().is_some_and(|d| !d.is_empty()))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DiagnosticProperties {
+    pub workspace_id: Option<String>,
+    pub storage_account_id: Option<String>,
+    pub event_hub_authorization_rule_id: Option<String>,
+    pub marketplace_partner_id: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub logs: Vec<DiagnosticLog>,
+}
+
+/// A log category (`kube-audit`) or category group (`audit`, `allLogs`) and whether it is sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DiagnosticLog {
+    pub category: Option<String>,
+    pub category_group: Option<String>,
+    pub enabled: Option<bool>,
+}
+
 /// `Microsoft.Security/pricings/Containers`: the subscription's Defender for Containers plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]

@@ -32,6 +32,8 @@ pub struct AzureState {
     pub upgrade_profile: Part<arm::UpgradeProfile>,
     #[serde(default = "not_in_snapshot")]
     pub defender_pricing: Part<arm::DefenderPricing>,
+    #[serde(default = "not_in_snapshot")]
+    pub diagnostic_settings: Part<Vec<arm::DiagnosticSetting>>,
 }
 
 /// What the Kubernetes API says.
@@ -82,6 +84,7 @@ impl Snapshot {
                 maintenance_configurations: Part::unavailable(reason),
                 upgrade_profile: Part::unavailable(reason),
                 defender_pricing: Part::unavailable(reason),
+                diagnostic_settings: Part::unavailable(reason),
             },
             kubernetes: KubernetesState {
                 namespaces: Part::unavailable(reason),
@@ -98,13 +101,14 @@ impl Snapshot {
     }
 
     /// Every source with its unavailability reason, in a fixed order; `None` when collected.
-    pub fn sources(&self) -> [(&'static str, Option<&str>); 13] {
+    pub fn sources(&self) -> [(&'static str, Option<&str>); 14] {
         let (a, k) = (&self.azure, &self.kubernetes);
         [
             (source::MANAGED_CLUSTER, a.managed_cluster.unavailable_reason()),
             (source::MAINTENANCE_CONFIGURATIONS, a.maintenance_configurations.unavailable_reason()),
             (source::UPGRADE_PROFILE, a.upgrade_profile.unavailable_reason()),
             (source::DEFENDER_PRICING, a.defender_pricing.unavailable_reason()),
+            (source::DIAGNOSTIC_SETTINGS, a.diagnostic_settings.unavailable_reason()),
             (source::NAMESPACES, k.namespaces.unavailable_reason()),
             (source::PODS, k.pods.unavailable_reason()),
             (source::NETWORK_POLICIES, k.network_policies.unavailable_reason()),
@@ -131,6 +135,7 @@ pub mod source {
     pub const MAINTENANCE_CONFIGURATIONS: &str = "arm/maintenanceConfigurations";
     pub const UPGRADE_PROFILE: &str = "arm/upgradeProfile";
     pub const DEFENDER_PRICING: &str = "arm/pricings/Containers";
+    pub const DIAGNOSTIC_SETTINGS: &str = "arm/diagnosticSettings";
     pub const NAMESPACES: &str = "kubernetes/namespaces";
     pub const PODS: &str = "kubernetes/pods";
     pub const NETWORK_POLICIES: &str = "kubernetes/networkpolicies";
