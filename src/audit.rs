@@ -1,7 +1,8 @@
 //! Runs the selected rules over a snapshot and builds the [`Report`]: findings in report order,
 //! a summary, and the sources that could not be read.
 
-use crate::finding::{Finding, Severity, Status};
+use crate::config::{Config, WaiverOutcome, WaiverState};
+use crate::finding::{BaselineState, Finding, Severity, Status};
 use crate::rules::{Context, Rule, Settings};
 use crate::snapshot::{Snapshot, UnavailableSource};
 use serde::Serialize;
@@ -18,6 +19,11 @@ pub struct Report {
     pub unavailable: Vec<UnavailableSource>,
     /// Every finding, most severe first; outputs filter them with `--show`.
     pub findings: Vec<Finding>,
+    /// The config file's waivers and what became of each (expired and stale ones need attention).
+    pub waivers: Vec<WaiverOutcome>,
+    /// The ids of the rules that ran, in catalog order.
+    #[serde(skip)]
+    pub rules: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +47,18 @@ pub struct Summary {
     pub by_status: StatusCounts,
     pub failing_by_severity: SeverityCounts,
     pub unknown_by_severity: SeverityCounts,
+    /// With `--baseline`: how the failing and unknown findings compare with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineCounts>,
+}
+
+/// Failing and unknown findings against `--baseline`: `new` ones trip `--fail-on`; `fixed` ones
+/// were in the baseline and are gone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BaselineCounts {
+    pub new: usize,
+    pub fixed: usize,
+    pub unchanged: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -125,9 +143,7 @@ impl Summary {
 pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report {
     let context = Context::new(snapshot, settings);
     let mut findings: Vec<Finding> = rules.iter().flat_map(|rule| rule.evaluate(&context)).collect();
-    findings.sort_by(|a, b| {
-        (b.severity, a.status, &a.rule, &a.resource).cmp(&(a.severity, b.status, &b.rule, &b.resource))
-    });
+    sort(&mut findings);
     let cluster = snapshot.azure.managed_cluster.collected();
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
@@ -141,6 +157,86 @@ pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report 
         summary: Summary::of(&findings),
         unavailable: snapshot.unavailable_sources(),
         findings,
+        waivers: Vec::new(),
+        rules: rules.iter().map(|rule| rule.id).collect(),
+    }
+}
+
+/// Most severe first, then what needs action first.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (b.severity, a.status, &a.rule, &a.resource).cmp(&(a.severity, b.status, &b.rule, &b.resource))
+    });
+}
+
+/// Applies `aksguard.toml` to a report: severity overrides, the namespaces to audit, then waivers
+/// (as of `today`, UTC). Rules never see the config; this is the one place it changes findings.
+pub fn apply_config(report: &mut Report, config: &Config, today: jiff::civil::Date) {
+    for finding in &mut report.findings {
+        if let Some(severity) = config.severity_override(&finding.rule) {
+            finding.severity = severity;
+        }
+    }
+    if !config.namespaces.is_empty() {
+        let settings = config.settings();
+        report.findings.retain(|finding| match namespace_of(&finding.resource) {
+            Some(ns) => settings.system_namespaces.iter().any(|s| s == ns) || config.namespaces.iter().any(|n| n == ns),
+            None => true,
+        });
+    }
+    report.waivers = config
+        .waivers
+        .iter()
+        .map(|waiver| {
+            let waiver = waiver.get_ref();
+            let expired = waiver.is_expired(today);
+            let mut matched = 0;
+            for finding in report.findings.iter_mut().filter(|finding| waiver.matches(finding)) {
+                matched += 1;
+                // A waiver accepts a known risk: an unknown finding stays unknown.
+                if !expired && finding.status == Status::Fail {
+                    finding.status = Status::Waived;
+                    finding.evidence.push(format!(
+                        "waived until {}: {} ({} line {})",
+                        waiver.expires_on(),
+                        waiver.reason,
+                        config.file_name(),
+                        waiver.line
+                    ));
+                }
+            }
+            let state = match () {
+                _ if !report.rules.contains(&waiver.rule.get_ref().as_str()) => WaiverState::RuleNotRun,
+                _ if expired => WaiverState::Expired,
+                _ if matched == 0 => WaiverState::Stale,
+                _ => WaiverState::Active,
+            };
+            WaiverOutcome {
+                rule: waiver.rule.get_ref().clone(),
+                resource: waiver.resource.clone(),
+                reason: waiver.reason.clone(),
+                expires: waiver.expires_on().to_string(),
+                state,
+                matched,
+                file: config.file_name(),
+                line: waiver.line,
+            }
+        })
+        .collect();
+    sort(&mut report.findings);
+    report.summary = Summary::of(&report.findings);
+}
+
+/// The namespace of a `Kind/namespace/name` or `Namespace/name` resource; `None` for ARM ids.
+fn namespace_of(resource: &str) -> Option<&str> {
+    if resource.starts_with('/') {
+        return None;
+    }
+    let mut parts = resource.split('/');
+    match (parts.next(), parts.next()) {
+        (Some("Namespace"), namespace) => namespace,
+        (Some(_), Some(namespace)) if parts.next().is_some() => Some(namespace),
+        _ => None,
     }
 }
 
@@ -169,9 +265,10 @@ pub struct Gate {
 
 impl Gate {
     /// A failing finding at or above `--fail-on`; with `--fail-on-unknown`, an unknown one at or
-    /// above it (any unknown when `--fail-on` is not given).
+    /// above it (any unknown when `--fail-on` is not given). With `--baseline`, new ones only.
     pub fn trips(&self, report: &Report) -> bool {
-        report.findings.iter().any(|finding| match finding.status {
+        let counts = |finding: &&Finding| finding.baseline != Some(BaselineState::Unchanged);
+        report.findings.iter().filter(counts).any(|finding| match finding.status {
             Status::Fail => self.fail_on.is_some_and(|threshold| finding.severity >= threshold),
             Status::Unknown => self.fail_on_unknown && finding.severity >= self.fail_on.unwrap_or(Severity::Info),
             _ => false,

@@ -81,6 +81,19 @@ pub struct Finding {
     pub evidence: Vec<String>,
     /// The command or manifest that fixes it, with the real names filled in.
     pub remediation: Option<String>,
+    /// With `--baseline`: whether a failing or unknown finding is new since the baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+/// Where a failing or unknown finding stands against `--baseline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not failing (or unknown) in the baseline: it counts for `--fail-on`.
+    New,
+    /// Already there in the baseline: reported, but it does not trip `--fail-on`.
+    Unchanged,
 }
 
 impl Finding {

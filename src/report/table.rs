@@ -8,6 +8,7 @@ use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 use std::fmt::Write;
 
 use super::Style;
+use super::text::short_resource;
 
 /// Longer remediations (manifests) are left to `--format json` and `aksguard explain`.
 const MAX_REMEDIATION_LINES: usize = 4;
@@ -30,6 +31,19 @@ pub fn render(report: &Report, style: Style) -> String {
         writeln!(out, "{}", table(&group, style)).unwrap();
     }
     writeln!(out, "\n{}", summary_line(report)).unwrap();
+    if let Some(baseline) = &report.summary.baseline {
+        writeln!(
+            out,
+            "Baseline: {} new, {} fixed, {} unchanged (only new findings count for --fail-on)",
+            baseline.new, baseline.fixed, baseline.unchanged
+        )
+        .unwrap();
+    }
+    let attention: Vec<String> =
+        report.waivers.iter().filter(|w| w.needs_attention()).map(|w| format!("  {}", w.describe())).collect();
+    if !attention.is_empty() {
+        writeln!(out, "\nWaivers needing attention:\n{}", attention.join("\n")).unwrap();
+    }
     if !report.unavailable.is_empty() {
         writeln!(out, "\nNot read (rules that need these are unknown):").unwrap();
         for source in &report.unavailable {
@@ -94,23 +108,6 @@ fn details(finding: &Finding) -> String {
     text
 }
 
-/// ARM ids shortened to what follows the provider namespace:
-/// `/subscriptions/S/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/aks`
-/// → `managedClusters/aks`. JSON output keeps the full id.
-fn short_resource(resource: &str) -> &str {
-    if !resource.starts_with("/subscriptions/") {
-        return resource;
-    }
-    let lower = resource.to_ascii_lowercase();
-    match lower.rfind("/providers/") {
-        Some(at) => {
-            let after = &resource[at + "/providers/".len()..];
-            after.split_once('/').map_or(after, |(_, rest)| rest)
-        }
-        None => resource,
-    }
-}
-
 fn summary_line(report: &Report) -> String {
     let summary = &report.summary;
     let statuses: Vec<String> = Status::ALL
@@ -162,24 +159,4 @@ fn paint(text: &str, colour: Color, enabled: bool) -> String {
         _ => 37,
     };
     format!("\x1b[1;{code}m{text}\x1b[0m")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arm_ids_are_shortened_for_the_table() {
-        assert_eq!(
-            short_resource(
-                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks/maintenanceConfigurations/x"
-            ),
-            "managedClusters/aks/maintenanceConfigurations/x"
-        );
-        assert_eq!(
-            short_resource("/subscriptions/s/providers/Microsoft.Security/pricings/Containers"),
-            "pricings/Containers"
-        );
-        assert_eq!(short_resource("Namespace/shop"), "Namespace/shop");
-    }
 }

@@ -2,6 +2,7 @@
 //! holding its documentation, its logic and its tests, and is listed once in [`ALL`].
 
 mod context;
+pub mod meta;
 pub mod restricted_profile;
 pub mod system;
 pub mod workloads;
@@ -56,6 +57,16 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|rule| rule.id == id)
 }
 
+/// ` (did you mean 'ID'?)` for a mistyped rule id close to a real one, else empty.
+pub fn did_you_mean(id: &str) -> String {
+    ALL.iter()
+        .map(|rule| (strsim::jaro_winkler(id, rule.id), rule.id))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| format!(" (did you mean '{id}'?)"))
+        .unwrap_or_default()
+}
+
 impl Rule {
     pub fn finding(&self, status: Status, resource: impl Into<String>, message: impl Into<String>) -> Finding {
         Finding {
@@ -66,6 +77,7 @@ impl Rule {
             message: message.into(),
             evidence: Vec::new(),
             remediation: None,
+            baseline: None,
         }
     }
 

@@ -13,14 +13,22 @@ pub const SYSTEM_NAMESPACES: &[&str] = &[
     "app-routing-system",
 ];
 
-/// Settings rules read beyond the snapshot (the config file will fill these in).
+/// The registries images may come from unless `aksguard.toml` says otherwise (RULES.md).
+pub const DEFAULT_ALLOWED_REGISTRIES: &[&str] = &["*.azurecr.io", "mcr.microsoft.com"];
+
+/// Settings rules read beyond the snapshot; `aksguard.toml` fills them in (`Config::settings`).
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub system_namespaces: Vec<String>,
+    /// Registry host patterns for the trusted-registries rule (`*.azurecr.io`).
+    pub allowed_registries: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { system_namespaces: SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect() }
+        Settings {
+            system_namespaces: SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
+            allowed_registries: DEFAULT_ALLOWED_REGISTRIES.iter().map(|r| r.to_string()).collect(),
+        }
     }
 }
