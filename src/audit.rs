@@ -319,6 +319,54 @@ mod tests {
         assert_eq!(summary.unknown_by_severity.low, 1);
     }
 
+    fn config(text: &str) -> Config {
+        Config::parse(text, std::path::Path::new("aksguard.toml")).unwrap()
+    }
+
+    const WAIVER: &str = "[[waiver]]\nrule = \"api-server-access\"\nresource = \"shop/*\"\nreason = \"accepted\"\nexpires = 2026-06-30\n";
+
+    /// The same findings and config, judged on two days: the clock is injected.
+    #[test]
+    fn a_waiver_applies_through_its_expiry_date_and_not_after() {
+        let at = |day| {
+            let mut report = report(vec![finding(Severity::High, Status::Fail).with_resource("Deployment/shop/web")]);
+            report.rules = vec![ALL[0].id];
+            apply_config(&mut report, &config(WAIVER), day);
+            report
+        };
+        let last_day = at(jiff::civil::date(2026, 6, 30));
+        assert_eq!(last_day.findings[0].status, Status::Waived);
+        assert_eq!(last_day.summary.by_status.waived, 1);
+        assert_eq!(last_day.waivers[0].state, WaiverState::Active);
+        assert!(last_day.findings[0].evidence[0].starts_with("waived until 2026-06-30: accepted"));
+        let day_after = at(jiff::civil::date(2026, 7, 1));
+        assert_eq!(day_after.findings[0].status, Status::Fail, "expired: it counts again");
+        assert_eq!(day_after.waivers[0].state, WaiverState::Expired);
+        assert!(Gate { fail_on: Some(Severity::High), fail_on_unknown: false }.trips(&day_after));
+        assert!(!Gate { fail_on: Some(Severity::High), fail_on_unknown: false }.trips(&last_day));
+    }
+
+    #[test]
+    fn a_waiver_never_hides_an_unknown_finding_and_one_matching_nothing_is_stale() {
+        let mut report = report(vec![finding(Severity::High, Status::Unknown).with_resource("Namespace/shop")]);
+        report.rules = vec![ALL[0].id];
+        let mut unknown_only = report.clone();
+        let waiver = WAIVER.replace("shop/*", "shop");
+        apply_config(&mut unknown_only, &config(&waiver), jiff::civil::date(2026, 1, 1));
+        assert_eq!(unknown_only.findings[0].status, Status::Unknown);
+        assert_eq!(unknown_only.waivers[0].state, WaiverState::Active, "it matched; the data is just missing");
+        apply_config(&mut report, &config(WAIVER), jiff::civil::date(2026, 1, 1));
+        assert_eq!(report.waivers[0].state, WaiverState::Stale);
+    }
+
+    #[test]
+    fn namespaces_of_resources() {
+        assert_eq!(namespace_of("Namespace/shop"), Some("shop"));
+        assert_eq!(namespace_of("Deployment/shop/web"), Some("shop"));
+        assert_eq!(namespace_of("/subscriptions/s/resourceGroups/rg"), None);
+        assert_eq!(namespace_of("cluster"), None);
+    }
+
     #[test]
     fn every_rule_is_unknown_on_an_empty_snapshot() {
         let report = run(&Snapshot::empty("t", "not provided"), ALL, &Settings::default());

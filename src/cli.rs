@@ -66,8 +66,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "from_az", "from_kubectl"])]
     pub snapshot: Option<PathBuf>,
 
-    /// Output format: table, json, sarif (GitHub code scanning), junit (CI test tabs),
-    /// markdown (PR comments, job summaries) or html (one self-contained page)
+    /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 

@@ -102,6 +102,11 @@ impl Finding {
         self
     }
 
+    pub fn with_resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = resource.into();
+        self
+    }
+
     pub fn with_evidence(mut self, line: impl Into<String>) -> Self {
         self.evidence.push(line.into());
         self

@@ -34,9 +34,9 @@ pub fn render(report: &Report) -> String {
         esc(cluster)
     )
     .unwrap();
-    write!(
+    writeln!(
         out,
-        "<header><h1>AKS security posture: {}</h1><p class=\"meta\">{}source: {} · aksguard {}</p></header>\n",
+        "<header><h1>AKS security posture: {}</h1><p class=\"meta\">{}source: {} · aksguard {}</p></header>",
         esc(cluster),
         report.target.resource_group.as_deref().map(|rg| format!("resource group {} · ", esc(rg))).unwrap_or_default(),
         esc(&report.target.source),
@@ -66,9 +66,9 @@ fn overview(out: &mut String, report: &Report) {
     }
     out.push_str("</div>\n");
     if let Some(baseline) = &report.summary.baseline {
-        write!(
+        writeln!(
             out,
-            "<p id=\"baseline\">Against the baseline: <b>{} new</b>, {} fixed, {} unchanged. Only new findings count for <code>--fail-on</code>.</p>\n",
+            "<p id=\"baseline\">Against the baseline: <b>{} new</b>, {} fixed, {} unchanged. Only new findings count for <code>--fail-on</code>.</p>",
             baseline.new, baseline.fixed, baseline.unchanged
         )
         .unwrap();
@@ -97,12 +97,12 @@ fn severity_chart(report: &Report) -> String {
         let unknown = summary.unknown_by_severity.get(*severity);
         let failing_width = bar_width * failing as f64 / max as f64;
         let unknown_width = bar_width * unknown as f64 / max as f64;
-        write!(
+        writeln!(
             svg,
             "<g class=\"bar\" data-severity=\"{severity}\"><text x=\"0\" y=\"{}\" font-size=\"14\">{severity}</text>\
              <rect class=\"failing\" x=\"{label_width}\" y=\"{y}\" width=\"{failing_width:.1}\" height=\"20\" fill=\"{}\"/>\
              <rect class=\"unknown\" x=\"{:.1}\" y=\"{y}\" width=\"{unknown_width:.1}\" height=\"20\" fill=\"#bdbdbd\"/>\
-             <text x=\"{:.1}\" y=\"{}\" font-size=\"13\">{failing} failing, {unknown} not evaluated</text></g>\n",
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"13\">{failing} failing, {unknown} not evaluated</text></g>",
             y + 15.0,
             colour(*severity),
             label_width + failing_width,
@@ -111,10 +111,10 @@ fn severity_chart(report: &Report) -> String {
         )
         .unwrap();
     }
-    write!(
+    writeln!(
         svg,
         "<rect x=\"{label_width}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#c62828\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">failing (colour by severity)</text>\
-         <rect x=\"300\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#bdbdbd\"/><text x=\"316\" y=\"{}\" font-size=\"12\">not evaluated</text>\n</svg>\n",
+         <rect x=\"300\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#bdbdbd\"/><text x=\"316\" y=\"{}\" font-size=\"12\">not evaluated</text>\n</svg>",
         row * 5.0 + 10.0,
         label_width + 16.0,
         row * 5.0 + 21.0,
@@ -146,7 +146,7 @@ fn findings_by_area(out: &mut String, report: &Report) {
         if group.is_empty() {
             continue;
         }
-        write!(out, "<section class=\"area\"><h3>{} ({})</h3>\n", esc(area), group.len()).unwrap();
+        writeln!(out, "<section class=\"area\"><h3>{} ({})</h3>", esc(area), group.len()).unwrap();
         for finding in group {
             finding_card(out, finding);
         }
@@ -157,10 +157,10 @@ fn findings_by_area(out: &mut String, report: &Report) {
 
 fn finding_card(out: &mut String, finding: &Finding) {
     let new = if finding.baseline == Some(BaselineState::New) { "<span class=\"tag new\">new</span>" } else { "" };
-    write!(
+    writeln!(
         out,
         "<article class=\"finding sev-{}\"><h4><span class=\"tag\">{}</span><span class=\"tag\">{}</span>{new}{}</h4>\
-         <p>{}</p>\n",
+         <p>{}</p>",
         finding.severity,
         finding.severity,
         esc(&finding.rule),
@@ -176,7 +176,7 @@ fn finding_card(out: &mut String, finding: &Finding) {
         out.push_str("</ul>\n");
     }
     if let Some(fix) = &finding.remediation {
-        write!(out, "<p><b>How to fix</b></p><pre class=\"remediation\">{}</pre>\n", esc(fix)).unwrap();
+        writeln!(out, "<p><b>How to fix</b></p><pre class=\"remediation\">{}</pre>", esc(fix)).unwrap();
     }
     out.push_str("</article>\n");
 }
@@ -190,9 +190,9 @@ fn not_evaluated(out: &mut String, report: &Report) {
     if !unknown.is_empty() {
         out.push_str("<table><tr><th>Rule</th><th>Resource</th><th>Why</th></tr>\n");
         for finding in unknown {
-            write!(
+            writeln!(
                 out,
-                "<tr class=\"unknown\"><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                "<tr class=\"unknown\"><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&finding.rule),
                 esc(short_resource(&finding.resource)),
                 esc(&finding.message)
@@ -204,7 +204,7 @@ fn not_evaluated(out: &mut String, report: &Report) {
     if !report.unavailable.is_empty() {
         out.push_str("<p>Sources that could not be read:</p><ul class=\"unavailable\">");
         for source in &report.unavailable {
-            write!(out, "<li><code>{}</code>: {}</li>", esc(&source.source), esc(&source.reason)).unwrap();
+            write!(out, "<li><code>{}</code>: {}</li>", esc(source.source), esc(&source.reason)).unwrap();
         }
         out.push_str("</ul>\n");
     }
@@ -232,17 +232,17 @@ fn waivers(out: &mut String, report: &Report) {
 fn passing(out: &mut String, report: &Report) {
     let rest: Vec<&Finding> =
         report.findings.iter().filter(|f| !matches!(f.status, Status::Fail | Status::Unknown)).collect();
-    write!(
+    writeln!(
         out,
         "<section id=\"passing\"><h2>Passing, waived and not applicable</h2><details><summary>{} findings</summary>\
-         <table><tr><th>Status</th><th>Rule</th><th>Resource</th><th>Finding</th></tr>\n",
+         <table><tr><th>Status</th><th>Rule</th><th>Resource</th><th>Finding</th></tr>",
         rest.len()
     )
     .unwrap();
     for finding in rest {
-        write!(
+        writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             finding.status,
             esc(&finding.rule),
             esc(short_resource(&finding.resource)),

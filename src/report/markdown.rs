@@ -110,7 +110,7 @@ fn not_evaluated(out: &mut String, report: &Report) {
         .unwrap();
     }
     for source in &report.unavailable {
-        writeln!(out, "- not read: `{}`: {}", code(&source.source), escape(&source.reason)).unwrap();
+        writeln!(out, "- not read: `{}`: {}", code(source.source), escape(&source.reason)).unwrap();
     }
 }
 
