@@ -101,7 +101,7 @@ impl WaiverOutcome {
         match self.state {
             WaiverState::Active => {
                 format!(
-                    "waiver for {} on {} waives {} finding(s) until {} ({at})",
+                    "waiver for {} on {} applies to {} finding(s) until {} ({at})",
                     self.rule, self.resource, self.matched, self.expires
                 )
             }

@@ -89,7 +89,7 @@ fn severity_chart(report: &Report) -> String {
     let (label_width, bar_width, row) = (90.0, 380.0, 30.0);
     let height = row * 5.0 + 30.0;
     let mut svg = format!(
-        "<svg id=\"severity-chart\" role=\"img\" aria-labelledby=\"chart-title\" width=\"560\" height=\"{height}\" viewBox=\"0 0 560 {height}\" xmlns=\"http://www.w3.org/2000/svg\">\n<title id=\"chart-title\">Failing and not-evaluated findings by severity</title>\n"
+        "<svg id=\"severity-chart\" role=\"img\" aria-labelledby=\"chart-title\" width=\"720\" height=\"{height}\" viewBox=\"0 0 720 {height}\" xmlns=\"http://www.w3.org/2000/svg\">\n<title id=\"chart-title\">Failing and not-evaluated findings by severity</title>\n"
     );
     for (i, severity) in Severity::DESCENDING.iter().enumerate() {
         let y = i as f64 * row + 5.0;

@@ -3,7 +3,7 @@
 //! that need attention, then the rest (passes, waived, not applicable) folded in `<details>`.
 //! Text from the cluster is escaped, so a name can never inject markup into a PR comment.
 
-use super::text::short_resource;
+use super::text::{escape_xml, short_resource};
 use crate::audit::Report;
 use crate::finding::{BaselineState, Finding, Severity, Status};
 use std::fmt::Write;
@@ -143,24 +143,17 @@ fn the_rest(out: &mut String, report: &Report) {
     writeln!(out, "\n</details>").unwrap();
 }
 
-/// Escapes Markdown and inline HTML; newlines become `<br>` so table cells stay on one row.
+/// Escapes Markdown (backslashes) and inline HTML (entities); newlines become `<br>` so table
+/// cells stay on one row.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut marked = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\n' => out.push_str("<br>"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => {}
-            c => out.push(c),
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!') {
+            marked.push('\\');
         }
+        marked.push(c);
     }
-    out
+    escape_xml(&marked).replace('\n', "<br>")
 }
 
 /// Text for inside a code span: backticks and pipes cannot be escaped there, so they are replaced.

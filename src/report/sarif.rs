@@ -35,7 +35,6 @@ pub fn render(report: &Report, show: Show) -> String {
                 "name": report.tool.name,
                 "version": report.tool.version,
                 "semanticVersion": report.tool.version,
-                "informationUri": meta::help_uri(""),
                 "rules": rules.iter().map(|rule| descriptor(rule)).collect::<Vec<_>>(),
             }},
             // One category per cluster, so several clusters can be uploaded for the same commit.
