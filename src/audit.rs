@@ -1,7 +1,7 @@
 //! Runs the selected rules over a snapshot and builds the [`Report`]: findings in report order,
 //! a summary, and the sources that could not be read.
 
-use crate::config::{Config, WaiverOutcome, WaiverState};
+use crate::config::{Config, Waiver, WaiverOutcome, WaiverState};
 use crate::finding::{BaselineState, Finding, Severity, Status};
 use crate::rules::{Context, Rule, Settings};
 use crate::snapshot::{Snapshot, UnavailableSource};
@@ -184,47 +184,49 @@ pub fn apply_config(report: &mut Report, config: &Config, today: jiff::civil::Da
             None => true,
         });
     }
-    report.waivers = config
-        .waivers
-        .iter()
-        .map(|waiver| {
-            let waiver = waiver.get_ref();
-            let expired = waiver.is_expired(today);
-            let mut matched = 0;
-            for finding in report.findings.iter_mut().filter(|finding| waiver.matches(finding)) {
-                matched += 1;
-                // A waiver accepts a known risk: an unknown finding stays unknown.
-                if !expired && finding.status == Status::Fail {
-                    finding.status = Status::Waived;
-                    finding.evidence.push(format!(
-                        "waived until {}: {} ({} line {})",
-                        waiver.expires_on(),
-                        waiver.reason,
-                        config.file_name(),
-                        waiver.line
-                    ));
-                }
-            }
-            let state = match () {
-                _ if !report.rules.contains(&waiver.rule.get_ref().as_str()) => WaiverState::RuleNotRun,
-                _ if expired => WaiverState::Expired,
-                _ if matched == 0 => WaiverState::Stale,
-                _ => WaiverState::Active,
-            };
-            WaiverOutcome {
-                rule: waiver.rule.get_ref().clone(),
-                resource: waiver.resource.clone(),
-                reason: waiver.reason.clone(),
-                expires: waiver.expires_on().to_string(),
-                state,
-                matched,
-                file: config.file_name(),
-                line: waiver.line,
-            }
-        })
-        .collect();
+    report.waivers =
+        config.waivers.iter().map(|waiver| apply_waiver(report, waiver.get_ref(), config, today)).collect();
     sort(&mut report.findings);
     report.summary = Summary::of(&report.findings);
+}
+
+/// Waives the failing findings a waiver matches, unless it has expired, and says what became of it.
+fn apply_waiver(report: &mut Report, waiver: &Waiver, config: &Config, today: jiff::civil::Date) -> WaiverOutcome {
+    let expired = waiver.is_expired(today);
+    let mut matched = 0;
+    for finding in report.findings.iter_mut().filter(|finding| waiver.matches(finding)) {
+        matched += 1;
+        // A waiver accepts a known risk: an unknown finding stays unknown.
+        if !expired && finding.status == Status::Fail {
+            finding.status = Status::Waived;
+            finding.evidence.push(format!(
+                "waived until {}: {} ({} line {})",
+                waiver.expires_on(),
+                waiver.reason,
+                config.file_name(),
+                waiver.line
+            ));
+        }
+    }
+    let state = if !report.rules.contains(&waiver.rule.get_ref().as_str()) {
+        WaiverState::RuleNotRun
+    } else if expired {
+        WaiverState::Expired
+    } else if matched == 0 {
+        WaiverState::Stale
+    } else {
+        WaiverState::Active
+    };
+    WaiverOutcome {
+        rule: waiver.rule.get_ref().clone(),
+        resource: waiver.resource.clone(),
+        reason: waiver.reason.clone(),
+        expires: waiver.expires_on().to_string(),
+        state,
+        matched,
+        file: config.file_name(),
+        line: waiver.line,
+    }
 }
 
 /// The namespace of a `Kind/namespace/name` or `Namespace/name` resource; `None` for ARM ids.

@@ -173,7 +173,7 @@ impl Config {
         ];
         for (key, values) in lists {
             if values.iter().any(|value| value.trim().is_empty()) {
-                return Err(anyhow!("{}: `{key}` holds an empty string; remove it", located.file));
+                return Err(located.error(located.key_span(key), &format!("`{key}` holds an empty string; remove it")));
             }
         }
         Ok(())
@@ -279,6 +279,19 @@ impl Locator<'_> {
         self.text[..offset.min(self.text.len())].matches('\n').count() + 1
     }
 
+    /// Where a top-level key is set (values parsed without spans are found by their key).
+    fn key_span(&self, key: &str) -> Option<Range<usize>> {
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            let rest = line.trim_start().strip_prefix(key).unwrap_or("");
+            if rest.trim_start().starts_with('=') {
+                return Some(offset..offset);
+            }
+            offset += line.len();
+        }
+        None
+    }
+
     fn error(&self, span: Option<Range<usize>>, message: &str) -> anyhow::Error {
         let Some(span) = span else {
             return anyhow!("{}: {message}", self.file);
@@ -371,6 +384,13 @@ expires = "2027-01-15"
             "{unknown_waiver_key}"
         );
         assert!(!error("fail_on = [").contains('\n'), "one line");
+        let empty = error("fail_on = \"low\"\nnamespaces = [\"shop\", \"\"]\n");
+        assert!(
+            empty.starts_with(
+                "aksguard.toml line 2 (`namespaces = [\"shop\", \"\"]`): `namespaces` holds an empty string"
+            ),
+            "{empty}"
+        );
     }
 
     #[test]

@@ -370,3 +370,28 @@ fn html_renders_in_a_browser_with_its_sections() {
         "why it was not evaluated"
     );
 }
+
+#[test]
+fn secrets_in_the_input_reach_no_ci_format() {
+    let inputs = fixture("inputs/contoso-insecure");
+    let raw = std::fs::read_to_string(format!("{inputs}/kubectl-get.json")).unwrap();
+    assert!(raw.contains("CANARY-ENV-VALUE"), "the fixture carries the canaries");
+    let args: Vec<String> = [
+        "audit",
+        "--from-az",
+        &format!("{inputs}/aks-show.json"),
+        &format!("{inputs}/security-pricing-containers.json"),
+        "--from-kubectl",
+        &format!("{inputs}/kubectl-get.json"),
+        "--show",
+        "all",
+    ]
+    .map(String::from)
+    .to_vec();
+    for format in ["sarif", "junit", "markdown", "html"] {
+        let text = render(&strs(&args), format);
+        for canary in ["CANARY", "Q0FOQVJZ", "DB_PASSWORD", "last-applied-configuration"] {
+            assert!(!text.contains(canary), "--format {format} leaked {canary}");
+        }
+    }
+}
