@@ -46,6 +46,10 @@ fn json_findings(args: &[&str]) -> Vec<Value> {
 
 // ---------------------------------------------------------------- SARIF
 
+// tests/sarif-schema-2.1.0.json is the OASIS SARIF 2.1.0 schema (`$id` .../Schemata/sarif-schema-2.1.0.json)
+// exactly as the `serde-sarif` 0.8.0 crate on crates.io ships it (src/schema.json, MIT), unchanged:
+// sha256 af47e7b67f24efe74076621fd3a5fbe7398add9e84fe820c971219a385895cea.
+
 /// The official schema's `language` pattern has a stray `]` (a known erratum) that strict regex
 /// checkers refuse. aksguard never writes `language`; the file stays as published, and the
 /// pattern is corrected in memory only, to what it means (`en` or `en-US`).
