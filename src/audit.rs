@@ -1,7 +1,8 @@
 //! Runs the selected rules over a snapshot and builds the [`Report`]: findings in report order,
 //! a summary, and the sources that could not be read.
 
-use crate::finding::{Finding, Severity, Status};
+use crate::config::{Config, Waiver, WaiverOutcome, WaiverState};
+use crate::finding::{BaselineState, Finding, Severity, Status};
 use crate::rules::{Context, Rule, Settings};
 use crate::snapshot::{Snapshot, UnavailableSource};
 use serde::Serialize;
@@ -18,6 +19,11 @@ pub struct Report {
     pub unavailable: Vec<UnavailableSource>,
     /// Every finding, most severe first; outputs filter them with `--show`.
     pub findings: Vec<Finding>,
+    /// The config file's waivers and what became of each (expired and stale ones need attention).
+    pub waivers: Vec<WaiverOutcome>,
+    /// The ids of the rules that ran, in catalog order.
+    #[serde(skip)]
+    pub rules: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -41,8 +47,20 @@ pub struct Summary {
     pub by_status: StatusCounts,
     pub failing_by_severity: SeverityCounts,
     pub unknown_by_severity: SeverityCounts,
-    /// Findings about AKS-managed components (system namespaces), counted in the rest too.
+    /// Findings about AKS-managed components (system namespaces); the other counts leave them out.
     pub platform_managed: usize,
+    /// With `--baseline`: how the failing and unknown findings compare with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineCounts>,
+}
+
+/// Failing and unknown findings against `--baseline`: `new` ones trip `--fail-on`; `fixed` ones
+/// were in the baseline and are gone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BaselineCounts {
+    pub new: usize,
+    pub fixed: usize,
+    pub unchanged: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -112,8 +130,12 @@ impl Summary {
     fn of(findings: &[Finding]) -> Self {
         let mut summary = Summary { total: findings.len(), ..Summary::default() };
         for finding in findings {
+            // AKS's own components are counted apart, so every total speaks of what the user owns.
+            if finding.platform_managed {
+                summary.platform_managed += 1;
+                continue;
+            }
             summary.by_status.add(finding.status);
-            summary.platform_managed += usize::from(finding.platform_managed);
             match finding.status {
                 Status::Fail => summary.failing_by_severity.add(finding.severity),
                 Status::Unknown => summary.unknown_by_severity.add(finding.severity),
@@ -128,9 +150,7 @@ impl Summary {
 pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report {
     let context = Context::new(snapshot, settings);
     let mut findings: Vec<Finding> = rules.iter().flat_map(|rule| rule.evaluate(&context)).collect();
-    findings.sort_by(|a, b| {
-        (b.severity, a.status, &a.rule, &a.resource).cmp(&(a.severity, b.status, &b.rule, &b.resource))
-    });
+    sort(&mut findings);
     let cluster = snapshot.azure.managed_cluster.collected();
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
@@ -144,6 +164,88 @@ pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report 
         summary: Summary::of(&findings),
         unavailable: snapshot.unavailable_sources(),
         findings,
+        waivers: Vec::new(),
+        rules: rules.iter().map(|rule| rule.id).collect(),
+    }
+}
+
+/// Most severe first, then what needs action first.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (b.severity, a.status, &a.rule, &a.resource).cmp(&(a.severity, b.status, &b.rule, &b.resource))
+    });
+}
+
+/// Applies `aksguard.toml` to a report: severity overrides, the namespaces to audit, then waivers
+/// (as of `today`, UTC). Rules never see the config; this is the one place it changes findings.
+pub fn apply_config(report: &mut Report, config: &Config, today: jiff::civil::Date) {
+    for finding in &mut report.findings {
+        if let Some(severity) = config.severity_override(&finding.rule) {
+            finding.severity = severity;
+        }
+    }
+    if !config.namespaces.is_empty() {
+        let settings = config.settings();
+        report.findings.retain(|finding| match namespace_of(&finding.resource) {
+            Some(ns) => settings.system_namespaces.iter().any(|s| s == ns) || config.namespaces.iter().any(|n| n == ns),
+            None => true,
+        });
+    }
+    report.waivers =
+        config.waivers.iter().map(|waiver| apply_waiver(report, waiver.get_ref(), config, today)).collect();
+    sort(&mut report.findings);
+    report.summary = Summary::of(&report.findings);
+}
+
+/// Waives the failing findings a waiver matches, unless it has expired, and says what became of it.
+fn apply_waiver(report: &mut Report, waiver: &Waiver, config: &Config, today: jiff::civil::Date) -> WaiverOutcome {
+    let expired = waiver.is_expired(today);
+    let mut matched = 0;
+    for finding in report.findings.iter_mut().filter(|finding| waiver.matches(finding)) {
+        matched += 1;
+        // A waiver accepts a known risk: an unknown finding stays unknown.
+        if !expired && finding.status == Status::Fail {
+            finding.status = Status::Waived;
+            finding.evidence.push(format!(
+                "waived until {}: {} ({} line {})",
+                waiver.expires_on(),
+                waiver.reason,
+                config.file_name(),
+                waiver.line
+            ));
+        }
+    }
+    let state = if !report.rules.contains(&waiver.rule.get_ref().as_str()) {
+        WaiverState::RuleNotRun
+    } else if expired {
+        WaiverState::Expired
+    } else if matched == 0 {
+        WaiverState::Stale
+    } else {
+        WaiverState::Active
+    };
+    WaiverOutcome {
+        rule: waiver.rule.get_ref().clone(),
+        resource: waiver.resource.clone(),
+        reason: waiver.reason.clone(),
+        expires: waiver.expires_on().to_string(),
+        state,
+        matched,
+        file: config.file_name(),
+        line: waiver.line,
+    }
+}
+
+/// The namespace of a `Kind/namespace/name` or `Namespace/name` resource; `None` for ARM ids.
+fn namespace_of(resource: &str) -> Option<&str> {
+    if resource.starts_with('/') {
+        return None;
+    }
+    let mut parts = resource.split('/');
+    match (parts.next(), parts.next()) {
+        (Some("Namespace"), namespace) => namespace,
+        (Some(_), Some(namespace)) if parts.next().is_some() => Some(namespace),
+        _ => None,
     }
 }
 
@@ -172,9 +274,12 @@ pub struct Gate {
 
 impl Gate {
     /// A failing finding at or above `--fail-on`; with `--fail-on-unknown`, an unknown one at or
-    /// above it (any unknown when `--fail-on` is not given). Platform-managed findings never count.
+    /// above it (any unknown when `--fail-on` is not given). Platform-managed findings never
+    /// count; with `--baseline`, new ones only.
     pub fn trips(&self, report: &Report) -> bool {
-        report.findings.iter().filter(|finding| !finding.platform_managed).any(|finding| match finding.status {
+        let counts =
+            |finding: &&Finding| !finding.platform_managed && finding.baseline != Some(BaselineState::Unchanged);
+        report.findings.iter().filter(counts).any(|finding| match finding.status {
             Status::Fail => self.fail_on.is_some_and(|threshold| finding.severity >= threshold),
             Status::Unknown => self.fail_on_unknown && finding.severity >= self.fail_on.unwrap_or(Severity::Info),
             _ => false,
@@ -216,6 +321,7 @@ mod tests {
         let report = report(vec![finding(Severity::Critical, Status::Fail).platform_managed(true)]);
         assert!(!Gate { fail_on: Some(Severity::Info), fail_on_unknown: true }.trips(&report));
         assert_eq!(report.summary.platform_managed, 1);
+        assert_eq!(report.summary.by_status.fail, 0, "the user's totals leave AKS's components out");
     }
 
     #[test]
@@ -230,6 +336,54 @@ mod tests {
         assert_eq!((summary.by_status.fail, summary.by_status.unknown, summary.by_status.pass), (2, 1, 1));
         assert_eq!(summary.failing_by_severity.high, 2);
         assert_eq!(summary.unknown_by_severity.low, 1);
+    }
+
+    fn config(text: &str) -> Config {
+        Config::parse(text, std::path::Path::new("aksguard.toml")).unwrap()
+    }
+
+    const WAIVER: &str = "[[waiver]]\nrule = \"api-server-access\"\nresource = \"shop/*\"\nreason = \"accepted\"\nexpires = 2026-06-30\n";
+
+    /// The same findings and config, judged on two days: the clock is injected.
+    #[test]
+    fn a_waiver_applies_through_its_expiry_date_and_not_after() {
+        let at = |day| {
+            let mut report = report(vec![finding(Severity::High, Status::Fail).with_resource("Deployment/shop/web")]);
+            report.rules = vec![ALL[0].id];
+            apply_config(&mut report, &config(WAIVER), day);
+            report
+        };
+        let last_day = at(jiff::civil::date(2026, 6, 30));
+        assert_eq!(last_day.findings[0].status, Status::Waived);
+        assert_eq!(last_day.summary.by_status.waived, 1);
+        assert_eq!(last_day.waivers[0].state, WaiverState::Active);
+        assert!(last_day.findings[0].evidence[0].starts_with("waived until 2026-06-30: accepted"));
+        let day_after = at(jiff::civil::date(2026, 7, 1));
+        assert_eq!(day_after.findings[0].status, Status::Fail, "expired: it counts again");
+        assert_eq!(day_after.waivers[0].state, WaiverState::Expired);
+        assert!(Gate { fail_on: Some(Severity::High), fail_on_unknown: false }.trips(&day_after));
+        assert!(!Gate { fail_on: Some(Severity::High), fail_on_unknown: false }.trips(&last_day));
+    }
+
+    #[test]
+    fn a_waiver_never_hides_an_unknown_finding_and_one_matching_nothing_is_stale() {
+        let mut report = report(vec![finding(Severity::High, Status::Unknown).with_resource("Namespace/shop")]);
+        report.rules = vec![ALL[0].id];
+        let mut unknown_only = report.clone();
+        let waiver = WAIVER.replace("shop/*", "shop");
+        apply_config(&mut unknown_only, &config(&waiver), jiff::civil::date(2026, 1, 1));
+        assert_eq!(unknown_only.findings[0].status, Status::Unknown);
+        assert_eq!(unknown_only.waivers[0].state, WaiverState::Active, "it matched; the data is just missing");
+        apply_config(&mut report, &config(WAIVER), jiff::civil::date(2026, 1, 1));
+        assert_eq!(report.waivers[0].state, WaiverState::Stale);
+    }
+
+    #[test]
+    fn namespaces_of_resources() {
+        assert_eq!(namespace_of("Namespace/shop"), Some("shop"));
+        assert_eq!(namespace_of("Deployment/shop/web"), Some("shop"));
+        assert_eq!(namespace_of("/subscriptions/s/resourceGroups/rg"), None);
+        assert_eq!(namespace_of("cluster"), None);
     }
 
     #[test]

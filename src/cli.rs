@@ -83,13 +83,22 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = Show::Failed)]
     pub show: Show,
 
-    /// Exit 1 when a finding fails at or above this severity
+    /// Exit 1 when a finding fails at or above this severity (default: `fail_on` in the config)
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
     /// Also exit 1 for unknown findings (at or above --fail-on, or any without it)
     #[arg(long)]
     pub fail_on_unknown: bool,
+
+    /// The config file: waivers, severity overrides, disabled rules, namespaces
+    /// (default: ./aksguard.toml when it exists)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A previous `--format json` report: only findings new since it count for --fail-on
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Run only these rules (comma-separated ids)
     #[arg(long, value_name = "IDS", value_delimiter = ',')]

@@ -1,8 +1,10 @@
 //! What each subcommand does, from parsed arguments to the exit code.
 
 use crate::audit::{self, Gate};
+use crate::baseline::Baseline;
 use crate::cli::{AuditArgs, Cli, Command, Framework, InputArgs, ListFormat, SnapshotArgs};
 use crate::collect::{self, Collected, az_files::AzList, demo, kubectl_files::Kind, snapshot_file};
+use crate::config::Config;
 use crate::report::{self, Format, Style};
 use crate::rules::{self, Rule, Settings, cis};
 use anyhow::{Context as _, Result, bail};
@@ -34,13 +36,22 @@ pub fn run(cli: Cli) -> Result<u8> {
 }
 
 fn audit(args: AuditArgs) -> Result<u8> {
-    let selected = select_rules(&args.rules, &args.skip_rules)?;
+    let config = Config::load(args.config.as_deref())?;
+    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
+    let selected = select_rules(&args.rules, &args.skip_rules, &config)?;
     let Collected { snapshot, notes } = match &args.snapshot {
         Some(path) => Collected { snapshot: snapshot_file::read(path)?, notes: Vec::new() },
         None => load(&args.input)?,
     };
     print_notes(&notes);
-    let report = audit::run(&snapshot, &selected, &settings(&args)?);
+    let mut report = audit::run(&snapshot, &selected, &settings(&args, &config)?);
+    audit::apply_config(&mut report, &config, today());
+    for waiver in report.waivers.iter().filter(|waiver| waiver.needs_attention()) {
+        eprintln!("warning: {}", waiver.describe());
+    }
+    if let Some(baseline) = &baseline {
+        baseline.compare(&mut report);
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {
         show: args.show,
@@ -48,13 +59,16 @@ fn audit(args: AuditArgs) -> Result<u8> {
         width: if to_terminal { comfy_table::Table::new().width().unwrap_or(DEFAULT_WIDTH) } else { DEFAULT_WIDTH },
     };
     write_output(args.output.as_deref(), &report::render(&report, args.format, style))?;
-    let gate = Gate { fail_on: args.fail_on, fail_on_unknown: args.fail_on_unknown };
+    let gate = Gate {
+        fail_on: args.fail_on.or(config.fail_on),
+        fail_on_unknown: args.fail_on_unknown || config.fail_on_unknown,
+    };
     Ok(if gate.trips(&report) { 1 } else { 0 })
 }
 
-/// Rule settings from the flags.
-fn settings(args: &AuditArgs) -> Result<Settings> {
-    let mut settings = Settings::default();
+/// Rule settings: the config file's, with the flags on top.
+fn settings(args: &AuditArgs, config: &Config) -> Result<Settings> {
+    let mut settings = config.settings();
     if !args.allowed_registries.is_empty() {
         if let Some(bad) = args.allowed_registries.iter().find(|p| p.trim().is_empty() || p.contains('/')) {
             bail!(
@@ -125,30 +139,31 @@ fn print(text: &str) -> Result<()> {
 
 fn find_rule(id: &str) -> Result<&'static Rule> {
     rules::find(id).ok_or_else(|| {
-        let suggestion = rules::ALL
-            .iter()
-            .map(|rule| (strsim::jaro_winkler(id, rule.id), rule.id))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, id)| format!(" (did you mean '{id}'?)"))
-            .unwrap_or_default();
-        anyhow::anyhow!("unknown rule id '{id}'{suggestion}; run `aksguard rules` to list them")
+        anyhow::anyhow!("unknown rule id '{id}'{}; run `aksguard rules` to list them", rules::did_you_mean(id))
     })
 }
 
-/// `--rules` (or every rule) minus `--skip-rules`, in catalog order.
-fn select_rules(only: &[String], skip: &[String]) -> Result<Vec<&'static Rule>> {
+/// Today's date in UTC: waivers expire at the end of their date.
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+/// `--rules` (or every rule but the config's `disabled_rules`) minus `--skip-rules`, in catalog
+/// order. Naming a disabled rule in `--rules` runs it.
+fn select_rules(only: &[String], skip: &[String], config: &Config) -> Result<Vec<&'static Rule>> {
     for id in only.iter().chain(skip) {
         find_rule(id)?;
     }
     let selected: Vec<&'static Rule> = rules::ALL
         .iter()
         .copied()
-        .filter(|rule| only.is_empty() || only.iter().any(|id| id == rule.id))
+        .filter(|rule| if only.is_empty() { !config.is_disabled(rule.id) } else { only.iter().any(|id| id == rule.id) })
         .filter(|rule| !skip.iter().any(|id| id == rule.id))
         .collect();
     if selected.is_empty() {
-        bail!("--rules and --skip-rules leave no rule to run; run `aksguard rules` to list them");
+        bail!(
+            "--rules, --skip-rules and the config's disabled_rules leave no rule to run; run `aksguard rules` to list them"
+        );
     }
     Ok(selected)
 }

@@ -85,6 +85,19 @@ pub struct Finding {
     /// never counted by `--fail-on`, since the cluster's users cannot change it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub platform_managed: bool,
+    /// With `--baseline`: whether a failing or unknown finding is new since the baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+/// Where a failing or unknown finding stands against `--baseline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not failing (or unknown) in the baseline: it counts for `--fail-on`.
+    New,
+    /// Already there in the baseline: reported, but it does not trip `--fail-on`.
+    Unchanged,
 }
 
 impl Finding {
@@ -93,9 +106,19 @@ impl Finding {
         self
     }
 
+    pub fn with_resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = resource.into();
+        self
+    }
+
     pub fn with_evidence(mut self, line: impl Into<String>) -> Self {
         self.evidence.push(line.into());
         self
+    }
+
+    /// A failure the cluster's owners must act on: failing, and not about an AKS-managed component.
+    pub fn needs_action(&self) -> bool {
+        self.status == Status::Fail && !self.platform_managed
     }
 
     pub fn platform_managed(mut self, platform_managed: bool) -> Self {

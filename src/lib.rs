@@ -4,9 +4,11 @@
 //! [`audit`] gathers the findings into a report, [`report`] prints it.
 
 pub mod audit;
+pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod config;
 pub mod finding;
 pub mod report;
 pub mod rules;

@@ -2,6 +2,7 @@
 //! `schema_version`: fields are only ever added.
 
 use crate::audit::{Report, Show, Summary, Target, Tool};
+use crate::config::WaiverOutcome;
 use crate::finding::Finding;
 use crate::snapshot::UnavailableSource;
 use serde::Serialize;
@@ -16,6 +17,8 @@ struct JsonReport<'a> {
     summary: &'a Summary,
     unavailable: &'a [UnavailableSource],
     findings: Vec<&'a Finding>,
+    /// The config file's waivers and their state (`active`, `expired`, `stale`, `rule-not-run`).
+    waivers: &'a [WaiverOutcome],
 }
 
 pub fn render(report: &Report, show: Show) -> String {
@@ -27,6 +30,7 @@ pub fn render(report: &Report, show: Show) -> String {
         summary: &report.summary,
         unavailable: &report.unavailable,
         findings: report.findings.iter().filter(|f| show.keeps(f)).collect(),
+        waivers: &report.waivers,
     };
     let mut text = serde_json::to_string_pretty(&json).expect("a report always serialises");
     text.push('\n');

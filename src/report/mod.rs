@@ -1,7 +1,12 @@
 //! Output formats: one file each. Every format renders the same [`Report`].
 
+mod html;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
+mod text;
 
 use crate::audit::{Report, Show};
 
@@ -11,6 +16,14 @@ pub enum Format {
     Table,
     /// The stable, documented schema (`schema_version`), for machines.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML, for CI test tabs.
+    Junit,
+    /// Markdown, for pull-request comments and job summaries.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
 }
 
 /// How a report is printed.
@@ -27,5 +40,10 @@ pub fn render(report: &Report, format: Format, style: Style) -> String {
     match format {
         Format::Table => table::render(report, style),
         Format::Json => json::render(report, style.show),
+        Format::Sarif => sarif::render(report, style.show),
+        // Test reports, PR summaries and pages list passes too (collapsed where it matters).
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }

@@ -8,6 +8,7 @@ use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 use std::fmt::Write;
 
 use super::Style;
+use super::text::short_resource;
 
 /// Longer remediations (manifests) are left to `--format json` and `aksguard explain`.
 const MAX_REMEDIATION_LINES: usize = 4;
@@ -32,6 +33,19 @@ pub fn render(report: &Report, style: Style) -> String {
     }
     write_platform_group(&mut out, &platform, style);
     writeln!(out, "\n{}", summary_line(report)).unwrap();
+    if let Some(baseline) = &report.summary.baseline {
+        writeln!(
+            out,
+            "Baseline: {} new, {} fixed, {} unchanged (only new findings count for --fail-on)",
+            baseline.new, baseline.fixed, baseline.unchanged
+        )
+        .unwrap();
+    }
+    let attention: Vec<String> =
+        report.waivers.iter().filter(|w| w.needs_attention()).map(|w| format!("  {}", w.describe())).collect();
+    if !attention.is_empty() {
+        writeln!(out, "\nWaivers needing attention:\n{}", attention.join("\n")).unwrap();
+    }
     if !report.unavailable.is_empty() {
         writeln!(out, "\nNot read (rules that need these are unknown):").unwrap();
         for source in &report.unavailable {
@@ -110,23 +124,6 @@ fn details(finding: &Finding) -> String {
     text
 }
 
-/// ARM ids shortened to what follows the provider namespace:
-/// `/subscriptions/S/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/aks`
-/// → `managedClusters/aks`. JSON output keeps the full id.
-fn short_resource(resource: &str) -> &str {
-    if !resource.starts_with("/subscriptions/") {
-        return resource;
-    }
-    let lower = resource.to_ascii_lowercase();
-    match lower.rfind("/providers/") {
-        Some(at) => {
-            let after = &resource[at + "/providers/".len()..];
-            after.split_once('/').map_or(after, |(_, rest)| rest)
-        }
-        None => resource,
-    }
-}
-
 fn summary_line(report: &Report) -> String {
     let summary = &report.summary;
     let statuses: Vec<String> = Status::ALL
@@ -138,9 +135,13 @@ fn summary_line(report: &Report) -> String {
         .iter()
         .map(|severity| format!("{} {severity}", summary.failing_by_severity.get(*severity)))
         .collect();
+    let platform = match summary.platform_managed {
+        0 => String::new(),
+        n => format!(" · {n} platform-managed"),
+    };
     format!(
-        "Summary: {} findings: {} · failing by severity: {}",
-        summary.total,
+        "Summary: {} findings: {} · failing by severity: {}{platform}",
+        summary.total - summary.platform_managed,
         if statuses.is_empty() { "none".to_string() } else { statuses.join(", ") },
         failing.join(", ")
     )
@@ -178,24 +179,4 @@ fn paint(text: &str, colour: Color, enabled: bool) -> String {
         _ => 37,
     };
     format!("\x1b[1;{code}m{text}\x1b[0m")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arm_ids_are_shortened_for_the_table() {
-        assert_eq!(
-            short_resource(
-                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks/maintenanceConfigurations/x"
-            ),
-            "managedClusters/aks/maintenanceConfigurations/x"
-        );
-        assert_eq!(
-            short_resource("/subscriptions/s/providers/Microsoft.Security/pricings/Containers"),
-            "pricings/Containers"
-        );
-        assert_eq!(short_resource("Namespace/shop"), "Namespace/shop");
-    }
 }

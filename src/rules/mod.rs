@@ -5,6 +5,7 @@ pub mod cis;
 mod context;
 pub mod images;
 mod inference;
+pub mod meta;
 pub mod restricted_profile;
 pub mod system;
 mod workload_check;
@@ -94,6 +95,16 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|rule| rule.id == id)
 }
 
+/// ` (did you mean 'ID'?)` for a mistyped rule id close to a real one, else empty.
+pub fn did_you_mean(id: &str) -> String {
+    ALL.iter()
+        .map(|rule| (strsim::jaro_winkler(id, rule.id), rule.id))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| format!(" (did you mean '{id}'?)"))
+        .unwrap_or_default()
+}
+
 impl Rule {
     pub fn finding(&self, status: Status, resource: impl Into<String>, message: impl Into<String>) -> Finding {
         Finding {
@@ -105,6 +116,7 @@ impl Rule {
             evidence: Vec::new(),
             remediation: None,
             platform_managed: false,
+            baseline: None,
         }
     }
 

@@ -13,10 +13,11 @@ pub const SYSTEM_NAMESPACES: &[&str] = &[
     "app-routing-system",
 ];
 
-/// Registries images may come from unless the user says otherwise (`--allowed-registry`).
+/// Registries images may come from unless the user says otherwise (`--allowed-registry`,
+/// `allowed_registries` in aksguard.toml).
 pub const DEFAULT_ALLOWED_REGISTRIES: &[&str] = &["*.azurecr.io", "mcr.microsoft.com"];
 
-/// Settings rules read beyond the snapshot (flags and the config file fill these in).
+/// Settings rules read beyond the snapshot: flags and `aksguard.toml` fill them in.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub system_namespaces: Vec<String>,

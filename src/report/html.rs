@@ -1,0 +1,275 @@
+//! `--format html`: one self-contained page for instructors and managers. A posture overview with
+//! a severity chart drawn inline (SVG), the findings grouped by area with their fix, what could
+//! not be evaluated and why, waivers needing attention, and the passing checks folded away.
+//! No scripts, fonts or other fetches: a Content-Security-Policy forbids them, and every piece
+//! of text is escaped.
+
+use super::text::{escape_xml as esc, short_resource};
+use crate::audit::Report;
+use crate::finding::{BaselineState, Finding, Severity, Status};
+use crate::rules::meta;
+use std::fmt::Write;
+
+const STYLE: &str = "
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 auto;max-width:72rem;padding:1.5rem;color:#1b1f24;line-height:1.45}
+header{border-bottom:3px solid #0b5cad;margin-bottom:1rem}h1{margin:.2rem 0}.meta{color:#57606a}
+.cards{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}.card{border:1px solid #d0d7de;border-radius:.5rem;padding:.6rem 1rem;min-width:7rem}
+.card b{display:block;font-size:1.6rem}.card.fail b{color:#c62828}.card.unknown b{color:#b26a00}.card.pass b{color:#2e7d32}
+.finding{border:1px solid #d0d7de;border-left:6px solid #999;border-radius:.4rem;padding:.6rem 1rem;margin:.7rem 0}
+.sev-critical{border-left-color:#7b1fa2}.sev-high{border-left-color:#c62828}.sev-medium{border-left-color:#ef6c00}.sev-low{border-left-color:#1565c0}.sev-info{border-left-color:#757575}
+.finding h4{margin:.1rem 0 .4rem}.tag{display:inline-block;border-radius:.3rem;padding:0 .4rem;font-size:.8rem;background:#eaeef2;margin-right:.3rem}
+.tag.new{background:#ffebe9;color:#c62828}pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;border-radius:.3rem}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
+";
+
+pub fn render(report: &Report) -> String {
+    let cluster = report.target.cluster.as_deref().unwrap_or("cluster (name unknown: no ARM data)");
+    let mut out = String::new();
+    write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>aksguard: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(cluster)
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "<header><h1>AKS security posture: {}</h1><p class=\"meta\">{}source: {} · aksguard {}</p></header>",
+        esc(cluster),
+        report.target.resource_group.as_deref().map(|rg| format!("resource group {} · ", esc(rg))).unwrap_or_default(),
+        esc(&report.target.source),
+        esc(report.tool.version)
+    )
+    .unwrap();
+    overview(&mut out, report);
+    findings_by_area(&mut out, report);
+    not_evaluated(&mut out, report);
+    waivers(&mut out, report);
+    passing(&mut out, report);
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn overview(out: &mut String, report: &Report) {
+    let counts = &report.summary.by_status;
+    out.push_str("<section id=\"overview\"><h2>Posture overview</h2>\n<div class=\"cards\">");
+    for (class, label, count) in [
+        ("fail", "failing", counts.fail),
+        ("unknown", "not evaluated", counts.unknown),
+        ("pass", "passing", counts.pass),
+        ("waived", "waived", counts.waived),
+        ("na", "not applicable", counts.not_applicable),
+    ] {
+        write!(out, "<div class=\"card {class}\"><b>{count}</b>{label}</div>").unwrap();
+    }
+    out.push_str("</div>\n");
+    if let Some(baseline) = &report.summary.baseline {
+        writeln!(
+            out,
+            "<p id=\"baseline\">Against the baseline: <b>{} new</b>, {} fixed, {} unchanged. Only new findings count for <code>--fail-on</code>.</p>",
+            baseline.new, baseline.fixed, baseline.unchanged
+        )
+        .unwrap();
+    }
+    out.push_str(&severity_chart(report));
+    out.push_str("</section>\n");
+}
+
+/// Horizontal bars per severity: failing (solid) and not evaluated (hatched grey) side by side.
+fn severity_chart(report: &Report) -> String {
+    let summary = &report.summary;
+    let max = Severity::DESCENDING
+        .iter()
+        .map(|s| summary.failing_by_severity.get(*s) + summary.unknown_by_severity.get(*s))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (label_width, bar_width, row) = (90.0, 380.0, 30.0);
+    let height = row * 5.0 + 30.0;
+    let mut svg = format!(
+        "<svg id=\"severity-chart\" role=\"img\" aria-labelledby=\"chart-title\" width=\"720\" height=\"{height}\" viewBox=\"0 0 720 {height}\" xmlns=\"http://www.w3.org/2000/svg\">\n<title id=\"chart-title\">Failing and not-evaluated findings by severity</title>\n"
+    );
+    for (i, severity) in Severity::DESCENDING.iter().enumerate() {
+        let y = i as f64 * row + 5.0;
+        let failing = summary.failing_by_severity.get(*severity);
+        let unknown = summary.unknown_by_severity.get(*severity);
+        let failing_width = bar_width * failing as f64 / max as f64;
+        let unknown_width = bar_width * unknown as f64 / max as f64;
+        writeln!(
+            svg,
+            "<g class=\"bar\" data-severity=\"{severity}\"><text x=\"0\" y=\"{}\" font-size=\"14\">{severity}</text>\
+             <rect class=\"failing\" x=\"{label_width}\" y=\"{y}\" width=\"{failing_width:.1}\" height=\"20\" fill=\"{}\"/>\
+             <rect class=\"unknown\" x=\"{:.1}\" y=\"{y}\" width=\"{unknown_width:.1}\" height=\"20\" fill=\"#bdbdbd\"/>\
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"13\">{failing} failing, {unknown} not evaluated</text></g>",
+            y + 15.0,
+            colour(*severity),
+            label_width + failing_width,
+            label_width + failing_width + unknown_width + 6.0,
+            y + 15.0
+        )
+        .unwrap();
+    }
+    writeln!(
+        svg,
+        "<rect x=\"{label_width}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#c62828\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">failing (colour by severity)</text>\
+         <rect x=\"300\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#bdbdbd\"/><text x=\"316\" y=\"{}\" font-size=\"12\">not evaluated</text>\n</svg>",
+        row * 5.0 + 10.0,
+        label_width + 16.0,
+        row * 5.0 + 21.0,
+        row * 5.0 + 10.0,
+        row * 5.0 + 21.0
+    )
+    .unwrap();
+    svg
+}
+
+fn colour(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "#7b1fa2",
+        Severity::High => "#c62828",
+        Severity::Medium => "#ef6c00",
+        Severity::Low => "#1565c0",
+        Severity::Info => "#757575",
+    }
+}
+
+fn findings_by_area(out: &mut String, report: &Report) {
+    out.push_str("<section id=\"findings\"><h2>Findings by area</h2>\n");
+    let failing: Vec<&Finding> = report.findings.iter().filter(|f| f.needs_action()).collect();
+    if failing.is_empty() {
+        out.push_str("<p>No failing findings.</p>\n");
+    }
+    for area in meta::AREAS {
+        let group: Vec<&&Finding> = failing.iter().filter(|f| meta::area(&f.rule) == area).collect();
+        if group.is_empty() {
+            continue;
+        }
+        writeln!(out, "<section class=\"area\"><h3>{} ({})</h3>", esc(area), group.len()).unwrap();
+        for finding in group {
+            finding_card(out, finding);
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+fn finding_card(out: &mut String, finding: &Finding) {
+    let new = if finding.baseline == Some(BaselineState::New) { "<span class=\"tag new\">new</span>" } else { "" };
+    writeln!(
+        out,
+        "<article class=\"finding sev-{}\"><h4><span class=\"tag\">{}</span><span class=\"tag\">{}</span>{new}{}</h4>\
+         <p>{}</p>",
+        finding.severity,
+        finding.severity,
+        esc(&finding.rule),
+        esc(short_resource(&finding.resource)),
+        esc(&finding.message)
+    )
+    .unwrap();
+    if !finding.evidence.is_empty() {
+        out.push_str("<ul class=\"evidence\">");
+        for line in &finding.evidence {
+            write!(out, "<li>{}</li>", esc(line)).unwrap();
+        }
+        out.push_str("</ul>\n");
+    }
+    if let Some(fix) = &finding.remediation {
+        writeln!(out, "<p><b>How to fix</b></p><pre class=\"remediation\">{}</pre>", esc(fix)).unwrap();
+    }
+    out.push_str("</article>\n");
+}
+
+fn not_evaluated(out: &mut String, report: &Report) {
+    out.push_str("<section id=\"not-evaluated\"><h2>What could not be evaluated</h2>\n");
+    let unknown: Vec<&Finding> = report.findings.iter().filter(|f| f.status == Status::Unknown).collect();
+    if unknown.is_empty() && report.unavailable.is_empty() {
+        out.push_str("<p>Everything was evaluated: every source aksguard needed could be read.</p>\n");
+    }
+    if !unknown.is_empty() {
+        out.push_str("<table><tr><th>Rule</th><th>Resource</th><th>Why</th></tr>\n");
+        for finding in unknown {
+            writeln!(
+                out,
+                "<tr class=\"unknown\"><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&finding.rule),
+                esc(short_resource(&finding.resource)),
+                esc(&finding.message)
+            )
+            .unwrap();
+        }
+        out.push_str("</table>\n");
+    }
+    if !report.unavailable.is_empty() {
+        out.push_str("<p>Sources that could not be read:</p><ul class=\"unavailable\">");
+        for source in &report.unavailable {
+            write!(out, "<li><code>{}</code>: {}</li>", esc(source.source), esc(&source.reason)).unwrap();
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+fn waivers(out: &mut String, report: &Report) {
+    if report.waivers.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"waivers\"><h2>Waivers</h2><ul>");
+    for waiver in &report.waivers {
+        write!(
+            out,
+            "<li class=\"waiver-{:?}\">{} — reason: {}</li>",
+            waiver.state,
+            esc(&waiver.describe()),
+            esc(&waiver.reason)
+        )
+        .unwrap();
+    }
+    out.push_str("</ul></section>\n");
+}
+
+fn passing(out: &mut String, report: &Report) {
+    let rest: Vec<&Finding> =
+        report.findings.iter().filter(|f| !f.needs_action() && f.status != Status::Unknown).collect();
+    writeln!(
+        out,
+        "<section id=\"passing\"><h2>Passing, waived and not applicable</h2><details><summary>{} findings</summary>\
+         <table><tr><th>Status</th><th>Rule</th><th>Resource</th><th>Finding</th></tr>",
+        rest.len()
+    )
+    .unwrap();
+    for finding in rest {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            finding.status,
+            esc(&finding.rule),
+            esc(short_resource(&finding.resource)),
+            esc(&finding.message)
+        )
+        .unwrap();
+    }
+    out.push_str("</table></details></section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit;
+    use crate::rules::{ALL, Settings};
+    use crate::snapshot::Snapshot;
+
+    #[test]
+    fn text_is_escaped_and_nothing_is_fetched() {
+        let mut report = audit::run(&Snapshot::empty("t", "<b>source</b>"), ALL, &Settings::default());
+        report.findings.push(ALL[0].fail("Namespace/x", "<script>alert(1)</script>").with_remediation("a && b"));
+        let html = render(&report);
+        assert!(!html.contains("<script"), "no script element");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && html.contains("a &amp;&amp; b"));
+        assert!(html.contains("&lt;b&gt;source&lt;/b&gt;"));
+        for external in ["src=", "href=", "@import", "url("] {
+            assert!(!html.contains(external), "fetches nothing: {external}");
+        }
+    }
+}

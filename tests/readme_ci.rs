@@ -1,0 +1,115 @@
+//! The README's "Use in CI" examples: each parses as YAML, and every `aksguard` command in them
+//! names a real subcommand, real flags and real `--format` values (checked against `--help`).
+
+use serde_norway::Value;
+use std::process::Command;
+
+fn readme_section(heading: &str) -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find(&format!("\n## {heading}\n")).unwrap_or_else(|| panic!("README has no {heading} section"));
+    let rest = &readme[start + 1..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |at| at + 3);
+    rest[..end].to_string()
+}
+
+fn yaml_blocks(section: &str) -> Vec<String> {
+    section.split("```yaml\n").skip(1).map(|block| block.split("\n```").next().unwrap().to_string()).collect()
+}
+
+/// Every string in the document (run steps, scripts, inline scripts).
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Sequence(items) => items.iter().for_each(|item| strings(item, out)),
+        Value::Mapping(map) => map.values().for_each(|item| strings(item, out)),
+        _ => {}
+    }
+}
+
+/// The `aksguard ...` command lines, with `\` continuations joined.
+fn aksguard_commands(document: &Value) -> Vec<Vec<String>> {
+    let mut texts = Vec::new();
+    strings(document, &mut texts);
+    texts
+        .iter()
+        .flat_map(|text| text.replace("\\\n", " ").lines().map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|line| {
+            let at = line.find("aksguard ")?;
+            let words: Vec<String> = line[at..].split_whitespace().map(str::to_string).collect();
+            // `cargo install ... aksguard` names the crate, not a command.
+            (words.len() > 1 && !line[..at].contains("cargo install")).then_some(words)
+        })
+        .collect()
+}
+
+fn help(subcommand: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_aksguard")).args([subcommand, "--help"]).output().unwrap();
+    assert!(output.status.success(), "`aksguard {subcommand}` is a real subcommand");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn check_command(words: &[String]) {
+    let subcommand = &words[1];
+    let help = help(subcommand);
+    for (i, word) in words.iter().enumerate().skip(2) {
+        if word.starts_with('-') && word != "-" {
+            let flag = word.split('=').next().unwrap();
+            let known = help.contains(&format!("{flag} "))
+                || help.contains(&format!("{flag}\n"))
+                || help.contains(&format!("{flag},"));
+            assert!(known, "`aksguard {subcommand}` has no flag {flag}: {}", words.join(" "));
+        }
+        if words[i - 1] == "--format" {
+            assert!(help.contains(&format!("- {word}:")), "--format {word} is not a format");
+        }
+    }
+}
+
+#[test]
+fn ci_examples_parse_as_yaml_and_use_real_flags() {
+    let section = readme_section("Use in CI");
+    let blocks = yaml_blocks(&section);
+    assert_eq!(blocks.len(), 2, "a GitHub Actions workflow and an Azure Pipelines example");
+
+    let github: Value = serde_norway::from_str(&blocks[0]).expect("the GitHub workflow is YAML");
+    assert!(github["jobs"]["aksguard"]["steps"].as_sequence().is_some_and(|s| !s.is_empty()));
+    assert!(blocks[0].contains("github/codeql-action/upload-sarif") && blocks[0].contains("$GITHUB_STEP_SUMMARY"));
+    let azure: Value = serde_norway::from_str(&blocks[1]).expect("the Azure pipeline is YAML");
+    assert!(azure["steps"].as_sequence().is_some_and(|s| !s.is_empty()));
+    assert!(blocks[1].contains("PublishTestResults@2"));
+
+    let mut formats = Vec::new();
+    for document in [&github, &azure] {
+        let commands = aksguard_commands(document);
+        assert!(commands.len() >= 3, "{commands:?}");
+        for command in &commands {
+            check_command(command);
+            if let Some(at) = command.iter().position(|w| w == "--format") {
+                formats.push(command[at + 1].clone());
+            }
+        }
+    }
+    for format in ["sarif", "markdown", "junit", "html"] {
+        assert!(formats.iter().any(|f| f == format), "the examples use --format {format}");
+    }
+}
+
+#[test]
+fn the_flag_check_catches_a_made_up_flag() {
+    let words: Vec<String> = "aksguard audit --fail-on-everything".split(' ').map(String::from).collect();
+    assert!(std::panic::catch_unwind(|| check_command(&words)).is_err());
+}
+
+#[test]
+fn the_config_example_is_valid() {
+    let section = readme_section("Config file (`aksguard.toml`)");
+    let toml = section.split("```toml\n").nth(1).unwrap().split("\n```").next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("aksguard.toml"), toml).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_aksguard"))
+        .args(["audit", "--demo", "insecure", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&output.stderr));
+}
