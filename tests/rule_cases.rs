@@ -12,9 +12,26 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 
-const AZURE_SOURCES: [&str; 4] =
-    ["managed_cluster", "maintenance_configurations", "upgrade_profile", "defender_pricing"];
-const KUBERNETES_SOURCES: [&str; 6] = ["namespaces", "pods", "network_policies", "daemon_sets", "replica_sets", "jobs"];
+const AZURE_SOURCES: [&str; 6] = [
+    "managed_cluster",
+    "maintenance_configurations",
+    "upgrade_profile",
+    "defender_pricing",
+    // Upgrade readiness.
+    "agent_pool_upgrade_profiles",
+    "kubernetes_versions",
+];
+const KUBERNETES_SOURCES: [&str; 8] = [
+    "namespaces",
+    "pods",
+    "network_policies",
+    "daemon_sets",
+    "replica_sets",
+    "jobs",
+    // Upgrade readiness.
+    "nodes",
+    "pod_disruption_budgets",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

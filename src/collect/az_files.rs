@@ -6,15 +6,20 @@
 //! | `az aks maintenanceconfiguration list -o json` | `.../maintenanceConfigurations` (a list; `[]` when there are none) |
 //! | `az aks get-upgrades -o json` | `.../managedClusters/upgradeProfiles` |
 //! | `az security pricing show -n Containers -o json` | `Microsoft.Security/pricings`, name `Containers` |
+//! | `az aks nodepool get-upgrades -o json` (one per pool) | `.../managedClusters/agentPools/upgradeProfiles` |
+//! | `az aks get-versions -l REGION -o json` | no `type`: an object whose `values[]` have a `version` |
 
 use super::input::{invalid_json, read_text};
-use crate::snapshot::arm::{DefenderPricing, MaintenanceConfiguration, ManagedCluster, UpgradeProfile, id_segment};
+use crate::snapshot::arm::{
+    AgentPoolUpgradeProfile, DefenderPricing, KubernetesVersions, MaintenanceConfiguration, ManagedCluster,
+    UpgradeProfile, id_segment,
+};
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
 use serde_json::Value;
 use std::path::Path;
 
-const WHAT_IT_READS: &str = "it reads `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades` and `az security pricing show -n Containers` output (-o json)";
+const WHAT_IT_READS: &str = "it reads `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`, `az security pricing show -n Containers`, `az aks nodepool get-upgrades` and `az aks get-versions` output (-o json)";
 
 /// One recognised ARM document.
 enum ArmDocument {
@@ -22,6 +27,8 @@ enum ArmDocument {
     Maintenance(Vec<MaintenanceConfiguration>),
     Upgrades(UpgradeProfile),
     Pricing(DefenderPricing),
+    PoolUpgrades(AgentPoolUpgradeProfile),
+    Versions(KubernetesVersions),
 }
 
 /// Reads every `--from-az` file into the snapshot's ARM parts.
@@ -30,6 +37,8 @@ pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Resul
     let mut maintenance: Option<Vec<MaintenanceConfiguration>> = None;
     let mut upgrades = None;
     let mut pricing = None;
+    let mut pool_upgrades: Option<Vec<AgentPoolUpgradeProfile>> = None;
+    let mut versions = None;
     for path in paths {
         for document in read_file(path)? {
             match document {
@@ -46,6 +55,10 @@ pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Resul
                 ArmDocument::Maintenance(list) => maintenance.get_or_insert_with(Vec::new).extend(list),
                 ArmDocument::Upgrades(profile) => upgrades = Some(profile),
                 ArmDocument::Pricing(found) => pricing = Some(found),
+                ArmDocument::PoolUpgrades(profile) => {
+                    add_pool_profile(pool_upgrades.get_or_insert_with(Vec::new), profile)
+                }
+                ArmDocument::Versions(found) => versions = Some(found),
             }
         }
     }
@@ -63,7 +76,19 @@ pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Resul
         upgrades.map_or_else(|| missing("az aks get-upgrades -g RG -n NAME -o json"), Part::Collected);
     azure.defender_pricing =
         pricing.map_or_else(|| missing("az security pricing show -n Containers -o json"), Part::Collected);
+    azure.agent_pool_upgrade_profiles = pool_upgrades.map_or_else(
+        || missing("az aks nodepool get-upgrades -g RG --cluster-name NAME -n POOL -o json"),
+        Part::Collected,
+    );
+    azure.kubernetes_versions =
+        versions.map_or_else(|| missing("az aks get-versions -l REGION -o json"), Part::Collected);
     Ok(())
+}
+
+/// One profile per pool: the same pool given twice counts once (the last one read).
+fn add_pool_profile(profiles: &mut Vec<AgentPoolUpgradeProfile>, profile: AgentPoolUpgradeProfile) {
+    profiles.retain(|known| known.pool().is_none() || known.pool() != profile.pool());
+    profiles.push(profile);
 }
 
 fn missing<T>(command: &str) -> Part<T> {
@@ -95,6 +120,12 @@ fn read_file(path: &Path) -> Result<Vec<ArmDocument>> {
         Value::Array(items) => read_list(path, items)?,
         Value::Object(map) if map.get("value").is_some_and(Value::is_array) => {
             read_list(path, map["value"].as_array().expect("checked above"))?
+        }
+        Value::Object(_) if KubernetesVersions::recognises(&value) => {
+            let versions = serde_json::from_value(value.clone()).map_err(|err| {
+                anyhow::anyhow!("{} holds a Kubernetes version list that cannot be read ({err})", path.display())
+            })?;
+            vec![ArmDocument::Versions(versions)]
         }
         Value::Object(_) => vec![read_document(path, &value, false)?.expect("a single document is never skipped")],
         _ => bail!("{} holds a JSON {}, not az output; {WHAT_IT_READS}", path.display(), json_kind(&value)),
@@ -157,6 +188,9 @@ fn read_document(path: &Path, doc: &Value, in_list: bool) -> Result<Option<ArmDo
         }
         "microsoft.containerservice/managedclusters/upgradeprofiles" => {
             ArmDocument::Upgrades(UpgradeProfile::from_document(doc).map_err(parsed)?)
+        }
+        "microsoft.containerservice/managedclusters/agentpools/upgradeprofiles" => {
+            ArmDocument::PoolUpgrades(AgentPoolUpgradeProfile::from_document(doc).map_err(parsed)?)
         }
         "microsoft.security/pricings" => {
             let pricing = DefenderPricing::from_document(doc).map_err(parsed)?;

@@ -7,7 +7,7 @@
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
 use super::input::{invalid_json, read_text};
-use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, OwnedObject, Pod};
+use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, Node, OwnedObject, Pod, PodDisruptionBudget};
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
 use serde::Deserialize;
@@ -25,11 +25,23 @@ pub enum Kind {
     DaemonSet,
     ReplicaSet,
     Job,
+    // Upgrade readiness.
+    Node,
+    PodDisruptionBudget,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::Namespace, Kind::Pod, Kind::NetworkPolicy, Kind::DaemonSet, Kind::ReplicaSet, Kind::Job];
+    pub const ALL: [Kind; 8] = [
+        Kind::Namespace,
+        Kind::Pod,
+        Kind::NetworkPolicy,
+        Kind::DaemonSet,
+        Kind::ReplicaSet,
+        Kind::Job,
+        // Upgrade readiness.
+        Kind::Node,
+        Kind::PodDisruptionBudget,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -39,6 +51,8 @@ impl Kind {
             Kind::DaemonSet => "DaemonSet",
             Kind::ReplicaSet => "ReplicaSet",
             Kind::Job => "Job",
+            Kind::Node => "Node",
+            Kind::PodDisruptionBudget => "PodDisruptionBudget",
         }
     }
 
@@ -51,6 +65,8 @@ impl Kind {
             Kind::DaemonSet => "daemonsets",
             Kind::ReplicaSet => "replicasets",
             Kind::Job => "jobs",
+            Kind::Node => "nodes",
+            Kind::PodDisruptionBudget => "poddisruptionbudgets",
         }
     }
 
@@ -67,6 +83,8 @@ impl Kind {
             "netpol" => Some(Kind::NetworkPolicy),
             "ds" => Some(Kind::DaemonSet),
             "rs" => Some(Kind::ReplicaSet),
+            "no" => Some(Kind::Node),
+            "pdb" => Some(Kind::PodDisruptionBudget),
             _ => None,
         };
         short
@@ -92,6 +110,8 @@ struct Objects {
     daemon_sets: Vec<DaemonSet>,
     replica_sets: Vec<OwnedObject>,
     jobs: Vec<OwnedObject>,
+    nodes: Vec<Node>,
+    pod_disruption_budgets: Vec<PodDisruptionBudget>,
     /// Kinds seen (or declared complete): these become collected parts.
     seen: BTreeSet<Kind>,
     /// (kind, namespace, name) already read: the same object in two files counts once.
@@ -128,6 +148,8 @@ pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, 
     k8s.daemon_sets = collected(seen, Kind::DaemonSet, objects.daemon_sets);
     k8s.replica_sets = collected(seen, Kind::ReplicaSet, objects.replica_sets);
     k8s.jobs = collected(seen, Kind::Job, objects.jobs);
+    k8s.nodes = collected(seen, Kind::Node, objects.nodes);
+    k8s.pod_disruption_budgets = collected(seen, Kind::PodDisruptionBudget, objects.pod_disruption_budgets);
     Ok(())
 }
 
@@ -233,6 +255,12 @@ fn add(path: &Path, kind: &str, json: &str, objects: &mut Objects) -> Result<boo
             push(path, kind, json, &mut objects.keys, &mut objects.replica_sets, |o: &OwnedObject| &o.metadata)
         }
         Kind::Job => push(path, kind, json, &mut objects.keys, &mut objects.jobs, |o: &OwnedObject| &o.metadata),
+        Kind::Node => push(path, kind, json, &mut objects.keys, &mut objects.nodes, |o: &Node| &o.metadata),
+        Kind::PodDisruptionBudget => {
+            push(path, kind, json, &mut objects.keys, &mut objects.pod_disruption_budgets, |o: &PodDisruptionBudget| {
+                &o.metadata
+            })
+        }
     }?;
     Ok(true)
 }
@@ -263,6 +291,8 @@ mod tests {
         assert_eq!(Kind::parse("netpol"), Ok(Kind::NetworkPolicy));
         assert_eq!(Kind::parse("NetworkPolicies"), Ok(Kind::NetworkPolicy));
         assert_eq!(Kind::parse("pod"), Ok(Kind::Pod));
+        assert_eq!(Kind::parse("pdb"), Ok(Kind::PodDisruptionBudget));
+        assert_eq!(Kind::parse("no"), Ok(Kind::Node));
         assert!(Kind::parse("secrets").unwrap_err().contains("not a kind aksguard reads"));
     }
 }

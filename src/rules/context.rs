@@ -71,6 +71,27 @@ impl<'a> Context<'a> {
         need(&self.snapshot.kubernetes.daemon_sets, source::DAEMON_SETS).map(Vec::as_slice)
     }
 
+    pub fn agent_pool_upgrade_profiles(&self) -> Result<&'a [arm::AgentPoolUpgradeProfile], Missing> {
+        need(&self.snapshot.azure.agent_pool_upgrade_profiles, source::AGENT_POOL_UPGRADE_PROFILES).map(Vec::as_slice)
+    }
+
+    pub fn kubernetes_versions(&self) -> Result<&'a arm::KubernetesVersions, Missing> {
+        need(&self.snapshot.azure.kubernetes_versions, source::KUBERNETES_VERSIONS)
+    }
+
+    pub fn nodes(&self) -> Result<&'a [kube::Node], Missing> {
+        need(&self.snapshot.kubernetes.nodes, source::NODES).map(Vec::as_slice)
+    }
+
+    pub fn pod_disruption_budgets(&self) -> Result<&'a [kube::PodDisruptionBudget], Missing> {
+        need(&self.snapshot.kubernetes.pod_disruption_budgets, source::POD_DISRUPTION_BUDGETS).map(Vec::as_slice)
+    }
+
+    /// The time the audit judges ages and deadlines against (the system clock, or a test's).
+    pub fn now(&self) -> jiff::Timestamp {
+        self.settings.now
+    }
+
     pub fn is_system_namespace(&self, namespace: &str) -> bool {
         self.settings.system_namespaces.iter().any(|system| system == namespace)
     }

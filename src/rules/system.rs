@@ -17,10 +17,15 @@ pub const SYSTEM_NAMESPACES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub system_namespaces: Vec<String>,
+    /// "Now" for rules that judge ages and deadlines; tests set it, the CLI uses the clock.
+    pub now: jiff::Timestamp,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { system_namespaces: SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect() }
+        Settings {
+            system_namespaces: SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
+            now: jiff::Timestamp::now(),
+        }
     }
 }

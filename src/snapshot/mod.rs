@@ -28,6 +28,11 @@ pub struct AzureState {
     pub maintenance_configurations: Part<Vec<arm::MaintenanceConfiguration>>,
     pub upgrade_profile: Part<arm::UpgradeProfile>,
     pub defender_pricing: Part<arm::DefenderPricing>,
+    // Upgrade readiness. Absent from snapshots written before they were read: unavailable.
+    #[serde(default = "not_in_snapshot")]
+    pub agent_pool_upgrade_profiles: Part<Vec<arm::AgentPoolUpgradeProfile>>,
+    #[serde(default = "not_in_snapshot")]
+    pub kubernetes_versions: Part<arm::KubernetesVersions>,
 }
 
 /// What the Kubernetes API says.
@@ -39,6 +44,16 @@ pub struct KubernetesState {
     pub daemon_sets: Part<Vec<kube::DaemonSet>>,
     pub replica_sets: Part<Vec<kube::OwnedObject>>,
     pub jobs: Part<Vec<kube::OwnedObject>>,
+    // Upgrade readiness. Absent from snapshots written before they were read: unavailable.
+    #[serde(default = "not_in_snapshot")]
+    pub nodes: Part<Vec<kube::Node>>,
+    #[serde(default = "not_in_snapshot")]
+    pub pod_disruption_budgets: Part<Vec<kube::PodDisruptionBudget>>,
+}
+
+/// A source an older snapshot does not hold: unavailable, so rules that need it say `unknown`.
+fn not_in_snapshot<T>() -> Part<T> {
+    Part::unavailable("not in this snapshot: it was written by an aksguard that did not read this source")
 }
 
 /// A source that could not be read, and why.
@@ -60,6 +75,8 @@ impl Snapshot {
                 maintenance_configurations: Part::unavailable(reason),
                 upgrade_profile: Part::unavailable(reason),
                 defender_pricing: Part::unavailable(reason),
+                agent_pool_upgrade_profiles: Part::unavailable(reason),
+                kubernetes_versions: Part::unavailable(reason),
             },
             kubernetes: KubernetesState {
                 namespaces: Part::unavailable(reason),
@@ -68,24 +85,30 @@ impl Snapshot {
                 daemon_sets: Part::unavailable(reason),
                 replica_sets: Part::unavailable(reason),
                 jobs: Part::unavailable(reason),
+                nodes: Part::unavailable(reason),
+                pod_disruption_budgets: Part::unavailable(reason),
             },
         }
     }
 
     /// Every source with its unavailability reason, in a fixed order; `None` when collected.
-    pub fn sources(&self) -> [(&'static str, Option<&str>); 10] {
+    pub fn sources(&self) -> [(&'static str, Option<&str>); 14] {
         let (a, k) = (&self.azure, &self.kubernetes);
         [
             (source::MANAGED_CLUSTER, a.managed_cluster.unavailable_reason()),
             (source::MAINTENANCE_CONFIGURATIONS, a.maintenance_configurations.unavailable_reason()),
             (source::UPGRADE_PROFILE, a.upgrade_profile.unavailable_reason()),
             (source::DEFENDER_PRICING, a.defender_pricing.unavailable_reason()),
+            (source::AGENT_POOL_UPGRADE_PROFILES, a.agent_pool_upgrade_profiles.unavailable_reason()),
+            (source::KUBERNETES_VERSIONS, a.kubernetes_versions.unavailable_reason()),
             (source::NAMESPACES, k.namespaces.unavailable_reason()),
             (source::PODS, k.pods.unavailable_reason()),
             (source::NETWORK_POLICIES, k.network_policies.unavailable_reason()),
             (source::DAEMON_SETS, k.daemon_sets.unavailable_reason()),
             (source::REPLICA_SETS, k.replica_sets.unavailable_reason()),
             (source::JOBS, k.jobs.unavailable_reason()),
+            (source::NODES, k.nodes.unavailable_reason()),
+            (source::POD_DISRUPTION_BUDGETS, k.pod_disruption_budgets.unavailable_reason()),
         ]
     }
 
@@ -103,10 +126,14 @@ pub mod source {
     pub const MAINTENANCE_CONFIGURATIONS: &str = "arm/maintenanceConfigurations";
     pub const UPGRADE_PROFILE: &str = "arm/upgradeProfile";
     pub const DEFENDER_PRICING: &str = "arm/pricings/Containers";
+    pub const AGENT_POOL_UPGRADE_PROFILES: &str = "arm/agentPools/upgradeProfiles";
+    pub const KUBERNETES_VERSIONS: &str = "arm/kubernetesVersions";
     pub const NAMESPACES: &str = "kubernetes/namespaces";
     pub const PODS: &str = "kubernetes/pods";
     pub const NETWORK_POLICIES: &str = "kubernetes/networkpolicies";
     pub const DAEMON_SETS: &str = "kubernetes/daemonsets";
     pub const REPLICA_SETS: &str = "kubernetes/replicasets";
     pub const JOBS: &str = "kubernetes/jobs";
+    pub const NODES: &str = "kubernetes/nodes";
+    pub const POD_DISRUPTION_BUDGETS: &str = "kubernetes/poddisruptionbudgets";
 }
