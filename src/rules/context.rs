@@ -16,7 +16,9 @@ pub struct Missing {
 
 impl fmt::Display for Missing {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "cannot evaluate: {} is unavailable ({})", self.source, self.reason)
+        write!(f, "cannot evaluate: {} is unavailable ({})", self.source, self.reason)?;
+        // Kubernetes-only users (training participants) need to know no cluster data can help.
+        if self.source.starts_with("arm/") { f.write_str("; needs ARM access") } else { Ok(()) }
     }
 }
 
@@ -90,6 +92,17 @@ impl<'a> Context<'a> {
     /// The time the audit judges ages and deadlines against (the system clock, or a test's).
     pub fn now(&self) -> jiff::Timestamp {
         self.settings.now
+    }
+
+    /// The resource findings about one agent pool are about.
+    pub fn pool_resource(&self, pool: &str) -> String {
+        format!("{}/agentPools/{pool}", self.cluster_resource())
+    }
+
+    /// `az aks nodepool <command> -g RG --cluster-name NAME -n POOL <flags>` for this cluster.
+    pub fn az_aks_nodepool(&self, command: &str, pool: &str, flags: &str) -> String {
+        let names = self.names();
+        format!("az aks nodepool {command} -g {} --cluster-name {} -n {pool} {flags}", names.resource_group, names.name)
     }
 
     pub fn is_system_namespace(&self, namespace: &str) -> bool {

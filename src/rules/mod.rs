@@ -15,6 +15,13 @@ mod network_policy_default_deny;
 mod node_os_upgrade_channel;
 mod pod_security_labels;
 
+// Patching and upgrade readiness.
+mod clock;
+mod cluster_sku_tier;
+mod node_ssh_access;
+mod nodes_not_ready;
+mod upgrade_surge;
+
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -50,6 +57,11 @@ pub static ALL: &[&Rule] = &[
     &maintenance_window::RULE,
     &pod_security_labels::RULE,
     &network_policy_default_deny::RULE,
+    // Patching and upgrade readiness.
+    &upgrade_surge::RULE,
+    &nodes_not_ready::RULE,
+    &node_ssh_access::RULE,
+    &cluster_sku_tier::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
