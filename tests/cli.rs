@@ -350,7 +350,8 @@ fn an_empty_kubectl_list_is_a_note_not_an_error() {
 }
 
 /// The patching and upgrade-readiness rules, each shown failing by the insecure demo.
-const UPGRADE_RULES: [&str; 4] = ["upgrade-surge", "nodes-not-ready", "node-ssh-access", "cluster-sku-tier"];
+const UPGRADE_RULES: [&str; 5] =
+    ["upgrade-surge", "pdb-blocks-drain", "nodes-not-ready", "node-ssh-access", "cluster-sku-tier"];
 
 #[test]
 fn demo_insecure_fails_every_upgrade_readiness_rule() {

@@ -20,6 +20,7 @@ mod clock;
 mod cluster_sku_tier;
 mod node_ssh_access;
 mod nodes_not_ready;
+mod pdb_blocks_drain;
 mod upgrade_surge;
 
 #[cfg(test)]
@@ -59,6 +60,7 @@ pub static ALL: &[&Rule] = &[
     &network_policy_default_deny::RULE,
     // Patching and upgrade readiness.
     &upgrade_surge::RULE,
+    &pdb_blocks_drain::RULE,
     &nodes_not_ready::RULE,
     &node_ssh_access::RULE,
     &cluster_sku_tier::RULE,
