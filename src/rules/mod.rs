@@ -18,6 +18,8 @@ mod pod_security_labels;
 // Patching and upgrade readiness.
 mod clock;
 mod cluster_sku_tier;
+mod kube_version;
+mod node_pool_version_skew;
 mod node_ssh_access;
 mod nodes_not_ready;
 mod pdb_blocks_drain;
@@ -59,6 +61,7 @@ pub static ALL: &[&Rule] = &[
     &pod_security_labels::RULE,
     &network_policy_default_deny::RULE,
     // Patching and upgrade readiness.
+    &node_pool_version_skew::RULE,
     &upgrade_surge::RULE,
     &pdb_blocks_drain::RULE,
     &nodes_not_ready::RULE,
