@@ -19,6 +19,8 @@ mod pod_security_labels;
 mod clock;
 mod cluster_sku_tier;
 mod kube_version;
+mod node_image;
+mod node_image_age;
 mod node_pool_version_skew;
 mod node_ssh_access;
 mod nodes_not_ready;
@@ -62,6 +64,7 @@ pub static ALL: &[&Rule] = &[
     &network_policy_default_deny::RULE,
     // Patching and upgrade readiness.
     &node_pool_version_skew::RULE,
+    &node_image_age::RULE,
     &upgrade_surge::RULE,
     &pdb_blocks_drain::RULE,
     &nodes_not_ready::RULE,
