@@ -16,9 +16,11 @@ mod node_os_upgrade_channel;
 mod pod_security_labels;
 
 // Patching and upgrade readiness.
+mod aks_calendar;
 mod clock;
 mod cluster_sku_tier;
 mod kube_version;
+mod kubernetes_version_support;
 mod node_image;
 mod node_image_age;
 mod node_pool_version_skew;
@@ -63,6 +65,7 @@ pub static ALL: &[&Rule] = &[
     &pod_security_labels::RULE,
     &network_policy_default_deny::RULE,
     // Patching and upgrade readiness.
+    &kubernetes_version_support::RULE,
     &node_pool_version_skew::RULE,
     &node_image_age::RULE,
     &upgrade_surge::RULE,
