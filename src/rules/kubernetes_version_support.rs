@@ -431,12 +431,10 @@ mod tests {
         assert_eq!(failing.len(), 2, "{findings:#?}");
         assert!(failing[0].ends_with("/agentPools/old"));
         assert_eq!(failing[1], "Node/n1");
-        assert!(
-            findings[0]
-                .remediation
-                .as_deref()
-                .unwrap()
-                .starts_with("az aks nodepool upgrade -g rg1 --cluster-name aks1 -n old")
+        assert_eq!(
+            findings[0].remediation.as_deref(),
+            Some("az aks nodepool upgrade -g rg1 --cluster-name aks1 -n old --kubernetes-version 1.36.4"),
+            "a pool goes to the control plane's version"
         );
     }
 
