@@ -361,3 +361,42 @@ fn demo_insecure_fails_every_upgrade_readiness_rule() {
         assert!(failing.contains(id), "{id} should fail on the insecure demo");
     }
 }
+
+#[test]
+fn a_snapshot_from_before_the_upgrade_sources_reads_them_as_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut old: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("demo/hardened.json")).unwrap()).unwrap();
+    for (side, key) in [
+        ("azure", "agent_pool_upgrade_profiles"),
+        ("azure", "kubernetes_versions"),
+        ("kubernetes", "nodes"),
+        ("kubernetes", "pod_disruption_budgets"),
+    ] {
+        old[side].as_object_mut().unwrap().remove(key);
+    }
+    let path = write_temp(&dir, "old.snapshot.json", &old.to_string());
+    let (report, _) =
+        json_report(&["audit", "--snapshot", path.to_str().unwrap(), "--rules", "nodes-not-ready,pdb-blocks-drain"]);
+    assert_eq!(rules_with(&report, "unknown"), ["nodes-not-ready", "pdb-blocks-drain"].map(String::from).into());
+    let reasons: Vec<&str> =
+        report["unavailable"].as_array().unwrap().iter().map(|u| u["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert!(reasons.iter().all(|r| r.starts_with("not in this snapshot")), "{reasons:?}");
+}
+
+#[test]
+fn the_legacy_get_versions_shape_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    // What `az aks get-versions` printed before it returned the ARM version list.
+    let legacy = write_temp(
+        &dir,
+        "versions.json",
+        r#"{"id": "/subscriptions/s/providers/Microsoft.ContainerService/locations/eastus/orchestrators", "name": "default",
+            "type": "Microsoft.ContainerService/locations/orchestrators", "orchestrators": []}"#,
+    );
+    assert_bad_input(
+        &["audit", "--from-az", legacy.to_str().unwrap()],
+        "Microsoft.ContainerService/locations/orchestrators document, which aksguard does not read",
+    );
+}
