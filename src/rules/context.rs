@@ -1,8 +1,10 @@
 //! What a rule sees: the snapshot, settings, and accessors that turn an unavailable source into
 //! a [`Missing`] error, so that `?` makes the rule `unknown` instead of letting it pass.
 
+use super::Rule;
 use super::system::Settings;
 use super::workloads::{WorkloadIndex, WorkloadRef};
+use crate::finding::Finding;
 use crate::snapshot::{Part, Snapshot, arm, kube, source};
 use std::fmt;
 use std::sync::OnceLock;
@@ -97,6 +99,21 @@ impl<'a> Context<'a> {
     /// The resource findings about one agent pool are about.
     pub fn pool_resource(&self, pool: &str) -> String {
         format!("{}/agentPools/{pool}", self.cluster_resource())
+    }
+
+    /// One finding per agent pool of the managed cluster, or one unknown when it lists none.
+    pub fn each_agent_pool(
+        &self,
+        rule: &Rule,
+        judge: impl Fn(&'a arm::AgentPoolProfile) -> Finding,
+    ) -> Result<Vec<Finding>, Missing> {
+        let pools = &self.cluster()?.properties.agent_pool_profiles;
+        if pools.is_empty() {
+            return Ok(vec![
+                rule.unknown(self.cluster_resource(), "the managed cluster lists no agent pools to judge"),
+            ]);
+        }
+        Ok(pools.iter().map(judge).collect())
     }
 
     /// `az aks nodepool <command> -g RG --cluster-name NAME -n POOL <flags>` for this cluster.

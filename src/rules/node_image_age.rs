@@ -52,19 +52,12 @@ const MAX_AGE_DAYS: i64 = 30;
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let arm = ctx.cluster().and_then(|cluster| ctx.agent_pool_upgrade_profiles().map(|profiles| (cluster, profiles)));
     match arm {
-        Ok((cluster, profiles)) => Ok(with_arm(ctx, &cluster.properties.agent_pool_profiles, profiles)),
+        Ok((_, profiles)) => ctx.each_agent_pool(&RULE, |pool| judge_pool(ctx, pool, profiles)),
         Err(missing) => match ctx.nodes() {
             Ok(nodes) => Ok(from_node_labels(ctx, nodes, &missing)),
             Err(_) => Err(missing),
         },
     }
-}
-
-fn with_arm(ctx: &Context, pools: &[AgentPoolProfile], profiles: &[AgentPoolUpgradeProfile]) -> Vec<Finding> {
-    if pools.is_empty() {
-        return vec![RULE.unknown(ctx.cluster_resource(), "the managed cluster lists no agent pools to judge")];
-    }
-    pools.iter().map(|pool| judge_pool(ctx, pool, profiles)).collect()
 }
 
 fn judge_pool(ctx: &Context, pool: &AgentPoolProfile, profiles: &[AgentPoolUpgradeProfile]) -> Finding {

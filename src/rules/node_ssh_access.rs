@@ -42,11 +42,7 @@ move the workloads, and delete the old pool (`az aks nodepool delete`).
 ";
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
-    let pools = &ctx.cluster()?.properties.agent_pool_profiles;
-    if pools.is_empty() {
-        return Ok(vec![RULE.unknown(ctx.cluster_resource(), "the managed cluster lists no agent pools to judge")]);
-    }
-    Ok(pools.iter().map(|pool| judge(ctx, pool)).collect())
+    ctx.each_agent_pool(&RULE, |pool| judge(ctx, pool))
 }
 
 fn judge(ctx: &Context, pool: &AgentPoolProfile) -> Finding {
