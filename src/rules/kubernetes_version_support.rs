@@ -87,11 +87,11 @@ enum Verdict {
 }
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
-    let cluster = ctx.cluster().ok();
-    let nodes = ctx.nodes().ok();
-    if cluster.is_none() && nodes.is_none() {
-        ctx.cluster()?;
-    }
+    // Either source gives versions to judge; with neither, the rule cannot say anything.
+    let (cluster, nodes) = match (ctx.cluster(), ctx.nodes()) {
+        (Err(missing), Err(_)) => return Err(missing),
+        (cluster, nodes) => (cluster.ok(), nodes.ok()),
+    };
     let authority = match ctx.kubernetes_versions() {
         Ok(versions) => Authority::Region(versions),
         Err(_) => Authority::Calendar,

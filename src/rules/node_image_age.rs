@@ -142,7 +142,8 @@ fn judge_labels(ctx: &Context, pool: &str, nodes: &[&Node], today: jiff::civil::
     finding
         .with_evidence(format!("{NODE_IMAGE_LABEL} = {version} on {} node(s) of the pool (Kubernetes)", nodes.len()))
         .with_evidence(format!(
-            "inferred from the build date, judged against {today} (over {MAX_AGE_DAYS} days fails); the latest image needs ARM access: {missing}"
+            "inferred from the build date, judged against {today} (over {MAX_AGE_DAYS} days fails); comparing with the latest image needs ARM access ({} is unavailable)",
+            missing.source
         ))
 }
 
