@@ -386,6 +386,22 @@ fn a_snapshot_from_before_the_upgrade_sources_reads_them_as_unavailable() {
 }
 
 #[test]
+fn another_clusters_pool_upgrade_profile_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = write_temp(
+        &dir,
+        "pool.json",
+        r#"{"id": "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-other/agentPools/nodepool1/upgradeProfiles/default",
+            "type": "Microsoft.ContainerService/managedClusters/agentPools/upgradeProfiles", "latestNodeImageVersion": "AKSUbuntu-2204gen2containerd-202611.03.0"}"#,
+    );
+    let az = fixture("inputs/contoso-insecure/aks-show.json");
+    assert_bad_input(
+        &["audit", "--from-az", &az, other.to_str().unwrap()],
+        "the upgrade profile of agent pool nodepool1 belongs to cluster aks-other",
+    );
+}
+
+#[test]
 fn the_legacy_get_versions_shape_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     // What `az aks get-versions` printed before it returned the ARM version list.

@@ -62,8 +62,16 @@ pub fn read_into(paths: &[std::path::PathBuf], snapshot: &mut Snapshot) -> Resul
             }
         }
     }
-    if let (Some((cluster, path)), Some(list)) = (&cluster, &maintenance) {
-        check_same_cluster(cluster, path, list)?;
+    if let Some((cluster, path)) = &cluster {
+        let configurations = maintenance
+            .iter()
+            .flatten()
+            .map(|c| (format!("maintenance configuration {}", c.name.as_deref().unwrap_or("?")), c.id.as_deref()));
+        let pools = pool_upgrades
+            .iter()
+            .flatten()
+            .map(|p| (format!("the upgrade profile of agent pool {}", p.pool().unwrap_or("?")), p.id.as_deref()));
+        check_same_cluster(cluster, path, configurations.chain(pools))?;
     }
     let azure = &mut snapshot.azure;
     azure.managed_cluster =
@@ -95,15 +103,19 @@ fn missing<T>(command: &str) -> Part<T> {
     Part::unavailable(format!("not provided: pass the output of `{command}` with --from-az"))
 }
 
-/// Maintenance configurations of another cluster would make the audit wrong, not just incomplete.
-fn check_same_cluster(cluster: &ManagedCluster, path: &Path, list: &[MaintenanceConfiguration]) -> Result<()> {
+/// Maintenance configurations or pool upgrade profiles of another cluster would make the audit
+/// wrong, not just incomplete. `owned`: what each document is, and its ARM id.
+fn check_same_cluster<'a>(
+    cluster: &ManagedCluster,
+    path: &Path,
+    owned: impl IntoIterator<Item = (String, Option<&'a str>)>,
+) -> Result<()> {
     let Some(name) = cluster.name.as_deref() else { return Ok(()) };
-    for configuration in list {
-        let owner = configuration.id.as_deref().and_then(|id| id_segment(id, "managedclusters"));
+    for (what, id) in owned {
+        let owner = id.and_then(|id| id_segment(id, "managedclusters"));
         if let Some(owner) = owner.filter(|owner| !owner.eq_ignore_ascii_case(name)) {
             bail!(
-                "maintenance configuration {} belongs to cluster {owner}, but {} is cluster {name}; pass the files of one cluster",
-                configuration.name.as_deref().unwrap_or("?"),
+                "{what} belongs to cluster {owner}, but {} is cluster {name}; pass the files of one cluster",
                 path.display()
             );
         }
