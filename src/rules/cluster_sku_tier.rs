@@ -10,10 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Low,
     reads: &[source::MANAGED_CLUSTER, source::NODES],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark: no control; AKS best practice (\"Use the Standard tier for production workloads\")",
-        "Microsoft Learn: Free, Standard and Premium pricing tiers for AKS cluster management (uptime SLA)",
-    ],
+    references: &["Microsoft Learn: Free, Standard and Premium pricing tiers for AKS cluster management (uptime SLA)"],
     check,
 };
 

@@ -19,8 +19,7 @@ pub static RULE: Rule = Rule {
     reads: &[source::MANAGED_CLUSTER, source::KUBERNETES_VERSIONS, source::NODES],
     docs: DOCS,
     references: &[
-        "CIS AKS Benchmark: no control; AKS version support policy (N-2 GA minors, LTS)",
-        "Defender for Cloud: Kubernetes Services should be upgraded to a non-vulnerable Kubernetes version",
+        "Azure Policy: Kubernetes Services should be upgraded to a non-vulnerable Kubernetes version (fb893a29-21bb-418c-a157-e99480ec364c)",
         "Microsoft Learn: Supported Kubernetes versions in AKS (release calendar, Long Term Support)",
     ],
     check,

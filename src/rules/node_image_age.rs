@@ -16,10 +16,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::MANAGED_CLUSTER, source::AGENT_POOL_UPGRADE_PROFILES, source::NODES],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark: no control; AKS best practice (\"Keep node images current\")",
-        "Microsoft Learn: Upgrade Azure Kubernetes Service (AKS) node images",
-    ],
+    references: &["Microsoft Learn: Upgrade Azure Kubernetes Service (AKS) node images"],
     check,
 };
 

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     reads: &[source::MANAGED_CLUSTER, source::NODES],
     docs: DOCS,
     references: &[
-        "CIS AKS Benchmark: no control; Kubernetes version skew policy (kubelet vs kube-apiserver)",
+        "Kubernetes version skew policy: a kubelet may not be newer than kube-apiserver",
         "Microsoft Learn: Upgrade the node pools of an AKS cluster (az aks nodepool upgrade)",
     ],
     check,

@@ -13,10 +13,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::NODES],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark: no control; AKS troubleshooting (\"Node Not Ready\")",
-        "Microsoft Learn: Basic troubleshooting of Node NotReady failures in AKS",
-    ],
+    references: &["Microsoft Learn: Basic troubleshooting of Node NotReady failures in AKS"],
     check,
 };
 

@@ -12,10 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     reads: &[source::POD_DISRUPTION_BUDGETS, source::PODS],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark: no control; AKS upgrade guidance (\"PodDisruptionBudgets that block node drain\")",
-        "Microsoft Learn: Troubleshoot UpgradeFailed errors due to eviction failures caused by PDBs",
-    ],
+    references: &["Microsoft Learn: Troubleshoot UpgradeFailed errors due to eviction failures caused by PDBs"],
     check,
 };
 

@@ -11,10 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Low,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
-    references: &[
-        "CIS AKS Benchmark: no control; AKS best practice (\"Customize node surge upgrade\")",
-        "Microsoft Learn: Upgrade options for AKS clusters: max surge",
-    ],
+    references: &["Microsoft Learn: Upgrade options for AKS clusters: max surge"],
     check,
 };
 
