@@ -139,7 +139,7 @@ fn resolve(value: &IntOrString, total: i64) -> Result<i64, String> {
     match value {
         IntOrString::Int(n) => Ok(i64::from(*n)),
         IntOrString::String(s) => match s.trim().strip_suffix('%').map(str::parse::<i64>) {
-            Some(Ok(percent)) => Ok((percent * total + 99) / 100),
+            Some(Ok(percent)) => Ok(percent.saturating_mul(total).saturating_add(99) / 100),
             _ => s.trim().parse::<i64>().map_err(|_| format!("cannot read {s:?} as a number or a percentage")),
         },
     }
@@ -265,6 +265,7 @@ mod tests {
         assert_eq!(resolve(&IntOrString::String("10%".into()), 3), Ok(1));
         assert_eq!(resolve(&IntOrString::String("0%".into()), 3), Ok(0));
         assert_eq!(resolve(&IntOrString::Int(2), 3), Ok(2));
+        assert!(resolve(&IntOrString::String("9223372036854775807%".into()), 3).is_ok(), "no overflow panic");
         // 50% of 2 pods needs 1: one may go.
         assert_eq!(run(&RULE, &budget(json!({"minAvailable": "50%"}), status(2, 1)))[0].status, Status::Pass);
         assert_eq!(run(&RULE, &budget(json!({"minAvailable": "lots"}), status(2, 1)))[0].status, Status::Unknown);
