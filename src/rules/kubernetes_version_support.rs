@@ -105,7 +105,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
             "no Kubernetes version to judge: no control plane version and no kubelet versions",
         )]);
     }
-    let context = context_evidence(cluster, &authority, lts);
+    let context = context_evidence(cluster, &authority, lts, today);
     let mut supported = Vec::new();
     for component in components {
         match judge(ctx, &component, &authority, lts, today) {
@@ -305,7 +305,7 @@ fn fix(ctx: &Context, component: &Component, next: Option<Minor>) -> String {
 }
 
 /// What every verdict rests on: the support plan and the authority.
-fn context_evidence(cluster: Option<&ManagedCluster>, authority: &Authority, lts: bool) -> Vec<String> {
+fn context_evidence(cluster: Option<&ManagedCluster>, authority: &Authority, lts: bool, today: Date) -> Vec<String> {
     let mut evidence = Vec::new();
     match cluster.map(|c| c.properties.support_plan.as_deref()) {
         Some(Some(plan)) => evidence.push(format!("properties.supportPlan = {plan} (ARM)")),
@@ -319,7 +319,8 @@ fn context_evidence(cluster: Option<&ManagedCluster>, authority: &Authority, lts
             evidence.push(format!("end-of-support dates from the embedded AKS calendar dated {TABLE_DATE}"));
         }
         Authority::Calendar => evidence.push(format!(
-            "offline: embedded AKS release calendar dated {TABLE_DATE} ({}{}); pass `az aks get-versions -l REGION -o json` for the region's own list",
+            "offline: embedded AKS release calendar dated {TABLE_DATE}, {} days before this audit ({}{}); pass `az aks get-versions -l REGION -o json` for the region's own list",
+            days_between(TABLE_DATE, today),
             calendar_summary(),
             if lts { ", LTS end dates used" } else { "" }
         )),
@@ -443,7 +444,11 @@ mod tests {
         let finding = &run_at(&RULE, &snapshot, NOW)[0];
         assert_eq!((finding.status, finding.severity), (Status::Fail, Severity::High));
         assert!(finding.message.contains("ended on 2025-11-01"), "{}", finding.message);
-        assert!(finding.evidence.iter().any(|e| e.contains("dated 2026-11-24")), "{:?}", finding.evidence);
+        assert!(
+            finding.evidence.iter().any(|e| e.contains("dated 2026-11-24, 0 days before")),
+            "{:?}",
+            finding.evidence
+        );
         // With LTS, 1.31 is supported until 2026-11-30: inside 60 days, with newer minors out.
         let lts = cluster("1.31.3", Some("AKSLongTermSupport"), json!([]));
         let finding = &run_at(&RULE, &lts, NOW)[0];
