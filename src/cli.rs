@@ -42,7 +42,8 @@ pub struct InputArgs {
     pub demo: Option<String>,
 
     /// JSON from az: `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`,
-    /// `az security pricing show -n Containers` (-o json), in any order
+    /// `az security pricing show -n Containers`, `az aks nodepool get-upgrades` (one per pool),
+    /// `az aks get-versions -l REGION` (-o json), in any order
     #[arg(long = "from-az", value_name = "FILE", num_args = 1..)]
     pub from_az: Vec<PathBuf>,
 
@@ -51,8 +52,8 @@ pub struct InputArgs {
     #[arg(long = "az-lists", value_name = "LISTS", value_delimiter = ',', requires = "from_az")]
     pub az_lists: Vec<String>,
 
-    /// JSON from `kubectl get namespaces,pods,networkpolicies,daemonsets,replicasets,jobs -A -o json`
-    /// (one file or several)
+    /// JSON from `kubectl get` of the kinds aksguard reads, `-A -o json` (one file or several; see
+    /// --kubectl-kinds for the list)
     #[arg(long = "from-kubectl", value_name = "FILE", num_args = 1..)]
     pub from_kubectl: Vec<PathBuf>,
 

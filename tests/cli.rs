@@ -39,6 +39,9 @@ fn raw_inputs(cluster: &str, aks_show: &str) -> Vec<String> {
         file("get-upgrades.json"),
         file("security-pricing-containers.json"),
         file("diagnostic-settings-list.json"),
+        file("aks-get-versions.json"),
+        file("nodepool-get-upgrades-nodepool1.json"),
+        file("nodepool-get-upgrades-userpool1.json"),
         "--az-lists".into(),
         "maintenanceconfigurations,diagnosticsettings".into(),
         "--from-kubectl".into(),
@@ -405,5 +408,73 @@ fn an_empty_kubectl_list_is_a_note_not_an_error() {
     assert!(
         !unavailable.contains(&"kubernetes/networkpolicies"),
         "declared kinds are collected, empty: {unavailable:?}"
+    );
+}
+
+/// The patching and upgrade-readiness rules, each shown failing by the insecure demo.
+const UPGRADE_RULES: [&str; 5] =
+    ["upgrade-surge", "pdb-blocks-drain", "nodes-not-ready", "node-ssh-access", "cluster-sku-tier"];
+
+#[test]
+fn demo_insecure_fails_every_upgrade_readiness_rule() {
+    let (report, _) = json_report(&["audit", "--demo", "insecure"]);
+    let failing = rules_with(&report, "fail");
+    for id in UPGRADE_RULES {
+        assert!(failing.contains(id), "{id} should fail on the insecure demo");
+    }
+}
+
+#[test]
+fn a_snapshot_from_before_the_upgrade_sources_reads_them_as_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut old: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("demo/hardened.json")).unwrap()).unwrap();
+    for (side, key) in [
+        ("azure", "agent_pool_upgrade_profiles"),
+        ("azure", "kubernetes_versions"),
+        ("kubernetes", "nodes"),
+        ("kubernetes", "pod_disruption_budgets"),
+    ] {
+        old[side].as_object_mut().unwrap().remove(key);
+    }
+    let path = write_temp(&dir, "old.snapshot.json", &old.to_string());
+    let (report, _) =
+        json_report(&["audit", "--snapshot", path.to_str().unwrap(), "--rules", "nodes-not-ready,pdb-blocks-drain"]);
+    assert_eq!(rules_with(&report, "unknown"), ["nodes-not-ready", "pdb-blocks-drain"].map(String::from).into());
+    let reasons: Vec<&str> =
+        report["unavailable"].as_array().unwrap().iter().map(|u| u["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert!(reasons.iter().all(|r| r.starts_with("not in this snapshot")), "{reasons:?}");
+}
+
+#[test]
+fn another_clusters_pool_upgrade_profile_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = write_temp(
+        &dir,
+        "pool.json",
+        r#"{"id": "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-other/agentPools/nodepool1/upgradeProfiles/default",
+            "type": "Microsoft.ContainerService/managedClusters/agentPools/upgradeProfiles", "latestNodeImageVersion": "AKSUbuntu-2204gen2containerd-202611.03.0"}"#,
+    );
+    let az = fixture("inputs/contoso-insecure/aks-show.json");
+    assert_bad_input(
+        &["audit", "--from-az", &az, other.to_str().unwrap()],
+        "the upgrade profile of agent pool nodepool1 belongs to cluster aks-other",
+    );
+}
+
+#[test]
+fn the_legacy_get_versions_shape_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    // What `az aks get-versions` printed before it returned the ARM version list.
+    let legacy = write_temp(
+        &dir,
+        "versions.json",
+        r#"{"id": "/subscriptions/s/providers/Microsoft.ContainerService/locations/eastus/orchestrators", "name": "default",
+            "type": "Microsoft.ContainerService/locations/orchestrators", "orchestrators": []}"#,
+    );
+    assert_bad_input(
+        &["audit", "--from-az", legacy.to_str().unwrap()],
+        "Microsoft.ContainerService/locations/orchestrators document, which aksguard does not read",
     );
 }

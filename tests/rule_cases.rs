@@ -3,7 +3,8 @@
 //! to see what a rule passes, fails and cannot judge.
 //!
 //! A case lists the snapshot sources it provides under `azure` and `kubernetes` (same keys and
-//! object shapes as a snapshot's `data`); every source it leaves out is unavailable.
+//! object shapes as a snapshot's `data`); every source it leaves out is unavailable. A case may
+//! fix the audit's `now`, so rules that judge ages give the same verdict on any day.
 
 use aksguard::audit;
 use aksguard::collect::snapshot_file;
@@ -27,6 +28,9 @@ struct Case {
     azure: Map<String, Value>,
     #[serde(default)]
     kubernetes: Map<String, Value>,
+    /// The audit's "now" (RFC 3339) for rules that judge ages and deadlines; the clock if absent.
+    #[serde(default)]
+    now: Option<String>,
     expect: Vec<Expected>,
 }
 
@@ -86,7 +90,11 @@ fn every_rule_case_gives_the_expected_findings() {
             "kubernetes": parts(&case.kubernetes, "kubernetes", &file),
         });
         let snapshot = snapshot_file::parse(&file, &snapshot_json.to_string()).unwrap();
-        let report = audit::run(&snapshot, &[rule], &Settings::default());
+        let mut settings = Settings::default();
+        if let Some(now) = &case.now {
+            settings.now = now.parse().unwrap_or_else(|err| panic!("{}: now: {err}", file.display()));
+        }
+        let report = audit::run(&snapshot, &[rule], &settings);
         let mut actual: Vec<Expected> = report
             .findings
             .iter()

@@ -10,17 +10,20 @@
 //!
 //! An empty list (`[]`) does not say what it lists, so the list kinds that were asked for are
 //! named with `--az-lists`; a named kind with no documents counts as collected and empty.
+//! | `az aks nodepool get-upgrades -o json` (one per pool) | `.../managedClusters/agentPools/upgradeProfiles` |
+//! | `az aks get-versions -l REGION -o json` | no `type`: an object whose `values[]` have a `version` |
 
 use super::input::{invalid_json, read_text};
 use crate::snapshot::arm::{
-    DefenderPricing, DiagnosticSetting, MaintenanceConfiguration, ManagedCluster, UpgradeProfile, id_segment,
+    AgentPoolUpgradeProfile, DefenderPricing, DiagnosticSetting, KubernetesVersions, MaintenanceConfiguration,
+    ManagedCluster, UpgradeProfile, id_segment,
 };
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
 use serde_json::Value;
 use std::path::Path;
 
-const WHAT_IT_READS: &str = "it reads `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`, `az security pricing show -n Containers` and `az monitor diagnostic-settings list` output (-o json)";
+const WHAT_IT_READS: &str = "it reads `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`, `az security pricing show -n Containers`, `az monitor diagnostic-settings list`, `az aks nodepool get-upgrades` and `az aks get-versions` output (-o json)";
 
 /// The list-shaped az outputs, which `--az-lists` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +59,8 @@ enum ArmDocument {
     DiagnosticSettings(Vec<DiagnosticSetting>),
     /// `[]`: a list of nothing, of a kind it does not say.
     EmptyList,
+    PoolUpgrades(AgentPoolUpgradeProfile),
+    Versions(KubernetesVersions),
 }
 
 /// Reads every `--from-az` file into the snapshot's ARM parts.
@@ -72,6 +77,8 @@ pub fn read_into(
     let mut diagnostics: Option<Vec<DiagnosticSetting>> = lists.contains(&AzList::DiagnosticSettings).then(Vec::new);
     let mut upgrades = None;
     let mut pricing = None;
+    let mut pool_upgrades: Option<Vec<AgentPoolUpgradeProfile>> = None;
+    let mut versions = None;
     for path in paths {
         for document in read_file(path)? {
             match document {
@@ -95,11 +102,23 @@ pub fn read_into(
                     AzList::ALL.map(AzList::name).join(",")
                 )),
                 ArmDocument::EmptyList => {}
+                ArmDocument::PoolUpgrades(profile) => {
+                    add_pool_profile(pool_upgrades.get_or_insert_with(Vec::new), profile)
+                }
+                ArmDocument::Versions(found) => versions = Some(found),
             }
         }
     }
-    if let (Some((cluster, path)), Some(list)) = (&cluster, &maintenance) {
-        check_same_cluster(cluster, path, list)?;
+    if let Some((cluster, path)) = &cluster {
+        let configurations = maintenance
+            .iter()
+            .flatten()
+            .map(|c| (format!("maintenance configuration {}", c.name.as_deref().unwrap_or("?")), c.id.as_deref()));
+        let pools = pool_upgrades
+            .iter()
+            .flatten()
+            .map(|p| (format!("the upgrade profile of agent pool {}", p.pool().unwrap_or("?")), p.id.as_deref()));
+        check_same_cluster(cluster, path, configurations.chain(pools))?;
     }
     let azure = &mut snapshot.azure;
     azure.managed_cluster =
@@ -114,22 +133,38 @@ pub fn read_into(
         pricing.map_or_else(|| missing("az security pricing show -n Containers -o json"), Part::Collected);
     azure.diagnostic_settings = diagnostics
         .map_or_else(|| missing("az monitor diagnostic-settings list --resource CLUSTER_ID -o json"), Part::Collected);
+    azure.agent_pool_upgrade_profiles = pool_upgrades.map_or_else(
+        || missing("az aks nodepool get-upgrades -g RG --cluster-name NAME -n POOL -o json"),
+        Part::Collected,
+    );
+    azure.kubernetes_versions =
+        versions.map_or_else(|| missing("az aks get-versions -l REGION -o json"), Part::Collected);
     Ok(())
+}
+
+/// One profile per pool: the same pool given twice counts once (the last one read).
+fn add_pool_profile(profiles: &mut Vec<AgentPoolUpgradeProfile>, profile: AgentPoolUpgradeProfile) {
+    profiles.retain(|known| known.pool().is_none() || known.pool() != profile.pool());
+    profiles.push(profile);
 }
 
 fn missing<T>(command: &str) -> Part<T> {
     Part::unavailable(format!("not provided: pass the output of `{command}` with --from-az"))
 }
 
-/// Maintenance configurations of another cluster would make the audit wrong, not just incomplete.
-fn check_same_cluster(cluster: &ManagedCluster, path: &Path, list: &[MaintenanceConfiguration]) -> Result<()> {
+/// Maintenance configurations or pool upgrade profiles of another cluster would make the audit
+/// wrong, not just incomplete. `owned`: what each document is, and its ARM id.
+fn check_same_cluster<'a>(
+    cluster: &ManagedCluster,
+    path: &Path,
+    owned: impl IntoIterator<Item = (String, Option<&'a str>)>,
+) -> Result<()> {
     let Some(name) = cluster.name.as_deref() else { return Ok(()) };
-    for configuration in list {
-        let owner = configuration.id.as_deref().and_then(|id| id_segment(id, "managedclusters"));
+    for (what, id) in owned {
+        let owner = id.and_then(|id| id_segment(id, "managedclusters"));
         if let Some(owner) = owner.filter(|owner| !owner.eq_ignore_ascii_case(name)) {
             bail!(
-                "maintenance configuration {} belongs to cluster {owner}, but {} is cluster {name}; pass the files of one cluster",
-                configuration.name.as_deref().unwrap_or("?"),
+                "{what} belongs to cluster {owner}, but {} is cluster {name}; pass the files of one cluster",
                 path.display()
             );
         }
@@ -146,6 +181,12 @@ fn read_file(path: &Path) -> Result<Vec<ArmDocument>> {
         Value::Array(items) => read_list(path, items)?,
         Value::Object(map) if map.get("value").is_some_and(Value::is_array) => {
             read_list(path, map["value"].as_array().expect("checked above"))?
+        }
+        Value::Object(_) if KubernetesVersions::recognises(&value) => {
+            let versions = serde_json::from_value(value.clone()).map_err(|err| {
+                anyhow::anyhow!("{} holds a Kubernetes version list that cannot be read ({err})", path.display())
+            })?;
+            vec![ArmDocument::Versions(versions)]
         }
         Value::Object(_) => vec![read_document(path, &value, false)?.expect("a single document is never skipped")],
         _ => bail!("{} holds a JSON {}, not az output; {WHAT_IT_READS}", path.display(), json_kind(&value)),
@@ -215,6 +256,9 @@ fn read_document(path: &Path, doc: &Value, in_list: bool) -> Result<Option<ArmDo
         }
         "microsoft.insights/diagnosticsettings" => {
             ArmDocument::DiagnosticSettings(vec![DiagnosticSetting::from_document(doc).map_err(parsed)?])
+        }
+        "microsoft.containerservice/managedclusters/agentpools/upgradeprofiles" => {
+            ArmDocument::PoolUpgrades(AgentPoolUpgradeProfile::from_document(doc).map_err(parsed)?)
         }
         "microsoft.security/pricings" => {
             let pricing = DefenderPricing::from_document(doc).map_err(parsed)?;

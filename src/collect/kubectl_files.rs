@@ -7,7 +7,9 @@
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
 use super::input::{invalid_json, read_text};
-use crate::snapshot::kube::{ClusterRoleBinding, Constraint, DaemonSet, Namespace, NetworkPolicy, OwnedObject, Pod};
+use crate::snapshot::kube::{
+    ClusterRoleBinding, Constraint, DaemonSet, Namespace, NetworkPolicy, Node, OwnedObject, Pod, PodDisruptionBudget,
+};
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
 use serde::Deserialize;
@@ -29,10 +31,13 @@ pub enum Kind {
     ValidatingWebhookConfiguration,
     /// Gatekeeper constraints: any kind in the `constraints.gatekeeper.sh` API group.
     Constraint,
+    // Upgrade readiness.
+    Node,
+    PodDisruptionBudget,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::NetworkPolicy,
@@ -42,6 +47,8 @@ impl Kind {
         Kind::ClusterRoleBinding,
         Kind::ValidatingWebhookConfiguration,
         Kind::Constraint,
+        Kind::Node,
+        Kind::PodDisruptionBudget,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +62,8 @@ impl Kind {
             Kind::ClusterRoleBinding => "ClusterRoleBinding",
             Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
             Kind::Constraint => "Gatekeeper constraint",
+            Kind::Node => "Node",
+            Kind::PodDisruptionBudget => "PodDisruptionBudget",
         }
     }
 
@@ -70,6 +79,8 @@ impl Kind {
             Kind::ClusterRoleBinding => "clusterrolebindings",
             Kind::ValidatingWebhookConfiguration => "validatingwebhookconfigurations",
             Kind::Constraint => "constraints",
+            Kind::Node => "nodes",
+            Kind::PodDisruptionBudget => "poddisruptionbudgets",
         }
     }
 
@@ -90,6 +101,8 @@ impl Kind {
             "netpol" => Some(Kind::NetworkPolicy),
             "ds" => Some(Kind::DaemonSet),
             "rs" => Some(Kind::ReplicaSet),
+            "no" => Some(Kind::Node),
+            "pdb" => Some(Kind::PodDisruptionBudget),
             _ => None,
         };
         short
@@ -120,6 +133,8 @@ struct Objects {
     cluster_role_bindings: Vec<ClusterRoleBinding>,
     webhooks: Vec<OwnedObject>,
     constraints: Vec<Constraint>,
+    nodes: Vec<Node>,
+    pod_disruption_budgets: Vec<PodDisruptionBudget>,
     /// Kinds seen (or declared complete): these become collected parts.
     seen: BTreeSet<Kind>,
     /// (kind, namespace, name) already read: the same object in two files counts once.
@@ -163,6 +178,8 @@ pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, 
     k8s.cluster_role_bindings = collected(seen, Kind::ClusterRoleBinding, objects.cluster_role_bindings);
     k8s.validating_webhook_configurations = collected(seen, Kind::ValidatingWebhookConfiguration, objects.webhooks);
     k8s.gatekeeper_constraints = collected(seen, Kind::Constraint, objects.constraints);
+    k8s.nodes = collected(seen, Kind::Node, objects.nodes);
+    k8s.pod_disruption_budgets = collected(seen, Kind::PodDisruptionBudget, objects.pod_disruption_budgets);
     Ok(())
 }
 
@@ -290,6 +307,12 @@ fn add(path: &Path, kind: Kind, json: &str, objects: &mut Objects) -> Result<()>
         Kind::Constraint => {
             push(path, kind, json, &mut objects.keys, &mut objects.constraints, |o: &Constraint| &o.metadata)
         }
+        Kind::Node => push(path, kind, json, &mut objects.keys, &mut objects.nodes, |o: &Node| &o.metadata),
+        Kind::PodDisruptionBudget => {
+            push(path, kind, json, &mut objects.keys, &mut objects.pod_disruption_budgets, |o: &PodDisruptionBudget| {
+                &o.metadata
+            })
+        }
     }
 }
 
@@ -319,6 +342,8 @@ mod tests {
         assert_eq!(Kind::parse("netpol"), Ok(Kind::NetworkPolicy));
         assert_eq!(Kind::parse("NetworkPolicies"), Ok(Kind::NetworkPolicy));
         assert_eq!(Kind::parse("pod"), Ok(Kind::Pod));
+        assert_eq!(Kind::parse("pdb"), Ok(Kind::PodDisruptionBudget));
+        assert_eq!(Kind::parse("no"), Ok(Kind::Node));
         assert!(Kind::parse("secrets").unwrap_err().contains("not a kind aksguard reads"));
     }
 }

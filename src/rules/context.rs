@@ -1,8 +1,10 @@
 //! What a rule sees: the snapshot, settings, and accessors that turn an unavailable source into
 //! a [`Missing`] error, so that `?` makes the rule `unknown` instead of letting it pass.
 
+use super::Rule;
 use super::system::Settings;
 use super::workloads::{WorkloadIndex, WorkloadRef};
+use crate::finding::Finding;
 use crate::snapshot::{Part, Snapshot, arm, kube, source};
 use std::fmt;
 use std::sync::OnceLock;
@@ -24,7 +26,9 @@ impl Missing {
 /// The message of the `unknown` finding a missing source turns into.
 impl fmt::Display for Missing {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "cannot evaluate: {}", self.what())
+        write!(f, "cannot evaluate: {}", self.what())?;
+        // Kubernetes-only users (training participants) need to know no cluster data can help.
+        if self.source.starts_with("arm/") { f.write_str("; needs ARM access") } else { Ok(()) }
     }
 }
 
@@ -94,6 +98,53 @@ impl<'a> Context<'a> {
 
     pub fn gatekeeper_constraints(&self) -> Result<&'a [kube::Constraint], Missing> {
         need(&self.snapshot.kubernetes.gatekeeper_constraints, source::GATEKEEPER_CONSTRAINTS).map(Vec::as_slice)
+    }
+
+    pub fn agent_pool_upgrade_profiles(&self) -> Result<&'a [arm::AgentPoolUpgradeProfile], Missing> {
+        need(&self.snapshot.azure.agent_pool_upgrade_profiles, source::AGENT_POOL_UPGRADE_PROFILES).map(Vec::as_slice)
+    }
+
+    pub fn kubernetes_versions(&self) -> Result<&'a arm::KubernetesVersions, Missing> {
+        need(&self.snapshot.azure.kubernetes_versions, source::KUBERNETES_VERSIONS)
+    }
+
+    pub fn nodes(&self) -> Result<&'a [kube::Node], Missing> {
+        need(&self.snapshot.kubernetes.nodes, source::NODES).map(Vec::as_slice)
+    }
+
+    pub fn pod_disruption_budgets(&self) -> Result<&'a [kube::PodDisruptionBudget], Missing> {
+        need(&self.snapshot.kubernetes.pod_disruption_budgets, source::POD_DISRUPTION_BUDGETS).map(Vec::as_slice)
+    }
+
+    /// The time the audit judges ages and deadlines against (the system clock, or a test's).
+    pub fn now(&self) -> jiff::Timestamp {
+        self.settings.now
+    }
+
+    /// The resource findings about one agent pool are about.
+    pub fn pool_resource(&self, pool: &str) -> String {
+        format!("{}/agentPools/{pool}", self.cluster_resource())
+    }
+
+    /// One finding per agent pool of the managed cluster, or one unknown when it lists none.
+    pub fn each_agent_pool(
+        &self,
+        rule: &Rule,
+        judge: impl Fn(&'a arm::AgentPoolProfile) -> Finding,
+    ) -> Result<Vec<Finding>, Missing> {
+        let pools = &self.cluster()?.properties.agent_pool_profiles;
+        if pools.is_empty() {
+            return Ok(vec![
+                rule.unknown(self.cluster_resource(), "the managed cluster lists no agent pools to judge"),
+            ]);
+        }
+        Ok(pools.iter().map(judge).collect())
+    }
+
+    /// `az aks nodepool <command> -g RG --cluster-name NAME -n POOL <flags>` for this cluster.
+    pub fn az_aks_nodepool(&self, command: &str, pool: &str, flags: &str) -> String {
+        let names = self.names();
+        format!("az aks nodepool {command} -g {} --cluster-name {} -n {pool} {flags}", names.resource_group, names.name)
     }
 
     pub fn is_system_namespace(&self, namespace: &str) -> bool {

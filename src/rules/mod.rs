@@ -36,6 +36,19 @@ mod image_integrity;
 mod keyvault_secrets_provider;
 mod monitoring_enabled;
 mod workload_identity;
+// Patching and upgrade readiness.
+mod aks_calendar;
+mod clock;
+mod cluster_sku_tier;
+mod kube_version;
+mod kubernetes_version_support;
+mod node_image;
+mod node_image_age;
+mod node_pool_version_skew;
+mod node_ssh_access;
+mod nodes_not_ready;
+mod pdb_blocks_drain;
+mod upgrade_surge;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -89,6 +102,15 @@ pub static ALL: &[&Rule] = &[
     &keyvault_secrets_provider::RULE,
     &azure_policy_addon::RULE,
     &audit_logs::RULE,
+    // Patching and upgrade readiness.
+    &kubernetes_version_support::RULE,
+    &node_pool_version_skew::RULE,
+    &node_image_age::RULE,
+    &upgrade_surge::RULE,
+    &pdb_blocks_drain::RULE,
+    &nodes_not_ready::RULE,
+    &node_ssh_access::RULE,
+    &cluster_sku_tier::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

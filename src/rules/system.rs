@@ -23,6 +23,8 @@ pub struct Settings {
     pub system_namespaces: Vec<String>,
     /// Registry host patterns (`*.azurecr.io` matches subdomains) for `trusted-registries`.
     pub allowed_registries: Vec<String>,
+    /// "Now" for rules that judge ages and deadlines; tests set it, the CLI uses the clock.
+    pub now: jiff::Timestamp,
 }
 
 impl Default for Settings {
@@ -30,6 +32,7 @@ impl Default for Settings {
         Settings {
             system_namespaces: SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
             allowed_registries: DEFAULT_ALLOWED_REGISTRIES.iter().map(|r| r.to_string()).collect(),
+            now: jiff::Timestamp::now(),
         }
     }
 }

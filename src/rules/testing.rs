@@ -36,6 +36,12 @@ pub fn run(rule: &Rule, snapshot: &Snapshot) -> Vec<Finding> {
     rule.evaluate(&Context::new(snapshot, &settings))
 }
 
+/// Runs the rule as if it were `now` (an RFC 3339 timestamp), for rules that judge ages.
+pub fn run_at(rule: &Rule, snapshot: &Snapshot, now: &str) -> Vec<Finding> {
+    let settings = Settings { now: now.parse().expect("test time must parse"), ..Settings::default() };
+    rule.evaluate(&Context::new(snapshot, &settings))
+}
+
 /// Runs the rule and returns the statuses, for terse assertions.
 pub fn statuses(rule: &Rule, snapshot: &Snapshot) -> Vec<Status> {
     run(rule, snapshot).iter().map(|f| f.status).collect()

@@ -450,6 +450,91 @@ pub struct DiagnosticLog {
     pub enabled: Option<bool>,
 }
 
+// ---- Agent pool upgrade profiles and the region's Kubernetes versions (upgrade readiness) ----
+
+/// `Microsoft.ContainerService/managedClusters/agentPools/upgradeProfiles` (`az aks nodepool
+/// get-upgrades`): the newest node image AKS offers the pool.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AgentPoolUpgradeProfile {
+    pub id: Option<String>,
+    pub properties: AgentPoolUpgradeProfileProperties,
+}
+
+impl AgentPoolUpgradeProfile {
+    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        let (envelope, properties): (Envelope, AgentPoolUpgradeProfileProperties) = read_resource(doc)?;
+        Ok(AgentPoolUpgradeProfile { id: envelope.id.map(canonical_id), properties })
+    }
+
+    /// The pool's name, from the id (`.../agentPools/POOL/upgradeProfiles/default`).
+    pub fn pool(&self) -> Option<&str> {
+        id_segment(self.id.as_deref()?, "agentpools")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AgentPoolUpgradeProfileProperties {
+    pub kubernetes_version: Option<String>,
+    pub latest_node_image_version: Option<String>,
+    pub os_type: Option<String>,
+}
+
+/// `ManagedClusters_ListKubernetesVersions` (`az aks get-versions -l REGION -o json`): the
+/// minor versions AKS offers in the cluster's region. It has no ARM `type`; it is recognised by
+/// its `values[].version`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KubernetesVersions {
+    #[serde(deserialize_with = "null_as_default")]
+    pub values: Vec<KubernetesVersion>,
+}
+
+impl KubernetesVersions {
+    /// Whether a JSON document has this shape: an object whose `values` are objects with `version`.
+    pub fn recognises(doc: &Value) -> bool {
+        doc.get("values").and_then(Value::as_array).is_some_and(|values| {
+            !values.is_empty() && values.iter().all(|v| v.get("version").is_some_and(Value::is_string))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KubernetesVersion {
+    /// The minor version, `1.33`.
+    pub version: String,
+    pub is_preview: Option<bool>,
+    pub capabilities: Option<VersionCapabilities>,
+    /// The patch versions offered, by name (`1.33.3`); their upgrade lists are not kept.
+    #[serde(deserialize_with = "patch_names")]
+    pub patch_versions: BTreeMap<String, PatchVersion>,
+}
+
+/// Kept empty: only the patch versions' names matter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatchVersion {}
+
+fn patch_names<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, PatchVersion>, D::Error> {
+    let raw: Option<BTreeMap<String, serde::de::IgnoredAny>> = Option::deserialize(d)?;
+    Ok(raw.unwrap_or_default().into_keys().map(|name| (name, PatchVersion {})).collect())
+}
+
+impl KubernetesVersion {
+    /// `KubernetesOfficial` (community support) and/or `AKSLongTermSupport`.
+    pub fn support_plans(&self) -> &[String] {
+        self.capabilities.as_ref().map_or(&[], |c| c.support_plan.as_slice())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VersionCapabilities {
+    #[serde(deserialize_with = "null_as_default")]
+    pub support_plan: Vec<String>,
+}
+
 /// `Microsoft.Security/pricings/Containers`: the subscription's Defender for Containers plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -531,6 +616,31 @@ mod tests {
         let kv = cluster.addon("azurekeyvaultsecretsprovider").unwrap();
         assert_eq!(kv.config.get("enableSecretRotation").map(String::as_str), Some("true"));
         assert!(!kv.config.contains_key("x"));
+    }
+
+    #[test]
+    fn reads_pool_upgrade_profiles_and_region_versions_as_the_api_returns_them() {
+        // AgentPoolsGetUpgradeProfile.json and KubernetesVersions_List.json (2026-01-01), trimmed.
+        let profile = json!({
+            "name": "default",
+            "type": "Microsoft.ContainerService/managedClusters/agentPools/upgradeProfiles",
+            "id": "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1/agentPools/agentpool1/upgradeprofiles/default",
+            "properties": {"kubernetesVersion": "1.12.8", "latestNodeImageVersion": "AKSUbuntu:1604:2020.03.11", "osType": "Linux", "upgrades": [{"kubernetesVersion": "1.13.5"}]}
+        });
+        let profile = AgentPoolUpgradeProfile::from_document(&profile).unwrap();
+        assert_eq!(profile.pool(), Some("agentpool1"));
+        assert_eq!(profile.properties.latest_node_image_version.as_deref(), Some("AKSUbuntu:1604:2020.03.11"));
+
+        let versions = json!({"values": [
+            {"capabilities": {"supportPlan": ["KubernetesOfficial"]}, "patchVersions": {"1.23.12": {"upgrades": ["1.23.15"]}}, "version": "1.23"},
+            {"capabilities": {"supportPlan": ["KubernetesOfficial"]}, "isPreview": true, "patchVersions": {"1.26.0": {"upgrades": []}}, "version": "1.26"}
+        ]});
+        assert!(KubernetesVersions::recognises(&versions));
+        assert!(!KubernetesVersions::recognises(&json!({"value": []})));
+        let versions: KubernetesVersions = serde_json::from_value(versions).unwrap();
+        assert_eq!(versions.values[0].support_plans(), ["KubernetesOfficial"]);
+        assert_eq!(versions.values[1].is_preview, Some(true));
+        assert!(versions.values[0].patch_versions.contains_key("1.23.12"));
     }
 
     #[test]

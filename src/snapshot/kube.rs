@@ -426,6 +426,118 @@ impl Constraint {
     }
 }
 
+// ---- Nodes and PodDisruptionBudgets (patching and upgrade readiness) ----
+
+/// The node label AKS sets to the node image the node runs (`AKSUbuntu-2204gen2containerd-202411.12.0`).
+pub const NODE_IMAGE_LABEL: &str = "kubernetes.azure.com/node-image-version";
+/// The node label naming the AKS agent pool the node belongs to.
+pub const AGENT_POOL_LABEL: &str = "kubernetes.azure.com/agentpool";
+
+/// A node: its labels (agent pool, node image), whether it is cordoned, its kubelet version and
+/// its conditions. Addresses, capacity and images are not read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Node {
+    pub metadata: ObjectMeta,
+    pub spec: NodeSpec,
+    pub status: NodeStatus,
+}
+
+impl Node {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.metadata.labels.get(key).map(String::as_str)
+    }
+
+    /// The agent pool, from AKS's label (or the older `agentpool` label).
+    pub fn agent_pool(&self) -> Option<&str> {
+        self.label(AGENT_POOL_LABEL).or_else(|| self.label("agentpool"))
+    }
+
+    pub fn condition(&self, condition_type: &str) -> Option<&NodeCondition> {
+        self.status.conditions.iter().find(|c| c.condition_type == condition_type)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NodeSpec {
+    #[serde(skip_serializing_if = "is_false")]
+    pub unschedulable: bool,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<Taint>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Taint {
+    pub key: String,
+    pub effect: String,
+    /// Only set for `NoExecute` taints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_added: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NodeStatus {
+    pub node_info: NodeInfo,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<NodeCondition>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NodeInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubelet_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NodeCondition {
+    #[serde(rename = "type")]
+    pub condition_type: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
+}
+
+/// A PodDisruptionBudget: what it selects, what it demands, and what the disruption controller
+/// computed (`status`), which is what a node drain obeys.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PodDisruptionBudget {
+    pub metadata: ObjectMeta,
+    pub spec: PodDisruptionBudgetSpec,
+    pub status: PodDisruptionBudgetStatus,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodDisruptionBudgetSpec {
+    /// `None` selects no pod; `{}` selects every pod of the namespace (policy/v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<LabelSelector>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_available: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrString>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodDisruptionBudgetStatus {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disruptions_allowed: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_pods: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_healthy: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_healthy: Option<i32>,
+}
+
 /// An object read only for its metadata: ReplicaSets and Jobs (owner references, to resolve a
 /// pod to the Deployment or CronJob that owns it), webhook configurations (their names).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -460,6 +572,33 @@ mod tests {
         assert!(!written.contains("CANARY"), "{written}");
         let again: Pod = serde_json::from_str(&written).unwrap();
         assert_eq!(again, pod);
+    }
+
+    #[test]
+    fn node_and_pdb_keep_what_upgrade_rules_need() {
+        let node: Node = serde_json::from_value(json!({
+            "metadata": {"name": "n1", "labels": {"kubernetes.azure.com/agentpool": "pool1"}, "annotations": {"a": "CANARY"}},
+            "spec": {"unschedulable": true, "providerID": "azure:///x"},
+            "status": {"nodeInfo": {"kubeletVersion": "v1.30.4", "osImage": "Ubuntu"},
+                       "addresses": [{"type": "InternalIP", "address": "10.0.0.4"}],
+                       "conditions": [{"type": "Ready", "status": "False", "lastTransitionTime": "2026-01-01T00:00:00Z", "message": "m"}]}
+        }))
+        .unwrap();
+        assert_eq!(node.agent_pool(), Some("pool1"));
+        assert!(node.spec.unschedulable);
+        assert_eq!(node.condition("Ready").map(|c| c.status.as_str()), Some("False"));
+        assert!(!serde_json::to_string(&node).unwrap().contains("CANARY"));
+
+        let pdb: PodDisruptionBudget = serde_json::from_value(json!({
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "minAvailable": "50%"},
+            "status": {"disruptionsAllowed": 0, "expectedPods": 2, "currentHealthy": 1, "desiredHealthy": 1}
+        }))
+        .unwrap();
+        assert_eq!(pdb.spec.min_available, Some(IntOrString::String("50%".into())));
+        assert_eq!(pdb.status.disruptions_allowed, Some(0));
+        let again: PodDisruptionBudget = serde_json::from_str(&serde_json::to_string(&pdb).unwrap()).unwrap();
+        assert_eq!(again, pdb);
     }
 
     #[test]

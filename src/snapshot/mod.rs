@@ -34,6 +34,10 @@ pub struct AzureState {
     pub defender_pricing: Part<arm::DefenderPricing>,
     #[serde(default = "not_in_snapshot")]
     pub diagnostic_settings: Part<Vec<arm::DiagnosticSetting>>,
+    #[serde(default = "not_in_snapshot")]
+    pub agent_pool_upgrade_profiles: Part<Vec<arm::AgentPoolUpgradeProfile>>,
+    #[serde(default = "not_in_snapshot")]
+    pub kubernetes_versions: Part<arm::KubernetesVersions>,
 }
 
 /// What the Kubernetes API says.
@@ -57,6 +61,10 @@ pub struct KubernetesState {
     pub validating_webhook_configurations: Part<Vec<kube::OwnedObject>>,
     #[serde(default = "not_in_snapshot")]
     pub gatekeeper_constraints: Part<Vec<kube::Constraint>>,
+    #[serde(default = "not_in_snapshot")]
+    pub nodes: Part<Vec<kube::Node>>,
+    #[serde(default = "not_in_snapshot")]
+    pub pod_disruption_budgets: Part<Vec<kube::PodDisruptionBudget>>,
 }
 
 /// A part missing from a snapshot file (taken by an aksguard that did not read that source yet) is
@@ -85,6 +93,8 @@ impl Snapshot {
                 upgrade_profile: Part::unavailable(reason),
                 defender_pricing: Part::unavailable(reason),
                 diagnostic_settings: Part::unavailable(reason),
+                agent_pool_upgrade_profiles: Part::unavailable(reason),
+                kubernetes_versions: Part::unavailable(reason),
             },
             kubernetes: KubernetesState {
                 namespaces: Part::unavailable(reason),
@@ -96,12 +106,14 @@ impl Snapshot {
                 cluster_role_bindings: Part::unavailable(reason),
                 validating_webhook_configurations: Part::unavailable(reason),
                 gatekeeper_constraints: Part::unavailable(reason),
+                nodes: Part::unavailable(reason),
+                pod_disruption_budgets: Part::unavailable(reason),
             },
         }
     }
 
     /// Every source with its unavailability reason, in a fixed order; `None` when collected.
-    pub fn sources(&self) -> [(&'static str, Option<&str>); 14] {
+    pub fn sources(&self) -> [(&'static str, Option<&str>); 18] {
         let (a, k) = (&self.azure, &self.kubernetes);
         [
             (source::MANAGED_CLUSTER, a.managed_cluster.unavailable_reason()),
@@ -109,6 +121,8 @@ impl Snapshot {
             (source::UPGRADE_PROFILE, a.upgrade_profile.unavailable_reason()),
             (source::DEFENDER_PRICING, a.defender_pricing.unavailable_reason()),
             (source::DIAGNOSTIC_SETTINGS, a.diagnostic_settings.unavailable_reason()),
+            (source::AGENT_POOL_UPGRADE_PROFILES, a.agent_pool_upgrade_profiles.unavailable_reason()),
+            (source::KUBERNETES_VERSIONS, a.kubernetes_versions.unavailable_reason()),
             (source::NAMESPACES, k.namespaces.unavailable_reason()),
             (source::PODS, k.pods.unavailable_reason()),
             (source::NETWORK_POLICIES, k.network_policies.unavailable_reason()),
@@ -118,6 +132,8 @@ impl Snapshot {
             (source::CLUSTER_ROLE_BINDINGS, k.cluster_role_bindings.unavailable_reason()),
             (source::VALIDATING_WEBHOOKS, k.validating_webhook_configurations.unavailable_reason()),
             (source::GATEKEEPER_CONSTRAINTS, k.gatekeeper_constraints.unavailable_reason()),
+            (source::NODES, k.nodes.unavailable_reason()),
+            (source::POD_DISRUPTION_BUDGETS, k.pod_disruption_budgets.unavailable_reason()),
         ]
     }
 
@@ -136,6 +152,8 @@ pub mod source {
     pub const UPGRADE_PROFILE: &str = "arm/upgradeProfile";
     pub const DEFENDER_PRICING: &str = "arm/pricings/Containers";
     pub const DIAGNOSTIC_SETTINGS: &str = "arm/diagnosticSettings";
+    pub const AGENT_POOL_UPGRADE_PROFILES: &str = "arm/agentPools/upgradeProfiles";
+    pub const KUBERNETES_VERSIONS: &str = "arm/kubernetesVersions";
     pub const NAMESPACES: &str = "kubernetes/namespaces";
     pub const PODS: &str = "kubernetes/pods";
     pub const NETWORK_POLICIES: &str = "kubernetes/networkpolicies";
@@ -145,4 +163,6 @@ pub mod source {
     pub const CLUSTER_ROLE_BINDINGS: &str = "kubernetes/clusterrolebindings";
     pub const VALIDATING_WEBHOOKS: &str = "kubernetes/validatingwebhookconfigurations";
     pub const GATEKEEPER_CONSTRAINTS: &str = "kubernetes/constraints";
+    pub const NODES: &str = "kubernetes/nodes";
+    pub const POD_DISRUPTION_BUDGETS: &str = "kubernetes/poddisruptionbudgets";
 }
