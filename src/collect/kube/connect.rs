@@ -1,0 +1,131 @@
+//! Connecting as kubectl does: `--kubeconfig PATH`, else `KUBECONFIG`, else `~/.kube/config`,
+//! else the in-cluster service account when running in a pod; `--context` or the current
+//! context. kube-rs runs `exec` credential plugins (kubelogin) itself.
+
+use super::request::root_cause;
+use anyhow::{Result, anyhow};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A client for one API server, and how to name it in messages.
+pub struct Connection {
+    pub client: kube::Client,
+    /// The kubeconfig context, or `in-cluster` for the pod's service account.
+    pub context: String,
+    pub server: String,
+}
+
+pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, timeout: Duration) -> Result<Connection> {
+    let (mut config, context) = match kubeconfig_to_read(kubeconfig) {
+        Some(source) => from_kubeconfig(source, context).await?,
+        None if context.is_none() && in_a_pod() => (in_cluster()?, "in-cluster".to_string()),
+        None => {
+            return Err(anyhow!(
+                "no kubeconfig found (KUBECONFIG is unset and ~/.kube/config does not exist); run `az aks get-credentials -g RG -n NAME`, pass --kubeconfig PATH, or audit files with --demo/--from-az/--from-kubectl"
+            ));
+        }
+    };
+    // Retries are ours (see request.rs): kube's own retry layer would multiply them.
+    config.default_retry = false;
+    config.connect_timeout = Some(timeout);
+    config.read_timeout = Some(timeout);
+    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let client = kube::Client::try_from(config).map_err(|err| {
+        anyhow!(
+            "cannot set up a client for context '{context}': {}; check its cluster and user entries",
+            root_cause(&err)
+        )
+    })?;
+    Ok(Connection { client, context, server })
+}
+
+/// Where the kubeconfig comes from.
+enum KubeconfigSource {
+    Flag(PathBuf),
+    /// `KUBECONFIG` or `~/.kube/config`, read (and merged) by kube-rs.
+    Default,
+}
+
+fn kubeconfig_to_read(flag: Option<&Path>) -> Option<KubeconfigSource> {
+    if let Some(path) = flag {
+        return Some(KubeconfigSource::Flag(path.to_path_buf()));
+    }
+    let from_env = std::env::var_os("KUBECONFIG").is_some_and(|value| !value.is_empty());
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
+    let default_exists = home.is_some_and(|home| Path::new(&home).join(".kube").join("config").is_file());
+    (from_env || default_exists).then_some(KubeconfigSource::Default)
+}
+
+fn in_a_pod() -> bool {
+    std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+}
+
+async fn from_kubeconfig(source: KubeconfigSource, context: Option<&str>) -> Result<(kube::Config, String)> {
+    let (kubeconfig, described) = match &source {
+        KubeconfigSource::Flag(path) => (Kubeconfig::read_from(path), path.display().to_string()),
+        KubeconfigSource::Default => (Kubeconfig::read(), "the kubeconfig (KUBECONFIG or ~/.kube/config)".to_string()),
+    };
+    let kubeconfig = kubeconfig.map_err(|err| {
+        anyhow!("cannot read {described}: {}; check the file, or pass --kubeconfig PATH", root_cause(&err))
+    })?;
+    let name = match context {
+        Some(name) => name.to_string(),
+        None => kubeconfig.current_context.clone().filter(|name| !name.is_empty()).ok_or_else(|| {
+            anyhow!(
+                "{described} has no current context; pass --context NAME (`kubectl config get-contexts` lists them)"
+            )
+        })?,
+    };
+    if !kubeconfig.contexts.iter().any(|named| named.name == name) {
+        let known: Vec<&str> = kubeconfig.contexts.iter().map(|named| named.name.as_str()).collect();
+        return Err(anyhow!(
+            "context '{name}' is not in {described} (it has: {}); pass one of them with --context",
+            if known.is_empty() { "no contexts".to_string() } else { known.join(", ") }
+        ));
+    }
+    let options = KubeConfigOptions { context: Some(name.clone()), ..KubeConfigOptions::default() };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|err| anyhow!("cannot use context '{name}' of {described}: {}", root_cause(&err)))?;
+    Ok((config, name))
+}
+
+fn in_cluster() -> Result<kube::Config> {
+    kube::Config::incluster().map_err(|err| {
+        anyhow!(
+            "cannot use the pod's service account: {}; mount its token (automountServiceAccountToken) or pass --kubeconfig",
+            root_cause(&err)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Building a client initialises TLS. If a dependency ever enables a second rustls crypto
+    /// provider (ring next to aws-lc-rs), rustls cannot pick one and this panics: caught here,
+    /// not in a user's terminal.
+    #[tokio::test]
+    async fn a_client_builds_with_one_crypto_provider() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kubeconfig");
+        std::fs::write(
+            &path,
+            r#"{"apiVersion": "v1", "kind": "Config", "current-context": "dev",
+                "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+                "contexts": [{"name": "dev", "context": {"cluster": "c", "user": "u"}}]}"#,
+        )
+        .unwrap();
+        let connection = connect(Some(&path), None, Duration::from_secs(1)).await.expect("a client");
+        assert_eq!(connection.context, "dev");
+        assert_eq!(connection.server, "https://127.0.0.1:1");
+        let missing = connect(Some(&path), Some("prod"), Duration::from_secs(1)).await.err().unwrap();
+        assert_eq!(
+            missing.to_string(),
+            format!("context 'prod' is not in {} (it has: dev); pass one of them with --context", path.display())
+        );
+    }
+}
