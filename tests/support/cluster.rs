@@ -1,0 +1,110 @@
+//! API-shaped content for the test server: a cluster's objects served the way the Kubernetes
+//! API serves them — `/version`, cluster-wide and namespaced list paths, `limit` + `continue`
+//! pagination, bearer-token checks — from the items of a `kubectl get -o json` List.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use super::apiserver::{Reply, Request};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub struct Cluster {
+    /// Items by resource plural (`pods`), in the order given.
+    objects: BTreeMap<String, Vec<Value>>,
+    /// The bearer token every request must carry.
+    pub token: String,
+}
+
+/// (kind, plural, group/version) for every kind the fake serves.
+const KINDS: &[(&str, &str, &str)] = &[
+    ("Namespace", "namespaces", "v1"),
+    ("Pod", "pods", "v1"),
+    ("NetworkPolicy", "networkpolicies", "networking.k8s.io/v1"),
+    ("DaemonSet", "daemonsets", "apps/v1"),
+    ("ReplicaSet", "replicasets", "apps/v1"),
+    ("Job", "jobs", "batch/v1"),
+    ("Secret", "secrets", "v1"),
+    ("ConfigMap", "configmaps", "v1"),
+];
+
+impl Cluster {
+    /// The items of a `kubectl get -o json` List, served by kind.
+    pub fn from_list(list: &Value, token: &str) -> Cluster {
+        let mut cluster = Cluster { objects: BTreeMap::new(), token: token.to_string() };
+        for item in list["items"].as_array().expect("a List") {
+            cluster.add(item.clone());
+        }
+        cluster
+    }
+
+    pub fn add(&mut self, mut item: Value) {
+        let kind = item["kind"].as_str().expect("items have a kind").to_string();
+        let (_, plural, _) = KINDS.iter().find(|(k, _, _)| *k == kind).unwrap_or_else(|| panic!("unknown kind {kind}"));
+        // The API does not repeat kind and apiVersion on list items; kubectl adds them.
+        let object = item.as_object_mut().unwrap();
+        object.remove("kind");
+        object.remove("apiVersion");
+        self.objects.entry(plural.to_string()).or_default().push(item);
+    }
+
+    pub fn count(&self, plural: &str) -> usize {
+        self.objects.get(plural).map_or(0, Vec::len)
+    }
+
+    pub fn serve(&self, request: &Request) -> Reply {
+        if request.authorization.as_deref() != Some(&format!("Bearer {}", self.token)) {
+            return Reply::status(401, "Unauthorized", "Unauthorized");
+        }
+        if request.path == "/version" {
+            return Reply::json(200, json!({"major": "1", "minor": "33", "gitVersion": "v1.33.2"}).to_string());
+        }
+        match route(&request.path) {
+            Some((plural, group_version, namespace)) => self.list(request, plural, group_version, namespace),
+            None => Reply::status(404, "NotFound", "the server could not find the requested resource"),
+        }
+    }
+
+    fn list(&self, request: &Request, plural: &str, group_version: &str, namespace: Option<&str>) -> Reply {
+        let all = self.objects.get(plural).map(Vec::as_slice).unwrap_or_default();
+        let selected: Vec<&Value> =
+            all.iter().filter(|item| namespace.is_none_or(|ns| item["metadata"]["namespace"] == ns)).collect();
+        let limit: usize = request.query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX);
+        let start = request.query.get("continue").map_or(0, |token| decode_token(token));
+        let end = start.saturating_add(limit).min(selected.len());
+        let page = &selected[start.min(end)..end];
+        let kind = KINDS.iter().find(|(_, p, _)| *p == plural).unwrap().0;
+        let mut metadata = json!({"resourceVersion": "12345"});
+        if end < selected.len() {
+            metadata["continue"] = Value::String(encode_token(end));
+        }
+        let body =
+            json!({"kind": format!("{kind}List"), "apiVersion": group_version, "metadata": metadata, "items": page});
+        Reply::json(200, body.to_string())
+    }
+}
+
+/// Continue tokens are opaque; these carry characters that must be percent-encoded.
+pub fn encode_token(offset: usize) -> String {
+    format!("next+{offset}/=")
+}
+
+fn decode_token(token: &str) -> usize {
+    token.trim_start_matches("next+").trim_end_matches("/=").parse().expect("a token this server issued")
+}
+
+/// `/api/v1/pods`, `/apis/apps/v1/namespaces/shop/daemonsets` → (plural, group/version, namespace).
+pub fn route(path: &str) -> Option<(&'static str, &'static str, Option<&str>)> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (group_version, rest) = match segments.as_slice() {
+        ["api", "v1", rest @ ..] => ("v1".to_string(), rest),
+        ["apis", group, version, rest @ ..] => (format!("{group}/{version}"), rest),
+        _ => return None,
+    };
+    let (plural, namespace) = match rest {
+        [plural] => (*plural, None),
+        ["namespaces", namespace, plural] => (*plural, Some(*namespace)),
+        _ => return None,
+    };
+    let (_, plural, gv) = KINDS.iter().find(|(_, p, gv)| *p == plural && *gv == group_version)?;
+    Some((plural, gv, namespace))
+}
