@@ -6,7 +6,7 @@
 
 use super::apiserver::{Reply, Request};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct Cluster {
     /// Items by resource plural (`pods`), in the order given.
@@ -23,6 +23,7 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("DaemonSet", "daemonsets", "apps/v1"),
     ("ReplicaSet", "replicasets", "apps/v1"),
     ("Job", "jobs", "batch/v1"),
+    ("Node", "nodes", "v1"),
     ("Secret", "secrets", "v1"),
     ("ConfigMap", "configmaps", "v1"),
 ];
@@ -58,6 +59,9 @@ impl Cluster {
         if request.path == "/version" {
             return Reply::json(200, json!({"major": "1", "minor": "33", "gitVersion": "v1.33.2"}).to_string());
         }
+        if let Some(document) = discovery(&request.path) {
+            return Reply::json(200, document.to_string());
+        }
         match route(&request.path) {
             Some((plural, group_version, namespace)) => self.list(request, plural, group_version, namespace),
             None => Reply::status(404, "NotFound", "the server could not find the requested resource"),
@@ -90,6 +94,42 @@ pub fn encode_token(offset: usize) -> String {
 
 fn decode_token(token: &str) -> usize {
     token.trim_start_matches("next+").trim_end_matches("/=").parse().expect("a token this server issued")
+}
+
+/// The legacy discovery documents kubectl reads before it lists anything (aksguard reads none).
+fn discovery(path: &str) -> Option<Value> {
+    let group_versions: BTreeSet<&str> = KINDS.iter().map(|(_, _, gv)| *gv).collect();
+    let resources = |group_version: &str| -> Value {
+        let list: Vec<Value> = KINDS
+            .iter()
+            .filter(|(_, _, gv)| *gv == group_version)
+            .map(|(kind, plural, _)| {
+                json!({"name": plural, "singularName": kind.to_lowercase(), "kind": kind,
+                       "namespaced": !matches!(*kind, "Namespace" | "Node"), "verbs": ["get", "list"]})
+            })
+            .collect();
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": list})
+    };
+    match path {
+        "/api" => Some(json!({"kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]})),
+        "/apis" => {
+            let groups: Vec<Value> = group_versions
+                .iter()
+                .filter_map(|gv| gv.split_once('/'))
+                .map(|(group, version)| {
+                    let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
+                    json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
+                })
+                .collect();
+            Some(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}))
+        }
+        "/api/v1" => Some(resources("v1")),
+        _ => {
+            let group_version = path.strip_prefix("/apis/")?;
+            group_versions.contains(group_version).then(|| resources(group_version))
+        }
+    }
 }
 
 /// `/api/v1/pods`, `/apis/apps/v1/namespaces/shop/daemonsets` → (plural, group/version, namespace).

@@ -45,11 +45,10 @@ pub struct Options {
 
 /// Collects a snapshot from the cluster `options` point at.
 pub fn collect(options: &Options) -> Result<Collected> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    // One thread: the lists mostly wait on the network, and they all run inside one task
+    // (`buffer_unordered`), so more worker threads would only idle.
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(collect_async(options))
 }
 
@@ -63,10 +62,11 @@ async fn collect_async(options: &Options) -> Result<Collected> {
     }
     let connection =
         connect::connect(options.kubeconfig.as_deref(), options.context.as_deref(), options.timeout).await?;
+    let namespaces = distinct(&options.namespaces);
     let lister = list::Lister {
         client: connection.client.clone(),
         policy: request::Policy::new(options.timeout),
-        namespaces: options.namespaces.clone(),
+        namespaces: namespaces.clone(),
         progress: progress::Progress::new(options.spinner),
     };
     lister.progress.say(format!("connecting to {} (context {})", connection.server, connection.context));
@@ -76,8 +76,8 @@ async fn collect_async(options: &Options) -> Result<Collected> {
     for store in stores {
         store(&mut snapshot.kubernetes);
     }
-    keep_selected(&mut snapshot.kubernetes.namespaces, &options.namespaces);
-    snapshot.source = describe(&connection, version.as_deref(), &options.namespaces);
+    keep_selected(&mut snapshot.kubernetes.namespaces, &namespaces);
+    snapshot.source = describe(&connection, version.as_deref(), &namespaces);
     Ok(Collected { snapshot, notes: Vec::new() })
 }
 
@@ -92,6 +92,12 @@ async fn read_everything(lister: &list::Lister) -> Result<(Option<String>, Vec<k
         .try_collect()
         .await?;
     Ok((version, stores))
+}
+
+/// `--namespace a --namespace a` lists `a` once.
+fn distinct(namespaces: &[String]) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    namespaces.iter().filter(|ns| seen.insert(ns.as_str())).cloned().collect()
 }
 
 /// With `--namespace`, the Namespace objects are listed cluster-wide (they are cluster-scoped)
@@ -118,7 +124,7 @@ fn describe(connection: &connect::Connection, version: Option<&str>, namespaces:
 fn stop(fatal: request::Fatal, connection: &connect::Connection) -> anyhow::Error {
     let (context, server) = (&connection.context, &connection.server);
     let message = match fatal {
-        request::Fatal::Unauthorized(_) => format!(
+        request::Fatal::Unauthorized => format!(
             "the API server of context '{context}' ({server}) refused the credentials (401 Unauthorized); refresh them (for AKS: `az aks get-credentials`, then `kubelogin convert-kubeconfig -l azurecli`) or choose another context with --context"
         ),
         request::Fatal::Credentials(problem) => format!(

@@ -48,7 +48,7 @@ pub enum Reply {
 #[derive(Debug)]
 pub enum Fatal {
     /// 401: the credentials were refused.
-    Unauthorized(String),
+    Unauthorized,
     /// The credentials could not be obtained (exec plugin, token file).
     Credentials(String),
     /// The API server could not be reached at all.
@@ -125,11 +125,10 @@ fn classify(status: StatusCode, after: Option<Duration>, body: Vec<u8>) -> Resul
     if status.is_success() {
         return Ok(Attempt::Done(Reply::Body(body)));
     }
-    let message = status_message(&body);
     if status == StatusCode::UNAUTHORIZED {
-        return Err(Fatal::Unauthorized(message));
+        return Err(Fatal::Unauthorized);
     }
-    let reply = Reply::Status { code: status, message, attempts: 1 };
+    let reply = Reply::Status { code: status, message: status_message(&body), attempts: 1 };
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         return Ok(Attempt::Retry { reply, after });
     }
