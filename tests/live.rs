@@ -320,6 +320,15 @@ fn a_server_error_is_retried_and_then_succeeds() {
 }
 
 #[test]
+fn a_dropped_connection_is_retried() {
+    let server = serve(fail_first("networkpolicies", 1, Reply::hang_up()));
+    let snapshot = setup(&server).snapshot(&[]);
+    assert_eq!(snapshot["kubernetes"]["network_policies"]["status"], "collected");
+    assert_eq!(snapshot["kubernetes"]["network_policies"]["data"].as_array().unwrap().len(), 9);
+    assert_eq!(requests_for(&server, "networkpolicies").len(), 2);
+}
+
+#[test]
 fn too_many_requests_waits_for_retry_after() {
     let reply = Reply::status(429, "TooManyRequests", "slow down").with_header("Retry-After", "1");
     let server = serve(fail_first("replicasets", 1, reply));
@@ -413,6 +422,43 @@ fn refused_credentials_stop_the_run_naming_the_context() {
         &format!("the API server of context '{CONTEXT}' ({}) refused the credentials (401 Unauthorized)", server.url),
     );
     assert_eq!(server.requests().len(), 1, "stopped at the first request");
+}
+
+#[test]
+fn credentials_refused_in_the_middle_of_the_run_also_stop_it() {
+    let server = serve(|request: &Request| {
+        request.path.ends_with("/pods").then(|| Reply::status(401, "Unauthorized", "Unauthorized"))
+    });
+    let setup = setup(&server);
+    let output = setup.run(&["snapshot", "--kubeconfig", setup.kubeconfig()]);
+    assert_stops(&output, &format!("context '{CONTEXT}'"));
+    assert!(text(&output.stderr).contains("refused the credentials (401 Unauthorized)"));
+}
+
+#[test]
+fn a_failing_credential_plugin_stops_the_run_without_repeating_its_output() {
+    let server = serve(no_fault);
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("failing-login");
+    std::fs::write(
+        &plugin,
+        format!("#!/bin/sh\necho 'partial {TOKEN}'\necho 'AADSTS70043: refresh token expired' >&2\nexit 1\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exec = json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": plugin, "interactiveMode": "Never"}});
+    let kubeconfig = server.kubeconfig(dir.path(), CONTEXT, exec);
+    let setup = Setup { dir, kubeconfig };
+    let output = setup.run(&["audit", "--kubeconfig", setup.kubeconfig()]);
+    assert_stops(
+        &output,
+        &format!(
+            "cannot get credentials for context '{CONTEXT}': the credential plugin (exec) failed with exit status: 1 (run it yourself to see why)"
+        ),
+    );
+    assert!(!text(&output.stderr).contains("AADSTS"), "the plugin's output is not repeated");
+    assert!(server.requests().is_empty(), "nothing is sent without credentials");
 }
 
 #[test]

@@ -32,11 +32,17 @@ pub struct Reply {
     pub body: String,
     /// Wait this long before answering.
     pub delay: Duration,
+    /// Close the connection instead of answering, as a dropped connection does.
+    pub hang_up: bool,
 }
 
 impl Reply {
     pub fn json(status: u16, body: impl Into<String>) -> Reply {
-        Reply { status, headers: Vec::new(), body: body.into(), delay: Duration::ZERO }
+        Reply { status, headers: Vec::new(), body: body.into(), delay: Duration::ZERO, hang_up: false }
+    }
+
+    pub fn hang_up() -> Reply {
+        Reply { hang_up: true, ..Reply::json(200, "") }
     }
 
     /// A Kubernetes `Status` error body.
@@ -146,6 +152,9 @@ fn serve_connection(stream: TcpStream, tls: Arc<rustls::ServerConfig>, handler: 
         log.lock().unwrap().push(request.clone());
         let reply = handler(&request);
         std::thread::sleep(reply.delay);
+        if reply.hang_up {
+            return;
+        }
         let mut head = format!(
             "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
             reply.status,

@@ -2,7 +2,7 @@
 //! else the in-cluster service account when running in a pod; `--context` or the current
 //! context. kube-rs runs `exec` credential plugins (kubelogin) itself.
 
-use super::request::root_cause;
+use super::problem;
 use anyhow::{Result, anyhow};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::{Path, PathBuf};
@@ -31,11 +31,13 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, timeout: 
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
-    let client = kube::Client::try_from(config).map_err(|err| {
-        anyhow!(
+    // Exec credential plugins first run here, as the client is built.
+    let client = kube::Client::try_from(config).map_err(|err| match problem::credentials(&err) {
+        Some(why) => anyhow!(problem::credentials_failed(&context, &why)),
+        None => anyhow!(
             "cannot set up a client for context '{context}': {}; check its cluster and user entries",
-            root_cause(&err)
-        )
+            problem::root_cause(&err)
+        ),
     })?;
     Ok(Connection { client, context, server })
 }
@@ -67,7 +69,7 @@ async fn from_kubeconfig(source: KubeconfigSource, context: Option<&str>) -> Res
         KubeconfigSource::Default => (Kubeconfig::read(), "the kubeconfig (KUBECONFIG or ~/.kube/config)".to_string()),
     };
     let kubeconfig = kubeconfig.map_err(|err| {
-        anyhow!("cannot read {described}: {}; check the file, or pass --kubeconfig PATH", root_cause(&err))
+        anyhow!("cannot read {described}: {}; check the file, or pass --kubeconfig PATH", problem::kubeconfig(&err))
     })?;
     let name = match context {
         Some(name) => name.to_string(),
@@ -87,7 +89,7 @@ async fn from_kubeconfig(source: KubeconfigSource, context: Option<&str>) -> Res
     let options = KubeConfigOptions { context: Some(name.clone()), ..KubeConfigOptions::default() };
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|err| anyhow!("cannot use context '{name}' of {described}: {}", root_cause(&err)))?;
+        .map_err(|err| anyhow!("cannot use context '{name}' of {described}: {}", problem::kubeconfig(&err)))?;
     Ok((config, name))
 }
 
@@ -95,7 +97,7 @@ fn in_cluster() -> Result<kube::Config> {
     kube::Config::incluster().map_err(|err| {
         anyhow!(
             "cannot use the pod's service account: {}; mount its token (automountServiceAccountToken) or pass --kubeconfig",
-            root_cause(&err)
+            problem::root_cause(&err)
         )
     })
 }

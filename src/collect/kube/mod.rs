@@ -5,11 +5,13 @@
 //!
 //! One job per file: `connect` (the client), `version` (the first request), `kinds` (what is
 //! read and where it goes), `list` (pagination), `request` (timeout and retries), `reason`
-//! (why a source is unavailable), `progress` (the spinner).
+//! (why a source is unavailable), `problem` (library errors in words, without secrets),
+//! `progress` (the spinner).
 
 mod connect;
 pub mod kinds;
 mod list;
+mod problem;
 mod progress;
 mod reason;
 mod request;
@@ -127,9 +129,7 @@ fn stop(fatal: request::Fatal, connection: &connect::Connection) -> anyhow::Erro
         request::Fatal::Unauthorized => format!(
             "the API server of context '{context}' ({server}) refused the credentials (401 Unauthorized); refresh them (for AKS: `az aks get-credentials`, then `kubelogin convert-kubeconfig -l azurecli`) or choose another context with --context"
         ),
-        request::Fatal::Credentials(problem) => format!(
-            "cannot get credentials for context '{context}': {problem}; check the user entry of this context in your kubeconfig"
-        ),
+        request::Fatal::Credentials(why) => problem::credentials_failed(context, &why),
         request::Fatal::Unreachable(problem) => format!(
             "cannot reach the API server of context '{context}' at {server}: {problem}; check the network, VPN or the cluster's authorized IP ranges, or choose another context with --context"
         ),

@@ -3,10 +3,10 @@
 //! [`Policy::attempts`] attempts. A 401 or a credential failure is [`Fatal`]: nothing else can
 //! be read either, so the run stops.
 
+use super::problem;
 use http::{StatusCode, header};
-use kube::client::{AuthError, Body};
+use kube::client::Body;
 use serde::Deserialize;
-use std::error::Error as StdError;
 use std::time::Duration;
 
 /// How requests are made.
@@ -111,10 +111,11 @@ async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<At
     };
     match tokio::time::timeout(timeout, exchange).await {
         Err(_) => Ok(Attempt::Done(Reply::TimedOut)),
-        Ok(Err(err)) => match auth_error(&err) {
-            Some(auth) => Err(Fatal::Credentials(credential_problem(auth))),
+        Ok(Err(err)) => match problem::credentials(&err) {
+            Some(why) => Err(Fatal::Credentials(why)),
             None => {
-                Ok(Attempt::Retry { reply: Reply::Transport { message: root_cause(&err), attempts: 1 }, after: None })
+                let reply = Reply::Transport { message: problem::root_cause(&err), attempts: 1 };
+                Ok(Attempt::Retry { reply, after: None })
             }
         },
         Ok(Ok((status, after, body))) => classify(status, after, body.to_vec()),
@@ -152,42 +153,6 @@ fn status_message(body: &[u8]) -> String {
         Some((cut, _)) => format!("{}…", &message[..cut]),
         None => message,
     }
-}
-
-fn auth_error(err: &kube::Error) -> Option<&AuthError> {
-    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(current) = source {
-        if let Some(auth) = current.downcast_ref::<AuthError>() {
-            return Some(auth);
-        }
-        source = current.source();
-    }
-    None
-}
-
-/// What went wrong getting credentials. A failed plugin's output is not repeated: it may hold
-/// a token.
-fn credential_problem(err: &AuthError) -> String {
-    match err {
-        AuthError::AuthExecRun { cmd, out } => {
-            format!("the credential plugin `{cmd}` failed ({}); run it yourself to see why", out.status)
-        }
-        AuthError::AuthExecParse(_) => "the credential plugin printed something that is not an ExecCredential".into(),
-        AuthError::AuthExecStart(io) => {
-            format!("the credential plugin could not be started ({io}); is it installed and on PATH?")
-        }
-        other => root_cause(other),
-    }
-}
-
-/// The innermost error's message: "Connection refused (os error 111)" rather than the layers of
-/// client wrappers around it.
-pub fn root_cause(err: &(dyn StdError + 'static)) -> String {
-    let mut current = err;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
 }
 
 #[cfg(test)]
