@@ -7,6 +7,7 @@ pub mod input;
 pub mod kube;
 pub mod kubectl_files;
 pub mod snapshot_file;
+pub mod tls;
 
 use crate::snapshot::Snapshot;
 use std::path::PathBuf;

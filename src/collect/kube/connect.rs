@@ -31,6 +31,7 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, timeout: 
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    crate::collect::tls::use_aws_lc_rs();
     // Exec credential plugins first run here, as the client is built.
     let client = kube::Client::try_from(config).map_err(|err| match problem::credentials(&err) {
         Some(why) => anyhow!(problem::credentials_failed(&context, &why)),
@@ -106,9 +107,9 @@ fn in_cluster() -> Result<kube::Config> {
 mod tests {
     use super::*;
 
-    /// Building a client initialises TLS. If a dependency ever enables a second rustls crypto
-    /// provider (ring next to aws-lc-rs), rustls cannot pick one and this panics: caught here,
-    /// not in a user's terminal.
+    /// Building a client initialises TLS with aws-lc-rs, the one provider of the whole binary,
+    /// whatever providers dependencies compile in (aws-lc-rs offers the post-quantum X25519MLKEM768
+    /// key exchange; ring does not).
     #[tokio::test]
     async fn a_client_builds_with_one_crypto_provider() {
         let dir = tempfile::tempdir().unwrap();
@@ -124,6 +125,12 @@ mod tests {
         let connection = connect(Some(&path), None, Duration::from_secs(1)).await.expect("a client");
         assert_eq!(connection.context, "dev");
         assert_eq!(connection.server, "https://127.0.0.1:1");
+        let provider = rustls::crypto::CryptoProvider::get_default().expect("a process-wide provider");
+        let groups: Vec<String> = provider.kx_groups.iter().map(|g| format!("{:?}", g.name())).collect();
+        let aws_lc_rs = rustls::crypto::aws_lc_rs::default_provider();
+        let expected: Vec<String> = aws_lc_rs.kx_groups.iter().map(|g| format!("{:?}", g.name())).collect();
+        assert_eq!(groups, expected);
+        assert!(groups.iter().any(|g| g.contains("MLKEM")), "{groups:?}");
         let missing = connect(Some(&path), Some("prod"), Duration::from_secs(1)).await.err().unwrap();
         assert_eq!(
             missing.to_string(),
