@@ -130,8 +130,8 @@ fn stop(fatal: request::Fatal, connection: &connect::Connection) -> anyhow::Erro
             "the API server of context '{context}' ({server}) refused the credentials (401 Unauthorized); refresh them (for AKS: `az aks get-credentials`, then `kubelogin convert-kubeconfig -l azurecli`) or choose another context with --context"
         ),
         request::Fatal::Credentials(why) => problem::credentials_failed(context, &why),
-        request::Fatal::Unreachable(problem) => format!(
-            "cannot reach the API server of context '{context}' at {server}: {problem}; check the network, VPN or the cluster's authorized IP ranges, or choose another context with --context"
+        request::Fatal::Unreachable(why) => format!(
+            "cannot reach the API server of context '{context}' at {server}: {why}; check the network, VPN or the cluster's authorized IP ranges, or choose another context with --context"
         ),
     };
     anyhow!(message.replace('\n', " "))
