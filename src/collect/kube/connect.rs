@@ -111,7 +111,7 @@ mod tests {
     /// whatever providers dependencies compile in (aws-lc-rs offers the post-quantum X25519MLKEM768
     /// key exchange; ring does not).
     #[tokio::test]
-    async fn a_client_builds_with_one_crypto_provider() {
+    async fn a_client_builds_with_aws_lc_rs_as_the_one_provider() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kubeconfig");
         std::fs::write(

@@ -86,31 +86,37 @@ impl<T: DeserializeOwned + Send + 'static> Resource for Kind<T> {
     }
 }
 
-const fn core(plural: &'static str, namespaced: bool) -> Api {
-    Api { group: "", version: "v1", plural, namespaced }
-}
-
-const fn group(group: &'static str, version: &'static str, plural: &'static str) -> Api {
+/// A namespaced resource; `group` is `""` for the core group.
+const fn namespaced(group: &'static str, version: &'static str, plural: &'static str) -> Api {
     Api { group, version, plural, namespaced: true }
 }
 
+/// A cluster-scoped resource: listed cluster-wide even with `--namespace`.
+const fn cluster(group: &'static str, version: &'static str, plural: &'static str) -> Api {
+    Api { group, version, plural, namespaced: false }
+}
+
 static NAMESPACES: Kind<Namespace> =
-    Kind { source: source::NAMESPACES, api: core("namespaces", false), store: |k, part| k.namespaces = part };
-static PODS: Kind<Pod> = Kind { source: source::PODS, api: core("pods", true), store: |k, part| k.pods = part };
+    Kind { source: source::NAMESPACES, api: cluster("", "v1", "namespaces"), store: |k, part| k.namespaces = part };
+static PODS: Kind<Pod> =
+    Kind { source: source::PODS, api: namespaced("", "v1", "pods"), store: |k, part| k.pods = part };
 static NETWORK_POLICIES: Kind<NetworkPolicy> = Kind {
     source: source::NETWORK_POLICIES,
-    api: group("networking.k8s.io", "v1", "networkpolicies"),
+    api: namespaced("networking.k8s.io", "v1", "networkpolicies"),
     store: |k, part| k.network_policies = part,
 };
-static DAEMON_SETS: Kind<DaemonSet> =
-    Kind { source: source::DAEMON_SETS, api: group("apps", "v1", "daemonsets"), store: |k, part| k.daemon_sets = part };
+static DAEMON_SETS: Kind<DaemonSet> = Kind {
+    source: source::DAEMON_SETS,
+    api: namespaced("apps", "v1", "daemonsets"),
+    store: |k, part| k.daemon_sets = part,
+};
 static REPLICA_SETS: Kind<OwnedObject> = Kind {
     source: source::REPLICA_SETS,
-    api: group("apps", "v1", "replicasets"),
+    api: namespaced("apps", "v1", "replicasets"),
     store: |k, part| k.replica_sets = part,
 };
 static JOBS: Kind<OwnedObject> =
-    Kind { source: source::JOBS, api: group("batch", "v1", "jobs"), store: |k, part| k.jobs = part };
+    Kind { source: source::JOBS, api: namespaced("batch", "v1", "jobs"), store: |k, part| k.jobs = part };
 
 /// Every kind live collection reads, in the order the spinner names them. Never Secrets or
 /// ConfigMaps.
