@@ -359,11 +359,11 @@ fn a_response_slower_than_the_timeout_makes_the_source_unavailable() {
         request
             .path
             .ends_with("/jobs")
-            .then(|| Reply::json(200, r#"{"kind":"JobList","items":[]}"#).after(Duration::from_secs(3)))
+            .then(|| Reply::json(200, r#"{"kind":"JobList","items":[]}"#).after(Duration::from_secs(6)))
     });
     let started = Instant::now();
     let report = setup(&server).audit(&["--timeout", "1"]);
-    assert!(started.elapsed() < Duration::from_secs(3), "gave up before the server answered: {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(6), "gave up before the server answered: {:?}", started.elapsed());
     assert_eq!(
         unavailable(&report, "kubernetes/jobs").as_deref(),
         Some("timeout: the jobs list took longer than 1s; raise --timeout")
