@@ -5,7 +5,7 @@
 use super::kinds::Api;
 use super::progress::Progress;
 use super::reason;
-use super::request::{self, Fatal, Policy, Reply};
+use super::request::{self, Failure, Fatal, Policy};
 use crate::snapshot::Part;
 use http::StatusCode;
 use serde::Deserialize;
@@ -103,11 +103,11 @@ impl Lister {
         loop {
             let path = page_path(api, namespace, token.as_deref());
             let body = match request::get(&self.client, &path, &self.policy).await? {
-                Reply::Body(body) => body,
-                Reply::Status { code: StatusCode::GONE, .. } if token.is_some() => {
+                Ok(body) => body,
+                Err(Failure::Status { code: StatusCode::GONE, .. }) if token.is_some() => {
                     return Ok(Pages::Expired(items.len()));
                 }
-                failure => return Ok(Pages::Failed(reason::explain(&failure, api, namespace, &self.policy))),
+                Err(failure) => return Ok(Pages::Failed(reason::explain(&failure, api, namespace, &self.policy))),
             };
             let page: Page<T> = match serde_json::from_slice(&body) {
                 Ok(page) => page,

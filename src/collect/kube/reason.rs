@@ -2,37 +2,36 @@
 //! the source reports with its `unknown` finding.
 
 use super::kinds::Api;
-use super::request::{Policy, Reply};
+use super::request::{Failure, Policy};
 use http::StatusCode;
 
-pub fn explain(failure: &Reply, api: Api, namespace: Option<&str>, policy: &Policy) -> String {
+pub fn explain(failure: &Failure, api: Api, namespace: Option<&str>, policy: &Policy) -> String {
     let scope = match namespace {
         Some(namespace) if api.namespaced => format!("in namespace {namespace}"),
         _ => "at cluster scope".to_string(),
     };
     match failure {
-        Reply::Status { code: StatusCode::FORBIDDEN, .. } => format!(
+        Failure::Status { code: StatusCode::FORBIDDEN, .. } => format!(
             "forbidden: cannot list {} {scope}; grant list on {}{}",
             api.plural,
             api.qualified_name(),
             if namespace.is_some() && api.namespaced { format!(" {scope}") } else { String::new() }
         ),
-        Reply::Status { code: StatusCode::NOT_FOUND, .. } => {
+        Failure::Status { code: StatusCode::NOT_FOUND, .. } => {
             format!("API not served: the API server has no {} {} (404 Not Found)", group_version(api), api.plural)
         }
-        Reply::Status { code, message, attempts } => {
+        Failure::Status { code, message, attempts } => {
             let message = if message.is_empty() { String::new() } else { format!(": {message}") };
             format!("the API server answered {code} to the {} list {}{message}", api.plural, after(*attempts))
         }
-        Reply::Transport { message, attempts } => {
+        Failure::Transport { message, attempts } => {
             format!("the {} list failed {}: {message}", api.plural, after(*attempts))
         }
-        Reply::TimedOut => format!(
+        Failure::TimedOut => format!(
             "timeout: the {} list took longer than {}s; raise --timeout",
             api.plural,
             policy.timeout.as_secs_f64()
         ),
-        Reply::Body(_) => unreachable!("a response body is not a failure"),
     }
 }
 
@@ -69,8 +68,8 @@ mod tests {
     const NETPOL: Api = Api { group: "networking.k8s.io", version: "v1", plural: "networkpolicies", namespaced: true };
 
     fn explain_status(code: StatusCode, namespace: Option<&str>) -> String {
-        let reply = Reply::Status { code, message: String::new(), attempts: 1 };
-        explain(&reply, NETPOL, namespace, &Policy::new(Duration::from_secs(30)))
+        let failure = Failure::Status { code, message: String::new(), attempts: 1 };
+        explain(&failure, NETPOL, namespace, &Policy::new(Duration::from_secs(30)))
     }
 
     #[test]

@@ -25,11 +25,12 @@ impl Policy {
     }
 }
 
-/// What a request came to, once retries are spent.
+/// A 2xx response's body, or why there is none once retries are spent.
+pub type Reply = Result<Vec<u8>, Failure>;
+
+/// Why a request brought no body.
 #[derive(Debug)]
-pub enum Reply {
-    /// A 2xx response's body.
-    Body(Vec<u8>),
+pub enum Failure {
     /// An HTTP error status, with the message of the API's `Status` body when there is one.
     Status {
         code: StatusCode,
@@ -59,7 +60,7 @@ enum Attempt {
     Done(Reply),
     /// A failure worth another try; `after` is the server's `Retry-After`.
     Retry {
-        reply: Reply,
+        failure: Failure,
         after: Option<Duration>,
     },
 }
@@ -69,7 +70,9 @@ pub async fn get(client: &kube::Client, path: &str, policy: &Policy) -> Result<R
     loop {
         match send(client, path, policy.timeout).await? {
             Attempt::Done(reply) => return Ok(reply),
-            Attempt::Retry { reply, .. } if attempt >= policy.attempts => return Ok(with_attempts(reply, attempt)),
+            Attempt::Retry { failure, .. } if attempt >= policy.attempts => {
+                return Ok(Err(with_attempts(failure, attempt)));
+            }
             Attempt::Retry { after, .. } => {
                 tokio::time::sleep(delay(policy, attempt, after)).await;
                 attempt += 1;
@@ -89,11 +92,11 @@ fn delay(policy: &Policy, attempt: u32, retry_after: Option<Duration>) -> Durati
     backoff + backoff.mul_f64(fastrand::f64())
 }
 
-fn with_attempts(reply: Reply, attempts: u32) -> Reply {
-    match reply {
-        Reply::Status { code, message, .. } => Reply::Status { code, message, attempts },
-        Reply::Transport { message, .. } => Reply::Transport { message, attempts },
-        other => other,
+fn with_attempts(failure: Failure, attempts: u32) -> Failure {
+    match failure {
+        Failure::Status { code, message, .. } => Failure::Status { code, message, attempts },
+        Failure::Transport { message, .. } => Failure::Transport { message, attempts },
+        Failure::TimedOut => Failure::TimedOut,
     }
 }
 
@@ -110,12 +113,12 @@ async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<At
         Ok::<_, kube::Error>((status, retry_after, body))
     };
     match tokio::time::timeout(timeout, exchange).await {
-        Err(_) => Ok(Attempt::Done(Reply::TimedOut)),
+        Err(_) => Ok(Attempt::Done(Err(Failure::TimedOut))),
         Ok(Err(err)) => match problem::credentials(&err) {
             Some(why) => Err(Fatal::Credentials(why)),
             None => {
-                let reply = Reply::Transport { message: problem::root_cause(&err), attempts: 1 };
-                Ok(Attempt::Retry { reply, after: None })
+                let failure = Failure::Transport { message: problem::root_cause(&err), attempts: 1 };
+                Ok(Attempt::Retry { failure, after: None })
             }
         },
         Ok(Ok((status, after, body))) => classify(status, after, body.to_vec()),
@@ -124,16 +127,16 @@ async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<At
 
 fn classify(status: StatusCode, after: Option<Duration>, body: Vec<u8>) -> Result<Attempt, Fatal> {
     if status.is_success() {
-        return Ok(Attempt::Done(Reply::Body(body)));
+        return Ok(Attempt::Done(Ok(body)));
     }
     if status == StatusCode::UNAUTHORIZED {
         return Err(Fatal::Unauthorized);
     }
-    let reply = Reply::Status { code: status, message: status_message(&body), attempts: 1 };
+    let failure = Failure::Status { code: status, message: status_message(&body), attempts: 1 };
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        return Ok(Attempt::Retry { reply, after });
+        return Ok(Attempt::Retry { failure, after });
     }
-    Ok(Attempt::Done(reply))
+    Ok(Attempt::Done(Err(failure)))
 }
 
 /// `Retry-After` in seconds (the form the API server sends); an HTTP date is ignored.

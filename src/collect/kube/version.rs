@@ -2,7 +2,7 @@
 //! the run with one clear message before any list starts. The version only names the cluster
 //! in the snapshot's `source`; no snapshot part holds it yet.
 
-use super::request::{self, Fatal, Policy, Reply};
+use super::request::{self, Failure, Fatal, Policy};
 use serde::Deserialize;
 
 /// The server's `gitVersion` (`v1.33.2`), or `None` when it would not say (403, 404, 5xx):
@@ -14,10 +14,10 @@ pub async fn probe(client: &kube::Client, policy: &Policy) -> Result<Option<Stri
         git_version: Option<String>,
     }
     match request::get(client, "/version", policy).await? {
-        Reply::Body(body) => Ok(serde_json::from_slice::<Version>(&body).ok().and_then(|v| v.git_version)),
-        Reply::Status { .. } => Ok(None),
-        Reply::Transport { message, .. } => Err(Fatal::Unreachable(message)),
-        Reply::TimedOut => {
+        Ok(body) => Ok(serde_json::from_slice::<Version>(&body).ok().and_then(|v| v.git_version)),
+        Err(Failure::Status { .. }) => Ok(None),
+        Err(Failure::Transport { message, .. }) => Err(Fatal::Unreachable(message)),
+        Err(Failure::TimedOut) => {
             Err(Fatal::Unreachable(format!("no answer within {}s (--timeout)", policy.timeout.as_secs_f64())))
         }
     }
