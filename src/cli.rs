@@ -6,6 +6,7 @@ use crate::finding::Severity;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,7 +35,7 @@ pub enum Command {
     },
 }
 
-/// Where the cluster's state comes from (live collection is not available yet).
+/// Where the cluster's state comes from: files or a demo, else live from the Kubernetes API.
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// An embedded demo cluster: insecure or hardened
@@ -61,6 +62,67 @@ pub struct InputArgs {
     /// empty rather than missing (kubectl prints nothing for it), e.g. networkpolicies,jobs
     #[arg(long = "kubectl-kinds", value_name = "KINDS", value_delimiter = ',', requires = "from_kubectl")]
     pub kubectl_kinds: Vec<String>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Live collection, used when no --demo, --snapshot or --from-* input is given.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Kubeconfig file [default: KUBECONFIG, else ~/.kube/config, else the pod's service account]
+    #[arg(long, value_name = "PATH", conflicts_with_all = OFFLINE_INPUTS)]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context [default: the current context]
+    #[arg(long, value_name = "NAME", conflicts_with_all = OFFLINE_INPUTS)]
+    pub context: Option<String>,
+
+    /// Read namespaced kinds in this namespace only (repeatable); cluster-scoped kinds you cannot
+    /// read are reported unavailable. (-n is the cluster name, as in az.)
+    #[arg(long = "namespace", value_name = "NS", value_parser = parse_namespace, conflicts_with_all = OFFLINE_INPUTS)]
+    pub namespaces: Vec<String>,
+
+    /// Timeout of each request to the API server, in seconds
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// Read nothing from the Kubernetes API (its sources become unavailable)
+    #[arg(long, conflicts_with_all = OFFLINE_INPUTS)]
+    pub skip_kubernetes: bool,
+
+    /// No progress spinner on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The inputs that replace live collection.
+const OFFLINE_INPUTS: [&str; 3] = ["demo", "from_az", "from_kubectl"];
+
+/// The live flags, which `--snapshot` excludes.
+pub const LIVE_FLAGS: [&str; 4] = ["kubeconfig", "context", "namespaces", "skip_kubernetes"];
+
+/// A namespace name (a DNS label), checked before it becomes part of a URL path.
+fn parse_namespace(text: &str) -> Result<String, String> {
+    let valid = !text.is_empty()
+        && text.len() <= 63
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+        && !text.ends_with('-');
+    match valid {
+        true => Ok(text.to_string()),
+        false => Err("a namespace name is lowercase letters, digits and '-', at most 63 characters".to_string()),
+    }
+}
+
+/// Seconds, as `30`, `2.5` or `30s`.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let seconds: f64 =
+        text.trim().trim_end_matches('s').parse().map_err(|_| "expected seconds, such as 30".to_string())?;
+    match seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 {
+        true => Ok(Duration::from_secs_f64(seconds)),
+        false => Err("expected a number of seconds between 0 and 3600".to_string()),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -69,7 +131,7 @@ pub struct AuditArgs {
     pub input: InputArgs,
 
     /// A snapshot written by `aksguard snapshot -o FILE`
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "from_az", "from_kubectl"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "from_az", "from_kubectl"], conflicts_with_all = LIVE_FLAGS)]
     pub snapshot: Option<PathBuf>,
 
     /// Output format

@@ -2,7 +2,7 @@
 
 use crate::audit::{self, Gate};
 use crate::baseline::Baseline;
-use crate::cli::{AuditArgs, Cli, Command, Framework, InputArgs, ListFormat, SnapshotArgs};
+use crate::cli::{AuditArgs, Cli, Command, Framework, InputArgs, ListFormat, LiveArgs, SnapshotArgs};
 use crate::collect::{self, Collected, az_files::AzList, demo, kubectl_files::Kind, snapshot_file};
 use crate::config::Config;
 use crate::report::{self, Format, Style};
@@ -90,22 +90,30 @@ fn snapshot(args: SnapshotArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// The snapshot from `--demo` or the `--from-*` files.
+/// The snapshot from `--demo`, the `--from-*` files, or else the live cluster.
 fn load(input: &InputArgs) -> Result<Collected> {
     if let Some(name) = &input.demo {
         return Ok(Collected { snapshot: demo::load(name)?, notes: Vec::new() });
     }
     if input.from_az.is_empty() && input.from_kubectl.is_empty() {
-        bail!(
-            "no input: live collection is not available yet; pass --demo {}, --snapshot FILE, or --from-az/--from-kubectl files",
-            demo::names().join("|")
-        );
+        return collect::kube::collect(&live_options(&input.live));
     }
     let kinds =
         input.kubectl_kinds.iter().map(|k| Kind::parse(k).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
     let lists =
         input.az_lists.iter().map(|l| AzList::parse(l).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
     collect::from_files(&input.from_az, &lists, &input.from_kubectl, &kinds)
+}
+
+fn live_options(live: &LiveArgs) -> collect::kube::Options {
+    collect::kube::Options {
+        kubeconfig: live.kubeconfig.clone(),
+        context: live.context.clone(),
+        namespaces: live.namespaces.clone(),
+        timeout: live.timeout,
+        skip_kubernetes: live.skip_kubernetes,
+        spinner: !live.quiet && std::io::stderr().is_terminal(),
+    }
 }
 
 fn print_notes(notes: &[String]) {

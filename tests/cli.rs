@@ -338,7 +338,6 @@ fn bad_input_exits_2_with_one_clear_line() {
     );
     assert_bad_input(&["explain", "nope"], "unknown rule id 'nope'");
     assert_bad_input(&["audit", "--demo", "staging"], "unknown demo 'staging': choose one of insecure, hardened");
-    assert_bad_input(&["audit"], "no input");
     assert_bad_input(
         &["audit", "--demo", "insecure", "--format", "xml"],
         "invalid value 'xml' for '--format <FORMAT>'",

@@ -1,11 +1,13 @@
 //! Fills a [`Snapshot`](crate::snapshot::Snapshot) from a source: the embedded demo clusters, a
-//! saved snapshot file, or raw `az`/`kubectl` JSON files. Live collection joins here later.
+//! saved snapshot file, raw `az`/`kubectl` JSON files, or live from the Kubernetes API (`kube`).
 
 pub mod az_files;
 pub mod demo;
 pub mod input;
+pub mod kube;
 pub mod kubectl_files;
 pub mod snapshot_file;
+pub mod tls;
 
 use crate::snapshot::Snapshot;
 use std::path::PathBuf;

@@ -1,0 +1,138 @@
+//! Live collection from the Kubernetes API: connect (kubeconfig, context, exec plugins,
+//! in-cluster), check the server answers, then list every kind in [`kinds::ALL`] in parallel,
+//! with bounded concurrency. A source that cannot be read becomes *unavailable* with the reason;
+//! only refused credentials or an unreachable server stop the run.
+//!
+//! One job per file: `connect` (the client), `version` (the first request), `kinds` (what is
+//! read and where it goes), `list` (pagination), `request` (timeout and retries), `reason`
+//! (why a source is unavailable), `problem` (library errors in words, without secrets),
+//! `progress` (the spinner).
+
+mod connect;
+pub mod kinds;
+mod list;
+mod problem;
+mod progress;
+mod reason;
+mod request;
+mod version;
+
+use super::Collected;
+use crate::snapshot::kube::Namespace;
+use crate::snapshot::{Part, Snapshot};
+use anyhow::{Context as _, Result, anyhow};
+use futures::{StreamExt as _, TryStreamExt as _};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Lists read at the same time: enough to overlap round trips, few enough to stay polite to
+/// the API server's priority and fairness limits.
+const CONCURRENCY: usize = 4;
+
+/// Why the ARM parts are empty in a live run.
+pub const ARM_NOT_COLLECTED: &str = "not collected: aksguard does not read the ARM API live yet";
+pub const SKIPPED: &str = "not requested: --skip-kubernetes";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    /// Namespaced kinds are read in these namespaces only; all when empty.
+    pub namespaces: Vec<String>,
+    pub timeout: Duration,
+    pub skip_kubernetes: bool,
+    /// Draw the spinner (stderr is a terminal and `--quiet` was not given).
+    pub spinner: bool,
+}
+
+/// Collects a snapshot from the cluster `options` point at.
+pub fn collect(options: &Options) -> Result<Collected> {
+    // One thread: the lists mostly wait on the network, and they all run inside one task
+    // (`buffer_unordered`), so more worker threads would only idle.
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    runtime.block_on(collect_async(options))
+}
+
+async fn collect_async(options: &Options) -> Result<Collected> {
+    let mut snapshot = Snapshot::empty("live: --skip-kubernetes", ARM_NOT_COLLECTED);
+    if options.skip_kubernetes {
+        for kind in kinds::ALL {
+            kind.skip(&mut snapshot.kubernetes, SKIPPED);
+        }
+        return Ok(Collected { snapshot, notes: Vec::new() });
+    }
+    let connection =
+        connect::connect(options.kubeconfig.as_deref(), options.context.as_deref(), options.timeout).await?;
+    let namespaces = distinct(&options.namespaces);
+    let lister = list::Lister {
+        client: connection.client.clone(),
+        policy: request::Policy::new(options.timeout),
+        namespaces: namespaces.clone(),
+        progress: progress::Progress::new(options.spinner),
+    };
+    lister.progress.say(format!("connecting to {} (context {})", connection.server, connection.context));
+    let outcome = read_everything(&lister).await;
+    lister.progress.clear();
+    let (version, stores) = outcome.map_err(|fatal| stop(fatal, &connection))?;
+    for store in stores {
+        store(&mut snapshot.kubernetes);
+    }
+    keep_selected(&mut snapshot.kubernetes.namespaces, &namespaces);
+    snapshot.source = describe(&connection, version.as_deref(), &namespaces);
+    Ok(Collected { snapshot, notes: Vec::new() })
+}
+
+async fn read_everything(lister: &list::Lister) -> Result<(Option<String>, Vec<kinds::Store>), request::Fatal> {
+    let version = version::probe(&lister.client, &lister.policy).await?;
+    let stores = futures::stream::iter(kinds::ALL)
+        .map(|kind| {
+            lister.progress.start(kind.source());
+            kind.collect(lister)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok((version, stores))
+}
+
+/// `--namespace a --namespace a` lists `a` once.
+fn distinct(namespaces: &[String]) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    namespaces.iter().filter(|ns| seen.insert(ns.as_str())).cloned().collect()
+}
+
+/// With `--namespace`, the Namespace objects are listed cluster-wide (they are cluster-scoped)
+/// but only the selected ones are judged, like every namespaced kind.
+fn keep_selected(namespaces: &mut Part<Vec<Namespace>>, selected: &[String]) {
+    if let (Part::Collected(namespaces), false) = (namespaces, selected.is_empty()) {
+        namespaces.retain(|namespace| selected.contains(&namespace.metadata.name));
+    }
+}
+
+/// "live: context aks-prod (https://…:443), Kubernetes v1.33.2, namespaces shop, web".
+fn describe(connection: &connect::Connection, version: Option<&str>, namespaces: &[String]) -> String {
+    let mut text = format!("live: context {} ({})", connection.context, connection.server);
+    if let Some(version) = version {
+        text.push_str(&format!(", Kubernetes {version}"));
+    }
+    if !namespaces.is_empty() {
+        text.push_str(&format!(", namespaces {}", namespaces.join(", ")));
+    }
+    text
+}
+
+/// The one sentence the run stops with.
+fn stop(fatal: request::Fatal, connection: &connect::Connection) -> anyhow::Error {
+    let (context, server) = (&connection.context, &connection.server);
+    let message = match fatal {
+        request::Fatal::Unauthorized => format!(
+            "the API server of context '{context}' ({server}) refused the credentials (401 Unauthorized); refresh them (for AKS: `az aks get-credentials`, then `kubelogin convert-kubeconfig -l azurecli`) or choose another context with --context"
+        ),
+        request::Fatal::Credentials(why) => problem::credentials_failed(context, &why),
+        request::Fatal::Unreachable(why) => format!(
+            "cannot reach the API server of context '{context}' at {server}: {why}; check the network, VPN or the cluster's authorized IP ranges, or choose another context with --context"
+        ),
+    };
+    anyhow!(message.replace('\n', " "))
+}
