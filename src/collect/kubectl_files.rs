@@ -1,18 +1,18 @@
 //! `--from-kubectl`: JSON printed by `kubectl get <kinds> -A -o json` (a `List` of mixed kinds),
-//! a typed list from the API (`PodList`), or a single object. Items are read straight from the
-//! file text by the same types live collection uses; kinds aksguard does not read (Secrets,
-//! ConfigMaps, ...) are skipped without being parsed into anything.
+//! a typed list from the API (`PodList`), or a single object. Items are read in one pass over the
+//! file text ([`super::kubectl_stream`]) by the same types live collection uses; kinds aksguard
+//! does not read (Secrets, ConfigMaps, ...) are skipped without being parsed into anything. The
+//! text is dropped as soon as the file is read: only the typed views stay.
 //!
 //! A kind no file contains is *unavailable*, never empty, unless `--kubectl-kinds` says the files
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
 use super::input::{invalid_json, read_text};
+use super::kubectl_stream::{self, Item, KindName, Object, RawFields, ReadError};
 use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, OwnedObject, Pod};
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
+use serde_json::error::Category;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -54,7 +54,7 @@ impl Kind {
         }
     }
 
-    fn from_kind(kind: &str) -> Option<Kind> {
+    pub(super) fn from_kind(kind: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == kind)
     }
 
@@ -98,20 +98,23 @@ struct Objects {
     keys: HashSet<(Kind, String, String)>,
 }
 
-/// Just enough of a document to dispatch it.
-#[derive(Deserialize)]
-struct Header<'a> {
-    kind: Option<String>,
-    /// ARM documents have a `type` such as `Microsoft.ContainerService/ManagedClusters`.
-    #[serde(rename = "type")]
-    resource_type: Option<String>,
-    #[serde(borrow)]
-    items: Option<Vec<&'a RawValue>>,
-}
-
-#[derive(Deserialize)]
-struct ItemKind {
-    kind: Option<String>,
+impl Objects {
+    fn add(&mut self, object: Object) {
+        let kind = object.kind();
+        self.seen.insert(kind);
+        let meta = object.metadata();
+        if !self.keys.insert((kind, meta.namespace().to_string(), meta.name.clone())) {
+            return;
+        }
+        match object {
+            Object::Namespace(o) => self.namespaces.push(o),
+            Object::Pod(o) => self.pods.push(o),
+            Object::NetworkPolicy(o) => self.network_policies.push(o),
+            Object::DaemonSet(o) => self.daemon_sets.push(o),
+            Object::ReplicaSet(o) => self.replica_sets.push(o),
+            Object::Job(o) => self.jobs.push(o),
+        }
+    }
 }
 
 pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, notes: &mut Vec<String>) -> Result<()> {
@@ -146,37 +149,38 @@ fn collected<T>(seen: &BTreeSet<Kind>, kind: Kind, items: Vec<T>) -> Part<Vec<T>
 fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Result<()> {
     let text = read_text(path, "--from-kubectl")?;
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
-    let header: Header = serde_json::from_str(&text).map_err(|err| invalid_json(path, &err, &hint))?;
-    if header.resource_type.is_some_and(|t| t.to_ascii_lowercase().starts_with("microsoft.")) {
-        bail!("{} is not Kubernetes JSON; it looks like az output: pass it with --from-az", path.display());
-    }
     let mut skipped = BTreeSet::new();
     let mut read = 0;
-    match (header.items, header.kind.as_deref()) {
-        (Some(items), list_kind) => {
+    let mut untyped = Vec::new();
+    let document = kubectl_stream::read(&text, &mut |item| match item {
+        Item::Object(object) => {
+            objects.add(object);
+            read += 1;
+        }
+        Item::Skipped(kind) => {
+            skipped.insert(kind);
+        }
+        Item::Untyped(fields) => untyped.push(fields),
+    })
+    .map_err(|err| read_error(path, err, &hint))?;
+    if document.resource_type.is_some_and(|t| t.to_ascii_lowercase().starts_with("microsoft.")) {
+        bail!("{} is not Kubernetes JSON; it looks like az output: pass it with --from-az", path.display());
+    }
+    match (document.items, &document.kind) {
+        (Some(count), list_kind) => {
             // A typed list (`PodList`) names its items' kind once; a `List` names it on each item.
-            let item_kind = list_kind.and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty());
-            match item_kind.map(|k| (k, Kind::from_kind(k))) {
-                Some((_, Some(kind))) => {
-                    objects.seen.insert(kind);
+            let item_kind = list_kind.as_ref().and_then(KindName::item_kind);
+            match &item_kind {
+                Some(KindName::Known(kind)) => {
+                    objects.seen.insert(*kind);
                 }
-                Some((other, None)) => {
-                    skipped.insert(other.to_string());
+                Some(KindName::Other(other)) => {
+                    skipped.insert(other.clone());
                 }
                 None => {}
             }
-            for item in &items {
-                let kind = match item_kind {
-                    Some(kind) => kind.to_string(),
-                    None => peek_kind(path, item)?,
-                };
-                if add(path, &kind, item.get(), objects)? {
-                    read += 1;
-                } else {
-                    skipped.insert(kind);
-                }
-            }
-            if items.is_empty() && item_kind.is_none() {
+            read += add_untyped(path, untyped, item_kind.as_ref(), objects)?;
+            if count == 0 && item_kind.is_none() {
                 notes.push(format!(
                     "{} is an empty List, which does not say which kinds were asked for; use --kubectl-kinds to say they have no objects",
                     path.display()
@@ -184,13 +188,7 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
                 return Ok(());
             }
         }
-        (None, Some(kind)) => {
-            if add(path, kind, &text, objects)? {
-                read += 1;
-            } else {
-                skipped.insert(kind.to_string());
-            }
-        }
+        (None, Some(_)) => {}
         (None, None) => bail!("{} is not Kubernetes JSON (no `kind`); {hint}", path.display()),
     }
     if read == 0 && !skipped.is_empty() {
@@ -206,52 +204,34 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
     Ok(())
 }
 
-fn peek_kind(path: &Path, item: &RawValue) -> Result<String> {
-    let peeked: ItemKind = serde_json::from_str(item.get())
-        .map_err(|err| anyhow::anyhow!("{} holds a list item that cannot be read ({err})", path.display()))?;
-    peeked.kind.ok_or_else(|| {
-        anyhow::anyhow!("{} holds a List item without `kind`; pass the output of kubectl get -o json", path.display())
-    })
-}
-
-/// Reads one object of a known kind into `objects`; `false` for kinds aksguard does not read.
-fn add(path: &Path, kind: &str, json: &str, objects: &mut Objects) -> Result<bool> {
-    let Some(kind) = Kind::from_kind(kind) else { return Ok(false) };
-    objects.seen.insert(kind);
-    match kind {
-        Kind::Namespace => {
-            push(path, kind, json, &mut objects.keys, &mut objects.namespaces, |o: &Namespace| &o.metadata)
-        }
-        Kind::Pod => push(path, kind, json, &mut objects.keys, &mut objects.pods, |o: &Pod| &o.metadata),
-        Kind::NetworkPolicy => {
-            push(path, kind, json, &mut objects.keys, &mut objects.network_policies, |o: &NetworkPolicy| &o.metadata)
-        }
-        Kind::DaemonSet => {
-            push(path, kind, json, &mut objects.keys, &mut objects.daemon_sets, |o: &DaemonSet| &o.metadata)
-        }
-        Kind::ReplicaSet => {
-            push(path, kind, json, &mut objects.keys, &mut objects.replica_sets, |o: &OwnedObject| &o.metadata)
-        }
-        Kind::Job => push(path, kind, json, &mut objects.keys, &mut objects.jobs, |o: &OwnedObject| &o.metadata),
-    }?;
-    Ok(true)
-}
-
-fn push<T: DeserializeOwned>(
-    path: &Path,
-    kind: Kind,
-    json: &str,
-    keys: &mut HashSet<(Kind, String, String)>,
-    into: &mut Vec<T>,
-    metadata: impl Fn(&T) -> &crate::snapshot::kube::ObjectMeta,
-) -> Result<()> {
-    let object: T = serde_json::from_str(json)
-        .map_err(|err| anyhow::anyhow!("{} holds a {} that cannot be read ({err})", path.display(), kind.name()))?;
-    let meta = metadata(&object);
-    if keys.insert((kind, meta.namespace().to_string(), meta.name.clone())) {
-        into.push(object);
+/// Items without a `kind` of their own, read once the typed list's `kind` (after them) is known.
+fn add_untyped(path: &Path, untyped: Vec<RawFields>, kind: Option<&KindName>, objects: &mut Objects) -> Result<usize> {
+    if untyped.is_empty() {
+        return Ok(0);
     }
-    Ok(())
+    let kind = match kind {
+        Some(KindName::Known(kind)) => *kind,
+        Some(KindName::Other(_)) => return Ok(0),
+        None => bail!("{} holds a List item without `kind`; pass the output of kubectl get -o json", path.display()),
+    };
+    let count = untyped.len();
+    for fields in untyped {
+        let object = fields
+            .into_object(kind)
+            .map_err(|err| anyhow::anyhow!("{} holds a {} that cannot be read ({err})", path.display(), kind.name()))?;
+        objects.add(object);
+    }
+    Ok(count)
+}
+
+/// Invalid JSON, or valid JSON that is not the object it claims to be.
+fn read_error(path: &Path, err: ReadError, hint: &str) -> anyhow::Error {
+    match (err.error.classify(), err.kind) {
+        (Category::Data, Some(kind)) => {
+            anyhow::anyhow!("{} holds a {} that cannot be read ({})", path.display(), kind.name(), err.error)
+        }
+        _ => invalid_json(path, &err.error, hint),
+    }
 }
 
 #[cfg(test)]

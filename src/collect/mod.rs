@@ -5,6 +5,7 @@ pub mod az_files;
 pub mod demo;
 pub mod input;
 pub mod kubectl_files;
+mod kubectl_stream;
 pub mod snapshot_file;
 
 use crate::snapshot::Snapshot;
