@@ -9,7 +9,7 @@
 
 use super::input::{invalid_json, read_text};
 use super::kubectl_stream::{self, Item, KindName, Object, RawFields, ReadError};
-use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, OwnedObject, Pod};
+use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, ObjectMeta, OwnedObject, Pod};
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
 use serde_json::error::Category;
@@ -94,18 +94,11 @@ struct Objects {
     jobs: Vec<OwnedObject>,
     /// Kinds seen (or declared complete): these become collected parts.
     seen: BTreeSet<Kind>,
-    /// (kind, namespace, name) already read: the same object in two files counts once.
-    keys: HashSet<(Kind, String, String)>,
 }
 
 impl Objects {
     fn add(&mut self, object: Object) {
-        let kind = object.kind();
-        self.seen.insert(kind);
-        let meta = object.metadata();
-        if !self.keys.insert((kind, meta.namespace().to_string(), meta.name.clone())) {
-            return;
-        }
+        self.seen.insert(object.kind());
         match object {
             Object::Namespace(o) => self.namespaces.push(o),
             Object::Pod(o) => self.pods.push(o),
@@ -115,6 +108,35 @@ impl Objects {
             Object::Job(o) => self.jobs.push(o),
         }
     }
+
+    /// The same object in two files (or named twice in one) counts once: the first is kept.
+    fn dedupe(&mut self) {
+        dedupe(&mut self.namespaces, |o| &o.metadata);
+        dedupe(&mut self.pods, |o| &o.metadata);
+        dedupe(&mut self.network_policies, |o| &o.metadata);
+        dedupe(&mut self.daemon_sets, |o| &o.metadata);
+        dedupe(&mut self.replica_sets, |o| &o.metadata);
+        dedupe(&mut self.jobs, |o| &o.metadata);
+    }
+}
+
+/// Keeps the first object of each (namespace, name). Done once all files are read, with keys
+/// borrowed from the objects: no string is copied per object.
+fn dedupe<T>(objects: &mut Vec<T>, metadata: impl Fn(&T) -> &ObjectMeta) {
+    let mut seen = HashSet::with_capacity(objects.len());
+    let keep: Vec<bool> = objects
+        .iter()
+        .map(|object| {
+            let meta = metadata(object);
+            seen.insert((meta.namespace(), meta.name.as_str()))
+        })
+        .collect();
+    drop(seen);
+    if keep.iter().all(|kept| *kept) {
+        return;
+    }
+    let mut keep = keep.into_iter();
+    objects.retain(|_| keep.next().unwrap_or(true));
 }
 
 pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, notes: &mut Vec<String>) -> Result<()> {
@@ -122,6 +144,7 @@ pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, 
     for path in paths {
         read_file(path, &mut objects, notes)?;
     }
+    objects.dedupe();
     objects.seen.extend(complete.iter().copied());
     let seen = &objects.seen;
     let k8s = &mut snapshot.kubernetes;

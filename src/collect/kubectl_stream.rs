@@ -49,16 +49,6 @@ impl Object {
         }
     }
 
-    pub fn metadata(&self) -> &ObjectMeta {
-        match self {
-            Object::Namespace(o) => &o.metadata,
-            Object::Pod(o) => &o.metadata,
-            Object::NetworkPolicy(o) => &o.metadata,
-            Object::DaemonSet(o) => &o.metadata,
-            Object::ReplicaSet(o) | Object::Job(o) => &o.metadata,
-        }
-    }
-
     fn metadata_mut(&mut self) -> &mut ObjectMeta {
         match self {
             Object::Namespace(o) => &mut o.metadata,
