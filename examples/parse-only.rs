@@ -24,7 +24,9 @@ fn main() -> ExitCode {
     let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
     let result = match mode.as_str() {
         "ignored" => each_file(&files, |text| serde_json::from_str::<IgnoredAny>(text).map(|_| 0)),
-        "value" => each_file(&files, |text| serde_json::from_str::<serde_json::Value>(text).map(|v| v.is_object() as usize)),
+        "value" => {
+            each_file(&files, |text| serde_json::from_str::<serde_json::Value>(text).map(|v| v.is_object() as usize))
+        }
         "snapshot" => snapshot(&files),
         _ => Err("usage: parse-only ignored|value|snapshot FILE...".to_string()),
     };

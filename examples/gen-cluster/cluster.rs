@@ -397,7 +397,9 @@ fn security_context(security: Security) -> (Value, Value) {
             json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}),
         ),
         Security::Default | Security::HostNetwork | Security::HostPath => (json!({}), json!(null)),
-        Security::Privileged => (json!({}), json!({"privileged": true, "capabilities": {"add": ["NET_ADMIN", "SYS_ADMIN"]}})),
+        Security::Privileged => {
+            (json!({}), json!({"privileged": true, "capabilities": {"add": ["NET_ADMIN", "SYS_ADMIN"]}}))
+        }
     }
 }
 
@@ -519,16 +521,26 @@ fn network_policies(ns: &NamespacePlan, uid: &mut Uids) -> Vec<Value> {
     let mut policies = match ns.policies {
         Policies::DenyAllWithDns => vec![
             policy(name, "default-deny-all", deny_all(), uid),
-            policy(name, "allow-dns-egress", json!({"egress": [{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}], "to": kube_dns}],
-                   "podSelector": {}, "policyTypes": ["Egress"]}), uid),
+            policy(
+                name,
+                "allow-dns-egress",
+                json!({"egress": [{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}], "to": kube_dns}],
+                   "podSelector": {}, "policyTypes": ["Egress"]}),
+                uid,
+            ),
         ],
         Policies::DenyIngressOnly => {
             vec![policy(name, "default-deny-ingress", json!({"podSelector": {}, "policyTypes": ["Ingress"]}), uid)]
         }
         Policies::DenyAllUdpDnsOnly => vec![
             policy(name, "default-deny-all", deny_all(), uid),
-            policy(name, "allow-dns-udp", json!({"egress": [{"ports": [{"port": 53, "protocol": "UDP"}], "to": kube_dns}],
-                   "podSelector": {}, "policyTypes": ["Egress"]}), uid),
+            policy(
+                name,
+                "allow-dns-udp",
+                json!({"egress": [{"ports": [{"port": 53, "protocol": "UDP"}], "to": kube_dns}],
+                   "podSelector": {}, "policyTypes": ["Egress"]}),
+                uid,
+            ),
         ],
         Policies::SelectorsOnly | Policies::None => Vec::new(),
     };
@@ -605,8 +617,14 @@ pub fn az_documents(nodes: usize) -> Vec<(&'static str, Value)> {
     }
     vec![
         ("aks-show.json", show),
-        ("maintenanceconfiguration-list.json", parse(include_str!("../../fixtures/inputs/contoso-hardened/maintenanceconfiguration-list.json"))),
+        (
+            "maintenanceconfiguration-list.json",
+            parse(include_str!("../../fixtures/inputs/contoso-hardened/maintenanceconfiguration-list.json")),
+        ),
         ("get-upgrades.json", parse(include_str!("../../fixtures/inputs/contoso-hardened/get-upgrades.json"))),
-        ("security-pricing-containers.json", parse(include_str!("../../fixtures/inputs/contoso-hardened/security-pricing-containers.json"))),
+        (
+            "security-pricing-containers.json",
+            parse(include_str!("../../fixtures/inputs/contoso-hardened/security-pricing-containers.json")),
+        ),
     ]
 }

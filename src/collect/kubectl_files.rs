@@ -261,6 +261,80 @@ fn read_error(path: &Path, err: ReadError, hint: &str) -> anyhow::Error {
 mod tests {
     use super::*;
 
+    fn read(documents: &[&str]) -> Result<Snapshot> {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = documents
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let path = dir.path().join(format!("{i}.json"));
+                std::fs::write(&path, text).unwrap();
+                path
+            })
+            .collect();
+        let mut snapshot = Snapshot::empty("test", "not provided");
+        read_into(&paths, &[], &mut snapshot, &mut Vec::new())?;
+        Ok(snapshot)
+    }
+
+    const POD_KIND_FIRST: &str = r#"{"kind": "Pod", "apiVersion": "v1",
+        "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}, "annotations": {"a": "CANARY"}},
+        "spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "nginx", "env": [{"name": "P", "value": "CANARY"}]}]},
+        "status": {"phase": "Running"}}"#;
+    /// The same pod with `kind` last: the fields before it are read once it is known.
+    const POD_KIND_LAST: &str = r#"{"status": {"phase": "Running"},
+        "spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "nginx", "env": [{"name": "P", "value": "CANARY"}]}]},
+        "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}, "annotations": {"a": "CANARY"}},
+        "apiVersion": "v1", "kind": "Pod"}"#;
+
+    fn pods(snapshot: &Snapshot) -> &[Pod] {
+        snapshot.kubernetes.pods.collected().unwrap()
+    }
+
+    #[test]
+    fn key_order_does_not_matter() {
+        let first = read(&[&format!(r#"{{"kind": "List", "items": [{POD_KIND_FIRST}]}}"#)]).unwrap();
+        let last = read(&[&format!(r#"{{"items": [{POD_KIND_LAST}], "kind": "List"}}"#)]).unwrap();
+        assert_eq!(pods(&first).len(), 1);
+        assert!(pods(&first)[0].spec.host_network);
+        assert_eq!(pods(&first), pods(&last));
+        let single = read(&[POD_KIND_LAST]).unwrap();
+        assert_eq!(pods(&single), pods(&first));
+    }
+
+    #[test]
+    fn a_typed_list_names_its_items_kind_before_or_after_them() {
+        let item = r#"{"metadata": {"name": "web", "namespace": "shop"}, "spec": {"containers": [{"name": "c"}]}}"#;
+        for text in [
+            format!(r#"{{"kind": "PodList", "apiVersion": "v1", "items": [{item}]}}"#),
+            format!(r#"{{"apiVersion": "v1", "items": [{item}], "kind": "PodList"}}"#),
+        ] {
+            let snapshot = read(&[&text]).unwrap();
+            assert_eq!(pods(&snapshot).len(), 1, "{text}");
+            assert_eq!(pods(&snapshot)[0].spec.containers[0].name, "c");
+        }
+        let untyped = read(&[&format!(r#"{{"kind": "List", "items": [{item}]}}"#)]).unwrap_err().to_string();
+        assert!(untyped.contains("holds a List item without `kind`"), "{untyped}");
+    }
+
+    #[test]
+    fn an_object_read_twice_counts_once() {
+        let list = format!(r#"{{"kind": "List", "items": [{POD_KIND_FIRST}, {POD_KIND_LAST}]}}"#);
+        let snapshot = read(&[&list, POD_KIND_FIRST]).unwrap();
+        assert_eq!(pods(&snapshot).len(), 1);
+    }
+
+    #[test]
+    fn an_object_that_does_not_fit_its_kind_is_named_in_the_error() {
+        let bad = r#"{"kind": "List", "items": [{"kind": "Namespace", "metadata": {"name": "shop"}},
+            {"kind": "Pod", "metadata": {"name": "web"}, "spec": {"containers": "nginx"}}]}"#;
+        let err = read(&[bad]).unwrap_err().to_string();
+        assert!(err.contains("holds a Pod that cannot be read (invalid type: string \"nginx\""), "{err}");
+        assert!(err.contains("line 2"), "the position is in the file: {err}");
+        let not_json = read(&[r#"{"kind": "List", "items": [{"kind": "Pod",}]}"#]).unwrap_err().to_string();
+        assert!(not_json.contains("is not valid JSON"), "{not_json}");
+    }
+
     #[test]
     fn kinds_parse_like_kubectl() {
         assert_eq!(Kind::parse("netpol"), Ok(Kind::NetworkPolicy));

@@ -11,8 +11,8 @@
 
 use super::kubectl_files::Kind;
 use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, ObjectMeta, OwnedObject, Pod};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
 
@@ -103,6 +103,8 @@ impl<'de> Deserialize<'de> for KindName {
 }
 
 /// One item of a list, as it is handed to the caller.
+// One item exists at a time, moved straight into its Vec: boxing it would allocate per object.
+#[allow(clippy::large_enum_variant)]
 pub enum Item<'de> {
     Object(Object),
     /// A kind aksguard does not read: nothing of it was kept.
@@ -174,6 +176,7 @@ enum Field {
 }
 
 /// How far an object is read.
+#[allow(clippy::large_enum_variant)] // as for `Item`: one at a time, no allocation per object
 enum Progress<'de> {
     /// Its kind is not known yet: fields are kept raw.
     Unknown(RawFields<'de>),

@@ -88,7 +88,12 @@ fn table(findings: &[&Finding], style: Style) -> Table {
             ]);
         }
         if let Some(more) = more_row(&group) {
-            table.add_row([status_cell(group[0].status), Cell::new(&group[0].rule), Cell::new(more.0), Cell::new(more.1)]);
+            table.add_row([
+                status_cell(group[0].status),
+                Cell::new(&group[0].rule),
+                Cell::new(more.0),
+                Cell::new(more.1),
+            ]);
         }
     }
     table
@@ -222,6 +227,68 @@ fn paint(text: &str, colour: Color, enabled: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::{ALL, Settings};
+    use crate::snapshot::Snapshot;
+
+    fn finding(status: Status, resource: &str, message: &str) -> Finding {
+        ALL[0].finding(status, resource, message)
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        let mut report = crate::audit::run(&Snapshot::empty("test", "not provided"), &[], &Settings::default());
+        report.findings = findings;
+        report
+    }
+
+    fn render_wide(report: &Report) -> String {
+        render(report, Style { show: Show::All, colour: false, width: 400 })
+    }
+
+    #[test]
+    fn repeated_findings_show_a_few_rows_and_a_more_row() {
+        let mut findings: Vec<Finding> =
+            (0..10).map(|i| finding(Status::Fail, &format!("Namespace/ns-{i}"), "no default deny")).collect();
+        findings.push(finding(Status::Fail, "Namespace/other", "another problem"));
+        findings.push(finding(Status::Pass, "Namespace/ns-9", "no default deny"));
+        let table = render_wide(&report(findings));
+        for shown in ["Namespace/ns-0 ", "Namespace/ns-1 ", "Namespace/ns-2 ", "Namespace/other", "another problem"] {
+            assert!(table.contains(shown), "{shown} missing:\n{table}");
+        }
+        assert!(table.contains("+7 more"), "{table}");
+        assert!(
+            table.contains("7 more with the same finding: Namespace/ns-3, Namespace/ns-4, Namespace/ns-5, …"),
+            "{table}"
+        );
+        assert!(!table.contains("ns-6"), "hidden rows are not printed:\n{table}");
+        assert_eq!(table.matches("+").count(), 1, "one more row; the pass is its own group:\n{table}");
+        assert!(table.contains("Namespace/ns-9 "), "a different status is a different group:\n{table}");
+    }
+
+    #[test]
+    fn a_group_that_fits_has_no_more_row() {
+        let findings =
+            (0..MAX_GROUP_ROWS).map(|i| finding(Status::Fail, &format!("Namespace/ns-{i}"), "same")).collect();
+        let table = render_wide(&report(findings));
+        assert!(!table.contains("more"), "{table}");
+    }
+
+    #[test]
+    fn long_evidence_is_capped_and_json_keeps_it_all() {
+        let mut long = finding(Status::Fail, "Namespace/shop", "workloads would be rejected");
+        for i in 0..10 {
+            long = long.with_evidence(format!("restricted would reject Deployment/shop/app-{i}"));
+        }
+        let report = report(vec![long]);
+        let table = render_wide(&report);
+        assert!(table.contains("app-3") && !table.contains("app-4"), "{table}");
+        assert!(table.contains("· +6 more (--format json lists them all)"), "{table}");
+        let json = crate::report::render(
+            &report,
+            crate::report::Format::Json,
+            Style { show: Show::All, colour: false, width: 80 },
+        );
+        assert!(json.contains("app-9"), "{json}");
+    }
 
     #[test]
     fn arm_ids_are_shortened_for_the_table() {
