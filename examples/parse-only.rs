@@ -23,9 +23,9 @@ fn main() -> ExitCode {
     let mode = args.next().unwrap_or_default();
     let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
     let result = match mode.as_str() {
-        "ignored" => each_file(&files, |text| serde_json::from_str::<IgnoredAny>(text).map(|_| 0)),
+        "ignored" => each_file(&files, |text| serde_json::from_slice::<IgnoredAny>(text).map(|_| 0)),
         "value" => {
-            each_file(&files, |text| serde_json::from_str::<serde_json::Value>(text).map(|v| v.is_object() as usize))
+            each_file(&files, |text| serde_json::from_slice::<serde_json::Value>(text).map(|v| v.is_object() as usize))
         }
         "snapshot" => snapshot(&files),
         _ => Err("usage: parse-only ignored|value|snapshot FILE...".to_string()),
@@ -42,10 +42,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn each_file(files: &[PathBuf], parse: impl Fn(&str) -> serde_json::Result<usize>) -> Result<String, String> {
+/// Reads each file and parses its bytes (the fastest way serde_json offers: no separate UTF-8 pass).
+fn each_file(files: &[PathBuf], parse: impl Fn(&[u8]) -> serde_json::Result<usize>) -> Result<String, String> {
     let mut bytes = 0;
     for file in files {
-        let text = std::fs::read_to_string(file).map_err(|err| format!("{}: {err}", file.display()))?;
+        let text = std::fs::read(file).map_err(|err| format!("{}: {err}", file.display()))?;
         parse(&text).map_err(|err| format!("{}: {err}", file.display()))?;
         bytes += text.len();
     }
@@ -57,5 +58,7 @@ fn snapshot(files: &[PathBuf]) -> Result<String, String> {
         files.iter().cloned().partition(|file| file.to_string_lossy().contains("/az/"));
     let collected = aksguard::collect::from_files(&az, &kubectl, &[]).map_err(|err| format!("{err:#}"))?;
     let pods = collected.snapshot.kubernetes.pods.collected().map_or(0, Vec::len);
+    // As `aksguard audit` does: the process ends here, so the snapshot is not freed piece by piece.
+    std::mem::forget(collected);
     Ok(format!("read {} files into a snapshot with {pods} pods", files.len()))
 }

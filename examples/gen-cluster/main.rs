@@ -9,7 +9,9 @@
 //! `kubectl-get.json` is what `kubectl get namespaces,pods,networkpolicies,daemonsets,replicasets,jobs,secrets
 //! -A -o json` prints (4-space indent, sorted keys, every field an API server fills in); `az/` holds
 //! `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades` and
-//! `az security pricing show -n Containers`. The same `--seed` always writes the same bytes.
+//! `az security pricing show -n Containers`. With `--compact` the kubectl file is compact JSON, as
+//! the API server sends it (what live collection reads). The same `--seed` always writes the same
+//! bytes.
 
 mod cluster;
 
@@ -32,6 +34,9 @@ struct Args {
     /// Same seed, same cluster
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Write compact JSON, as the API server sends it, instead of kubectl's indented output
+    #[arg(long)]
+    compact: bool,
     /// Directory to write into (created if missing)
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
@@ -53,9 +58,9 @@ fn generate(args: &Args) -> Result<(), String> {
     let az = args.output.join("az");
     std::fs::create_dir_all(&az).map_err(|err| format!("cannot create {}: {err}", az.display()))?;
     let kubectl = args.output.join("kubectl-get.json");
-    write_json(&kubectl, &cluster::KubectlList(&plan))?;
+    write_json(&kubectl, &cluster::KubectlList(&plan), args.compact)?;
     for (name, document) in cluster::az_documents(plan.nodes.len()) {
-        write_json(&az.join(name), &document)?;
+        write_json(&az.join(name), &document, false)?;
     }
     let size = std::fs::metadata(&kubectl).map(|m| m.len()).unwrap_or(0);
     eprintln!(
@@ -70,13 +75,18 @@ fn generate(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Pretty-printed with kubectl's 4-space indent, streamed to the file.
-fn write_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
+/// Pretty-printed with kubectl's 4-space indent (or compact), streamed to the file.
+fn write_json(path: &Path, value: &impl Serialize, compact: bool) -> Result<(), String> {
     let fail = |err: &dyn std::fmt::Display| format!("cannot write {}: {err}", path.display());
     let file = File::create(path).map_err(|err| fail(&err))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    value.serialize(&mut serializer).map_err(|err| fail(&err))?;
+    let written = match compact {
+        true => value.serialize(&mut serde_json::Serializer::new(&mut out)),
+        false => {
+            let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+            value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, formatter))
+        }
+    };
+    written.map_err(|err| fail(&err))?;
     out.write_all(b"\n").and_then(|()| out.flush()).map_err(|err| fail(&err))
 }

@@ -7,7 +7,7 @@
 //! A kind no file contains is *unavailable*, never empty, unless `--kubectl-kinds` says the files
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
-use super::input::{invalid_json, read_text};
+use super::input::{invalid_json, read_bytes};
 use super::kubectl_stream::{self, Item, KindName, Object, RawFields, ReadError};
 use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, ObjectMeta, OwnedObject, Pod};
 use crate::snapshot::{Part, Snapshot};
@@ -170,7 +170,7 @@ fn collected<T>(seen: &BTreeSet<Kind>, kind: Kind, items: Vec<T>) -> Part<Vec<T>
 }
 
 fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Result<()> {
-    let text = read_text(path, "--from-kubectl")?;
+    let text = read_bytes(path, "--from-kubectl")?;
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
     let mut skipped = BTreeSet::new();
     let mut read = 0;
@@ -333,6 +333,16 @@ mod tests {
         assert!(err.contains("line 2"), "the position is in the file: {err}");
         let not_json = read(&[r#"{"kind": "List", "items": [{"kind": "Pod",}]}"#]).unwrap_err().to_string();
         assert!(not_json.contains("is not valid JSON"), "{not_json}");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_where_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latin1.json");
+        std::fs::write(&path, b"{\"kind\": \"Pod\", \"metadata\": {\"name\": \"caf\xe9\"}}").unwrap();
+        let mut snapshot = Snapshot::empty("test", "not provided");
+        let err = read_into(&[path], &[], &mut snapshot, &mut Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("is not valid JSON (invalid unicode code point at line 1 column"), "{err}");
     }
 
     #[test]

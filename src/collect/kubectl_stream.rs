@@ -145,10 +145,11 @@ pub struct ReadError {
     pub kind: Option<KindName>,
 }
 
-/// Reads `text`, handing each object (or list item) to `sink` as soon as it is complete.
-pub fn read<'de>(text: &'de str, sink: &mut dyn FnMut(Item<'de>)) -> Result<Document, ReadError> {
+/// Reads the JSON in `bytes`, handing each object (or list item) to `sink` as soon as it is
+/// complete.
+pub fn read<'de>(bytes: &'de [u8], sink: &mut dyn FnMut(Item<'de>)) -> Result<Document, ReadError> {
     let mut state = State { sink, current: None };
-    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let result = deserializer.deserialize_map(DocumentVisitor { state: &mut state }).and_then(|document| {
         deserializer.end()?;
         Ok(document)
