@@ -9,13 +9,13 @@ pub fn read_text(path: &Path, flag: &str) -> Result<String> {
     std::fs::read_to_string(path).map_err(|err| unreadable(path, flag, &err))
 }
 
-/// The file's bytes, for JSON parsed straight from them: serde_json checks UTF-8 in the strings
-/// it reads, which spares a pass over a file of hundreds of megabytes.
-pub fn read_bytes(path: &Path, flag: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|err| unreadable(path, flag, &err))
+/// The file, opened for reading in chunks.
+pub fn open(path: &Path, flag: &str) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|err| unreadable(path, flag, &err))
 }
 
-fn unreadable(path: &Path, flag: &str, err: &std::io::Error) -> anyhow::Error {
+/// Why a file cannot be read, with what to do.
+pub fn unreadable(path: &Path, flag: &str, err: &std::io::Error) -> anyhow::Error {
     let why = match err.kind() {
         ErrorKind::NotFound => "the file does not exist".to_string(),
         ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -27,6 +27,6 @@ fn unreadable(path: &Path, flag: &str, err: &std::io::Error) -> anyhow::Error {
 }
 
 /// Says which file is not JSON and where, with what to do.
-pub fn invalid_json(path: &Path, err: &serde_json::Error, hint: &str) -> anyhow::Error {
+pub fn invalid_json(path: &Path, err: &dyn std::fmt::Display, hint: &str) -> anyhow::Error {
     anyhow::anyhow!("{} is not valid JSON ({err}); {hint}", path.display())
 }

@@ -7,7 +7,7 @@
 //! A kind no file contains is *unavailable*, never empty, unless `--kubectl-kinds` says the files
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
-use super::input::{invalid_json, read_bytes};
+use super::input::{invalid_json, open, unreadable};
 use super::kubectl_stream::{self, Item, KindName, Object, RawFields, ReadError};
 use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, ObjectMeta, OwnedObject, Pod};
 use crate::snapshot::{Part, Snapshot};
@@ -170,12 +170,12 @@ fn collected<T>(seen: &BTreeSet<Kind>, kind: Kind, items: Vec<T>) -> Part<Vec<T>
 }
 
 fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Result<()> {
-    let text = read_bytes(path, "--from-kubectl")?;
+    let file = open(path, "--from-kubectl")?;
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
     let mut skipped = BTreeSet::new();
     let mut read = 0;
     let mut untyped = Vec::new();
-    let document = kubectl_stream::read(&text, &mut |item| match item {
+    let document = kubectl_stream::read(file, &mut |item| match item {
         Item::Object(object) => {
             objects.add(object);
             read += 1;
@@ -247,13 +247,14 @@ fn add_untyped(path: &Path, untyped: Vec<RawFields>, kind: Option<&KindName>, ob
     Ok(count)
 }
 
-/// Invalid JSON, or valid JSON that is not the object it claims to be.
+/// The file failed, its JSON is invalid, or valid JSON is not the object it claims to be.
 fn read_error(path: &Path, err: ReadError, hint: &str) -> anyhow::Error {
-    match (err.error.classify(), err.kind) {
-        (Category::Data, Some(kind)) => {
-            anyhow::anyhow!("{} holds a {} that cannot be read ({})", path.display(), kind.name(), err.error)
+    match err {
+        ReadError::Io(err) => unreadable(path, "--from-kubectl", &err),
+        ReadError::Json { category: Category::Data, message, kind: Some(kind) } => {
+            anyhow::anyhow!("{} holds a {} that cannot be read ({message})", path.display(), kind.name())
         }
-        _ => invalid_json(path, &err.error, hint),
+        ReadError::Json { message, .. } => invalid_json(path, &message, hint),
     }
 }
 

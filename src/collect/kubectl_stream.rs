@@ -1,20 +1,24 @@
-//! Reads a `kubectl get -o json` document in one pass over its text.
+//! Reads a `kubectl get -o json` document in one pass, a chunk of the file at a time.
 //!
-//! A list of 100,000 pods is hundreds of megabytes; reading each item once, straight into the
-//! view of its kind, is what keeps aksguard's cost close to the cost of parsing the JSON at all.
-//! kubectl prints keys sorted, so an object's `kind` comes before its `metadata`, `spec` and
-//! `status`, which are then read directly into the typed view (and its other fields, secret
-//! ones included, are skipped unread). Fields that come before `kind` (another tool's key order)
-//! are kept as borrowed raw text and read once the kind is known. Items of a typed list
-//! (`PodList`) carry no kind of their own: the list's `kind` names it, and when that comes after
-//! the items they are handed back unread ([`Item::Untyped`]) for the caller to finish.
+//! A list of 100,000 pods is a gigabyte of JSON. Each item is read once, straight into the view
+//! of its kind, and handed on; the file is read through a small buffer ([`super::chunks`]), so
+//! its text and the objects read from it are never in memory together. kubectl prints keys
+//! sorted, so an object's `kind` comes before its `metadata`, `spec` and `status`, which are then
+//! read directly into the typed view (its other fields, secret ones included, are skipped
+//! unread). Fields that come before `kind` (another tool's key order) are kept as raw text and
+//! read once the kind is known. Items of a typed list (`PodList`) carry no kind of their own:
+//! the list's `kind` names it, and when that comes after the items they are handed back unread
+//! ([`Item::Untyped`]) for the caller to finish.
 
+use super::chunks::{ChunkError, Chunks};
 use super::kubectl_files::Kind;
 use crate::snapshot::kube::{DaemonSet, Namespace, NetworkPolicy, ObjectMeta, OwnedObject, Pod};
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::error::Category;
 use serde_json::value::RawValue;
 use std::fmt;
+use std::io::Read;
 
 /// An object of a kind aksguard reads, in its typed view.
 pub enum Object {
@@ -105,21 +109,21 @@ impl<'de> Deserialize<'de> for KindName {
 /// One item of a list, as it is handed to the caller.
 // One item exists at a time, moved straight into its Vec: boxing it would allocate per object.
 #[allow(clippy::large_enum_variant)]
-pub enum Item<'de> {
+pub enum Item {
     Object(Object),
     /// A kind aksguard does not read: nothing of it was kept.
     Skipped(String),
     /// An item with no `kind`, met before the list said its kind: its fields, unread.
-    Untyped(RawFields<'de>),
+    Untyped(RawFields),
 }
 
-/// The fields of an object whose kind was not known yet, as borrowed raw JSON.
+/// The fields of an object whose kind was not known yet, as raw JSON.
 #[derive(Default)]
-pub struct RawFields<'de> {
-    fields: Vec<(Field, &'de RawValue)>,
+pub struct RawFields {
+    fields: Vec<(Field, Box<RawValue>)>,
 }
 
-impl RawFields<'_> {
+impl RawFields {
     /// Reads the fields into an object of `kind`.
     pub fn into_object(self, kind: Kind) -> serde_json::Result<Object> {
         let mut object = Object::empty(kind);
@@ -139,26 +143,29 @@ pub struct Document {
     pub items: Option<usize>,
 }
 
-/// A document that could not be read, and the kind of the object being read when it failed.
-pub struct ReadError {
-    pub error: serde_json::Error,
-    pub kind: Option<KindName>,
+/// A document that could not be read: the source failed, or its JSON is invalid or does not fit
+/// (`Data`, with the kind of the object being read).
+pub enum ReadError {
+    Io(std::io::Error),
+    Json { category: Category, message: String, kind: Option<KindName> },
 }
 
-/// Reads the JSON in `bytes`, handing each object (or list item) to `sink` as soon as it is
-/// complete.
-pub fn read<'de>(bytes: &'de [u8], sink: &mut dyn FnMut(Item<'de>)) -> Result<Document, ReadError> {
+/// Reads the JSON document from `source`, handing each object (or list item) to `sink` as soon
+/// as it is complete.
+pub fn read(source: impl Read, sink: &mut dyn FnMut(Item)) -> Result<Document, ReadError> {
+    read_chunks(&mut Chunks::new(source), sink)
+}
+
+fn read_chunks<R: Read>(chunks: &mut Chunks<R>, sink: &mut dyn FnMut(Item)) -> Result<Document, ReadError> {
     let mut state = State { sink, current: None };
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result = deserializer.deserialize_map(DocumentVisitor { state: &mut state }).and_then(|document| {
-        deserializer.end()?;
-        Ok(document)
-    });
-    result.map_err(|error| ReadError { error, kind: state.current.take() })
+    read_document(chunks, &mut state).map_err(|err| match err {
+        ChunkError::Io(err) => ReadError::Io(err),
+        ChunkError::Json { category, message } => ReadError::Json { category, message, kind: state.current.take() },
+    })
 }
 
-struct State<'s, 'de> {
-    sink: &'s mut dyn FnMut(Item<'de>),
+struct State<'s> {
+    sink: &'s mut dyn FnMut(Item),
     /// The kind of the object being read, for error messages.
     current: Option<KindName>,
 }
@@ -178,16 +185,16 @@ enum Field {
 
 /// How far an object is read.
 #[allow(clippy::large_enum_variant)] // as for `Item`: one at a time, no allocation per object
-enum Progress<'de> {
+enum Progress {
     /// Its kind is not known yet: fields are kept raw.
-    Unknown(RawFields<'de>),
+    Unknown(RawFields),
     /// A kind aksguard reads: fields go straight into the view.
     Reading(Object),
     /// A kind aksguard does not read: fields are skipped.
     Skipping(String),
 }
 
-impl<'de> Progress<'de> {
+impl Progress {
     fn new(kind: Option<KindName>) -> Self {
         match kind {
             None => Progress::Unknown(RawFields::default()),
@@ -205,7 +212,8 @@ impl<'de> Progress<'de> {
     }
 
     /// The kind is known now: fields kept raw until then are read.
-    fn learn<E: de::Error>(&mut self, kind: KindName) -> Result<(), E> {
+    fn learn<E: de::Error>(&mut self, kind: KindName, state: &mut State) -> Result<(), E> {
+        state.current = Some(kind.clone());
         let Progress::Unknown(raw) = self else { return Ok(()) };
         let raw = std::mem::take(raw);
         *self = match kind {
@@ -215,16 +223,17 @@ impl<'de> Progress<'de> {
         Ok(())
     }
 
-    fn read<A: MapAccess<'de>>(&mut self, map: &mut A, field: Field) -> Result<(), A::Error> {
+    /// Reads `metadata`, `spec` or `status`: into the view, kept raw, or skipped.
+    fn read<'de, D: Deserializer<'de>>(&mut self, field: Field, deserializer: D) -> Result<(), D::Error> {
         match self {
-            Progress::Unknown(raw) => raw.fields.push((field, map.next_value()?)),
-            Progress::Reading(object) => map.next_value_seed(FieldSeed { field, object })?,
-            Progress::Skipping(_) => drop(map.next_value::<IgnoredAny>()?),
+            Progress::Unknown(raw) => raw.fields.push((field, Deserialize::deserialize(deserializer)?)),
+            Progress::Reading(object) => FieldSeed { field, object }.deserialize(deserializer)?,
+            Progress::Skipping(_) => drop(IgnoredAny::deserialize(deserializer)?),
         }
         Ok(())
     }
 
-    fn into_item(self) -> Item<'de> {
+    fn into_item(self) -> Item {
         match self {
             Progress::Unknown(raw) => Item::Untyped(raw),
             Progress::Reading(object) => Item::Object(object),
@@ -256,112 +265,117 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
     }
 }
 
-/// What only a document's top level has.
-#[derive(Default)]
-struct TopLevel {
-    resource_type: Option<String>,
-    items: Option<usize>,
+/// The document's top level, walked by hand so that each list item is parsed on its own.
+fn read_document<R: Read>(chunks: &mut Chunks<R>, state: &mut State) -> Result<Document, ChunkError> {
+    let mut progress = Progress::new(None);
+    let mut document = Document { kind: None, resource_type: None, items: None };
+    chunks.expect(b"{", "a Kubernetes object or list (`{`)")?;
+    if chunks.peek()? == Some(b'}') {
+        chunks.expect(b"}", "`}`")?;
+    } else {
+        loop {
+            let field = chunks.value(|d| Field::deserialize(d))?;
+            chunks.expect(b":", "`:`")?;
+            match field {
+                Field::Kind if matches!(progress, Progress::Unknown(_)) => {
+                    if let Some(kind) = chunks.value(|d| Option::<KindName>::deserialize(d))? {
+                        progress
+                            .learn::<serde_json::Error>(kind, state)
+                            .map_err(|err| ChunkError::Json { category: Category::Data, message: err.to_string() })?;
+                    }
+                }
+                Field::Metadata | Field::Spec | Field::Status => chunks.value(|d| progress.read(field, d))?,
+                Field::Items => {
+                    let kind = progress.kind().and_then(|kind| kind.item_kind());
+                    document.items = read_items(chunks, kind, state)?;
+                }
+                Field::Type => document.resource_type = chunks.value(|d| Option::<String>::deserialize(d))?,
+                _ => drop(chunks.value(|d| IgnoredAny::deserialize(d))?),
+            }
+            if chunks.expect(b",}", "`,` or `}`")? == b'}' {
+                break;
+            }
+        }
+    }
+    chunks.end()?;
+    document.kind = progress.kind();
+    if document.items.is_none() && document.kind.is_some() {
+        (state.sink)(progress.into_item());
+    }
+    Ok(document)
 }
 
-/// Reads an object's fields. `top` is `Some` for the document itself, which may hold `items`.
-fn read_object<'de, A: MapAccess<'de>>(
+/// A list's `items` (`null` reads as none), each handed to the sink once read.
+fn read_items<R: Read>(
+    chunks: &mut Chunks<R>,
+    kind: Option<KindName>,
+    state: &mut State,
+) -> Result<Option<usize>, ChunkError> {
+    if chunks.peek()? == Some(b'n') {
+        chunks.value(|d| <()>::deserialize(d))?;
+        return Ok(None);
+    }
+    chunks.expect(b"[", "a list of Kubernetes objects (`[`)")?;
+    let mut count = 0;
+    if chunks.peek()? == Some(b']') {
+        chunks.expect(b"]", "`]`")?;
+        return Ok(Some(count));
+    }
+    loop {
+        chunks.value(|d| ItemSeed { kind: kind.clone(), state: &mut *state }.deserialize(d))?;
+        count += 1;
+        if chunks.expect(b",]", "`,` or `]`")? == b']' {
+            return Ok(Some(count));
+        }
+    }
+}
+
+/// Reads an item's fields.
+fn read_fields<'de, A: MapAccess<'de>>(
     map: &mut A,
     given_kind: Option<KindName>,
-    state: &mut State<'_, 'de>,
-    mut top: Option<&mut TopLevel>,
-) -> Result<Progress<'de>, A::Error> {
+    state: &mut State,
+) -> Result<Progress, A::Error> {
     let mut progress = Progress::new(given_kind);
     while let Some(field) = map.next_key::<Field>()? {
-        match (field, top.as_deref_mut()) {
-            (Field::Kind, _) if matches!(progress, Progress::Unknown(_)) => {
+        match field {
+            Field::Kind if matches!(progress, Progress::Unknown(_)) => {
                 if let Some(kind) = map.next_value::<Option<KindName>>()? {
-                    state.current = Some(kind.clone());
-                    progress.learn(kind)?;
+                    progress.learn(kind, state)?;
                 }
             }
-            (Field::Metadata | Field::Spec | Field::Status, _) => progress.read(map, field)?,
-            (Field::Items, Some(top)) => {
-                let kind = progress.kind().and_then(|kind| kind.item_kind());
-                top.items = map.next_value_seed(ItemsSeed { kind, state: &mut *state })?;
+            Field::Metadata | Field::Spec | Field::Status => {
+                map.next_value_seed(ProgressSeed { progress: &mut progress, field })?
             }
-            (Field::Type, Some(top)) => top.resource_type = map.next_value()?,
             _ => drop(map.next_value::<IgnoredAny>()?),
         }
     }
     Ok(progress)
 }
 
-struct DocumentVisitor<'a, 's, 'de> {
-    state: &'a mut State<'s, 'de>,
+/// [`Progress::read`] as a seed, for a field met inside an item.
+struct ProgressSeed<'p> {
+    progress: &'p mut Progress,
+    field: Field,
 }
 
-impl<'de> Visitor<'de> for DocumentVisitor<'_, '_, 'de> {
-    type Value = Document;
+impl<'de> DeserializeSeed<'de> for ProgressSeed<'_> {
+    type Value = ();
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Kubernetes object or list")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
-        let mut top = TopLevel::default();
-        let progress = read_object(&mut map, None, self.state, Some(&mut top))?;
-        let kind = progress.kind();
-        if top.items.is_none() && kind.is_some() {
-            (self.state.sink)(progress.into_item());
-        }
-        Ok(Document { kind, resource_type: top.resource_type, items: top.items })
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.progress.read(self.field, deserializer)
     }
 }
 
-/// A list's `items` (`null` reads as no items); each item goes to the sink once read.
-struct ItemsSeed<'a, 's, 'de> {
+/// One list item. The sink gets it only once it is read whole, so a parse that
+/// [`Chunks::value`] repeats after a refill hands nothing on twice.
+struct ItemSeed<'a, 's> {
     /// The kind a typed list (`PodList`) gives its items.
     kind: Option<KindName>,
-    state: &'a mut State<'s, 'de>,
+    state: &'a mut State<'s>,
 }
 
-impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_, 'de> {
-    type Value = Option<usize>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
-        deserializer.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ItemsSeed<'_, '_, 'de> {
-    type Value = Option<usize>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of Kubernetes objects")
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Option<usize>, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Option<usize>, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Option<usize>, S::Error> {
-        let mut count = 0;
-        while seq.next_element_seed(ItemSeed { kind: self.kind.clone(), state: &mut *self.state })?.is_some() {
-            count += 1;
-        }
-        Ok(Some(count))
-    }
-}
-
-struct ItemSeed<'a, 's, 'de> {
-    kind: Option<KindName>,
-    state: &'a mut State<'s, 'de>,
-}
-
-impl<'de> DeserializeSeed<'de> for ItemSeed<'_, '_, 'de> {
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -369,7 +383,7 @@ impl<'de> DeserializeSeed<'de> for ItemSeed<'_, '_, 'de> {
     }
 }
 
-impl<'de> Visitor<'de> for ItemSeed<'_, '_, 'de> {
+impl<'de> Visitor<'de> for ItemSeed<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -378,9 +392,49 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         self.state.current = self.kind.clone();
-        let progress = read_object(&mut map, self.kind, self.state, None)?;
+        let progress = read_fields(&mut map, self.kind, self.state)?;
         self.state.current = None;
         (self.state.sink)(progress.into_item());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::chunks::tests::Trickle;
+    use super::*;
+
+    /// Names of the pods read, and the kinds skipped, from `text` read `step` bytes at a time
+    /// through a buffer of `buffer` bytes.
+    fn read_small(text: &str, step: usize, buffer: usize) -> (Vec<String>, Vec<String>) {
+        let (mut pods, mut skipped) = (Vec::new(), Vec::new());
+        let mut chunks = Chunks::with_buffer(Trickle(text.as_bytes(), step), buffer);
+        let document = read_chunks(&mut chunks, &mut |item| match item {
+            Item::Object(Object::Pod(pod)) => pods.push(pod.metadata.name),
+            Item::Skipped(kind) => skipped.push(kind),
+            _ => {}
+        });
+        assert!(document.is_ok(), "step {step}, buffer {buffer}");
+        (pods, skipped)
+    }
+
+    #[test]
+    fn every_item_is_read_once_wherever_the_buffer_cuts_it() {
+        let pod = |name: &str| {
+            format!(
+                r#"{{"apiVersion": "v1", "kind": "Pod", "metadata": {{"name": "{name}", "labels": {{"n": "12345"}}}},
+                "spec": {{"containers": [{{"name": "c", "env": [{{"name": "P", "value": "x"}}]}}]}}, "status": {{"phase": "Running"}}}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"apiVersion": "v1", "items": [{}, {{"kind": "Secret", "data": {{"k": "dg=="}}}}, {}], "kind": "List", "metadata": {{}}}}"#,
+            pod("a"),
+            pod("b")
+        );
+        for (step, buffer) in [(1, 1), (3, 8), (17, 64), (100, 300), (4096, 1 << 20)] {
+            let (pods, skipped) = read_small(&text, step, buffer);
+            assert_eq!(pods, ["a", "b"], "step {step}, buffer {buffer}");
+            assert_eq!(skipped, ["Secret"]);
+        }
     }
 }

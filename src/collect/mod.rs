@@ -2,6 +2,7 @@
 //! saved snapshot file, or raw `az`/`kubectl` JSON files. Live collection joins here later.
 
 pub mod az_files;
+mod chunks;
 pub mod demo;
 pub mod input;
 pub mod kubectl_files;
