@@ -36,7 +36,7 @@ parse_only=target/release/examples/parse-only
 median() {
     local csv
     csv=$(mktemp)
-    hyperfine --style none --warmup 1 --runs "$runs" --export-csv "$csv" "$1" >/dev/null
+    hyperfine --style none --warmup 1 --runs "$runs" --export-csv "$csv" "$1" >/dev/null 2>&1
     awk -F, 'NR == 2 { print $4 }' "$csv"
     rm -f "$csv"
 }

@@ -144,9 +144,13 @@ impl<R: Read> Chunks<R> {
 
     fn advance(&mut self, count: usize) {
         let consumed = &self.buf[self.pos..self.pos + count];
-        match consumed.iter().rposition(|byte| *byte == b'\n') {
+        // Counted first: compact JSON has no newline, and looking for the last one byte by byte
+        // through a whole item would cost as much as parsing it.
+        let newlines = count_newlines(consumed);
+        let last = if newlines > 0 { consumed.iter().rposition(|byte| *byte == b'\n') } else { None };
+        match last {
             Some(last) => {
-                self.line += count_newlines(consumed);
+                self.line += newlines;
                 self.column = count - last;
             }
             None => self.column += count,
