@@ -1,8 +1,8 @@
 //! `--from-kubectl`: JSON printed by `kubectl get <kinds> -A -o json` (a `List` of mixed kinds),
-//! a typed list from the API (`PodList`), or a single object. Items are read in one pass over the
-//! file text ([`super::kubectl_stream`]) by the same types live collection uses; kinds aksguard
-//! does not read (Secrets, ConfigMaps, ...) are skipped without being parsed into anything. The
-//! text is dropped as soon as the file is read: only the typed views stay.
+//! a typed list from the API (`PodList`), or a single object. Files are read a chunk at a time and
+//! each item in one pass ([`super::kubectl_stream`]) by the same types live collection uses; kinds
+//! aksguard does not read (Secrets, ConfigMaps, ...) are skipped without being parsed into
+//! anything. Only the typed views stay in memory, never the file's text.
 //!
 //! A kind no file contains is *unavailable*, never empty, unless `--kubectl-kinds` says the files
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
