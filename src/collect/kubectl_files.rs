@@ -1,20 +1,21 @@
 //! `--from-kubectl`: JSON printed by `kubectl get <kinds> -A -o json` (a `List` of mixed kinds),
-//! a typed list from the API (`PodList`), or a single object. Items are read straight from the
-//! file text by the same types live collection uses; kinds aksguard does not read (Secrets,
-//! ConfigMaps, ...) are skipped without being parsed into anything.
+//! a typed list from the API (`PodList`), or a single object. Files are read a chunk at a time and
+//! each item in one pass ([`super::kubectl_stream`]) by the same types live collection uses; kinds
+//! aksguard does not read (Secrets, ConfigMaps, ...) are skipped without being parsed into
+//! anything. Only the typed views stay in memory, never the file's text.
 //!
 //! A kind no file contains is *unavailable*, never empty, unless `--kubectl-kinds` says the files
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
-use super::input::{invalid_json, read_text};
+use super::input::{invalid_json, open, unreadable};
+use super::kubectl_stream::{self, Item, KindName, Object, RawFields, ReadError};
 use crate::snapshot::kube::{
-    ClusterRoleBinding, Constraint, DaemonSet, Namespace, NetworkPolicy, Node, OwnedObject, Pod, PodDisruptionBudget,
+    ClusterRoleBinding, Constraint, DaemonSet, Namespace, NetworkPolicy, Node, ObjectMeta, OwnedObject, Pod,
+    PodDisruptionBudget,
 };
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, bail};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
+use serde_json::error::Category;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -27,14 +28,16 @@ pub enum Kind {
     DaemonSet,
     ReplicaSet,
     Job,
+    Node,
+    PodDisruptionBudget,
     ClusterRoleBinding,
     ValidatingWebhookConfiguration,
     /// Gatekeeper constraints: any kind in the `constraints.gatekeeper.sh` API group.
     Constraint,
-    // Upgrade readiness.
-    Node,
-    PodDisruptionBudget,
 }
+
+/// The API group of Gatekeeper constraints (each constraint template is a kind of its own).
+pub const CONSTRAINTS_GROUP: &str = "constraints.gatekeeper.sh/";
 
 impl Kind {
     pub const ALL: [Kind; 11] = [
@@ -44,11 +47,11 @@ impl Kind {
         Kind::DaemonSet,
         Kind::ReplicaSet,
         Kind::Job,
+        Kind::Node,
+        Kind::PodDisruptionBudget,
         Kind::ClusterRoleBinding,
         Kind::ValidatingWebhookConfiguration,
         Kind::Constraint,
-        Kind::Node,
-        Kind::PodDisruptionBudget,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,11 +62,11 @@ impl Kind {
             Kind::DaemonSet => "DaemonSet",
             Kind::ReplicaSet => "ReplicaSet",
             Kind::Job => "Job",
+            Kind::Node => "Node",
+            Kind::PodDisruptionBudget => "PodDisruptionBudget",
             Kind::ClusterRoleBinding => "ClusterRoleBinding",
             Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
             Kind::Constraint => "Gatekeeper constraint",
-            Kind::Node => "Node",
-            Kind::PodDisruptionBudget => "PodDisruptionBudget",
         }
     }
 
@@ -76,19 +79,16 @@ impl Kind {
             Kind::DaemonSet => "daemonsets",
             Kind::ReplicaSet => "replicasets",
             Kind::Job => "jobs",
+            Kind::Node => "nodes",
+            Kind::PodDisruptionBudget => "poddisruptionbudgets",
             Kind::ClusterRoleBinding => "clusterrolebindings",
             Kind::ValidatingWebhookConfiguration => "validatingwebhookconfigurations",
             Kind::Constraint => "constraints",
-            Kind::Node => "nodes",
-            Kind::PodDisruptionBudget => "poddisruptionbudgets",
         }
     }
 
-    /// The kind of an object from its `kind` and `apiVersion`.
-    fn of(kind: &str, api_version: Option<&str>) -> Option<Kind> {
-        if api_version.is_some_and(|v| v.starts_with(CONSTRAINTS_GROUP)) {
-            return Some(Kind::Constraint);
-        }
+    /// The kind named by an object's `kind` (constraints are recognised by their API group).
+    pub(super) fn from_kind(kind: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| *k != Kind::Constraint && k.name() == kind)
     }
 
@@ -114,8 +114,6 @@ impl Kind {
     }
 }
 
-const CONSTRAINTS_GROUP: &str = "constraints.gatekeeper.sh/";
-
 /// The command that collects every kind aksguard reads, for messages and the README.
 pub fn kubectl_command() -> String {
     let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
@@ -130,35 +128,66 @@ struct Objects {
     daemon_sets: Vec<DaemonSet>,
     replica_sets: Vec<OwnedObject>,
     jobs: Vec<OwnedObject>,
+    nodes: Vec<Node>,
+    pod_disruption_budgets: Vec<PodDisruptionBudget>,
     cluster_role_bindings: Vec<ClusterRoleBinding>,
     webhooks: Vec<OwnedObject>,
     constraints: Vec<Constraint>,
-    nodes: Vec<Node>,
-    pod_disruption_budgets: Vec<PodDisruptionBudget>,
     /// Kinds seen (or declared complete): these become collected parts.
     seen: BTreeSet<Kind>,
-    /// (kind, namespace, name) already read: the same object in two files counts once.
-    keys: HashSet<(Kind, String, String)>,
 }
 
-/// Just enough of a document to dispatch it.
-#[derive(Deserialize)]
-struct Header<'a> {
-    kind: Option<String>,
-    #[serde(rename = "apiVersion")]
-    api_version: Option<String>,
-    /// ARM documents have a `type` such as `Microsoft.ContainerService/ManagedClusters`.
-    #[serde(rename = "type")]
-    resource_type: Option<String>,
-    #[serde(borrow)]
-    items: Option<Vec<&'a RawValue>>,
+impl Objects {
+    fn add(&mut self, object: Object) {
+        self.seen.insert(object.kind());
+        match object {
+            Object::Namespace(o) => self.namespaces.push(o),
+            Object::Pod(o) => self.pods.push(o),
+            Object::NetworkPolicy(o) => self.network_policies.push(o),
+            Object::DaemonSet(o) => self.daemon_sets.push(o),
+            Object::ReplicaSet(o) => self.replica_sets.push(o),
+            Object::Job(o) => self.jobs.push(o),
+            Object::Node(o) => self.nodes.push(o),
+            Object::PodDisruptionBudget(o) => self.pod_disruption_budgets.push(o),
+            Object::ClusterRoleBinding(o) => self.cluster_role_bindings.push(o),
+            Object::ValidatingWebhookConfiguration(o) => self.webhooks.push(o),
+            Object::Constraint(o) => self.constraints.push(o),
+        }
+    }
+
+    /// The same object in two files (or named twice in one) counts once: the first is kept.
+    fn dedupe(&mut self) {
+        dedupe(&mut self.namespaces, |o| &o.metadata);
+        dedupe(&mut self.pods, |o| &o.metadata);
+        dedupe(&mut self.network_policies, |o| &o.metadata);
+        dedupe(&mut self.daemon_sets, |o| &o.metadata);
+        dedupe(&mut self.replica_sets, |o| &o.metadata);
+        dedupe(&mut self.jobs, |o| &o.metadata);
+        dedupe(&mut self.nodes, |o| &o.metadata);
+        dedupe(&mut self.pod_disruption_budgets, |o| &o.metadata);
+        dedupe(&mut self.cluster_role_bindings, |o| &o.metadata);
+        dedupe(&mut self.webhooks, |o| &o.metadata);
+        dedupe(&mut self.constraints, |o| &o.metadata);
+    }
 }
 
-#[derive(Deserialize)]
-struct TypeMeta {
-    kind: Option<String>,
-    #[serde(rename = "apiVersion")]
-    api_version: Option<String>,
+/// Keeps the first object of each (namespace, name). Done once all files are read, with keys
+/// borrowed from the objects: no string is copied per object.
+fn dedupe<T>(objects: &mut Vec<T>, metadata: impl Fn(&T) -> &ObjectMeta) {
+    let mut seen = HashSet::with_capacity(objects.len());
+    let keep: Vec<bool> = objects
+        .iter()
+        .map(|object| {
+            let meta = metadata(object);
+            seen.insert((meta.namespace(), meta.name.as_str()))
+        })
+        .collect();
+    drop(seen);
+    if keep.iter().all(|kept| *kept) {
+        return;
+    }
+    let mut keep = keep.into_iter();
+    objects.retain(|_| keep.next().unwrap_or(true));
 }
 
 pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, notes: &mut Vec<String>) -> Result<()> {
@@ -166,6 +195,7 @@ pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, 
     for path in paths {
         read_file(path, &mut objects, notes)?;
     }
+    objects.dedupe();
     objects.seen.extend(complete.iter().copied());
     let seen = &objects.seen;
     let k8s = &mut snapshot.kubernetes;
@@ -175,11 +205,11 @@ pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, 
     k8s.daemon_sets = collected(seen, Kind::DaemonSet, objects.daemon_sets);
     k8s.replica_sets = collected(seen, Kind::ReplicaSet, objects.replica_sets);
     k8s.jobs = collected(seen, Kind::Job, objects.jobs);
+    k8s.nodes = collected(seen, Kind::Node, objects.nodes);
+    k8s.pod_disruption_budgets = collected(seen, Kind::PodDisruptionBudget, objects.pod_disruption_budgets);
     k8s.cluster_role_bindings = collected(seen, Kind::ClusterRoleBinding, objects.cluster_role_bindings);
     k8s.validating_webhook_configurations = collected(seen, Kind::ValidatingWebhookConfiguration, objects.webhooks);
     k8s.gatekeeper_constraints = collected(seen, Kind::Constraint, objects.constraints);
-    k8s.nodes = collected(seen, Kind::Node, objects.nodes);
-    k8s.pod_disruption_budgets = collected(seen, Kind::PodDisruptionBudget, objects.pod_disruption_budgets);
     Ok(())
 }
 
@@ -196,47 +226,40 @@ fn collected<T>(seen: &BTreeSet<Kind>, kind: Kind, items: Vec<T>) -> Part<Vec<T>
 }
 
 fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Result<()> {
-    let text = read_text(path, "--from-kubectl")?;
+    let file = open(path, "--from-kubectl")?;
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
-    let header: Header = serde_json::from_str(&text).map_err(|err| invalid_json(path, &err, &hint))?;
-    if header.resource_type.is_some_and(|t| t.to_ascii_lowercase().starts_with("microsoft.")) {
-        bail!("{} is not Kubernetes JSON; it looks like az output: pass it with --from-az", path.display());
-    }
     let mut skipped = BTreeSet::new();
     let mut read = 0;
-    match (header.items, header.kind.as_deref()) {
-        (Some(items), list_kind) => {
+    let mut untyped = Vec::new();
+    let document = kubectl_stream::read(file, &mut |item| match item {
+        Item::Object(object) => {
+            objects.add(object);
+            read += 1;
+        }
+        Item::Skipped(kind) => {
+            skipped.insert(kind);
+        }
+        Item::Untyped(fields) => untyped.push(fields),
+    })
+    .map_err(|err| read_error(path, err, &hint))?;
+    if document.resource_type.is_some_and(|t| t.to_ascii_lowercase().starts_with("microsoft.")) {
+        bail!("{} is not Kubernetes JSON; it looks like az output: pass it with --from-az", path.display());
+    }
+    match (document.items, &document.kind) {
+        (Some(count), list_kind) => {
             // A typed list (`PodList`) names its items' kind once; a `List` names it on each item.
-            let item_kind = list_kind.and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty());
-            match item_kind.map(|k| (k, Kind::of(k, header.api_version.as_deref()))) {
-                Some((_, Some(kind))) => {
-                    objects.seen.insert(kind);
+            let item_kind = list_kind.as_ref().and_then(KindName::item_kind);
+            match &item_kind {
+                Some(KindName::Known(kind)) => {
+                    objects.seen.insert(*kind);
                 }
-                Some((other, None)) => {
-                    skipped.insert(other.to_string());
+                Some(KindName::Other(other)) => {
+                    skipped.insert(other.clone());
                 }
                 None => {}
             }
-            for item in &items {
-                let (name, kind) = match item_kind {
-                    Some(name) => (name.to_string(), Kind::of(name, header.api_version.as_deref())),
-                    None => {
-                        let meta = peek_type(path, item)?;
-                        let kind = Kind::of(&meta.0, meta.1.as_deref());
-                        (meta.0, kind)
-                    }
-                };
-                match kind {
-                    Some(kind) => {
-                        add(path, kind, item.get(), objects)?;
-                        read += 1;
-                    }
-                    None => {
-                        skipped.insert(name);
-                    }
-                }
-            }
-            if items.is_empty() && item_kind.is_none() {
+            read += add_untyped(path, untyped, item_kind.as_ref(), objects)?;
+            if count == 0 && item_kind.is_none() {
                 notes.push(format!(
                     "{} is an empty List, which does not say which kinds were asked for; use --kubectl-kinds to say they have no objects",
                     path.display()
@@ -244,15 +267,7 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
                 return Ok(());
             }
         }
-        (None, Some(name)) => match Kind::of(name, header.api_version.as_deref()) {
-            Some(kind) => {
-                add(path, kind, &text, objects)?;
-                read += 1;
-            }
-            None => {
-                skipped.insert(name.to_string());
-            }
-        },
+        (None, Some(_)) => {}
         (None, None) => bail!("{} is not Kubernetes JSON (no `kind`); {hint}", path.display()),
     }
     if read == 0 && !skipped.is_empty() {
@@ -268,82 +283,130 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
     Ok(())
 }
 
-/// An item's `kind` and `apiVersion`.
-fn peek_type(path: &Path, item: &RawValue) -> Result<(String, Option<String>)> {
-    let peeked: TypeMeta = serde_json::from_str(item.get())
-        .map_err(|err| anyhow::anyhow!("{} holds a list item that cannot be read ({err})", path.display()))?;
-    let kind = peeked.kind.ok_or_else(|| {
-        anyhow::anyhow!("{} holds a List item without `kind`; pass the output of kubectl get -o json", path.display())
-    })?;
-    Ok((kind, peeked.api_version))
+/// Items without a `kind` of their own, read once the typed list's `kind` (after them) is known.
+fn add_untyped(path: &Path, untyped: Vec<RawFields>, kind: Option<&KindName>, objects: &mut Objects) -> Result<usize> {
+    if untyped.is_empty() {
+        return Ok(0);
+    }
+    let kind = match kind {
+        Some(KindName::Known(kind)) => *kind,
+        Some(KindName::Other(_)) => return Ok(0),
+        None => bail!("{} holds a List item without `kind`; pass the output of kubectl get -o json", path.display()),
+    };
+    let count = untyped.len();
+    for fields in untyped {
+        let object = fields
+            .into_object(kind)
+            .map_err(|err| anyhow::anyhow!("{} holds a {} that cannot be read ({err})", path.display(), kind.name()))?;
+        objects.add(object);
+    }
+    Ok(count)
 }
 
-/// Reads one object of a kind aksguard reads into `objects`.
-fn add(path: &Path, kind: Kind, json: &str, objects: &mut Objects) -> Result<()> {
-    objects.seen.insert(kind);
-    match kind {
-        Kind::Namespace => {
-            push(path, kind, json, &mut objects.keys, &mut objects.namespaces, |o: &Namespace| &o.metadata)
+/// The file failed, its JSON is invalid, or valid JSON is not the object it claims to be.
+fn read_error(path: &Path, err: ReadError, hint: &str) -> anyhow::Error {
+    match err {
+        ReadError::Io(err) => unreadable(path, "--from-kubectl", &err),
+        ReadError::Json { category: Category::Data, message, kind: Some(kind) } => {
+            anyhow::anyhow!("{} holds a {} that cannot be read ({message})", path.display(), kind.name())
         }
-        Kind::Pod => push(path, kind, json, &mut objects.keys, &mut objects.pods, |o: &Pod| &o.metadata),
-        Kind::NetworkPolicy => {
-            push(path, kind, json, &mut objects.keys, &mut objects.network_policies, |o: &NetworkPolicy| &o.metadata)
-        }
-        Kind::DaemonSet => {
-            push(path, kind, json, &mut objects.keys, &mut objects.daemon_sets, |o: &DaemonSet| &o.metadata)
-        }
-        Kind::ReplicaSet => {
-            push(path, kind, json, &mut objects.keys, &mut objects.replica_sets, |o: &OwnedObject| &o.metadata)
-        }
-        Kind::Job => push(path, kind, json, &mut objects.keys, &mut objects.jobs, |o: &OwnedObject| &o.metadata),
-        Kind::ClusterRoleBinding => {
-            push(path, kind, json, &mut objects.keys, &mut objects.cluster_role_bindings, |o: &ClusterRoleBinding| {
-                &o.metadata
-            })
-        }
-        Kind::ValidatingWebhookConfiguration => {
-            push(path, kind, json, &mut objects.keys, &mut objects.webhooks, |o: &OwnedObject| &o.metadata)
-        }
-        Kind::Constraint => {
-            push(path, kind, json, &mut objects.keys, &mut objects.constraints, |o: &Constraint| &o.metadata)
-        }
-        Kind::Node => push(path, kind, json, &mut objects.keys, &mut objects.nodes, |o: &Node| &o.metadata),
-        Kind::PodDisruptionBudget => {
-            push(path, kind, json, &mut objects.keys, &mut objects.pod_disruption_budgets, |o: &PodDisruptionBudget| {
-                &o.metadata
-            })
-        }
+        ReadError::Json { message, .. } => invalid_json(path, &message, hint),
     }
-}
-
-fn push<T: DeserializeOwned>(
-    path: &Path,
-    kind: Kind,
-    json: &str,
-    keys: &mut HashSet<(Kind, String, String)>,
-    into: &mut Vec<T>,
-    metadata: impl Fn(&T) -> &crate::snapshot::kube::ObjectMeta,
-) -> Result<()> {
-    let object: T = serde_json::from_str(json)
-        .map_err(|err| anyhow::anyhow!("{} holds a {} that cannot be read ({err})", path.display(), kind.name()))?;
-    let meta = metadata(&object);
-    if keys.insert((kind, meta.namespace().to_string(), meta.name.clone())) {
-        into.push(object);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn read(documents: &[&str]) -> Result<Snapshot> {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = documents
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let path = dir.path().join(format!("{i}.json"));
+                std::fs::write(&path, text).unwrap();
+                path
+            })
+            .collect();
+        let mut snapshot = Snapshot::empty("test", "not provided");
+        read_into(&paths, &[], &mut snapshot, &mut Vec::new())?;
+        Ok(snapshot)
+    }
+
+    const POD_KIND_FIRST: &str = r#"{"kind": "Pod", "apiVersion": "v1",
+        "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}, "annotations": {"a": "CANARY"}},
+        "spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "nginx", "env": [{"name": "P", "value": "CANARY"}]}]},
+        "status": {"phase": "Running"}}"#;
+    /// The same pod with `kind` last: the fields before it are read once it is known.
+    const POD_KIND_LAST: &str = r#"{"status": {"phase": "Running"},
+        "spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "nginx", "env": [{"name": "P", "value": "CANARY"}]}]},
+        "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}, "annotations": {"a": "CANARY"}},
+        "apiVersion": "v1", "kind": "Pod"}"#;
+
+    fn pods(snapshot: &Snapshot) -> &[Pod] {
+        snapshot.kubernetes.pods.collected().unwrap()
+    }
+
+    #[test]
+    fn key_order_does_not_matter() {
+        let first = read(&[&format!(r#"{{"kind": "List", "items": [{POD_KIND_FIRST}]}}"#)]).unwrap();
+        let last = read(&[&format!(r#"{{"items": [{POD_KIND_LAST}], "kind": "List"}}"#)]).unwrap();
+        assert_eq!(pods(&first).len(), 1);
+        assert!(pods(&first)[0].spec.host_network);
+        assert_eq!(pods(&first), pods(&last));
+        let single = read(&[POD_KIND_LAST]).unwrap();
+        assert_eq!(pods(&single), pods(&first));
+    }
+
+    #[test]
+    fn a_typed_list_names_its_items_kind_before_or_after_them() {
+        let item = r#"{"metadata": {"name": "web", "namespace": "shop"}, "spec": {"containers": [{"name": "c"}]}}"#;
+        for text in [
+            format!(r#"{{"kind": "PodList", "apiVersion": "v1", "items": [{item}]}}"#),
+            format!(r#"{{"apiVersion": "v1", "items": [{item}], "kind": "PodList"}}"#),
+        ] {
+            let snapshot = read(&[&text]).unwrap();
+            assert_eq!(pods(&snapshot).len(), 1, "{text}");
+            assert_eq!(pods(&snapshot)[0].spec.containers[0].name, "c");
+        }
+        let untyped = read(&[&format!(r#"{{"kind": "List", "items": [{item}]}}"#)]).unwrap_err().to_string();
+        assert!(untyped.contains("holds a List item without `kind`"), "{untyped}");
+    }
+
+    #[test]
+    fn an_object_read_twice_counts_once() {
+        let list = format!(r#"{{"kind": "List", "items": [{POD_KIND_FIRST}, {POD_KIND_LAST}]}}"#);
+        let snapshot = read(&[&list, POD_KIND_FIRST]).unwrap();
+        assert_eq!(pods(&snapshot).len(), 1);
+    }
+
+    #[test]
+    fn an_object_that_does_not_fit_its_kind_is_named_in_the_error() {
+        let bad = r#"{"kind": "List", "items": [{"kind": "Namespace", "metadata": {"name": "shop"}},
+            {"kind": "Pod", "metadata": {"name": "web"}, "spec": {"containers": "nginx"}}]}"#;
+        let err = read(&[bad]).unwrap_err().to_string();
+        assert!(err.contains("holds a Pod that cannot be read (invalid type: string \"nginx\""), "{err}");
+        assert!(err.contains("line 2"), "the position is in the file: {err}");
+        let not_json = read(&[r#"{"kind": "List", "items": [{"kind": "Pod",}]}"#]).unwrap_err().to_string();
+        assert!(not_json.contains("is not valid JSON"), "{not_json}");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_where_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latin1.json");
+        std::fs::write(&path, b"{\"kind\": \"Pod\", \"metadata\": {\"name\": \"caf\xe9\"}}").unwrap();
+        let mut snapshot = Snapshot::empty("test", "not provided");
+        let err = read_into(&[path], &[], &mut snapshot, &mut Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("is not valid JSON (invalid unicode code point at line 1 column"), "{err}");
+    }
+
     #[test]
     fn kinds_parse_like_kubectl() {
         assert_eq!(Kind::parse("netpol"), Ok(Kind::NetworkPolicy));
         assert_eq!(Kind::parse("NetworkPolicies"), Ok(Kind::NetworkPolicy));
         assert_eq!(Kind::parse("pod"), Ok(Kind::Pod));
-        assert_eq!(Kind::parse("pdb"), Ok(Kind::PodDisruptionBudget));
-        assert_eq!(Kind::parse("no"), Ok(Kind::Node));
         assert!(Kind::parse("secrets").unwrap_err().contains("not a kind aksguard reads"));
     }
 }

@@ -2,10 +2,12 @@
 //! saved snapshot file, raw `az`/`kubectl` JSON files, or live from the Kubernetes API (`kube`).
 
 pub mod az_files;
+mod chunks;
 pub mod demo;
 pub mod input;
 pub mod kube;
 pub mod kubectl_files;
+mod kubectl_stream;
 pub mod snapshot_file;
 pub mod tls;
 

@@ -1,10 +1,16 @@
 //! `--format table`: findings grouped by severity (most severe first), each group a table, then a
 //! summary line and the sources that could not be read.
+//!
+//! The table stays readable on a 100,000-pod cluster: within a severity, findings of one rule with
+//! the same status and message (the same problem in 3,000 namespaces) form a group that shows its
+//! first rows and then one "+N more" row, and a finding's evidence (one line per rejected
+//! workload) is capped the same way. `--format json` keeps every finding and every line.
 
 use crate::audit::{Report, Show};
 use crate::finding::{Finding, Severity, Status};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::Style;
@@ -12,6 +18,12 @@ use super::text::short_resource;
 
 /// Longer remediations (manifests) are left to `--format json` and `aksguard explain`.
 const MAX_REMEDIATION_LINES: usize = 4;
+/// Rows a group of identical findings shows before its "+N more" row.
+const MAX_GROUP_ROWS: usize = 3;
+/// Evidence lines a finding shows before "+N more".
+const MAX_EVIDENCE_LINES: usize = 4;
+/// Resources a "+N more" row names.
+const MORE_NAMES: usize = 3;
 
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
@@ -96,22 +108,70 @@ fn table(findings: &[&Finding], style: Style) -> Table {
     } else {
         table.force_no_tty();
     }
-    for finding in findings {
-        table.add_row([
-            Cell::new(finding.status).fg(status_colour(finding.status)).add_attribute(Attribute::Bold),
-            Cell::new(&finding.rule),
-            Cell::new(short_resource(&finding.resource)),
-            Cell::new(details(finding)),
-        ]);
+    for group in group_repeats(findings) {
+        for finding in group.iter().take(MAX_GROUP_ROWS) {
+            table.add_row([
+                status_cell(finding.status),
+                Cell::new(&finding.rule),
+                Cell::new(short_resource(&finding.resource)),
+                Cell::new(details(finding)),
+            ]);
+        }
+        if let Some(more) = more_row(&group) {
+            table.add_row([
+                status_cell(group[0].status),
+                Cell::new(&group[0].rule),
+                Cell::new(more.0),
+                Cell::new(more.1),
+            ]);
+        }
     }
     table
 }
 
-/// The message, the evidence, and the fix.
+fn status_cell(status: Status) -> Cell {
+    Cell::new(status).fg(status_colour(status)).add_attribute(Attribute::Bold)
+}
+
+/// Findings of the same rule, status and message, in the order they first appear (the report's
+/// order: by rule, then resource).
+fn group_repeats<'a>(findings: &[&'a Finding]) -> Vec<Vec<&'a Finding>> {
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    let mut index: HashMap<(&str, Status, &str), usize> = HashMap::new();
+    for finding in findings {
+        let key = (finding.rule.as_str(), finding.status, finding.message.as_str());
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(finding);
+    }
+    groups
+}
+
+/// The "+N more" row of a group longer than it shows: (resource cell, finding cell).
+fn more_row(group: &[&Finding]) -> Option<(String, String)> {
+    let hidden = group.get(MAX_GROUP_ROWS..).filter(|rest| !rest.is_empty())?;
+    let names: Vec<&str> = hidden.iter().take(MORE_NAMES).map(|f| short_resource(&f.resource)).collect();
+    let etc = if hidden.len() > MORE_NAMES { ", …" } else { "" };
+    Some((
+        format!("+{} more", hidden.len()),
+        format!(
+            "{} more with the same finding: {}{etc}\n--format json lists every finding with its evidence",
+            hidden.len(),
+            names.join(", ")
+        ),
+    ))
+}
+
+/// The message, the evidence (capped), and the fix.
 fn details(finding: &Finding) -> String {
     let mut text = finding.message.clone();
-    for line in &finding.evidence {
+    for line in finding.evidence.iter().take(MAX_EVIDENCE_LINES) {
         write!(text, "\n· {line}").unwrap();
+    }
+    if let Some(more) = finding.evidence.len().checked_sub(MAX_EVIDENCE_LINES).filter(|more| *more > 0) {
+        write!(text, "\n· +{more} more (--format json lists them all)").unwrap();
     }
     if let Some(fix) = &finding.remediation {
         if fix.lines().count() <= MAX_REMEDIATION_LINES {
@@ -179,4 +239,71 @@ fn paint(text: &str, colour: Color, enabled: bool) -> String {
         _ => 37,
     };
     format!("\x1b[1;{code}m{text}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{ALL, Settings};
+    use crate::snapshot::Snapshot;
+
+    fn finding(status: Status, resource: &str, message: &str) -> Finding {
+        ALL[0].finding(status, resource, message)
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        let mut report = crate::audit::run(&Snapshot::empty("test", "not provided"), &[], &Settings::default());
+        report.findings = findings;
+        report
+    }
+
+    fn render_wide(report: &Report) -> String {
+        render(report, Style { show: Show::All, colour: false, width: 400 })
+    }
+
+    #[test]
+    fn repeated_findings_show_a_few_rows_and_a_more_row() {
+        let mut findings: Vec<Finding> =
+            (0..10).map(|i| finding(Status::Fail, &format!("Namespace/ns-{i}"), "no default deny")).collect();
+        findings.push(finding(Status::Fail, "Namespace/other", "another problem"));
+        findings.push(finding(Status::Pass, "Namespace/ns-9", "no default deny"));
+        let table = render_wide(&report(findings));
+        for shown in ["Namespace/ns-0 ", "Namespace/ns-1 ", "Namespace/ns-2 ", "Namespace/other", "another problem"] {
+            assert!(table.contains(shown), "{shown} missing:\n{table}");
+        }
+        assert!(table.contains("+7 more"), "{table}");
+        assert!(
+            table.contains("7 more with the same finding: Namespace/ns-3, Namespace/ns-4, Namespace/ns-5, …"),
+            "{table}"
+        );
+        assert!(!table.contains("ns-6"), "hidden rows are not printed:\n{table}");
+        assert_eq!(table.matches("+").count(), 1, "one more row; the pass is its own group:\n{table}");
+        assert!(table.contains("Namespace/ns-9 "), "a different status is a different group:\n{table}");
+    }
+
+    #[test]
+    fn a_group_that_fits_has_no_more_row() {
+        let findings =
+            (0..MAX_GROUP_ROWS).map(|i| finding(Status::Fail, &format!("Namespace/ns-{i}"), "same")).collect();
+        let table = render_wide(&report(findings));
+        assert!(!table.contains("more"), "{table}");
+    }
+
+    #[test]
+    fn long_evidence_is_capped_and_json_keeps_it_all() {
+        let mut long = finding(Status::Fail, "Namespace/shop", "workloads would be rejected");
+        for i in 0..10 {
+            long = long.with_evidence(format!("restricted would reject Deployment/shop/app-{i}"));
+        }
+        let report = report(vec![long]);
+        let table = render_wide(&report);
+        assert!(table.contains("app-3") && !table.contains("app-4"), "{table}");
+        assert!(table.contains("· +6 more (--format json lists them all)"), "{table}");
+        let json = crate::report::render(
+            &report,
+            crate::report::Format::Json,
+            Style { show: Show::All, colour: false, width: 80 },
+        );
+        assert!(json.contains("app-9"), "{json}");
+    }
 }

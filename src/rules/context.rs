@@ -6,6 +6,7 @@ use super::system::Settings;
 use super::workloads::{WorkloadIndex, WorkloadRef};
 use crate::finding::Finding;
 use crate::snapshot::{Part, Snapshot, arm, kube, source};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -47,12 +48,14 @@ pub struct ClusterNames {
 pub struct Context<'a> {
     pub snapshot: &'a Snapshot,
     pub settings: &'a Settings,
-    workloads: OnceLock<WorkloadIndex>,
+    workloads: OnceLock<WorkloadIndex<'a>>,
+    /// Pods by namespace, built on first use: per-namespace rules stay linear in pods.
+    pods_by_namespace: OnceLock<HashMap<&'a str, Vec<&'a kube::Pod>>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(snapshot: &'a Snapshot, settings: &'a Settings) -> Self {
-        Context { snapshot, settings, workloads: OnceLock::new() }
+        Context { snapshot, settings, workloads: OnceLock::new(), pods_by_namespace: OnceLock::new() }
     }
 
     pub fn cluster(&self) -> Result<&'a arm::ManagedCluster, Missing> {
@@ -167,8 +170,21 @@ impl<'a> Context<'a> {
             .collect())
     }
 
+    /// The pods of one namespace, in snapshot order.
+    pub fn pods_in(&self, namespace: &str) -> Result<&[&'a kube::Pod], Missing> {
+        let pods = self.pods()?;
+        let index = self.pods_by_namespace.get_or_init(|| {
+            let mut index: HashMap<&str, Vec<&kube::Pod>> = HashMap::new();
+            for pod in pods {
+                index.entry(pod.metadata.namespace()).or_default().push(pod);
+            }
+            index
+        });
+        Ok(index.get(namespace).map_or(&[], Vec::as_slice))
+    }
+
     /// The Deployment, StatefulSet, DaemonSet, CronJob, ... that owns a pod.
-    pub fn workload_of(&self, pod: &kube::Pod) -> WorkloadRef {
+    pub fn workload_of(&self, pod: &'a kube::Pod) -> WorkloadRef<'a> {
         self.workloads.get_or_init(|| WorkloadIndex::new(&self.snapshot.kubernetes)).resolve(pod)
     }
 

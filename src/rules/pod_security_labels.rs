@@ -93,7 +93,7 @@ fn judge(ctx: &Context, namespace: &Namespace) -> Finding {
 
 /// Evidence lines saying which running workloads `restricted` would reject, and how many.
 fn restricted_dry_run(ctx: &Context, namespace: &str) -> (Vec<String>, usize) {
-    let pods = match ctx.pods() {
+    let pods = match ctx.pods_in(namespace) {
         Ok(pods) => pods,
         Err(missing) => {
             return (
@@ -102,7 +102,7 @@ fn restricted_dry_run(ctx: &Context, namespace: &str) -> (Vec<String>, usize) {
             );
         }
     };
-    let running = pods.iter().filter(|pod| pod.is_running() && pod.metadata.namespace() == namespace);
+    let running = pods.iter().copied().filter(|pod| pod.is_running());
     let groups = group_by_workload(running, |pod| ctx.workload_of(pod));
     let mut lines = Vec::new();
     for (workload, pods) in &groups {

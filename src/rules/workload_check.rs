@@ -25,7 +25,7 @@ impl WorkloadCheck {
         let mut findings = Vec::new();
         let mut user_workloads = 0;
         for (workload, pods) in &groups {
-            let system = ctx.is_system_namespace(&workload.namespace);
+            let system = ctx.is_system_namespace(workload.namespace);
             user_workloads += usize::from(!system);
             let problems = union(pods.iter().flat_map(|pod| (self.problems)(ctx, pod)));
             if !problems.is_empty() {
@@ -63,7 +63,7 @@ impl WorkloadCheck {
 /// `kubectl edit` on the object to change (a bare pod must be recreated).
 fn remediation(workload: &WorkloadRef, fix: &str) -> String {
     let kind = workload.kind.to_ascii_lowercase();
-    match workload.kind.as_str() {
+    match workload.kind {
         "Pod" => format!(
             "# {fix}, then recreate the pod:\nkubectl -n {} get pod {} -o yaml > pod.yaml",
             workload.namespace, workload.name

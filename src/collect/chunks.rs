@@ -1,0 +1,252 @@
+//! A JSON source read in chunks: values are parsed by serde_json from a buffer of a few megabytes
+//! that is refilled as it drains, so a 1 GB `kubectl get -o json` file is never in memory at once
+//! (and its pages are never faulted in as fresh memory, a third of the time of reading it whole).
+//!
+//! The caller walks the structure around the values (`{`, `:`, `,`, `[`) with [`Chunks::peek`] and
+//! [`Chunks::expect`], and parses each value, a list item for instance, with [`Chunks::value`].
+//! Positions in error messages are those in the whole file, as if it had been parsed at once.
+
+use serde_json::de::SliceRead;
+use serde_json::error::Category;
+use std::io::{ErrorKind, Read};
+
+const CHUNK: usize = 4 << 20;
+
+/// What went wrong while reading JSON from a source.
+#[derive(Debug)]
+pub enum ChunkError {
+    Io(std::io::Error),
+    /// Invalid JSON (`Syntax`, `Eof`), or JSON that is not what was expected (`Data`); the message
+    /// ends with the position in the file.
+    Json {
+        category: Category,
+        message: String,
+    },
+}
+
+pub type Deserializer<'b> = serde_json::Deserializer<SliceRead<'b>>;
+
+pub struct Chunks<R> {
+    source: R,
+    buf: Vec<u8>,
+    /// Parsed up to here; `buf[pos..end]` is read but not parsed yet.
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// 1-based line and column of `buf[pos]` in the file.
+    line: usize,
+    column: usize,
+}
+
+impl<R: Read> Chunks<R> {
+    pub fn new(source: R) -> Self {
+        Self::with_buffer(source, CHUNK)
+    }
+
+    /// Starts with a buffer of `size` bytes (it grows for a value that does not fit).
+    pub fn with_buffer(source: R, size: usize) -> Self {
+        Chunks { source, buf: vec![0; size.max(1)], pos: 0, end: 0, eof: false, line: 1, column: 1 }
+    }
+
+    /// The next byte that is not whitespace, without consuming it; `None` at the end of the file.
+    pub fn peek(&mut self) -> Result<Option<u8>, ChunkError> {
+        loop {
+            while self.pos < self.end {
+                match self.buf[self.pos] {
+                    b' ' | b'\t' | b'\r' | b'\n' => self.advance(1),
+                    byte => return Ok(Some(byte)),
+                }
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Consumes the next non-whitespace byte, which must be one of `expected`.
+    pub fn expect(&mut self, expected: &[u8], what: &str) -> Result<u8, ChunkError> {
+        match self.peek()? {
+            Some(byte) if expected.contains(&byte) => {
+                self.advance(1);
+                Ok(byte)
+            }
+            Some(_) => Err(self.error(Category::Syntax, &format!("expected {what}"))),
+            None => Err(self.error(Category::Eof, &format!("EOF while parsing, expected {what}"))),
+        }
+    }
+
+    /// Parses the next value with `parse`, reading more of the source while the value is cut off
+    /// by the end of the buffer. `parse` runs again from the value's start after a refill, so it
+    /// must only act once it has read the value whole (as serde's visitors do).
+    pub fn value<T>(
+        &mut self,
+        mut parse: impl FnMut(&mut Deserializer) -> serde_json::Result<T>,
+    ) -> Result<T, ChunkError> {
+        let first = self.peek()?;
+        loop {
+            let available = self.end - self.pos;
+            let mut deserializer = serde_json::Deserializer::from_slice(&self.buf[self.pos..self.end]);
+            let parsed = parse(&mut deserializer);
+            let used = deserializer.into_iter::<serde::de::IgnoredAny>().byte_offset();
+            // A number that ends the buffer may go on in the next chunk.
+            let number = matches!(first, Some(b'-' | b'0'..=b'9'));
+            match parsed {
+                Ok(value) if !(number && used == available && !self.eof) => {
+                    self.advance(used);
+                    return Ok(value);
+                }
+                Err(err) if !err.is_eof() || self.eof => return Err(self.relocate(&err)),
+                _ => {
+                    if !self.fill()? {
+                        // Nothing more to read: parse once more to get the real error.
+                        continue;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Only whitespace may follow the document.
+    pub fn end(&mut self) -> Result<(), ChunkError> {
+        match self.peek()? {
+            None => Ok(()),
+            Some(_) => Err(self.error(Category::Syntax, "trailing characters")),
+        }
+    }
+
+    /// Reads more of the source after what is left to parse; `false` at the end of the source.
+    fn fill(&mut self) -> Result<bool, ChunkError> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.pos = 0;
+        if self.end == self.buf.len() {
+            // One value is larger than the buffer: make room for it.
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.source.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(read) => {
+                    self.end += read;
+                    return Ok(true);
+                }
+                Err(err) if err.kind() == ErrorKind::Interrupted => {}
+                Err(err) => return Err(ChunkError::Io(err)),
+            }
+        }
+    }
+
+    fn advance(&mut self, count: usize) {
+        let consumed = &self.buf[self.pos..self.pos + count];
+        // Counted first: compact JSON has no newline, and looking for the last one byte by byte
+        // through a whole item would cost as much as parsing it.
+        let newlines = count_newlines(consumed);
+        let last = if newlines > 0 { consumed.iter().rposition(|byte| *byte == b'\n') } else { None };
+        match last {
+            Some(last) => {
+                self.line += newlines;
+                self.column = count - last;
+            }
+            None => self.column += count,
+        }
+        self.pos += count;
+    }
+
+    fn error(&self, category: Category, message: &str) -> ChunkError {
+        ChunkError::Json { category, message: format!("{message} at line {} column {}", self.line, self.column) }
+    }
+
+    /// serde_json's error, with its position in the buffer turned into the position in the file.
+    fn relocate(&self, err: &serde_json::Error) -> ChunkError {
+        let text = err.to_string();
+        let message = match (err.line(), text.rsplit_once(" at line ")) {
+            (0, _) | (_, None) => text,
+            (1, Some((message, _))) => {
+                format!("{message} at line {} column {}", self.line, self.column + err.column().saturating_sub(1))
+            }
+            (line, Some((message, _))) => {
+                format!("{message} at line {} column {}", self.line + line - 1, err.column())
+            }
+        };
+        ChunkError::Json { category: err.classify(), message }
+    }
+}
+
+/// Newlines in `bytes`, counted 255 bytes at a time in a `u8` so that the compiler can compare
+/// and add 16 or 32 bytes at once: this runs over every byte of the file.
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes.chunks(255).map(|block| block.iter().fold(0u8, |n, byte| n + u8::from(*byte == b'\n')) as usize).sum()
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    /// A reader that hands out a few bytes at a time, to cut values at every place.
+    pub struct Trickle<'a>(pub &'a [u8], pub usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(self.0.len()).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn small(text: &str, step: usize) -> Chunks<Trickle<'_>> {
+        Chunks::with_buffer(Trickle(text.as_bytes(), step), 4)
+    }
+
+    #[test]
+    fn newlines_are_counted_in_any_length() {
+        let text: Vec<u8> = (0..1000).map(|i| if i % 7 == 0 { b'\n' } else { b'x' }).collect();
+        assert_eq!(count_newlines(&text), 143);
+        assert_eq!(count_newlines(b""), 0);
+    }
+
+    #[test]
+    fn values_cut_by_the_buffer_are_read_whole() {
+        for step in [1, 2, 3, 7, 100] {
+            let mut chunks = small("[ {\"a\": [1, 2, 3]} , 12345 ,\"text\" ]", step);
+            chunks.expect(b"[", "`[`").unwrap();
+            let object = chunks.value(|d| serde_json::Value::deserialize(d)).unwrap();
+            assert_eq!(object, serde_json::json!({"a": [1, 2, 3]}), "step {step}");
+            chunks.expect(b",", "`,`").unwrap();
+            assert_eq!(chunks.value(|d| u64::deserialize(d)).unwrap(), 12345, "step {step}: numbers are not cut");
+            chunks.expect(b",", "`,`").unwrap();
+            assert_eq!(chunks.value(|d| String::deserialize(d)).unwrap(), "text");
+            chunks.expect(b"]", "`]`").unwrap();
+            chunks.end().unwrap();
+        }
+    }
+
+    #[test]
+    fn errors_give_the_position_in_the_file() {
+        let mut chunks = small("{\n  \"kind\": \"List\",\n  \"items\": [,]\n}", 3);
+        chunks.expect(b"{", "`{`").unwrap();
+        chunks.value(|d| String::deserialize(d)).unwrap();
+        chunks.expect(b":", "`:`").unwrap();
+        chunks.value(|d| String::deserialize(d)).unwrap();
+        chunks.expect(b",", "`,`").unwrap();
+        chunks.value(|d| String::deserialize(d)).unwrap();
+        chunks.expect(b":", "`:`").unwrap();
+        chunks.expect(b"[", "`[`").unwrap();
+        let Err(ChunkError::Json { category, message }) = chunks.value(|d| serde_json::Value::deserialize(d)) else {
+            panic!("a comma is not a value")
+        };
+        assert_eq!((category, message.as_str()), (Category::Syntax, "expected value at line 3 column 13"));
+        let mut cut = small("{\"a\": [1, 2", 2);
+        let Err(ChunkError::Json { category, .. }) = cut.value(|d| serde_json::Value::deserialize(d)) else {
+            panic!("the value is cut off")
+        };
+        assert_eq!(category, Category::Eof);
+    }
+}
