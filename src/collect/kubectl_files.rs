@@ -409,4 +409,22 @@ mod tests {
         assert_eq!(Kind::parse("pod"), Ok(Kind::Pod));
         assert!(Kind::parse("secrets").unwrap_err().contains("not a kind aksguard reads"));
     }
+
+    #[test]
+    fn constraints_are_recognised_by_their_api_group_and_keep_their_kind() {
+        let list = r#"{"kind": "List", "items": [
+            {"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sAzureV2NoPrivilege",
+             "metadata": {"name": "no-privilege"}, "spec": {"enforcementAction": "dryrun"}},
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "dev"},
+             "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": "User", "name": "dev@x"}]}]}"#;
+        let snapshot = read(&[list]).unwrap();
+        let constraints = snapshot.kubernetes.gatekeeper_constraints.collected().unwrap();
+        assert_eq!(constraints[0].kind, "K8sAzureV2NoPrivilege");
+        assert_eq!(constraints[0].enforcement_action(), "dryrun");
+        let bindings = snapshot.kubernetes.cluster_role_bindings.collected().unwrap();
+        assert_eq!(
+            (bindings[0].role_ref.name.as_str(), bindings[0].subjects[0].name.as_str()),
+            ("cluster-admin", "dev@x")
+        );
+    }
 }
