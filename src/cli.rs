@@ -2,6 +2,8 @@
 //! `az aks show -n`, so namespaces take the long flag.
 
 use crate::audit::Show;
+use crate::collect::arm::cloud::{self, Cloud};
+use crate::collect::arm::credential::Auth;
 use crate::finding::Severity;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -28,6 +30,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// List the rules
     Rules(RulesArgs),
+    /// Check what aksguard can read with the current credentials, with the fix for what it cannot
+    Doctor(DoctorArgs),
     /// Explain a rule: what it checks, why it matters, how to fix it
     Explain {
         /// The rule id, as `aksguard rules` lists it
@@ -94,13 +98,58 @@ pub struct LiveArgs {
     /// No progress spinner on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Read nothing from the Azure management (ARM) API (its sources become unavailable)
+    #[arg(long, conflicts_with_all = OFFLINE_INPUTS)]
+    pub skip_azure: bool,
+
+    /// Azure subscription of the cluster [default: AZURE_SUBSCRIPTION_ID, else the Azure CLI's]
+    #[arg(long, value_name = "ID", conflicts_with_all = OFFLINE_INPUTS)]
+    pub subscription: Option<String>,
+
+    /// Resource group of the AKS cluster, with -n [default: the cluster whose FQDN is the
+    /// kubeconfig context's API server]
+    #[arg(short = 'g', long, value_name = "RG", requires = "name", conflicts_with_all = OFFLINE_INPUTS)]
+    pub resource_group: Option<String>,
+
+    /// Name of the AKS cluster, with -g
+    #[arg(short = 'n', long, value_name = "NAME", requires = "resource_group", conflicts_with_all = OFFLINE_INPUTS)]
+    pub name: Option<String>,
+
+    /// Azure credentials: auto tries env, workload-identity, managed-identity (only when its
+    /// variables are set), then the Azure CLI login
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = Auth::Auto)]
+    pub auth: Auth,
+
+    /// The Azure cloud
+    #[arg(long, value_enum, value_name = "CLOUD", default_value_t = Cloud::AzureCloud)]
+    pub cloud: Cloud,
+
+    /// The ARM endpoint, instead of the cloud's (https://management.azure.com for AzureCloud)
+    #[arg(long, value_name = "URL", value_parser = cloud::parse_endpoint)]
+    pub arm_endpoint: Option<String>,
+
+    /// Debug logs on stderr (requests and responses; tokens are never logged)
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 /// The inputs that replace live collection.
 const OFFLINE_INPUTS: [&str; 3] = ["demo", "from_az", "from_kubectl"];
 
 /// The live flags, which `--snapshot` excludes.
-pub const LIVE_FLAGS: [&str; 4] = ["kubeconfig", "context", "namespaces", "skip_kubernetes"];
+pub const LIVE_FLAGS: [&str; 10] = [
+    "kubeconfig",
+    "context",
+    "namespaces",
+    "skip_kubernetes",
+    "skip_azure",
+    "subscription",
+    "resource_group",
+    "name",
+    "auth",
+    "arm_endpoint",
+];
 
 /// A namespace name (a DNS label), checked before it becomes part of a URL path.
 fn parse_namespace(text: &str) -> Result<String, String> {
@@ -185,6 +234,13 @@ pub struct SnapshotArgs {
     /// Write the snapshot to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `doctor` takes the live flags; the offline inputs have nothing to check.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -84,7 +84,7 @@ pub async fn get(client: &kube::Client, path: &str, policy: &Policy) -> Result<R
 /// How long to wait before attempt `attempt + 1`: the server's `Retry-After` if it gave one
 /// (never longer than the timeout), else exponential backoff with jitter, so that parallel
 /// lists that failed together do not retry together.
-fn delay(policy: &Policy, attempt: u32, retry_after: Option<Duration>) -> Duration {
+pub(crate) fn delay(policy: &Policy, attempt: u32, retry_after: Option<Duration>) -> Duration {
     if let Some(after) = retry_after {
         return after.min(policy.timeout);
     }
@@ -140,7 +140,7 @@ fn classify(status: StatusCode, after: Option<Duration>, body: Vec<u8>) -> Resul
 }
 
 /// `Retry-After` in seconds (the form the API server sends); an HTTP date is ignored.
-fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }

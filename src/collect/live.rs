@@ -1,0 +1,55 @@
+//! Live collection: the AKS management (ARM) API first — its failures that stop the run (no
+//! credentials, no such cluster) come fast — then the Kubernetes API, in one async runtime.
+
+use super::{Collected, arm, kube};
+use anyhow::{Context as _, Result};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub kube: kube::Options,
+    pub arm: arm::Options,
+}
+
+/// What a live run read, and from where on the ARM side (`None` with `--skip-azure`).
+pub struct Live {
+    pub collected: Collected,
+    pub arm: Option<arm::Resolved>,
+}
+
+/// Collects a snapshot from the cluster `options` point at.
+pub fn collect(options: &Options) -> Result<Collected> {
+    Ok(run(collect_async(options))?.collected)
+}
+
+/// Runs `work` on a one-thread runtime: the requests mostly wait on the network, so more worker
+/// threads would only idle.
+pub fn run<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    runtime.block_on(work)
+}
+
+pub async fn collect_async(options: &Options) -> Result<Live> {
+    let mut azure = crate::snapshot::Snapshot::empty("", arm::SKIPPED).azure;
+    let resolved = match options.arm.skip {
+        true => None,
+        false => {
+            let kube_server = match options.arm.cluster {
+                Some(_) => None,
+                None => Some(kube::server(&options.kube).await?),
+            };
+            Some(arm::collect(&options.arm, kube_server, &mut azure).await?)
+        }
+    };
+    let mut collected = kube::collect(&options.kube).await?;
+    collected.snapshot.azure = azure;
+    if let Some(resolved) = &resolved {
+        let cluster = &resolved.cluster;
+        collected.snapshot.source.push_str(&format!(
+            "; ARM: {} (resource group {}, subscription {})",
+            cluster.name, cluster.resource_group, cluster.subscription
+        ));
+        collected.notes.extend(resolved.discovered.clone());
+    }
+    Ok(Live { collected, arm: resolved })
+}
