@@ -112,8 +112,8 @@ fn doctor(args: DoctorArgs) -> Result<u8> {
     if input.demo.is_some() || !input.from_az.is_empty() || !input.from_kubectl.is_empty() {
         bail!("doctor checks live access; drop --demo/--from-az/--from-kubectl");
     }
-    let live = live::run(live::collect_async(&live_options(&input.live)))?;
-    let (checklist, all_readable) = crate::doctor::checklist(&live);
+    let options = live_options(&input.live);
+    let (checklist, all_readable) = live::run(async { Ok(crate::doctor::check(&options).await) })?;
     print(&checklist)?;
     Ok(if all_readable { 0 } else { 1 })
 }
@@ -146,7 +146,8 @@ fn live_options(live: &LiveArgs) -> live::Options {
 /// libraries below them are not asked to log, and aksguard never logs a token or header.
 fn debug_logs() {
     let filter = tracing_subscriber::EnvFilter::new("aksguard=debug,azure_identity=debug");
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let colour = std::io::stderr().is_terminal() && !no_color();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour).try_init();
 }
 
 fn print_notes(notes: &[String]) {

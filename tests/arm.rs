@@ -430,10 +430,63 @@ fn doctor_marks_exactly_the_unreadable_sources() {
         ],
         "{stdout}"
     );
-    assert_eq!(stdout.lines().filter(|line| line.starts_with('✓')).count(), 16, "{stdout}");
-    assert!(stdout.contains("Azure credential: the Azure CLI login as user tester@contoso.com"), "{stdout}");
+    // 16 sources, the Azure line and the Kubernetes line.
+    assert_eq!(stdout.lines().filter(|line| line.starts_with('✓')).count(), 18, "{stdout}");
+    assert!(
+        stdout.starts_with(&format!(
+            "✓ Azure: the Azure CLI login as user tester@contoso.com; cluster {CLUSTER} in resource group {GROUP} of subscription {SUBSCRIPTION} at {}\n✓ Kubernetes: live: context aks-contoso-prod",
+            setup.arm.url
+        )),
+        "{stdout}"
+    );
 
     let healthy = Setup::with_kube(serve_arm(Azure::contoso(TOKEN), no_fault), &serve_kube(no_fault));
     let output = healthy.run(&[&["doctor"][..], &NAMED[..]].concat());
     assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
+}
+
+#[test]
+fn doctor_checks_kubernetes_even_without_an_azure_login() {
+    let kube = serve_kube(no_fault);
+    let setup = Setup::with_kube(serve_arm(Azure::contoso(TOKEN), no_fault), &kube);
+    setup.az("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n");
+    let output = setup.run(&[&["doctor"][..], &NAMED[..]].concat());
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let failed: Vec<&str> = stdout.lines().filter(|line| line.starts_with('✗')).collect();
+    assert_eq!(failed.len(), 8, "the Azure line and the 7 ARM sources: {stdout}");
+    assert!(failed[0].starts_with("✗ Azure: cannot get an Azure token from the Azure CLI login: "), "{stdout}");
+    assert!(failed[0].contains("run `az login`"), "{stdout}");
+    assert!(
+        failed[1..].iter().all(|line| line.starts_with("✗ arm/")
+            && line.ends_with("not checked: the ARM API could not be used (see above)"))
+    );
+    assert_eq!(stdout.lines().filter(|line| line.starts_with("✓ kubernetes/")).count(), 11, "{stdout}");
+}
+
+#[test]
+fn the_proxy_comes_from_https_proxy_and_no_proxy() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let setup = Setup::new(serve_arm(Azure::contoso(TOKEN), no_fault), "https://unused.example:443");
+    let args =
+        [&["snapshot", "--skip-kubernetes", "--timeout", "5"][..], &NAMED[..], &["--arm-endpoint", &setup.arm.url][..]]
+            .concat();
+    let through_proxy = setup.command().args(&args).env("HTTPS_PROXY", &proxy).output().unwrap();
+    assert_stops(&through_proxy, &format!("cannot reach ARM at {}: ", setup.arm.url));
+    assert!(setup.arm.requests().is_empty(), "the request went to the proxy");
+    let bypassed =
+        setup.command().args(&args).env("HTTPS_PROXY", &proxy).env("NO_PROXY", "127.0.0.1").output().unwrap();
+    assert_eq!(bypassed.status.code(), Some(0), "{}", text(&bypassed.stderr));
+}
+
+#[test]
+fn an_untrusted_certificate_stops_the_run() {
+    let setup = Setup::new(serve_arm(Azure::contoso(TOKEN), no_fault), "https://unused.example:443");
+    let args = [&["snapshot", "--skip-kubernetes"][..], &NAMED[..], &["--arm-endpoint", &setup.arm.url][..]].concat();
+    // Without SSL_CERT_FILE, the test CA is not in the system store.
+    let output = setup.command().args(&args).env_remove("SSL_CERT_FILE").output().unwrap();
+    assert_stops(&output, &format!("cannot reach ARM at {}: ", setup.arm.url));
+    assert!(text(&output.stderr).to_lowercase().contains("certificate"), "{}", text(&output.stderr));
 }

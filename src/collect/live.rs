@@ -2,6 +2,7 @@
 //! credentials, no such cluster) come fast — then the Kubernetes API, in one async runtime.
 
 use super::{Collected, arm, kube};
+use crate::snapshot::AzureState;
 use anyhow::{Context as _, Result};
 
 #[derive(Debug, Clone)]
@@ -31,16 +32,7 @@ pub fn run<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
 
 pub async fn collect_async(options: &Options) -> Result<Live> {
     let mut azure = crate::snapshot::Snapshot::empty("", arm::SKIPPED).azure;
-    let resolved = match options.arm.skip {
-        true => None,
-        false => {
-            let kube_server = match options.arm.cluster {
-                Some(_) => None,
-                None => Some(kube::server(&options.kube).await?),
-            };
-            Some(arm::collect(&options.arm, kube_server, &mut azure).await?)
-        }
-    };
+    let resolved = read_arm(options, &mut azure).await?;
     let mut collected = kube::collect(&options.kube).await?;
     collected.snapshot.azure = azure;
     if let Some(resolved) = &resolved {
@@ -52,4 +44,18 @@ pub async fn collect_async(options: &Options) -> Result<Live> {
         collected.notes.extend(resolved.discovered.clone());
     }
     Ok(Live { collected, arm: resolved })
+}
+
+/// Reads the ARM parts into `azure`, finding the cluster from the kubeconfig when `-g`/`-n`
+/// are not given; `None` with `--skip-azure` (the parts say so).
+pub async fn read_arm(options: &Options, azure: &mut AzureState) -> Result<Option<arm::Resolved>> {
+    if options.arm.skip {
+        arm::skip(azure, arm::SKIPPED);
+        return Ok(None);
+    }
+    let kube_server = match options.arm.cluster {
+        Some(_) => None,
+        None => Some(kube::server(&options.kube).await?),
+    };
+    Ok(Some(arm::collect(&options.arm, kube_server, azure).await?))
 }

@@ -133,7 +133,7 @@ async fn read_cluster(arm: &Arm, id: &ClusterId) -> Result<Part<ManagedCluster>>
             arm.endpoint
         ),
         Err(Failure::Transport { message, .. }) => bail!(
-            "cannot reach ARM at {}: {message}; check the network and HTTPS_PROXY/NO_PROXY, or --cloud/--arm-endpoint",
+            "cannot reach ARM at {}: {message}; check the network, HTTPS_PROXY/NO_PROXY, SSL_CERT_FILE (for a TLS-inspecting proxy) and --cloud/--arm-endpoint",
             arm.endpoint
         ),
         Err(failure) => Part::unavailable(explain(&reads::CLUSTER, &failure, arm)),

@@ -47,6 +47,13 @@ pub struct Options {
     pub spinner: bool,
 }
 
+/// Marks every Kubernetes part unavailable with `reason`.
+pub fn skip(state: &mut crate::snapshot::KubernetesState, reason: &str) {
+    for kind in kinds::ALL {
+        kind.skip(state, reason);
+    }
+}
+
 /// The context and API server URL the kubeconfig points at, without connecting: what ARM
 /// discovery matches the managed clusters' FQDNs against.
 pub async fn server(options: &Options) -> Result<crate::collect::arm::KubeServer> {
@@ -58,9 +65,7 @@ pub async fn server(options: &Options) -> Result<crate::collect::arm::KubeServer
 pub async fn collect(options: &Options) -> Result<Collected> {
     let mut snapshot = Snapshot::empty("live: --skip-kubernetes", ARM_NOT_COLLECTED);
     if options.skip_kubernetes {
-        for kind in kinds::ALL {
-            kind.skip(&mut snapshot.kubernetes, SKIPPED);
-        }
+        skip(&mut snapshot.kubernetes, SKIPPED);
         return Ok(Collected { snapshot, notes: Vec::new() });
     }
     let connection =
