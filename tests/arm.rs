@@ -177,6 +177,10 @@ fn live_arm_reads_what_the_az_files_hold() {
     args.extend(NAMED);
     let (live, stderr) = setup.snapshot(&args);
     assert!(stderr.contains("DEBUG"), "-v writes debug logs: {stderr}");
+    assert!(
+        stderr.contains(&format!("note: the API server 127.0.0.1 of context 'aks-contoso-prod' is not an FQDN of ARM cluster {CLUSTER}; check that --context and -g/-n name the same cluster")),
+        "{stderr}"
+    );
 
     // One deserialisation path: ARM's answers give the snapshot the az files give.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inputs/contoso-hardened");
@@ -219,7 +223,9 @@ fn live_arm_reads_what_the_az_files_hold() {
     assert!(paths.iter().any(|p| p.ends_with("/pricings/containers")));
     assert!(!paths.iter().any(|p| p.contains("kubernetesservice")));
     assert!(
-        setup.az_calls().contains("account get-access-token -o json --scope https://management.azure.com/.default"),
+        setup.az_calls().contains(&format!(
+            "account get-access-token -o json --scope https://management.azure.com/.default --subscription {SUBSCRIPTION}"
+        )),
         "{}",
         setup.az_calls()
     );
@@ -356,9 +362,15 @@ fn a_refused_token_stops_the_run_saying_to_log_in() {
 fn an_azure_cli_without_a_login_stops_the_run_saying_to_log_in() {
     let setup = Setup::new(serve_arm(Azure::contoso(TOKEN), no_fault), "https://unused.example:443");
     setup.az("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n");
-    let output = setup.run(&[&["audit", "--skip-kubernetes"][..], &NAMED[..]].concat());
+    let named = [&["audit", "--skip-kubernetes"][..], &NAMED[..]].concat();
+    let output = setup.run(&[&named[..], &["--subscription", SUBSCRIPTION][..]].concat());
     assert_stops(&output, "error: cannot get an Azure token from the Azure CLI login: ");
     assert!(text(&output.stderr).contains("run `az login`"));
+    // Without --subscription, the Azure CLI's default is asked for first.
+    assert_stops(
+        &setup.run(&named),
+        "error: no subscription given, and the Azure CLI has no default one (`az account show`: ERROR: Please run 'az login' to setup account.); run `az login`",
+    );
     assert!(setup.arm.requests().is_empty());
 }
 
@@ -450,7 +462,7 @@ fn doctor_checks_kubernetes_even_without_an_azure_login() {
     let kube = serve_kube(no_fault);
     let setup = Setup::with_kube(serve_arm(Azure::contoso(TOKEN), no_fault), &kube);
     setup.az("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n");
-    let output = setup.run(&[&["doctor"][..], &NAMED[..]].concat());
+    let output = setup.run(&[&["doctor", "--subscription", SUBSCRIPTION][..], &NAMED[..]].concat());
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let failed: Vec<&str> = stdout.lines().filter(|line| line.starts_with('✗')).collect();
@@ -489,4 +501,20 @@ fn an_untrusted_certificate_stops_the_run() {
     let output = setup.command().args(&args).env_remove("SSL_CERT_FILE").output().unwrap();
     assert_stops(&output, &format!("cannot reach ARM at {}: ", setup.arm.url));
     assert!(text(&output.stderr).to_lowercase().contains("certificate"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_next_link_away_from_the_endpoint_is_not_followed() {
+    let page = json!({"value": [], "nextLink": "https://collector.example/steal?api-version=2026-01-01"});
+    let arm = serve_arm(Azure::contoso(TOKEN), on("/maintenanceconfigurations", Reply::json(200, page.to_string())));
+    let setup = Setup::new(arm, "https://unused.example:443");
+    let (snapshot, _) = setup.snapshot(&[&["--skip-kubernetes"][..], &NAMED[..]].concat());
+    assert_eq!(
+        reason(&snapshot, "maintenance_configurations"),
+        format!(
+            "the read of the maintenance configurations failed on the first attempt: a nextLink points away from {}",
+            setup.arm.url
+        )
+    );
+    assert_eq!(status(&snapshot, "upgrade_profile"), "collected");
 }

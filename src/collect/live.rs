@@ -42,6 +42,9 @@ pub async fn collect_async(options: &Options) -> Result<Live> {
             cluster.name, cluster.resource_group, cluster.subscription
         ));
         collected.notes.extend(resolved.discovered.clone());
+        if resolved.discovered.is_none() && !options.kube.skip_kubernetes {
+            collected.notes.extend(mismatch(options, &collected.snapshot.azure).await);
+        }
     }
     Ok(Live { collected, arm: resolved })
 }
@@ -58,4 +61,20 @@ pub async fn read_arm(options: &Options, azure: &mut AzureState) -> Result<Optio
         None => Some(kube::server(&options.kube).await?),
     };
     Ok(Some(arm::collect(&options.arm, kube_server, azure).await?))
+}
+
+/// With `-g`/`-n`, the kubeconfig context may be another cluster's, and the audit would mix two
+/// clusters: say so when the context's API server is none of the named cluster's FQDNs. (A
+/// private cluster reached through a DNS name of its own can trip this; hence a note.)
+async fn mismatch(options: &Options, azure: &AzureState) -> Option<String> {
+    let cluster = azure.managed_cluster.collected()?;
+    let kube = kube::server(&options.kube).await.ok()?;
+    let host = arm::target::host_of(&kube.server);
+    (!arm::target::serves(cluster, &host)).then(|| {
+        format!(
+            "the API server {host} of context '{}' is not an FQDN of ARM cluster {}; check that --context and -g/-n name the same cluster",
+            kube.context,
+            cluster.name.as_deref().unwrap_or("?")
+        )
+    })
 }

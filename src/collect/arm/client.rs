@@ -77,7 +77,7 @@ impl Arm {
     pub async fn next(&self, link: &str) -> Result<Reply, Unauthorized> {
         if !link.starts_with(&format!("{}/", self.endpoint)) {
             let message = format!("a nextLink points away from {}", self.endpoint);
-            return Ok(Err(Failure::Transport { message, attempts: 0 }));
+            return Ok(Err(Failure::Transport { message, attempts: 1 }));
         }
         self.get_url(link).await
     }

@@ -11,9 +11,9 @@ use super::cloud::Cloud;
 use azure_core::credentials::TokenCredential;
 use azure_core::http::ClientOptions;
 use azure_identity::{
-    AzureCliCredential, ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
-    ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId, WorkloadIdentityCredential,
-    WorkloadIdentityCredentialOptions,
+    AzureCliCredential, AzureCliCredentialOptions, ClientAssertionCredentialOptions, ClientSecretCredential,
+    ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId,
+    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 use clap::ValueEnum;
 use std::fmt;
@@ -81,8 +81,8 @@ impl Credential {
     }
 }
 
-/// Picks the credential for `auth`.
-pub fn choose(auth: Auth, cloud: Cloud) -> Result<Credential, String> {
+/// Picks the credential for `auth`. `subscription` makes the Azure CLI sign in to its tenant.
+pub fn choose(auth: Auth, cloud: Cloud, subscription: &str) -> Result<Credential, String> {
     let set = |names: &[&str]| names.iter().all(|name| env_set(name));
     let chosen = match auth {
         Auth::Auto if set(&SERVICE_PRINCIPAL) => Auth::Env,
@@ -92,10 +92,11 @@ pub fn choose(auth: Auth, cloud: Cloud) -> Result<Credential, String> {
         explicit => explicit,
     };
     tracing::debug!(?auth, ?chosen, "credential chosen");
-    build(chosen, cloud).map_err(|err| format!("cannot set up Azure credentials ({chosen:?}): {}", one_line(&err)))
+    build(chosen, cloud, subscription)
+        .map_err(|err| format!("cannot set up Azure credentials ({chosen:?}): {}", one_line(&err)))
 }
 
-fn build(auth: Auth, cloud: Cloud) -> Result<Credential, Box<dyn std::error::Error>> {
+fn build(auth: Auth, cloud: Cloud, subscription: &str) -> Result<Credential, Box<dyn std::error::Error>> {
     let client_options = ClientOptions { cloud: Some(cloud.configuration()), ..ClientOptions::default() };
     Ok(match auth {
         Auth::Env => {
@@ -136,7 +137,10 @@ fn build(auth: Auth, cloud: Cloud) -> Result<Credential, Box<dyn std::error::Err
         Auth::Cli | Auth::Auto => Credential {
             name: "the Azure CLI login",
             fix: "run `az login` (or choose other credentials with --auth), or pass --skip-azure to read only the Kubernetes API",
-            inner: AzureCliCredential::new(None)?,
+            inner: AzureCliCredential::new(Some(AzureCliCredentialOptions {
+                subscription: Some(subscription.to_string()),
+                ..AzureCliCredentialOptions::default()
+            }))?,
         },
     })
 }

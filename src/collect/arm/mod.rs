@@ -14,6 +14,7 @@ pub mod credential;
 pub mod reads;
 pub mod target;
 
+use crate::collect::kube::reason::after;
 use crate::collect::kube::request::Policy;
 use crate::snapshot::arm::{
     AgentPoolUpgradeProfile, DefenderPricing, DiagnosticSetting, KubernetesVersions, MaintenanceConfiguration,
@@ -65,9 +66,9 @@ pub struct Resolved {
 
 /// Reads every ARM part into `azure`.
 pub async fn collect(options: &Options, kube: Option<KubeServer>, azure: &mut AzureState) -> Result<Resolved> {
-    let credential = credential::choose(options.auth, options.cloud).map_err(anyhow::Error::msg)?;
-    let bearer = credential.token(options.cloud).await.map_err(anyhow::Error::msg)?;
     let subscription = target::subscription(options.subscription.as_deref()).await?;
+    let credential = credential::choose(options.auth, options.cloud, &subscription).map_err(anyhow::Error::msg)?;
+    let bearer = credential.token(options.cloud).await.map_err(anyhow::Error::msg)?;
     let endpoint = options.endpoint.as_deref().unwrap_or(options.cloud.arm_endpoint());
     let arm = Arm::new(endpoint, &credential, bearer, Policy::new(options.timeout)).map_err(anyhow::Error::msg)?;
     let (cluster, discovered) = match (&options.cluster, kube) {
@@ -279,12 +280,5 @@ pub(crate) fn explain(read: &Read, failure: &Failure, arm: &Arm) -> String {
             arm.policy.timeout.as_secs_f64()
         ),
         Failure::NotJson(why) => format!("ARM's answer for {} cannot be read ({why})", read.what),
-    }
-}
-
-fn after(attempts: u32) -> String {
-    match attempts {
-        0 | 1 => "on the first attempt".to_string(),
-        n => format!("after {n} attempts"),
     }
 }

@@ -54,16 +54,20 @@ pub async fn subscription(flag: Option<&str>) -> Result<String> {
 
 /// `az account show --query id -o tsv`.
 async fn cli_default_subscription() -> Result<String> {
-    let help = "pass --subscription ID or set AZURE_SUBSCRIPTION_ID (or choose a default with `az account set -s ID`)";
+    let help = "run `az login`, or pass --subscription ID or set AZURE_SUBSCRIPTION_ID";
     let output = tokio::process::Command::new("az")
         .args(["account", "show", "--query", "id", "-o", "tsv"])
         .stdin(std::process::Stdio::null())
         .output()
         .await
-        .map_err(|err| anyhow!("no subscription given and the Azure CLI could not be run ({err}); {help}"))?;
+        .map_err(|err| {
+            anyhow!("no subscription given, and the Azure CLI could not be run to find its default ({err}); {help}")
+        })?;
     let id = String::from_utf8_lossy(&output.stdout).trim().to_string();
     if !output.status.success() || id.is_empty() {
-        bail!("no subscription given and the Azure CLI has no default one (`az account show` failed); {help}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let why = stderr.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("no output");
+        bail!("no subscription given, and the Azure CLI has no default one (`az account show`: {why}); {help}");
     }
     Ok(id)
 }
@@ -105,7 +109,8 @@ fn describe_short(cluster: &ManagedCluster) -> String {
     format!("{} (resource group {})", cluster.name.as_deref().unwrap_or("?"), cluster.resource_group().unwrap_or("?"))
 }
 
-fn serves(cluster: &ManagedCluster, host: &str) -> bool {
+/// Whether `host` is one of the cluster's API server FQDNs.
+pub fn serves(cluster: &ManagedCluster, host: &str) -> bool {
     let p = &cluster.properties;
     [&p.fqdn, &p.private_fqdn, &p.azure_portal_fqdn]
         .iter()
@@ -113,7 +118,7 @@ fn serves(cluster: &ManagedCluster, host: &str) -> bool {
 }
 
 /// The host of `https://host:443/path`, lowercase.
-fn host_of(server: &str) -> String {
+pub fn host_of(server: &str) -> String {
     reqwest::Url::parse(server)
         .ok()
         .and_then(|url| url.host_str().map(str::to_string))

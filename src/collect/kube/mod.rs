@@ -15,7 +15,7 @@ mod problem;
 
 pub(crate) use problem::root_cause;
 mod progress;
-mod reason;
+pub(crate) mod reason;
 pub(crate) mod request;
 mod version;
 
