@@ -518,3 +518,61 @@ fn a_next_link_away_from_the_endpoint_is_not_followed() {
     );
     assert_eq!(status(&snapshot, "upgrade_profile"), "collected");
 }
+
+const TENANT: &str = "22222222-2222-2222-2222-222222222222";
+const CLIENT: &str = "33333333-3333-3333-3333-333333333333";
+
+/// A run with `variables` set and Entra ID served by the ARM test server (AZURE_AUTHORITY_HOST).
+fn run_with_entra(proof: &'static str, value: &'static str, variables: &[(&str, &str)]) -> (Setup, Output) {
+    let arm = serve_arm(Azure::contoso(TOKEN), move |request| azure::entra(request, TENANT, proof, value, TOKEN));
+    let setup = Setup::new(arm, "https://unused.example:443");
+    let mut command = setup.command();
+    command
+        .args([&["snapshot", "--skip-kubernetes", "--arm-endpoint", &setup.arm.url][..], &NAMED[..]].concat())
+        .env("AZURE_AUTHORITY_HOST", &setup.arm.url)
+        .env("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", CLIENT);
+    for (name, value) in variables {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    (setup, output)
+}
+
+#[test]
+fn a_service_principal_in_the_environment_is_used_first() {
+    const SECRET: &str = "sp-secret-value-8d1e";
+    let (setup, output) = run_with_entra("client_secret", SECRET, &[("AZURE_CLIENT_SECRET", SECRET)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_no_token(&output);
+    assert!(!text(&output.stdout).contains(SECRET) && !text(&output.stderr).contains(SECRET));
+    let snapshot: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(status(&snapshot, "managed_cluster"), "collected");
+    assert_eq!(setup.az_calls(), "", "the Azure CLI is not asked");
+    let token_requests = setup.arm.requests().iter().filter(|r| r.path.ends_with("/oauth2/v2.0/token")).count();
+    assert_eq!(token_requests, 1);
+}
+
+#[test]
+fn workload_identity_exchanges_the_federated_token() {
+    const ASSERTION: &str = "federated-assertion-from-the-pod";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("azure-identity-token");
+    std::fs::write(&file, ASSERTION).unwrap();
+    let (setup, output) =
+        run_with_entra("client_assertion", ASSERTION, &[("AZURE_FEDERATED_TOKEN_FILE", file.to_str().unwrap())]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_no_token(&output);
+    let snapshot: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(status(&snapshot, "defender_pricing"), "collected");
+    assert_eq!(setup.az_calls(), "");
+}
+
+#[test]
+fn a_refused_client_secret_stops_the_run_naming_the_variables() {
+    let (_, output) = run_with_entra("client_secret", "the-right-secret", &[("AZURE_CLIENT_SECRET", "a-wrong-secret")]);
+    assert_stops(&output, "error: cannot get an Azure token from the service principal in AZURE_CLIENT_ID: ");
+    assert!(text(&output.stderr).contains("check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"));
+    assert!(!text(&output.stderr).contains("a-wrong-secret"));
+}

@@ -158,6 +158,32 @@ impl Azure {
     }
 }
 
+/// Entra ID's token endpoint (`POST /{tenant}/oauth2/v2.0/token`, reached through
+/// `AZURE_AUTHORITY_HOST`): `token` for a client-credentials request for the ARM scope whose form
+/// has `proof` (`client_secret` or `client_assertion`) equal to `value`; `None` for other paths.
+pub fn entra(request: &Request, tenant: &str, proof: &str, value: &str, token: &str) -> Option<Reply> {
+    if request.path != format!("/{tenant}/oauth2/v2.0/token") {
+        return None;
+    }
+    let form = request.form();
+    let valid = request.method == "POST"
+        && form.get("grant_type").map(String::as_str) == Some("client_credentials")
+        && form.get("scope").map(String::as_str) == Some("https://management.azure.com/.default")
+        && form.get(proof).map(String::as_str) == Some(value);
+    Some(match valid {
+        true => Reply::json(
+            200,
+            json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token})
+                .to_string(),
+        ),
+        false => Reply::json(
+            400,
+            json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
+                .to_string(),
+        ),
+    })
+}
+
 /// An ARM error body.
 pub fn error(status: u16, code: &str, message: &str) -> Reply {
     Reply::json(status, json!({"error": {"code": code, "message": message}}).to_string())

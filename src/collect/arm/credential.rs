@@ -97,7 +97,10 @@ pub fn choose(auth: Auth, cloud: Cloud, subscription: &str) -> Result<Credential
 }
 
 fn build(auth: Auth, cloud: Cloud, subscription: &str) -> Result<Credential, Box<dyn std::error::Error>> {
-    let client_options = ClientOptions { cloud: Some(cloud.configuration()), ..ClientOptions::default() };
+    // In the public cloud no configuration is given, so that the SDK honours AZURE_AUTHORITY_HOST
+    // (Azure Stack, private sign-in endpoints) as every Azure SDK does.
+    let configuration = (cloud != Cloud::AzureCloud).then(|| cloud.configuration());
+    let client_options = ClientOptions { cloud: configuration, ..ClientOptions::default() };
     Ok(match auth {
         Auth::Env => {
             let [client_id, secret, tenant] = require(SERVICE_PRINCIPAL, "--auth env")?;
