@@ -168,6 +168,9 @@ const ARM_PARTS: [&str; 7] = [
 
 const NAMED: [&str; 4] = ["-g", GROUP, "-n", CLUSTER];
 
+/// The cluster's path, lowercase, for [`on`].
+const CLUSTER_SUFFIX: &str = "/managedclusters/aks-contoso-prod";
+
 #[test]
 fn live_arm_reads_what_the_az_files_hold() {
     let arm = serve_arm(Azure::contoso(TOKEN), no_fault);
@@ -177,6 +180,7 @@ fn live_arm_reads_what_the_az_files_hold() {
     args.extend(NAMED);
     let (live, stderr) = setup.snapshot(&args);
     assert!(stderr.contains("DEBUG"), "-v writes debug logs: {stderr}");
+    assert!(stderr.contains("path=/api/v1/pods"), "the Kubernetes requests too: {stderr}");
     assert!(
         stderr.contains(&format!("note: the API server 127.0.0.1 of context 'aks-contoso-prod' is not an FQDN of ARM cluster {CLUSTER}; check that --context and -g/-n name the same cluster")),
         "{stderr}"
@@ -575,4 +579,35 @@ fn a_refused_client_secret_stops_the_run_naming_the_variables() {
     assert_stops(&output, "error: cannot get an Azure token from the service principal in AZURE_CLIENT_ID: ");
     assert!(text(&output.stderr).contains("check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"));
     assert!(!text(&output.stderr).contains("a-wrong-secret"));
+}
+
+#[test]
+fn a_forbidden_cluster_read_leaves_what_needs_the_cluster_unknown_and_reads_the_rest() {
+    let forbidden = azure::forbidden("Microsoft.ContainerService/managedClusters/read");
+    let arm = serve_arm(Azure::contoso(TOKEN), on(CLUSTER_SUFFIX, forbidden));
+    let setup = Setup::new(arm, "https://unused.example:443");
+    let (snapshot, _) = setup.snapshot(&[&["--skip-kubernetes"][..], &NAMED[..]].concat());
+    assert_eq!(
+        reason(&snapshot, "managed_cluster"),
+        "forbidden: cannot read the managed cluster (AuthorizationFailed); grant Microsoft.ContainerService/managedClusters/read, as deploy/aksguard-reader-role.json does"
+    );
+    assert_eq!(
+        reason(&snapshot, "agent_pool_upgrade_profiles"),
+        "cannot read the agent pools' upgrade profiles: it needs the managed cluster, which could not be read"
+    );
+    assert!(
+        reason(&snapshot, "kubernetes_versions").ends_with("it needs the managed cluster, which could not be read")
+    );
+    for part in ["maintenance_configurations", "upgrade_profile", "defender_pricing", "diagnostic_settings"] {
+        assert_eq!(status(&snapshot, part), "collected", "{part}");
+    }
+}
+
+#[test]
+fn a_sovereign_cloud_asks_for_its_own_token_audience() {
+    let setup = Setup::new(serve_arm(Azure::contoso(TOKEN), no_fault), "https://unused.example:443");
+    let (snapshot, _) =
+        setup.snapshot(&[&["--skip-kubernetes", "--cloud", "AzureUSGovernment"][..], &NAMED[..]].concat());
+    assert_eq!(status(&snapshot, "managed_cluster"), "collected");
+    assert!(setup.az_calls().contains("--scope https://management.usgovcloudapi.net/.default"), "{}", setup.az_calls());
 }

@@ -105,9 +105,11 @@ async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<At
         .header(header::ACCEPT, "application/json")
         .body(Body::empty())
         .expect("a GET of an API path is a valid request");
+    tracing::debug!(%path, "GET");
     let exchange = async {
         let response = client.send(request).await?;
         let status = response.status();
+        tracing::debug!(%path, %status, "response");
         let retry_after = retry_after(response.headers());
         let body = response.into_body().collect_bytes().await?;
         Ok::<_, kube::Error>((status, retry_after, body))
