@@ -78,10 +78,6 @@ pub async fn discover(arm: &Arm, subscription: &str, server: &str, context: &str
     let host = host_of(server);
     let clusters = list_clusters(arm, subscription).await?;
     let matching: Vec<&ManagedCluster> = clusters.iter().filter(|cluster| serves(cluster, &host)).collect();
-    let named = |list: &[&ManagedCluster]| -> String {
-        let names: Vec<String> = list.iter().map(|c| describe_short(c)).collect();
-        if names.is_empty() { "none".to_string() } else { names.join(", ") }
-    };
     match matching.as_slice() {
         [one] => {
             let (group, name) = (one.resource_group().unwrap_or_default(), one.name.as_deref().unwrap_or_default());
@@ -102,6 +98,16 @@ pub async fn discover(arm: &Arm, subscription: &str, server: &str, context: &str
             named(several)
         ),
     }
+}
+
+/// Candidates, for a sentence: at most ten named, then how many more.
+fn named(list: &[&ManagedCluster]) -> String {
+    const SHOWN: usize = 10;
+    let mut names: Vec<String> = list.iter().take(SHOWN).map(|c| describe_short(c)).collect();
+    if list.len() > SHOWN {
+        names.push(format!("and {} more (`az aks list -o table` lists them)", list.len() - SHOWN));
+    }
+    if names.is_empty() { "none".to_string() } else { names.join(", ") }
 }
 
 /// `aks-prod (resource group rg-prod)`.
@@ -146,6 +152,23 @@ async fn list_clusters(arm: &Arm, subscription: &str) -> Result<Vec<ManagedClust
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_candidate_lists_are_cut_at_ten() {
+        let clusters: Vec<ManagedCluster> = (1..=12)
+            .map(|n| {
+                let id = format!(
+                    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c{n}"
+                );
+                ManagedCluster::from_document(&serde_json::json!({"id": id, "name": format!("c{n}")})).unwrap()
+            })
+            .collect();
+        let all: Vec<&ManagedCluster> = clusters.iter().collect();
+        let text = named(&all);
+        assert!(text.starts_with("c1 (resource group rg), c2 (resource group rg),"), "{text}");
+        assert!(text.ends_with("c10 (resource group rg), and 2 more (`az aks list -o table` lists them)"), "{text}");
+        assert_eq!(named(&[]), "none");
+    }
 
     #[test]
     fn hosts_come_from_server_urls() {
