@@ -43,13 +43,13 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// An embedded demo cluster: insecure or hardened
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["from_az", "from_kubectl"])]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["from_az", "from_kubectl"], conflicts_with_all = LIVE_ONLY)]
     pub demo: Option<String>,
 
     /// JSON from az: `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`,
     /// `az security pricing show -n Containers`, `az aks nodepool get-upgrades` (one per pool),
     /// `az aks get-versions -l REGION` (-o json), in any order
-    #[arg(long = "from-az", value_name = "FILE", num_args = 1..)]
+    #[arg(long = "from-az", value_name = "FILE", num_args = 1.., conflicts_with_all = LIVE_ONLY)]
     pub from_az: Vec<PathBuf>,
 
     /// The az list outputs among the --from-az files (maintenanceconfigurations, diagnosticsettings),
@@ -59,7 +59,7 @@ pub struct InputArgs {
 
     /// JSON from `kubectl get` of the kinds aksguard reads, `-A -o json` (one file or several; see
     /// --kubectl-kinds for the list)
-    #[arg(long = "from-kubectl", value_name = "FILE", num_args = 1..)]
+    #[arg(long = "from-kubectl", value_name = "FILE", num_args = 1.., conflicts_with_all = LIVE_ONLY)]
     pub from_kubectl: Vec<PathBuf>,
 
     /// The kinds the --from-kubectl files were asked for, so that a kind with no objects counts as
@@ -75,16 +75,16 @@ pub struct InputArgs {
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     /// Kubeconfig file [default: KUBECONFIG, else ~/.kube/config, else the pod's service account]
-    #[arg(long, value_name = "PATH", conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
 
     /// Kubeconfig context [default: the current context]
-    #[arg(long, value_name = "NAME", conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
     /// Read namespaced kinds in this namespace only (repeatable); cluster-scoped kinds you cannot
     /// read are reported unavailable. (-n is the cluster name, as in az.)
-    #[arg(long = "namespace", value_name = "NS", value_parser = parse_namespace, conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long = "namespace", value_name = "NS", value_parser = parse_namespace)]
     pub namespaces: Vec<String>,
 
     /// Timeout of each request to the API server, in seconds
@@ -92,7 +92,7 @@ pub struct LiveArgs {
     pub timeout: Duration,
 
     /// Read nothing from the Kubernetes API (its sources become unavailable)
-    #[arg(long, conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long)]
     pub skip_kubernetes: bool,
 
     /// No progress spinner on stderr
@@ -100,20 +100,20 @@ pub struct LiveArgs {
     pub quiet: bool,
 
     /// Read nothing from the Azure management (ARM) API (its sources become unavailable)
-    #[arg(long, conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long)]
     pub skip_azure: bool,
 
     /// Azure subscription of the cluster [default: AZURE_SUBSCRIPTION_ID, else the Azure CLI's]
-    #[arg(long, value_name = "ID", conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
 
     /// Resource group of the AKS cluster, with -n [default: the cluster whose FQDN is the
     /// kubeconfig context's API server]
-    #[arg(short = 'g', long, value_name = "RG", requires = "name", conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(short = 'g', long, value_name = "RG", requires = "name")]
     pub resource_group: Option<String>,
 
     /// Name of the AKS cluster, with -g
-    #[arg(short = 'n', long, value_name = "NAME", requires = "resource_group", conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(short = 'n', long, value_name = "NAME", requires = "resource_group")]
     pub name: Option<String>,
 
     /// Azure credentials: auto tries env, workload-identity, managed-identity (only when its
@@ -134,8 +134,10 @@ pub struct LiveArgs {
     pub verbose: bool,
 }
 
-/// The inputs that replace live collection.
-const OFFLINE_INPUTS: [&str; 3] = ["demo", "from_az", "from_kubectl"];
+/// The live flags the offline inputs (`--demo`, `--from-*`) exclude. The conflicts are declared
+/// on the offline side, so that `doctor` can take the live flags alone.
+const LIVE_ONLY: [&str; 8] =
+    ["kubeconfig", "context", "namespaces", "skip_kubernetes", "skip_azure", "subscription", "resource_group", "name"];
 
 /// The live flags, which `--snapshot` excludes.
 pub const LIVE_FLAGS: [&str; 10] = [
@@ -236,11 +238,11 @@ pub struct SnapshotArgs {
     pub output: Option<PathBuf>,
 }
 
-/// `doctor` takes the live flags; the offline inputs have nothing to check.
+/// `doctor` takes the live flags: the offline inputs have nothing to check.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     #[command(flatten)]
-    pub input: InputArgs,
+    pub live: LiveArgs,
 }
 
 #[derive(Debug, Args)]

@@ -611,3 +611,19 @@ fn a_sovereign_cloud_asks_for_its_own_token_audience() {
     assert_eq!(status(&snapshot, "managed_cluster"), "collected");
     assert!(setup.az_calls().contains("--scope https://management.usgovcloudapi.net/.default"), "{}", setup.az_calls());
 }
+
+#[test]
+fn the_arm_flags_are_for_live_runs_only() {
+    let setup = Setup::new(serve_arm(Azure::contoso(TOKEN), no_fault), "https://unused.example:443");
+    for args in [
+        vec!["audit", "--demo", "insecure", "-g", GROUP, "-n", CLUSTER],
+        vec!["audit", "--demo", "insecure", "--skip-azure"],
+        vec!["doctor", "--demo", "insecure"],
+        vec!["audit", "-g", GROUP],
+    ] {
+        let output = setup.command().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output.stderr));
+        assert_eq!(text(&output.stderr).lines().count(), 1, "{args:?}");
+    }
+    assert!(setup.arm.requests().is_empty() && setup.az_calls().is_empty());
+}
