@@ -627,3 +627,20 @@ fn the_arm_flags_are_for_live_runs_only() {
     }
     assert!(setup.arm.requests().is_empty() && setup.az_calls().is_empty());
 }
+
+#[test]
+fn an_azure_cli_that_hangs_is_given_up_after_the_timeout() {
+    let setup = Setup::new(serve_arm(Azure::contoso(TOKEN), no_fault), "https://unused.example:443");
+    setup.az("#!/bin/sh\nexec sleep 30\n");
+    let started = Instant::now();
+    let args =
+        [&["audit", "--skip-kubernetes", "--timeout", "1", "--subscription", SUBSCRIPTION][..], &NAMED[..]].concat();
+    let output = setup.run(&args);
+    assert_stops(
+        &output,
+        "error: cannot get an Azure token from the Azure CLI login: no answer within 1s; run `az login`",
+    );
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let without_subscription = setup.run(&[&["audit", "--skip-kubernetes", "--timeout", "1"][..], &NAMED[..]].concat());
+    assert_stops(&without_subscription, "the Azure CLI did not say its default within 1s (`az account show`)");
+}

@@ -70,13 +70,22 @@ pub struct Credential {
 }
 
 impl Credential {
-    /// A token for ARM in `cloud`; the error is one sentence saying what to do.
-    pub async fn token(&self, cloud: Cloud) -> Result<Bearer, String> {
+    /// A token for ARM in `cloud`, within `timeout` (the Azure CLI can hang on a prompt); the
+    /// error is one sentence saying what to do.
+    pub async fn token(&self, cloud: Cloud, timeout: std::time::Duration) -> Result<Bearer, String> {
         let scope = cloud.arm_scope();
         tracing::debug!(credential = self.name, scope = %scope, "requesting an ARM token");
-        match self.inner.get_token(&[scope.as_str()], None).await {
-            Ok(token) => Ok(Bearer(token.token.secret().to_string())),
-            Err(err) => Err(format!("cannot get an Azure token from {}: {}; {}", self.name, one_line(&err), self.fix)),
+        match tokio::time::timeout(timeout, self.inner.get_token(&[scope.as_str()], None)).await {
+            Ok(Ok(token)) => Ok(Bearer(token.token.secret().to_string())),
+            Ok(Err(err)) => {
+                Err(format!("cannot get an Azure token from {}: {}; {}", self.name, one_line(&err), self.fix))
+            }
+            Err(_) => Err(format!(
+                "cannot get an Azure token from {}: no answer within {}s; {} (or raise --timeout)",
+                self.name,
+                timeout.as_secs_f64(),
+                self.fix
+            )),
         }
     }
 }

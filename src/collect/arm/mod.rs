@@ -66,9 +66,9 @@ pub struct Resolved {
 
 /// Reads every ARM part into `azure`.
 pub async fn collect(options: &Options, kube: Option<KubeServer>, azure: &mut AzureState) -> Result<Resolved> {
-    let subscription = target::subscription(options.subscription.as_deref()).await?;
+    let subscription = target::subscription(options.subscription.as_deref(), options.timeout).await?;
     let credential = credential::choose(options.auth, options.cloud, &subscription).map_err(anyhow::Error::msg)?;
-    let bearer = credential.token(options.cloud).await.map_err(anyhow::Error::msg)?;
+    let bearer = credential.token(options.cloud, options.timeout).await.map_err(anyhow::Error::msg)?;
     let endpoint = options.endpoint.as_deref().unwrap_or(options.cloud.arm_endpoint());
     let arm = Arm::new(endpoint, &credential, bearer, Policy::new(options.timeout)).map_err(anyhow::Error::msg)?;
     let (cluster, discovered) = match (&options.cluster, kube) {

@@ -41,12 +41,17 @@ impl ClusterId {
     }
 }
 
-/// The subscription to read, checked to be a plain id.
-pub async fn subscription(flag: Option<&str>) -> Result<String> {
+/// The subscription to read, checked to be a plain id; the Azure CLI gets `timeout` to answer.
+pub async fn subscription(flag: Option<&str>, timeout: std::time::Duration) -> Result<String> {
     let from_env = std::env::var("AZURE_SUBSCRIPTION_ID").ok().filter(|id| !id.trim().is_empty());
     let id = match flag.map(str::to_string).or(from_env) {
         Some(id) => id.trim().to_string(),
-        None => cli_default_subscription().await?,
+        None => tokio::time::timeout(timeout, cli_default_subscription()).await.map_err(|_| {
+            anyhow!(
+                "no subscription given, and the Azure CLI did not say its default within {}s (`az account show`); pass --subscription ID or set AZURE_SUBSCRIPTION_ID",
+                timeout.as_secs_f64()
+            )
+        })??,
     };
     check_segment("subscription id", &id).map_err(anyhow::Error::msg)?;
     Ok(id)
@@ -58,6 +63,7 @@ async fn cli_default_subscription() -> Result<String> {
     let output = tokio::process::Command::new("az")
         .args(["account", "show", "--query", "id", "-o", "tsv"])
         .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
         .output()
         .await
         .map_err(|err| {
