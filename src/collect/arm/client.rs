@@ -54,7 +54,6 @@ enum Attempt {
 
 impl Arm {
     pub fn new(endpoint: &str, credential: &Credential, bearer: Bearer, policy: Policy) -> Result<Arm, String> {
-        crate::collect::tls::use_aws_lc_rs();
         let http = reqwest::Client::builder()
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout)

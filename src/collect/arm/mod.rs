@@ -66,6 +66,8 @@ pub struct Resolved {
 
 /// Reads every ARM part into `azure`.
 pub async fn collect(options: &Options, kube: Option<KubeServer>, azure: &mut AzureState) -> Result<Resolved> {
+    // Before any HTTPS client is built: azure_identity's (for Entra ID) and ours (for ARM).
+    crate::collect::tls::use_aws_lc_rs();
     let subscription = target::subscription(options.subscription.as_deref(), options.timeout).await?;
     let credential = credential::choose(options.auth, options.cloud, &subscription).map_err(anyhow::Error::msg)?;
     let bearer = credential.token(options.cloud, options.timeout).await.map_err(anyhow::Error::msg)?;
