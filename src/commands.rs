@@ -141,9 +141,14 @@ fn live_options(live: &LiveArgs) -> live::Options {
 /// `-v`: aksguard's and azure_identity's debug logs on stderr. Only these two crates: the HTTP
 /// libraries below them are not asked to log, and aksguard never logs a token or header.
 fn debug_logs() {
-    let filter = tracing_subscriber::EnvFilter::new("aksguard=debug,azure_identity=debug");
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let targets = tracing_subscriber::filter::Targets::new()
+        .with_target("aksguard", tracing::Level::DEBUG)
+        .with_target("azure_identity", tracing::Level::DEBUG);
     let colour = std::io::stderr().is_terminal() && !no_color();
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour).try_init();
+    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colour);
+    let _ = tracing_subscriber::registry().with(logs).with(targets).try_init();
 }
 
 fn print_notes(notes: &[String]) {
