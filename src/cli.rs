@@ -2,6 +2,8 @@
 //! `az aks show -n`, so namespaces take the long flag.
 
 use crate::audit::Show;
+use crate::collect::arm::cloud::{self, Cloud};
+use crate::collect::arm::credential::Auth;
 use crate::finding::Severity;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -28,6 +30,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// List the rules
     Rules(RulesArgs),
+    /// Check what aksguard can read with the current credentials, with the fix for what it cannot
+    Doctor(DoctorArgs),
     /// Explain a rule: what it checks, why it matters, how to fix it
     Explain {
         /// The rule id, as `aksguard rules` lists it
@@ -39,13 +43,13 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// An embedded demo cluster: insecure or hardened
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["from_az", "from_kubectl"])]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["from_az", "from_kubectl"], conflicts_with_all = LIVE_ONLY)]
     pub demo: Option<String>,
 
     /// JSON from az: `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`,
     /// `az security pricing show -n Containers`, `az aks nodepool get-upgrades` (one per pool),
     /// `az aks get-versions -l REGION` (-o json), in any order
-    #[arg(long = "from-az", value_name = "FILE", num_args = 1..)]
+    #[arg(long = "from-az", value_name = "FILE", num_args = 1.., conflicts_with_all = LIVE_ONLY)]
     pub from_az: Vec<PathBuf>,
 
     /// The az list outputs among the --from-az files (maintenanceconfigurations, diagnosticsettings),
@@ -55,7 +59,7 @@ pub struct InputArgs {
 
     /// JSON from `kubectl get` of the kinds aksguard reads, `-A -o json` (one file or several; see
     /// --kubectl-kinds for the list)
-    #[arg(long = "from-kubectl", value_name = "FILE", num_args = 1..)]
+    #[arg(long = "from-kubectl", value_name = "FILE", num_args = 1.., conflicts_with_all = LIVE_ONLY)]
     pub from_kubectl: Vec<PathBuf>,
 
     /// The kinds the --from-kubectl files were asked for, so that a kind with no objects counts as
@@ -71,16 +75,16 @@ pub struct InputArgs {
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     /// Kubeconfig file [default: KUBECONFIG, else ~/.kube/config, else the pod's service account]
-    #[arg(long, value_name = "PATH", conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
 
     /// Kubeconfig context [default: the current context]
-    #[arg(long, value_name = "NAME", conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
     /// Read namespaced kinds in this namespace only (repeatable); cluster-scoped kinds you cannot
     /// read are reported unavailable. (-n is the cluster name, as in az.)
-    #[arg(long = "namespace", value_name = "NS", value_parser = parse_namespace, conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long = "namespace", value_name = "NS", value_parser = parse_namespace)]
     pub namespaces: Vec<String>,
 
     /// Timeout of each request to the API server, in seconds
@@ -88,19 +92,66 @@ pub struct LiveArgs {
     pub timeout: Duration,
 
     /// Read nothing from the Kubernetes API (its sources become unavailable)
-    #[arg(long, conflicts_with_all = OFFLINE_INPUTS)]
+    #[arg(long)]
     pub skip_kubernetes: bool,
 
     /// No progress spinner on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Read nothing from the Azure management (ARM) API (its sources become unavailable)
+    #[arg(long)]
+    pub skip_azure: bool,
+
+    /// Azure subscription of the cluster [default: AZURE_SUBSCRIPTION_ID, else the Azure CLI's]
+    #[arg(long, value_name = "ID")]
+    pub subscription: Option<String>,
+
+    /// Resource group of the AKS cluster, with -n [default: the cluster whose FQDN is the
+    /// kubeconfig context's API server]
+    #[arg(short = 'g', long, value_name = "RG", requires = "name")]
+    pub resource_group: Option<String>,
+
+    /// Name of the AKS cluster, with -g
+    #[arg(short = 'n', long, value_name = "NAME", requires = "resource_group")]
+    pub name: Option<String>,
+
+    /// Azure credentials: auto tries env, workload-identity, managed-identity (only when its
+    /// variables are set), then the Azure CLI login
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = Auth::Auto)]
+    pub auth: Auth,
+
+    /// The Azure cloud
+    #[arg(long, value_enum, value_name = "CLOUD", default_value_t = Cloud::AzureCloud)]
+    pub cloud: Cloud,
+
+    /// The ARM endpoint, instead of the cloud's (https://management.azure.com for AzureCloud)
+    #[arg(long, value_name = "URL", value_parser = cloud::parse_endpoint)]
+    pub arm_endpoint: Option<String>,
+
+    /// Debug logs on stderr (requests and responses; tokens are never logged)
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
-/// The inputs that replace live collection.
-const OFFLINE_INPUTS: [&str; 3] = ["demo", "from_az", "from_kubectl"];
+/// The live flags the offline inputs (`--demo`, `--from-*`) exclude. The conflicts are declared
+/// on the offline side, so that `doctor` can take the live flags alone.
+const LIVE_ONLY: [&str; 8] =
+    ["kubeconfig", "context", "namespaces", "skip_kubernetes", "skip_azure", "subscription", "resource_group", "name"];
 
 /// The live flags, which `--snapshot` excludes.
-pub const LIVE_FLAGS: [&str; 4] = ["kubeconfig", "context", "namespaces", "skip_kubernetes"];
+pub const LIVE_FLAGS: [&str; 10] = [
+    "kubeconfig",
+    "context",
+    "namespaces",
+    "skip_kubernetes",
+    "skip_azure",
+    "subscription",
+    "resource_group",
+    "name",
+    "auth",
+    "arm_endpoint",
+];
 
 /// A namespace name (a DNS label), checked before it becomes part of a URL path.
 fn parse_namespace(text: &str) -> Result<String, String> {
@@ -185,6 +236,13 @@ pub struct SnapshotArgs {
     /// Write the snapshot to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `doctor` takes the live flags: the offline inputs have nothing to check.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 #[derive(Debug, Args)]

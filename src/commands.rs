@@ -2,8 +2,8 @@
 
 use crate::audit::{self, Gate};
 use crate::baseline::Baseline;
-use crate::cli::{AuditArgs, Cli, Command, Framework, InputArgs, ListFormat, LiveArgs, SnapshotArgs};
-use crate::collect::{self, Collected, az_files::AzList, demo, kubectl_files::Kind, snapshot_file};
+use crate::cli::{AuditArgs, Cli, Command, DoctorArgs, Framework, InputArgs, ListFormat, LiveArgs, SnapshotArgs};
+use crate::collect::{self, Collected, arm, az_files::AzList, demo, kube, kubectl_files::Kind, live, snapshot_file};
 use crate::config::Config;
 use crate::report::{self, Format, Style};
 use crate::rules::{self, Rule, Settings, cis};
@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => audit(args),
         Command::Snapshot(args) => snapshot(args),
+        Command::Doctor(args) => doctor(args),
         Command::Rules(args) => {
             let text = match args.framework {
                 Some(Framework::CisAks18) => list_cis_controls(args.format),
@@ -99,7 +100,7 @@ fn load(input: &InputArgs) -> Result<Collected> {
         return Ok(Collected { snapshot: demo::load(name)?, notes: Vec::new() });
     }
     if input.from_az.is_empty() && input.from_kubectl.is_empty() {
-        return collect::kube::collect(&live_options(&input.live));
+        return live::collect(&live_options(&input.live));
     }
     let kinds =
         input.kubectl_kinds.iter().map(|k| Kind::parse(k).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
@@ -108,15 +109,49 @@ fn load(input: &InputArgs) -> Result<Collected> {
     collect::from_files(&input.from_az, &lists, &input.from_kubectl, &kinds)
 }
 
-fn live_options(live: &LiveArgs) -> collect::kube::Options {
-    collect::kube::Options {
+/// `aksguard doctor`: exit 0 when every requested source is readable, 1 otherwise.
+fn doctor(args: DoctorArgs) -> Result<u8> {
+    let options = live_options(&args.live);
+    let (checklist, all_readable) = live::run(async { Ok(crate::doctor::check(&options).await) })?;
+    print(&checklist)?;
+    Ok(if all_readable { 0 } else { 1 })
+}
+
+fn live_options(live: &LiveArgs) -> live::Options {
+    if live.verbose {
+        debug_logs();
+    }
+    let kube = kube::Options {
         kubeconfig: live.kubeconfig.clone(),
         context: live.context.clone(),
         namespaces: live.namespaces.clone(),
         timeout: live.timeout,
         skip_kubernetes: live.skip_kubernetes,
-        spinner: !live.quiet && std::io::stderr().is_terminal(),
-    }
+        spinner: !live.quiet && !live.verbose && std::io::stderr().is_terminal(),
+    };
+    let arm = arm::Options {
+        skip: live.skip_azure,
+        auth: live.auth,
+        cloud: live.cloud,
+        endpoint: live.arm_endpoint.clone(),
+        subscription: live.subscription.clone(),
+        cluster: live.resource_group.clone().zip(live.name.clone()),
+        timeout: live.timeout,
+    };
+    live::Options { kube, arm }
+}
+
+/// `-v`: aksguard's and azure_identity's debug logs on stderr. Only these two crates: the HTTP
+/// libraries below them are not asked to log, and aksguard never logs a token or header.
+fn debug_logs() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let targets = tracing_subscriber::filter::Targets::new()
+        .with_target("aksguard", tracing::Level::DEBUG)
+        .with_target("azure_identity", tracing::Level::DEBUG);
+    let colour = std::io::stderr().is_terminal() && !no_color();
+    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colour);
+    let _ = tracing_subscriber::registry().with(logs).with(targets).try_init();
 }
 
 fn print_notes(notes: &[String]) {

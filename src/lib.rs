@@ -9,6 +9,7 @@ pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod config;
+pub mod doctor;
 pub mod finding;
 pub mod report;
 pub mod rules;

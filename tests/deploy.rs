@@ -1,6 +1,8 @@
-//! The manifests in deploy/ match the code: the reader ClusterRole grants exactly the requests
-//! live collection makes, and the CronJob runs with the account that role is bound to.
+//! The manifests in deploy/ match the code: the reader ClusterRole and the Azure custom role grant
+//! exactly the requests live collection makes, and the CronJob runs with the account that role is
+//! bound to.
 
+use aksguard::collect::arm::reads;
 use aksguard::collect::kube::kinds;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -60,6 +62,20 @@ fn the_cronjob_runs_as_the_bound_account_and_prints_json() {
     assert_eq!(cronjob["metadata"]["namespace"], subject["namespace"]);
     let args: Vec<&str> =
         pod["containers"][0]["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-    assert_eq!(args, ["audit", "--format", "json", "--quiet"]);
+    assert_eq!(args, ["audit", "--format", "json", "--quiet", "--skip-azure"]);
     assert_eq!(find(&docs, "ServiceAccount")["metadata"]["name"], subject["name"]);
+}
+
+#[test]
+fn the_azure_custom_role_grants_exactly_the_arm_reads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/aksguard-reader-role.json");
+    let role: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let actions: Vec<&str> = role["Actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(actions, reads::actions());
+    assert!(actions.iter().all(|action| action.ends_with("/read")), "read actions only");
+    for none in ["NotActions", "DataActions", "NotDataActions"] {
+        assert_eq!(role[none], serde_json::json!([]), "{none}");
+    }
+    assert_eq!(role["IsCustom"], true);
+    assert!(role["AssignableScopes"][0].as_str().unwrap().starts_with("/subscriptions/"));
 }

@@ -1,6 +1,8 @@
 //! Fills a [`Snapshot`](crate::snapshot::Snapshot) from a source: the embedded demo clusters, a
-//! saved snapshot file, raw `az`/`kubectl` JSON files, or live from the Kubernetes API (`kube`).
+//! saved snapshot file, raw `az`/`kubectl` JSON files, or live (`live`) from the AKS management API
+//! (`arm`) and the Kubernetes API (`kube`).
 
+pub mod arm;
 pub mod az_files;
 mod chunks;
 pub mod demo;
@@ -8,6 +10,7 @@ pub mod input;
 pub mod kube;
 pub mod kubectl_files;
 mod kubectl_stream;
+pub mod live;
 pub mod snapshot_file;
 pub mod tls;
 

@@ -23,6 +23,8 @@ pub struct Request {
     /// Percent-decoded query parameters.
     pub query: BTreeMap<String, String>,
     pub authorization: Option<String>,
+    /// The body, for requests that have one (a token request's form).
+    pub body: String,
 }
 
 #[derive(Debug, Clone)]
@@ -177,7 +179,8 @@ fn serve_connection(stream: TcpStream, tls: Arc<rustls::ServerConfig>, handler: 
     }
 }
 
-/// One request head (GETs have no body); `None` when the client closed the connection.
+/// One request: its head, and its body when `content-length` says it has one; `None` when the
+/// client closed the connection.
 fn read_request(stream: &mut impl BufRead) -> Option<Request> {
     let mut line = String::new();
     stream.read_line(&mut line).ok().filter(|n| *n > 0)?;
@@ -185,6 +188,7 @@ fn read_request(stream: &mut impl BufRead) -> Option<Request> {
     let method = parts.next()?.to_string();
     let target = parts.next()?.to_string();
     let mut authorization = None;
+    let mut length = 0;
     loop {
         let mut header = String::new();
         stream.read_line(&mut header).ok().filter(|n| *n > 0)?;
@@ -196,18 +200,35 @@ fn read_request(stream: &mut impl BufRead) -> Option<Request> {
             if name.eq_ignore_ascii_case("authorization") {
                 authorization = Some(value.trim().to_string());
             }
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            }
         }
     }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).ok()?;
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let query = query
-        .split('&')
+    let query = parse_pairs(query);
+    let body = String::from_utf8_lossy(&body).into_owned();
+    Some(Request { method, path: path.to_string(), query, authorization, body })
+}
+
+/// `a=1&b=x%2Fy`, as in a query or a form body, percent-decoded.
+fn parse_pairs(text: &str) -> BTreeMap<String, String> {
+    text.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             (key.to_string(), percent_decode(value))
         })
-        .collect();
-    Some(Request { method, path: path.to_string(), query, authorization })
+        .collect()
+}
+
+impl Request {
+    /// The body as a form (`application/x-www-form-urlencoded`).
+    pub fn form(&self) -> BTreeMap<String, String> {
+        parse_pairs(&self.body)
+    }
 }
 
 fn percent_decode(text: &str) -> String {

@@ -20,11 +20,7 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, timeout: 
     let (mut config, context) = match kubeconfig_to_read(kubeconfig) {
         Some(source) => from_kubeconfig(source, context).await?,
         None if context.is_none() && in_a_pod() => (in_cluster()?, "in-cluster".to_string()),
-        None => {
-            return Err(anyhow!(
-                "no kubeconfig found (KUBECONFIG is unset and ~/.kube/config does not exist); run `az aks get-credentials -g RG -n NAME`, pass --kubeconfig PATH, or audit files with --demo/--from-az/--from-kubectl"
-            ));
-        }
+        None => return Err(no_kubeconfig()),
     };
     // Retries are ours (see request.rs): kube's own retry layer would multiply them.
     config.default_retry = false;
@@ -41,6 +37,27 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, timeout: 
         ),
     })?;
     Ok(Connection { client, context, server })
+}
+
+/// The context and API server URL of the kubeconfig, read without connecting (exec plugins
+/// only run when a client is built).
+pub async fn server(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<(String, String)> {
+    match kubeconfig_to_read(kubeconfig) {
+        Some(source) => {
+            let (config, context) = from_kubeconfig(source, context).await?;
+            Ok((context, config.cluster_url.to_string().trim_end_matches('/').to_string()))
+        }
+        None if context.is_none() && in_a_pod() => Err(anyhow!(
+            "in a pod, aksguard cannot tell which AKS cluster it runs in; pass -g RG -n NAME, or --skip-azure"
+        )),
+        None => Err(no_kubeconfig()),
+    }
+}
+
+fn no_kubeconfig() -> anyhow::Error {
+    anyhow!(
+        "no kubeconfig found (KUBECONFIG is unset and ~/.kube/config does not exist); run `az aks get-credentials -g RG -n NAME`, pass --kubeconfig PATH, or audit files with --demo/--from-az/--from-kubectl"
+    )
 }
 
 /// Where the kubeconfig comes from.

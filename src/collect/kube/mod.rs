@@ -12,15 +12,17 @@ mod connect;
 pub mod kinds;
 mod list;
 mod problem;
+
+pub(crate) use problem::root_cause;
 mod progress;
-mod reason;
-mod request;
+pub(crate) mod reason;
+pub(crate) mod request;
 mod version;
 
 use super::Collected;
 use crate::snapshot::kube::Namespace;
 use crate::snapshot::{Part, Snapshot};
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Result, anyhow};
 use futures::{StreamExt as _, TryStreamExt as _};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -29,8 +31,8 @@ use std::time::Duration;
 /// the API server's priority and fairness limits.
 const CONCURRENCY: usize = 4;
 
-/// Why the ARM parts are empty in a live run.
-pub const ARM_NOT_COLLECTED: &str = "not collected: aksguard does not read the ARM API live yet";
+/// The ARM parts until the ARM collector (`collect::arm`) fills them.
+const ARM_NOT_COLLECTED: &str = "not collected";
 pub const SKIPPED: &str = "not requested: --skip-kubernetes";
 
 #[derive(Debug, Clone)]
@@ -45,21 +47,25 @@ pub struct Options {
     pub spinner: bool,
 }
 
-/// Collects a snapshot from the cluster `options` point at.
-pub fn collect(options: &Options) -> Result<Collected> {
-    // One thread: the lists mostly wait on the network, and they all run inside one task
-    // (`buffer_unordered`), so more worker threads would only idle.
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
-    runtime.block_on(collect_async(options))
+/// Marks every Kubernetes part unavailable with `reason`.
+pub fn skip(state: &mut crate::snapshot::KubernetesState, reason: &str) {
+    for kind in kinds::ALL {
+        kind.skip(state, reason);
+    }
 }
 
-async fn collect_async(options: &Options) -> Result<Collected> {
+/// The context and API server URL the kubeconfig points at, without connecting: what ARM
+/// discovery matches the managed clusters' FQDNs against.
+pub async fn server(options: &Options) -> Result<crate::collect::arm::KubeServer> {
+    let (context, server) = connect::server(options.kubeconfig.as_deref(), options.context.as_deref()).await?;
+    Ok(crate::collect::arm::KubeServer { context, server })
+}
+
+/// Collects a snapshot from the cluster `options` point at (see `collect::live`).
+pub async fn collect(options: &Options) -> Result<Collected> {
     let mut snapshot = Snapshot::empty("live: --skip-kubernetes", ARM_NOT_COLLECTED);
     if options.skip_kubernetes {
-        for kind in kinds::ALL {
-            kind.skip(&mut snapshot.kubernetes, SKIPPED);
-        }
+        skip(&mut snapshot.kubernetes, SKIPPED);
         return Ok(Collected { snapshot, notes: Vec::new() });
     }
     let connection =

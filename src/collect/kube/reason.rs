@@ -53,7 +53,8 @@ fn group_version(api: Api) -> String {
     }
 }
 
-fn after(attempts: u32) -> String {
+/// "on the first attempt", "after 3 attempts".
+pub(crate) fn after(attempts: u32) -> String {
     match attempts {
         1 => "on the first attempt".to_string(),
         n => format!("after {n} attempts"),

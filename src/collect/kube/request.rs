@@ -84,7 +84,7 @@ pub async fn get(client: &kube::Client, path: &str, policy: &Policy) -> Result<R
 /// How long to wait before attempt `attempt + 1`: the server's `Retry-After` if it gave one
 /// (never longer than the timeout), else exponential backoff with jitter, so that parallel
 /// lists that failed together do not retry together.
-fn delay(policy: &Policy, attempt: u32, retry_after: Option<Duration>) -> Duration {
+pub(crate) fn delay(policy: &Policy, attempt: u32, retry_after: Option<Duration>) -> Duration {
     if let Some(after) = retry_after {
         return after.min(policy.timeout);
     }
@@ -105,9 +105,11 @@ async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<At
         .header(header::ACCEPT, "application/json")
         .body(Body::empty())
         .expect("a GET of an API path is a valid request");
+    tracing::debug!(%path, "GET");
     let exchange = async {
         let response = client.send(request).await?;
         let status = response.status();
+        tracing::debug!(%path, %status, "response");
         let retry_after = retry_after(response.headers());
         let body = response.into_body().collect_bytes().await?;
         Ok::<_, kube::Error>((status, retry_after, body))
@@ -140,7 +142,7 @@ fn classify(status: StatusCode, after: Option<Duration>, body: Vec<u8>) -> Resul
 }
 
 /// `Retry-After` in seconds (the form the API server sends); an HTTP date is ignored.
-fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }

@@ -1,0 +1,60 @@
+//! `aksguard doctor`: a preflight checklist of what aksguard can read with the current
+//! credentials. It makes the audit's own requests, so every line is what an audit would get:
+//! each source ✓, or ✗ with the reason and the fix (the permission to grant). Unlike an audit, a
+//! side that cannot be used at all (no Azure login, a refused kubeconfig) does not stop it: that
+//! side is one ✗ line and the other side is still checked.
+
+use crate::collect::arm::{self, Resolved};
+use crate::collect::{Collected, kube, live};
+use crate::snapshot::Snapshot;
+
+/// A source not read on purpose (`--skip-azure`, `--skip-kubernetes`) is neither ✓ nor ✗.
+const NOT_REQUESTED: &str = "not requested";
+
+/// The checklist, and whether everything requested was readable.
+pub async fn check(options: &live::Options) -> (String, bool) {
+    let mut snapshot = Snapshot::empty("", "not checked: the ARM API could not be used (see above)");
+    let azure = live::read_arm(options, &mut snapshot.azure).await;
+    let kubernetes = kube::collect(&options.kube).await;
+    let mut lines = vec![azure_line(&azure), kubernetes_line(&kubernetes, options.kube.skip_kubernetes)];
+    match kubernetes {
+        Ok(collected) => snapshot.kubernetes = collected.snapshot.kubernetes,
+        Err(_) => kube::skip(&mut snapshot.kubernetes, "not checked: the Kubernetes API could not be used (see above)"),
+    }
+    lines.push(String::new());
+    lines.extend(snapshot.sources().into_iter().map(|(source, reason)| source_line(source, reason)));
+    let all_readable = !lines.iter().any(|line| line.starts_with('✗'));
+    lines.push(String::new());
+    lines.push(match all_readable {
+        true => "Everything aksguard reads is readable.".to_string(),
+        false => "Fix the ✗ lines: an audit reports what they need as unknown.".to_string(),
+    });
+    (lines.join("\n") + "\n", all_readable)
+}
+
+fn azure_line(azure: &anyhow::Result<Option<Resolved>>) -> String {
+    match azure {
+        Ok(Some(resolved)) => {
+            let who = resolved.identity.as_deref().map(|who| format!(" as {who}")).unwrap_or_default();
+            format!("✓ Azure: {}{who}; {} at {}", resolved.credential, resolved.cluster.describe(), resolved.endpoint)
+        }
+        Ok(None) => format!("- Azure: {}", arm::SKIPPED),
+        Err(err) => format!("✗ Azure: {err}"),
+    }
+}
+
+fn kubernetes_line(kubernetes: &anyhow::Result<Collected>, skipped: bool) -> String {
+    match kubernetes {
+        Ok(_) if skipped => format!("- Kubernetes: {}", kube::SKIPPED),
+        Ok(collected) => format!("✓ Kubernetes: {}", collected.snapshot.source),
+        Err(err) => format!("✗ Kubernetes: {err}"),
+    }
+}
+
+fn source_line(source: &str, reason: Option<&str>) -> String {
+    match reason {
+        None => format!("✓ {source}"),
+        Some(reason) if reason.starts_with(NOT_REQUESTED) => format!("- {source}: {reason}"),
+        Some(reason) => format!("✗ {source}: {reason}"),
+    }
+}
