@@ -9,7 +9,7 @@
 use crate::audit::{Report, Show};
 use crate::finding::{Finding, Severity, Status};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -103,6 +103,10 @@ fn table(findings: &[&Finding], style: Style) -> Table {
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(style.width)
         .set_header(["Status", "Rule", "Resource", "Finding"]);
+    // The finding (message, evidence, fix) is what people read: the id columns give way to it.
+    if let Some(resource) = table.column_mut(2) {
+        resource.set_constraint(ColumnConstraint::UpperBoundary(Width::Percentage(24)));
+    }
     if style.colour {
         table.enforce_styling();
     } else {
