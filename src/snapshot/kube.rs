@@ -7,10 +7,113 @@
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub type Labels = BTreeMap<String, String>;
+/// Labels (and `matchLabels`): key-value pairs sorted by key, read and written as a JSON map.
+/// A sorted `Vec` rather than a `BTreeMap`: objects carry a handful of labels, and a B-tree
+/// allocates a whole node (about 540 bytes) for even one, which at 20,000 pods is most of the
+/// memory a live audit needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labels(Vec<(String, String)>);
+
+impl Labels {
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&String>
+    where
+        String: Borrow<Q>,
+    {
+        self.position(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        String: Borrow<Q>,
+    {
+        self.position(key).is_ok()
+    }
+
+    /// Sets `key` to `value`; the value it replaces, if any.
+    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
+        match self.position(key.as_str()) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// In key order, as a map iterates.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(key, value)| (key, value))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn position<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        String: Borrow<Q>,
+    {
+        self.0.binary_search_by(|(k, _)| Borrow::<Q>::borrow(k).cmp(key))
+    }
+}
+
+impl FromIterator<(String, String)> for Labels {
+    /// A later pair for the same key wins, as with a map.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut pairs: Vec<(String, String)> = pairs.into_iter().collect();
+        // Stable: equal keys keep their order, and the last of them is kept below.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut labels: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            match labels.last_mut() {
+                Some(last) if last.0 == pair.0 => *last = pair,
+                _ => labels.push(pair),
+            }
+        }
+        labels.shrink_to_fit();
+        Labels(labels)
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for Labels {
+    fn from(pairs: [(String, String); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl Serialize for Labels {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Labels {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LabelsVisitor;
+        impl<'de> Visitor<'de> for LabelsVisitor {
+            type Value = Labels;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of labels")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(pairs.into_iter().collect())
+            }
+        }
+        deserializer.deserialize_map(LabelsVisitor)
+    }
+}
 
 fn is_false(value: &bool) -> bool {
     !*value
@@ -21,15 +124,23 @@ fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: 
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A list, with `null` as the empty one, holding no spare capacity: a list read from JSON grows
+/// to room for four items at least, and most of a pod's lists hold one or two.
+fn exact_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let mut list: Vec<T> = null_as_default(d)?;
+    list.shrink_to_fit();
+    Ok(list)
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ObjectMeta {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Labels::is_empty")]
     pub labels: Labels,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
 }
 
@@ -97,13 +208,13 @@ pub struct PodSpec {
     pub host_ipc: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub init_containers: Vec<Container>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "exact_list")]
     pub containers: Vec<Container>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub ephemeral_containers: Vec<Container>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
 }
 
@@ -128,7 +239,7 @@ pub struct Container {
     pub image: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_context: Option<SecurityContext>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<ContainerPort>,
 }
 
@@ -161,9 +272,9 @@ pub struct SecurityContext {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Capabilities {
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub add: Vec<String>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub drop: Vec<String>,
 }
 
@@ -245,9 +356,9 @@ pub struct NetworkPolicySpec {
     /// Absent means `["Ingress"]`, plus `"Egress"` when egress rules are present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_types: Option<Vec<String>>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub ingress: Vec<NetworkPolicyRule>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub egress: Vec<NetworkPolicyRule>,
 }
 
@@ -265,9 +376,9 @@ impl NetworkPolicySpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NetworkPolicyRule {
-    #[serde(alias = "from", alias = "to", deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(alias = "from", alias = "to", deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<NetworkPolicyPeer>,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<NetworkPolicyPort>,
 }
 
@@ -286,7 +397,7 @@ pub struct NetworkPolicyPeer {
 #[serde(default)]
 pub struct IpBlock {
     pub cidr: String,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub except: Vec<String>,
 }
 
@@ -313,9 +424,9 @@ pub enum IntOrString {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LabelSelector {
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Labels::is_empty")]
     pub match_labels: Labels,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub match_expressions: Vec<LabelSelectorRequirement>,
 }
 
@@ -324,7 +435,7 @@ pub struct LabelSelector {
 pub struct LabelSelectorRequirement {
     pub key: String,
     pub operator: String,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
 }
 
@@ -382,7 +493,7 @@ impl DaemonSet {
 pub struct ClusterRoleBinding {
     pub metadata: ObjectMeta,
     pub role_ref: RoleRef,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "exact_list")]
     pub subjects: Vec<Subject>,
 }
 
@@ -463,7 +574,7 @@ impl Node {
 pub struct NodeSpec {
     #[serde(skip_serializing_if = "is_false")]
     pub unschedulable: bool,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub taints: Vec<Taint>,
 }
 
@@ -481,7 +592,7 @@ pub struct Taint {
 #[serde(default, rename_all = "camelCase")]
 pub struct NodeStatus {
     pub node_info: NodeInfo,
-    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<NodeCondition>,
 }
 
@@ -599,6 +710,17 @@ mod tests {
         assert_eq!(pdb.status.disruptions_allowed, Some(0));
         let again: PodDisruptionBudget = serde_json::from_str(&serde_json::to_string(&pdb).unwrap()).unwrap();
         assert_eq!(again, pdb);
+    }
+
+    #[test]
+    fn labels_read_and_write_as_a_sorted_map() {
+        let mut labels: Labels = serde_json::from_str(r#"{"tier": "a", "app": "x", "tier": "b"}"#).unwrap();
+        assert_eq!(labels.get("tier").map(String::as_str), Some("b"), "a repeated key: the last value wins");
+        assert_eq!((labels.len(), labels.contains_key("app"), labels.get("nope")), (2, true, None));
+        assert_eq!(labels.insert("app".into(), "y".into()).as_deref(), Some("x"));
+        assert_eq!(labels.insert("role".into(), "db".into()), None);
+        assert_eq!(serde_json::to_string(&labels).unwrap(), r#"{"app":"y","role":"db","tier":"b"}"#);
+        assert_eq!(serde_json::from_str::<Labels>("{}").unwrap(), Labels::default());
     }
 
     #[test]

@@ -60,6 +60,8 @@ impl Lister {
         let mut items = Vec::new();
         for namespace in scopes {
             match self.list_in(source, api, namespace).await? {
+                // The first (usually only) scope's list is kept as it is, not copied.
+                Ok(more) if items.is_empty() => items = more,
                 Ok(more) => items.extend(more),
                 Err(reason) => {
                     self.progress.finish(source);
@@ -68,6 +70,7 @@ impl Lister {
             }
         }
         self.progress.finish(source);
+        items.shrink_to_fit();
         Ok(Part::Collected(items))
     }
 
