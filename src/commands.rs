@@ -96,17 +96,30 @@ fn snapshot(args: SnapshotArgs) -> Result<u8> {
 
 /// The snapshot from `--demo`, the `--from-*` files, or else the live cluster.
 fn load(input: &InputArgs) -> Result<Collected> {
+    // Checked before any input is read, so a flag that would be ignored is an error instead.
+    let kinds = declared(&input.kubectl_kinds, "--kubectl-kinds", &input.from_kubectl, "--from-kubectl", Kind::parse)?;
+    let lists = declared(&input.az_lists, "--az-lists", &input.from_az, "--from-az", AzList::parse)?;
     if let Some(name) = &input.demo {
         return Ok(Collected { snapshot: demo::load(name)?, notes: Vec::new() });
     }
     if input.from_az.is_empty() && input.from_kubectl.is_empty() {
         return live::collect(&live_options(&input.live));
     }
-    let kinds =
-        input.kubectl_kinds.iter().map(|k| Kind::parse(k).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
-    let lists =
-        input.az_lists.iter().map(|l| AzList::parse(l).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
     collect::from_files(&input.from_az, &lists, &input.from_kubectl, &kinds)
+}
+
+/// The kinds `--kubectl-kinds` / `--az-lists` name, which only mean something with their files.
+fn declared<T>(
+    values: &[String],
+    flag: &str,
+    files: &[std::path::PathBuf],
+    files_flag: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>> {
+    if !values.is_empty() && files.is_empty() {
+        bail!("{flag} describes the {files_flag} files, and none were given; pass {files_flag} FILE... or drop {flag}");
+    }
+    values.iter().map(|value| parse(value).map_err(anyhow::Error::msg)).collect()
 }
 
 /// `aksguard doctor`: exit 0 when every requested source is readable, 1 otherwise.

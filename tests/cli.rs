@@ -348,6 +348,11 @@ fn bad_input_exits_2_with_one_clear_line() {
         "'secrets' is not a kind aksguard reads",
     );
     assert_bad_input(
+        &["audit", "--demo", "insecure", "--kubectl-kinds", "pods"],
+        "--kubectl-kinds describes the --from-kubectl files",
+    );
+    assert_bad_input(&["audit", "--demo", "insecure", "--az-lists", "x"], "--az-lists describes the --from-az files");
+    assert_bad_input(
         &["audit", "--demo", "insecure", "-o", "/nonexistent/dir/report.txt"],
         "cannot write /nonexistent/dir/report.txt",
     );
