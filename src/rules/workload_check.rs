@@ -60,15 +60,17 @@ impl WorkloadCheck {
     }
 }
 
-/// `kubectl edit` on the object to change (a bare pod must be recreated).
+/// `kubectl edit` on the object to change; a bare pod cannot be edited in place, so it is
+/// exported, changed and replaced.
 fn remediation(workload: &WorkloadRef, fix: &str) -> String {
-    let kind = workload.kind.to_ascii_lowercase();
+    let (namespace, name) = (workload.namespace, workload.name);
     match workload.kind {
         "Pod" => format!(
-            "# {fix}, then recreate the pod:\nkubectl -n {} get pod {} -o yaml > pod.yaml",
-            workload.namespace, workload.name
+            "# a bare pod: export it, change it ({fix}), replace it\n\
+             kubectl -n {namespace} get pod {name} -o yaml > {name}.yaml\n\
+             kubectl -n {namespace} replace --force -f {name}.yaml"
         ),
-        _ => format!("kubectl -n {} edit {kind}/{}  # {fix}", workload.namespace, workload.name),
+        kind => format!("kubectl -n {namespace} edit {}/{name}  # {fix}", kind.to_ascii_lowercase()),
     }
 }
 
