@@ -1,15 +1,11 @@
 //! The rule registry. Each rule lives in its own file (`src/rules/<id>.rs`, with `-` as `_`)
-//! holding its documentation, its logic and its tests, and is listed once in [`ALL`].
+//! holding its documentation, its logic and its tests, and is listed once in [`ALL`]. What rules
+//! share (the context, workload grouping, inference, the CIS catalog, ...) is in [`helpers`].
 
-pub mod cis;
-mod context;
-pub mod images;
-mod inference;
-pub mod meta;
-pub mod restricted_profile;
-pub mod system;
-mod workload_check;
-pub mod workloads;
+pub mod helpers;
+
+use helpers::{aks_calendar, clock, inference, kube_version, node_image, workload_check};
+pub use helpers::{cis, images, meta, restricted_profile, system, workloads};
 
 mod api_server_access;
 mod auto_upgrade_channel;
@@ -37,12 +33,8 @@ mod keyvault_secrets_provider;
 mod monitoring_enabled;
 mod workload_identity;
 // Patching and upgrade readiness.
-mod aks_calendar;
-mod clock;
 mod cluster_sku_tier;
-mod kube_version;
 mod kubernetes_version_support;
-mod node_image;
 mod node_image_age;
 mod node_pool_version_skew;
 mod node_ssh_access;
@@ -51,10 +43,9 @@ mod pdb_blocks_drain;
 mod upgrade_surge;
 
 #[cfg(test)]
-pub(crate) mod testing;
+pub(crate) use helpers::testing;
 
-pub use context::{ClusterNames, Context, Missing};
-pub use system::Settings;
+pub use helpers::{ClusterNames, Context, Missing, Settings};
 
 use crate::finding::{Finding, Severity, Status};
 

@@ -75,7 +75,7 @@ fn remediation(workload: &WorkloadRef, fix: &str) -> String {
 }
 
 /// The distinct problems, in first-seen order.
-pub(super) fn union(problems: impl Iterator<Item = String>) -> Vec<String> {
+pub(crate) fn union(problems: impl Iterator<Item = String>) -> Vec<String> {
     let mut distinct: Vec<String> = Vec::new();
     for problem in problems {
         if !distinct.contains(&problem) {
