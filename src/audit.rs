@@ -2,13 +2,14 @@
 //! a summary, and the sources that could not be read.
 
 use crate::config::{Config, Waiver, WaiverOutcome, WaiverState};
-use crate::finding::{BaselineState, Finding, Severity, Status};
+use crate::finding::{BaselineState, Evidence, Finding, Severity, Status};
 use crate::rules::{Context, Rule, Settings};
 use crate::snapshot::{Snapshot, UnavailableSource};
 use serde::Serialize;
 
 /// Bumped on any incompatible change to the JSON report.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// 2: each finding carries `confidence` (`high`, or `medium` when part of its evidence was inferred).
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -186,7 +187,7 @@ pub fn apply_config(report: &mut Report, config: &Config, today: jiff::civil::Da
     }
     if !config.namespaces.is_empty() {
         let settings = config.settings();
-        report.findings.retain(|finding| match namespace_of(&finding.resource) {
+        report.findings.retain(|finding| match finding.resource.namespace() {
             Some(ns) => settings.system_namespaces.iter().any(|s| s == ns) || config.namespaces.iter().any(|n| n == ns),
             None => true,
         });
@@ -206,13 +207,13 @@ fn apply_waiver(report: &mut Report, waiver: &Waiver, config: &Config, today: ji
         // A waiver accepts a known risk: an unknown finding stays unknown.
         if !expired && finding.status == Status::Fail {
             finding.status = Status::Waived;
-            finding.evidence.push(format!(
+            finding.push_evidence(Evidence::configuration(format!(
                 "waived until {}: {} ({} line {})",
                 waiver.expires_on(),
                 waiver.reason,
                 config.file_name(),
                 waiver.line
-            ));
+            )));
         }
     }
     let state = if !report.rules.contains(&waiver.rule.get_ref().as_str()) {
@@ -233,19 +234,6 @@ fn apply_waiver(report: &mut Report, waiver: &Waiver, config: &Config, today: ji
         matched,
         file: config.file_name(),
         line: waiver.line,
-    }
-}
-
-/// The namespace of a `Kind/namespace/name` or `Namespace/name` resource; `None` for ARM ids.
-fn namespace_of(resource: &str) -> Option<&str> {
-    if resource.starts_with('/') {
-        return None;
-    }
-    let mut parts = resource.split('/');
-    match (parts.next(), parts.next()) {
-        (Some("Namespace"), namespace) => namespace,
-        (Some(_), Some(namespace)) if parts.next().is_some() => Some(namespace),
-        _ => None,
     }
 }
 
@@ -290,10 +278,11 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Resource;
     use crate::rules::ALL;
 
     fn finding(severity: Severity, status: Status) -> Finding {
-        ALL[0].finding(status, "r", "m").with_severity(severity)
+        ALL[0].finding(status, Resource::for_test("r"), "m").with_severity(severity)
     }
 
     fn report(findings: Vec<Finding>) -> Report {
@@ -348,7 +337,11 @@ mod tests {
     #[test]
     fn a_waiver_applies_through_its_expiry_date_and_not_after() {
         let at = |day| {
-            let mut report = report(vec![finding(Severity::High, Status::Fail).with_resource("Deployment/shop/web")]);
+            let mut report = report(vec![finding(Severity::High, Status::Fail).with_resource(Resource::namespaced(
+                "Deployment",
+                "shop",
+                "web",
+            ))]);
             report.rules = vec![ALL[0].id];
             apply_config(&mut report, &config(WAIVER), day);
             report
@@ -367,7 +360,8 @@ mod tests {
 
     #[test]
     fn a_waiver_never_hides_an_unknown_finding_and_one_matching_nothing_is_stale() {
-        let mut report = report(vec![finding(Severity::High, Status::Unknown).with_resource("Namespace/shop")]);
+        let mut report =
+            report(vec![finding(Severity::High, Status::Unknown).with_resource(Resource::kube_namespace("shop"))]);
         report.rules = vec![ALL[0].id];
         let mut unknown_only = report.clone();
         let waiver = WAIVER.replace("shop/*", "shop");
@@ -379,11 +373,16 @@ mod tests {
     }
 
     #[test]
-    fn namespaces_of_resources() {
-        assert_eq!(namespace_of("Namespace/shop"), Some("shop"));
-        assert_eq!(namespace_of("Deployment/shop/web"), Some("shop"));
-        assert_eq!(namespace_of("/subscriptions/s/resourceGroups/rg"), None);
-        assert_eq!(namespace_of("cluster"), None);
+    fn the_namespaces_setting_keeps_system_and_listed_namespaces_and_cluster_findings() {
+        let mut report = report(vec![
+            finding(Severity::High, Status::Fail).with_resource(Resource::namespaced("Deployment", "shop", "web")),
+            finding(Severity::High, Status::Fail).with_resource(Resource::namespaced("Deployment", "blog", "web")),
+            finding(Severity::High, Status::Fail).with_resource(Resource::kube_namespace("kube-system")),
+            finding(Severity::High, Status::Fail).with_resource(Resource::arm("/subscriptions/s/resourceGroups/rg")),
+        ]);
+        apply_config(&mut report, &config("namespaces = [\"shop\"]\n"), jiff::civil::date(2026, 1, 1));
+        let kept: Vec<&str> = report.findings.iter().map(|f| f.resource.as_str()).collect();
+        assert_eq!(kept, ["/subscriptions/s/resourceGroups/rg", "Deployment/shop/web", "Namespace/kube-system"]);
     }
 
     #[test]

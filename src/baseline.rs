@@ -134,7 +134,7 @@ mod tests {
     }
 
     fn finding(resource: &str, status: Status) -> Finding {
-        ALL[0].finding(status, resource, "m")
+        ALL[0].finding(status, crate::finding::Resource::for_test(resource), "m")
     }
 
     fn baseline(findings: &[Finding]) -> Baseline {

@@ -99,7 +99,7 @@ fn every_rule_case_gives_the_expected_findings() {
             .findings
             .iter()
             .map(|f| Expected {
-                resource: f.resource.clone(),
+                resource: f.resource.to_string(),
                 status: f.status.to_string(),
                 severity: f.severity.to_string(),
             })

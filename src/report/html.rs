@@ -263,7 +263,11 @@ mod tests {
     #[test]
     fn text_is_escaped_and_nothing_is_fetched() {
         let mut report = audit::run(&Snapshot::empty("t", "<b>source</b>"), ALL, &Settings::default());
-        report.findings.push(ALL[0].fail("Namespace/x", "<script>alert(1)</script>").with_remediation("a && b"));
+        report.findings.push(
+            ALL[0]
+                .fail(crate::finding::Resource::kube_namespace("x"), "<script>alert(1)</script>")
+                .with_remediation("a && b"),
+        );
         let html = render(&report);
         assert!(!html.contains("<script"), "no script element");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && html.contains("a &amp;&amp; b"));

@@ -125,7 +125,7 @@ fn the_rest(out: &mut String, report: &Report) {
     writeln!(out, "| Status | Severity | Rule | Resource | Finding |\n|---|---|---|---|---|").unwrap();
     for finding in rest {
         let detail = std::iter::once(finding.message.as_str())
-            .chain(finding.evidence.iter().map(String::as_str))
+            .chain(finding.evidence.iter().map(|line| line.as_str()))
             .map(escape)
             .collect::<Vec<_>>()
             .join("<br>");

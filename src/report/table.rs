@@ -252,7 +252,7 @@ mod tests {
     use crate::snapshot::Snapshot;
 
     fn finding(status: Status, resource: &str, message: &str) -> Finding {
-        ALL[0].finding(status, resource, message)
+        ALL[0].finding(status, crate::finding::Resource::for_test(resource), message)
     }
 
     fn report(findings: Vec<Finding>) -> Report {
@@ -297,7 +297,9 @@ mod tests {
     fn long_evidence_is_capped_and_json_keeps_it_all() {
         let mut long = finding(Status::Fail, "Namespace/shop", "workloads would be rejected");
         for i in 0..10 {
-            long = long.with_evidence(format!("restricted would reject Deployment/shop/app-{i}"));
+            long = long.with_evidence(crate::finding::Evidence::kubernetes(format!(
+                "restricted would reject Deployment/shop/app-{i}"
+            )));
         }
         let report = report(vec![long]);
         let table = render_wide(&report);

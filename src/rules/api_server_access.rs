@@ -1,7 +1,8 @@
 //! `api-server-access`: the API server is private, or public but limited to authorized ranges.
 
+use super::Area;
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "api-server-access",
     title: "API server is private or limited to authorized IP ranges",
     severity: Severity::High,
+    area: Area::AccessControl,
+    help_uri: "https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges",
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["5.4.1", "5.4.2"],
@@ -52,18 +55,18 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     if profile.enable_private_cluster == Some(true) {
         return Ok(vec![
             RULE.pass(resource, "the API server is private (reachable only from the cluster's network)")
-                .with_evidence("properties.apiServerAccessProfile.enablePrivateCluster = true (ARM)"),
+                .with_evidence(Evidence::arm("properties.apiServerAccessProfile.enablePrivateCluster = true")),
         ]);
     }
     if profile.authorized_ip_ranges.is_empty() {
         return Ok(vec![
             RULE.fail(resource, "the API server is public and accepts connections from any IP address")
-                .with_evidence("properties.apiServerAccessProfile.authorizedIPRanges is empty or absent (ARM)")
+                .with_evidence(Evidence::arm("properties.apiServerAccessProfile.authorizedIPRanges is empty or absent"))
                 .with_remediation(fix),
         ]);
     }
     let ranges = profile.authorized_ip_ranges.join(", ");
-    let evidence = format!("properties.apiServerAccessProfile.authorizedIPRanges = [{ranges}] (ARM)");
+    let evidence = Evidence::arm(format!("properties.apiServerAccessProfile.authorizedIPRanges = [{ranges}]"));
     let mut unparsable = Vec::new();
     let mut too_wide = Vec::new();
     for text in &profile.authorized_ip_ranges {

@@ -47,14 +47,21 @@ pub(crate) use helpers::testing;
 
 pub use helpers::{ClusterNames, Context, Missing, Settings};
 
-use crate::finding::{Finding, Severity, Status};
+use crate::finding::{Confidence, Finding, Resource, Severity, Status};
+pub use helpers::meta::Area;
 
-/// A rule: what it is (shown by `aksguard rules` and `aksguard explain`) and its check.
+/// A rule: everything about it in one place, next to its check. `aksguard rules` and `explain`
+/// list it, reports group its findings by `area`, SARIF links `help_uri`.
 pub struct Rule {
     /// Kebab-case, never changes once released.
     pub id: &'static str,
     pub title: &'static str,
     pub severity: Severity,
+    /// The part of the cluster's posture it judges: how HTML and Markdown reports group findings.
+    pub area: Area,
+    /// The page that documents the setting it checks (SARIF `helpUri`):
+    /// [`meta::BEST_PRACTICES`] when no page is more specific.
+    pub help_uri: &'static str,
     /// The snapshot sources it reads (`crate::snapshot::source`).
     pub reads: &'static [&'static str],
     /// Markdown: what it checks, why it matters, how to fix it.
@@ -119,33 +126,34 @@ pub fn did_you_mean(id: &str) -> String {
 }
 
 impl Rule {
-    pub fn finding(&self, status: Status, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn finding(&self, status: Status, resource: Resource, message: impl Into<String>) -> Finding {
         Finding {
             rule: self.id.to_string(),
             severity: self.severity,
             status,
-            resource: resource.into(),
+            resource,
             message: message.into(),
             evidence: Vec::new(),
+            confidence: Confidence::High,
             remediation: None,
             platform_managed: false,
             baseline: None,
         }
     }
 
-    pub fn fail(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn fail(&self, resource: Resource, message: impl Into<String>) -> Finding {
         self.finding(Status::Fail, resource, message)
     }
 
-    pub fn pass(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn pass(&self, resource: Resource, message: impl Into<String>) -> Finding {
         self.finding(Status::Pass, resource, message)
     }
 
-    pub fn unknown(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn unknown(&self, resource: Resource, message: impl Into<String>) -> Finding {
         self.finding(Status::Unknown, resource, message)
     }
 
-    pub fn not_applicable(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn not_applicable(&self, resource: Resource, message: impl Into<String>) -> Finding {
         self.finding(Status::NotApplicable, resource, message)
     }
 

@@ -2,6 +2,7 @@
 
 use super::images;
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -11,6 +12,8 @@ pub static RULE: Rule = Rule {
     id: "trusted-registries",
     title: "Images come from trusted registries",
     severity: Severity::High,
+    area: Area::SupplyChain,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["5.1.4"],

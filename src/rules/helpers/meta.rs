@@ -1,70 +1,86 @@
-//! How reports present a rule: the area it belongs to (HTML and Markdown group findings by it)
-//! and the page that documents the fix (SARIF `helpUri`). Kept here rather than on [`Rule`] so
-//! that adding a rule never requires touching report code; unlisted rules fall back sensibly.
-//!
-//! [`Rule`]: super::Rule
+//! The areas reports group findings by (HTML and Markdown), and the help page a rule falls back
+//! to. Each rule names its own area and help page on its [`Rule`](super::Rule).
 
-/// Areas in the order reports list them.
-pub const AREAS: [&str; 9] = [
-    "Access control",
-    "Network",
-    "Threat protection",
-    "Upgrades and patching",
-    "Workload security",
-    "Supply chain",
-    "Governance and secrets",
-    "Operations",
-    "Other",
-];
+/// The part of a cluster's posture a rule judges. Declared in the order reports list them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Area {
+    AccessControl,
+    Network,
+    ThreatProtection,
+    UpgradesAndPatching,
+    WorkloadSecurity,
+    SupplyChain,
+    GovernanceAndSecrets,
+    Operations,
+}
 
-/// The area a rule id belongs to (catalog ids from RULES.md included, so new rules land right).
-pub fn area(rule: &str) -> &'static str {
-    match rule {
-        "api-server-access"
-        | "local-accounts"
-        | "entra-rbac"
-        | "cluster-admin-bindings"
-        | "workload-identity"
-        | "node-ssh-access" => "Access control",
-        "network-policy-default-deny" => "Network",
-        "defender-enabled" => "Threat protection",
-        "auto-upgrade-channel"
-        | "node-os-upgrade-channel"
-        | "maintenance-window"
-        | "kubernetes-version-support"
-        | "node-pool-version-skew"
-        | "node-image-age"
-        | "upgrade-surge"
-        | "pdb-blocks-drain" => "Upgrades and patching",
-        "pod-security-labels"
-        | "privileged-containers"
-        | "privilege-escalation"
-        | "host-namespaces"
-        | "seccomp-profile"
-        | "default-namespace-workloads" => "Workload security",
-        "trusted-registries" | "image-tag-pinning" | "image-integrity" => "Supply chain",
-        "azure-policy-addon" | "keyvault-secrets-provider" => "Governance and secrets",
-        "monitoring-enabled" | "audit-logs" | "cluster-sku-tier" | "nodes-not-ready" => "Operations",
-        _ => "Other",
+impl Area {
+    pub const ALL: [Area; 8] = [
+        Area::AccessControl,
+        Area::Network,
+        Area::ThreatProtection,
+        Area::UpgradesAndPatching,
+        Area::WorkloadSecurity,
+        Area::SupplyChain,
+        Area::GovernanceAndSecrets,
+        Area::Operations,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Area::AccessControl => "Access control",
+            Area::Network => "Network",
+            Area::ThreatProtection => "Threat protection",
+            Area::UpgradesAndPatching => "Upgrades and patching",
+            Area::WorkloadSecurity => "Workload security",
+            Area::SupplyChain => "Supply chain",
+            Area::GovernanceAndSecrets => "Governance and secrets",
+            Area::Operations => "Operations",
+        }
     }
 }
 
-/// Microsoft's documentation of the setting a rule checks; AKS security best practices otherwise.
-pub fn help_uri(rule: &str) -> &'static str {
-    match rule {
-        "api-server-access" => "https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges",
-        "local-accounts" => "https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad",
-        "defender-enabled" => {
-            "https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-introduction"
-        }
-        "auto-upgrade-channel" => "https://learn.microsoft.com/azure/aks/auto-upgrade-cluster",
-        "node-os-upgrade-channel" => "https://learn.microsoft.com/azure/aks/auto-upgrade-node-os-image",
-        "maintenance-window" => "https://learn.microsoft.com/azure/aks/planned-maintenance",
-        "pod-security-labels" => "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
-        "network-policy-default-deny" => "https://learn.microsoft.com/azure/aks/use-network-policies",
-        "audit-logs" => "https://learn.microsoft.com/azure/aks/monitor-aks",
-        _ => "https://learn.microsoft.com/azure/aks/operator-best-practices-cluster-security",
+/// The heading for findings of a rule id this build does not know (a report only holds known
+/// rules; kept so a renderer never has to handle a missing area).
+pub const OTHER: &str = "Other";
+
+/// Area headings in the order reports list them, [`OTHER`] last.
+pub const AREAS: [&str; 9] = [
+    Area::AccessControl.as_str(),
+    Area::Network.as_str(),
+    Area::ThreatProtection.as_str(),
+    Area::UpgradesAndPatching.as_str(),
+    Area::WorkloadSecurity.as_str(),
+    Area::SupplyChain.as_str(),
+    Area::GovernanceAndSecrets.as_str(),
+    Area::Operations.as_str(),
+    OTHER,
+];
+
+/// The area heading of a rule id.
+pub fn area(rule: &str) -> &'static str {
+    super::super::find(rule).map_or(OTHER, |rule| rule.area.as_str())
+}
+
+/// AKS security best practices: the help page of rules no page documents more specifically.
+pub const BEST_PRACTICES: &str = "https://learn.microsoft.com/azure/aks/operator-best-practices-cluster-security";
+
+/// The hosts a rule's help page may be on: Microsoft's and Kubernetes' documentation.
+const HELP_HOSTS: [&str; 2] = ["learn.microsoft.com", "kubernetes.io"];
+
+/// Why `uri` cannot be a rule's help page, if it cannot: SARIF viewers open it as a link.
+pub fn help_uri_problem(uri: &str) -> Option<String> {
+    let Some(rest) = uri.strip_prefix("https://") else {
+        return Some(format!("{uri:?} is not an https:// URL"));
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if !HELP_HOSTS.contains(&host) {
+        return Some(format!("{uri:?} is not on {}", HELP_HOSTS.join(" or ")));
     }
+    if path.is_empty() || uri.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"') {
+        return Some(format!("{uri:?} names no page, or has characters a link cannot hold"));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -73,11 +89,24 @@ mod tests {
     use crate::rules::ALL;
 
     #[test]
-    fn every_rule_has_an_area_and_a_help_page() {
+    fn every_rule_has_a_listed_area_and_a_documentation_page() {
+        assert!(!ALL.is_empty());
         for rule in ALL {
-            assert_ne!(area(rule.id), "Other", "{} has no area", rule.id);
-            assert!(AREAS.contains(&area(rule.id)));
-            assert!(help_uri(rule.id).starts_with("https://"), "{}", rule.id);
+            assert!(AREAS.contains(&area(rule.id)), "{}", rule.id);
+            assert_eq!(area(rule.id), rule.area.as_str());
+            assert_eq!(help_uri_problem(rule.help_uri), None, "{}", rule.id);
         }
+        assert_eq!(area("no-such-rule"), OTHER);
+        assert!(Area::ALL.iter().all(|a| ALL.iter().any(|rule| rule.area == *a)), "an area without rules");
+    }
+
+    #[test]
+    fn bad_help_pages_are_named() {
+        assert_eq!(help_uri_problem(BEST_PRACTICES), None);
+        assert!(help_uri_problem("http://learn.microsoft.com/azure/aks").unwrap().contains("https"));
+        assert!(help_uri_problem("https://example.com/aks").unwrap().contains("is not on"));
+        assert!(help_uri_problem("https://learn.microsoft.com/").is_some());
+        assert!(help_uri_problem("https://learn.microsoft.com/azure aks").is_some());
+        assert!(help_uri_problem("").is_some());
     }
 }
