@@ -2,13 +2,12 @@
 
 use crate::audit::{self, Gate};
 use crate::baseline::Baseline;
-use crate::cli::{AuditArgs, Cli, Command, DoctorArgs, Framework, InputArgs, ListFormat, LiveArgs, SnapshotArgs};
+use crate::cli::{AuditArgs, Cli, Command, DoctorArgs, Framework, InputArgs, LiveArgs, SnapshotArgs};
 use crate::collect::{self, Collected, arm, az_files::AzList, demo, kube, kubectl_files::Kind, live, snapshot_file};
 use crate::config::Config;
-use crate::report::{self, Format, Style};
-use crate::rules::{self, Rule, Settings, cis};
+use crate::report::{self, Format, Style, listing};
+use crate::rules::{self, Rule, Settings};
 use anyhow::{Context as _, Result, bail};
-use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -23,14 +22,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Doctor(args) => doctor(args),
         Command::Rules(args) => {
             let text = match args.framework {
-                Some(Framework::CisAks18) => list_cis_controls(args.format),
-                None => list_rules(args.format),
+                Some(Framework::CisAks18) => listing::cis_controls(args.format),
+                None => listing::rules(args.format),
             };
             print(&text)?;
             Ok(0)
         }
         Command::Explain { id } => {
-            print(&explain(find_rule(&id)?))?;
+            print(&listing::explain(find_rule(&id)?))?;
             Ok(0)
         }
     }
@@ -225,101 +224,4 @@ fn select_rules(only: &[String], skip: &[String], config: &Config) -> Result<Vec
         );
     }
     Ok(selected)
-}
-
-fn list_rules(format: ListFormat) -> String {
-    #[derive(Serialize)]
-    struct RuleEntry {
-        id: &'static str,
-        severity: crate::finding::Severity,
-        title: &'static str,
-        reads: &'static [&'static str],
-        cis_aks_1_8: &'static [&'static str],
-        references: &'static [&'static str],
-    }
-    match format {
-        ListFormat::Json => {
-            let entries: Vec<RuleEntry> = rules::ALL
-                .iter()
-                .map(|r| RuleEntry {
-                    id: r.id,
-                    severity: r.severity,
-                    title: r.title,
-                    reads: r.reads,
-                    cis_aks_1_8: r.cis,
-                    references: r.references,
-                })
-                .collect();
-            serde_json::to_string_pretty(&entries).expect("rules serialise") + "\n"
-        }
-        ListFormat::Table => {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_header(["Rule", "Severity", "Title", "Reads"]);
-            for rule in rules::ALL {
-                table.add_row([rule.id, rule.severity.as_str(), rule.title, &rule.reads.join("\n")]);
-            }
-            format!("{table}\n`aksguard explain RULE` prints a rule's documentation.\n")
-        }
-    }
-}
-
-/// `aksguard rules --framework cis-aks-1.8`: each control with its rules, or why it is manual.
-fn list_cis_controls(format: ListFormat) -> String {
-    #[derive(Serialize)]
-    struct ControlEntry {
-        id: &'static str,
-        title: &'static str,
-        rules: Vec<&'static str>,
-        manual: Option<&'static str>,
-    }
-    let entries: Vec<ControlEntry> = cis::CONTROLS
-        .iter()
-        .map(|control| {
-            let rules: Vec<&str> = cis::automated_by(control.id).iter().map(|rule| rule.id).collect();
-            let manual = rules.is_empty().then_some(control.manual);
-            ControlEntry { id: control.id, title: control.title, rules, manual }
-        })
-        .collect();
-    match format {
-        ListFormat::Json => serde_json::to_string_pretty(&entries).expect("controls serialise") + "\n",
-        ListFormat::Table => {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                .set_width(DEFAULT_WIDTH)
-                .set_header(["Control", "Title", "Automated by"]);
-            for entry in &entries {
-                let by = match entry.manual {
-                    Some(reason) => format!("manual: {reason}"),
-                    None => entry.rules.join("\n"),
-                };
-                table.add_row([entry.id, entry.title, &by]);
-            }
-            let automated = entries.iter().filter(|e| e.manual.is_none()).count();
-            format!(
-                "CIS Azure Kubernetes Service (AKS) Benchmark v1.8: {automated} of {} controls automated\n{table}\n",
-                entries.len()
-            )
-        }
-    }
-}
-
-fn explain(rule: &Rule) -> String {
-    let cis_lines = rule
-        .cis
-        .iter()
-        .filter_map(|id| cis::control(id))
-        .map(|c| format!("- CIS AKS Benchmark v1.8 {}: {}\n", c.id, c.title));
-    let references: String = cis_lines.chain(rule.references.iter().map(|r| format!("- {r}\n"))).collect();
-    format!(
-        "# {} — {}\n\nDefault severity: {}\nReads: {}\n\n{}\n## References\n{references}",
-        rule.id,
-        rule.title,
-        rule.severity,
-        rule.reads.join(", "),
-        rule.docs.trim_end_matches('\n').to_string() + "\n",
-    )
 }

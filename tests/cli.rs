@@ -91,7 +91,7 @@ fn demo_insecure_fails_every_core_rule() {
         assert!(failing.contains(id), "{id} should fail on the insecure demo");
     }
     assert_eq!(report["target"]["cluster"], "aks-contoso-prod");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
 }
 
 #[test]

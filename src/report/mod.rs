@@ -3,6 +3,7 @@
 mod html;
 mod json;
 mod junit;
+pub mod listing;
 mod markdown;
 mod sarif;
 mod table;

@@ -1,151 +1,20 @@
 //! Runs the selected rules over a snapshot and builds the [`Report`]: findings in report order,
-//! a summary, and the sources that could not be read.
+//! a summary, and the sources that could not be read; then applies the config file (severity
+//! overrides, namespaces, [`waivers`]). The report model is in [`report`], the exit gate in [`gate`].
 
-use crate::config::{Config, Waiver, WaiverOutcome, WaiverState};
-use crate::finding::{BaselineState, Evidence, Finding, Severity, Status};
+mod gate;
+mod report;
+mod waivers;
+
+pub use gate::Gate;
+pub use report::{
+    BaselineCounts, REPORT_SCHEMA_VERSION, Report, SeverityCounts, Show, StatusCounts, Summary, Target, Tool,
+};
+
+use crate::config::Config;
+use crate::finding::Finding;
 use crate::rules::{Context, Rule, Settings};
-use crate::snapshot::{Snapshot, UnavailableSource};
-use serde::Serialize;
-
-/// Bumped on any incompatible change to the JSON report.
-/// 2: each finding carries `confidence` (`high`, or `medium` when part of its evidence was inferred).
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub schema_version: u32,
-    pub tool: Tool,
-    pub target: Target,
-    pub summary: Summary,
-    pub unavailable: Vec<UnavailableSource>,
-    /// Every finding, most severe first; outputs filter them with `--show`.
-    pub findings: Vec<Finding>,
-    /// The config file's waivers and what became of each (expired and stale ones need attention).
-    pub waivers: Vec<WaiverOutcome>,
-    /// The ids of the rules that ran, in catalog order.
-    #[serde(skip)]
-    pub rules: Vec<&'static str>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Target {
-    pub cluster: Option<String>,
-    pub resource_group: Option<String>,
-    pub subscription: Option<String>,
-    pub source: String,
-}
-
-/// Counts over all findings, whatever `--show` prints.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Summary {
-    pub total: usize,
-    pub by_status: StatusCounts,
-    pub failing_by_severity: SeverityCounts,
-    pub unknown_by_severity: SeverityCounts,
-    /// Findings about AKS-managed components (system namespaces); the other counts leave them out.
-    pub platform_managed: usize,
-    /// With `--baseline`: how the failing and unknown findings compare with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<BaselineCounts>,
-}
-
-/// Failing and unknown findings against `--baseline`: `new` ones trip `--fail-on`; `fixed` ones
-/// were in the baseline and are gone.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct BaselineCounts {
-    pub new: usize,
-    pub fixed: usize,
-    pub unchanged: usize,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct StatusCounts {
-    pub fail: usize,
-    pub unknown: usize,
-    pub pass: usize,
-    #[serde(rename = "not-applicable")]
-    pub not_applicable: usize,
-    pub waived: usize,
-}
-
-impl StatusCounts {
-    pub fn get(&self, status: Status) -> usize {
-        match status {
-            Status::Fail => self.fail,
-            Status::Unknown => self.unknown,
-            Status::Pass => self.pass,
-            Status::NotApplicable => self.not_applicable,
-            Status::Waived => self.waived,
-        }
-    }
-
-    fn add(&mut self, status: Status) {
-        *match status {
-            Status::Fail => &mut self.fail,
-            Status::Unknown => &mut self.unknown,
-            Status::Pass => &mut self.pass,
-            Status::NotApplicable => &mut self.not_applicable,
-            Status::Waived => &mut self.waived,
-        } += 1;
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SeverityCounts {
-    pub critical: usize,
-    pub high: usize,
-    pub medium: usize,
-    pub low: usize,
-    pub info: usize,
-}
-
-impl SeverityCounts {
-    pub fn get(&self, severity: Severity) -> usize {
-        match severity {
-            Severity::Critical => self.critical,
-            Severity::High => self.high,
-            Severity::Medium => self.medium,
-            Severity::Low => self.low,
-            Severity::Info => self.info,
-        }
-    }
-
-    fn add(&mut self, severity: Severity) {
-        *match severity {
-            Severity::Critical => &mut self.critical,
-            Severity::High => &mut self.high,
-            Severity::Medium => &mut self.medium,
-            Severity::Low => &mut self.low,
-            Severity::Info => &mut self.info,
-        } += 1;
-    }
-}
-
-impl Summary {
-    fn of(findings: &[Finding]) -> Self {
-        let mut summary = Summary { total: findings.len(), ..Summary::default() };
-        for finding in findings {
-            // AKS's own components are counted apart, so every total speaks of what the user owns.
-            if finding.platform_managed {
-                summary.platform_managed += 1;
-                continue;
-            }
-            summary.by_status.add(finding.status);
-            match finding.status {
-                Status::Fail => summary.failing_by_severity.add(finding.severity),
-                Status::Unknown => summary.unknown_by_severity.add(finding.severity),
-                _ => {}
-            }
-        }
-        summary
-    }
-}
+use crate::snapshot::Snapshot;
 
 /// Evaluates `rules` against the snapshot.
 pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report {
@@ -193,92 +62,16 @@ pub fn apply_config(report: &mut Report, config: &Config, today: jiff::civil::Da
         });
     }
     report.waivers =
-        config.waivers.iter().map(|waiver| apply_waiver(report, waiver.get_ref(), config, today)).collect();
+        config.waivers.iter().map(|waiver| waivers::apply_waiver(report, waiver.get_ref(), config, today)).collect();
     sort(&mut report.findings);
     report.summary = Summary::of(&report.findings);
-}
-
-/// Waives the failing findings a waiver matches, unless it has expired, and says what became of it.
-fn apply_waiver(report: &mut Report, waiver: &Waiver, config: &Config, today: jiff::civil::Date) -> WaiverOutcome {
-    let expired = waiver.is_expired(today);
-    let mut matched = 0;
-    for finding in report.findings.iter_mut().filter(|finding| waiver.matches(finding)) {
-        matched += 1;
-        // A waiver accepts a known risk: an unknown finding stays unknown.
-        if !expired && finding.status == Status::Fail {
-            finding.status = Status::Waived;
-            finding.push_evidence(Evidence::configuration(format!(
-                "waived until {}: {} ({} line {})",
-                waiver.expires_on(),
-                waiver.reason,
-                config.file_name(),
-                waiver.line
-            )));
-        }
-    }
-    let state = if !report.rules.contains(&waiver.rule.get_ref().as_str()) {
-        WaiverState::RuleNotRun
-    } else if expired {
-        WaiverState::Expired
-    } else if matched == 0 {
-        WaiverState::Stale
-    } else {
-        WaiverState::Active
-    };
-    WaiverOutcome {
-        rule: waiver.rule.get_ref().clone(),
-        resource: waiver.resource.clone(),
-        reason: waiver.reason.clone(),
-        expires: waiver.expires_on().to_string(),
-        state,
-        matched,
-        file: config.file_name(),
-        line: waiver.line,
-    }
-}
-
-/// What `--show` keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Show {
-    /// Failing and unknown findings.
-    Failed,
-    /// Everything, passes, not-applicable and waived included.
-    All,
-}
-
-impl Show {
-    pub fn keeps(self, finding: &Finding) -> bool {
-        self == Show::All || matches!(finding.status, Status::Fail | Status::Unknown)
-    }
-}
-
-/// When a run exits 1.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Gate {
-    pub fail_on: Option<Severity>,
-    pub fail_on_unknown: bool,
-}
-
-impl Gate {
-    /// A failing finding at or above `--fail-on`; with `--fail-on-unknown`, an unknown one at or
-    /// above it (any unknown when `--fail-on` is not given). Platform-managed findings never
-    /// count; with `--baseline`, new ones only.
-    pub fn trips(&self, report: &Report) -> bool {
-        let counts =
-            |finding: &&Finding| !finding.platform_managed && finding.baseline != Some(BaselineState::Unchanged);
-        report.findings.iter().filter(counts).any(|finding| match finding.status {
-            Status::Fail => self.fail_on.is_some_and(|threshold| finding.severity >= threshold),
-            Status::Unknown => self.fail_on_unknown && finding.severity >= self.fail_on.unwrap_or(Severity::Info),
-            _ => false,
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Resource;
+    use crate::config::WaiverState;
+    use crate::finding::{Resource, Severity, Status};
     use crate::rules::ALL;
 
     fn finding(severity: Severity, status: Status) -> Finding {
