@@ -111,5 +111,17 @@ fn the_config_example_is_valid() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Each setting of the example takes effect, so the example cannot silently stop parsing.
+    assert_eq!(output.status.code(), Some(1), "fail_on = \"high\" trips on the insecure demo: {stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| f["rule"] != "maintenance-window"), "disabled_rules");
+    let local: Vec<&serde_json::Value> = findings.iter().filter(|f| f["rule"] == "local-accounts").collect();
+    assert!(!local.is_empty() && local.iter().all(|f| f["severity"] == "critical"), "[severity]");
+    assert_eq!(report["waivers"][0]["rule"], "pod-security-labels", "[[waiver]]");
+    assert_eq!(report["waivers"][0]["resource"], "Namespace/legacy-*");
+    let outside = |f: &&serde_json::Value| f["resource"].as_str().unwrap().starts_with("Namespace/contoso-");
+    assert!(!findings.iter().any(|f| outside(&f)), "namespaces = [\"shop\", \"payments\"] drops the others");
 }
