@@ -296,12 +296,14 @@ mod tests {
         snapshot.kubernetes.daemon_sets = sensor(2, 2);
         let finding = only(&RULE, &snapshot);
         assert_eq!(finding.status, Status::Pass);
-        assert!(finding.evidence[0].starts_with("inferred"));
+        assert_eq!(finding.evidence[0].source, crate::finding::Source::InferredFromKubernetes);
+        assert_eq!(finding.confidence, crate::finding::Confidence::Medium);
 
         snapshot.kubernetes.daemon_sets = Part::Collected(vec![]);
         let finding = only(&RULE, &snapshot);
         assert_eq!(finding.status, Status::Fail);
         assert!(finding.message.contains("inferred"));
+        assert_eq!(finding.confidence, crate::finding::Confidence::Medium);
     }
 
     #[test]

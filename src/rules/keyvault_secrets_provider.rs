@@ -105,7 +105,8 @@ mod tests {
         snapshot.kubernetes.pods = Part::Collected(vec![pod_in("kube-system", "aks-secrets-store-csi-driver-x2x")]);
         let finding = only(&RULE, &snapshot);
         assert_eq!(finding.status, Status::Pass);
-        assert!(finding.evidence[0].starts_with("inferred"));
+        assert_eq!(finding.evidence[0].source, crate::finding::Source::InferredFromKubernetes);
+        assert_eq!(finding.confidence, crate::finding::Confidence::Medium);
     }
 
     #[test]

@@ -497,6 +497,7 @@ mod tests {
         let findings = run(&RULE, &snapshot);
         assert_eq!(findings[0].status, Status::Pass);
         assert!(findings[0].message.contains("inferred"));
+        assert_eq!(findings[0].confidence, crate::finding::Confidence::Medium);
 
         snapshot.kubernetes.pods = Part::Collected(vec![pod_in("shop", "web")]);
         let findings = run(&RULE, &snapshot);

@@ -232,7 +232,13 @@ mod tests {
         let findings = run_at(&RULE, &snapshot, "2026-11-24T08:00:00Z");
         assert_eq!(findings[0].status, Status::Pass, "21 days old");
         assert_eq!(findings[1].status, Status::Fail, "70 days old");
-        assert!(findings[1].evidence.iter().any(|e| e.starts_with("inferred") && e.contains("needs ARM access")));
+        assert!(
+            findings[1]
+                .evidence
+                .iter()
+                .any(|e| e.source == crate::finding::Source::InferredFromKubernetes && e.contains("needs ARM access"))
+        );
+        assert_eq!(findings[1].confidence, crate::finding::Confidence::Medium);
     }
 
     #[test]

@@ -233,7 +233,8 @@ mod tests {
         let findings = run(&RULE, &snapshot);
         assert_eq!(findings.len(), 1);
         assert_eq!((findings[0].status, findings[0].resource.as_str()), (Status::Fail, "Node/n1"));
-        assert!(findings[0].evidence.iter().any(|e| e.starts_with("inferred")));
+        assert!(findings[0].evidence.iter().any(|e| e.source == crate::finding::Source::InferredFromKubernetes));
+        assert_eq!(findings[0].confidence, crate::finding::Confidence::Medium);
     }
 
     #[test]
