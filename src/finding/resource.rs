@@ -77,6 +77,31 @@ impl Resource {
         self.namespace.map(|(start, end)| &self.text[start..end])
     }
 
+    /// The kind: `Deployment`, `Namespace`, `Node`; for ARM ids the last resource type
+    /// (`managedClusters`, `agentPools`); for the cluster without an id its first word.
+    pub fn kind(&self) -> &str {
+        match self.shape {
+            Shape::Arm => {
+                let mut parts = self.text.trim_start_matches('/').rsplit('/');
+                parts.next();
+                parts.next().unwrap_or("resource")
+            }
+            Shape::Cluster | Shape::Kubernetes => self.text.split('/').next().unwrap_or("resource"),
+        }
+    }
+
+    /// The name: what follows the namespace for namespaced objects (whatever it holds), else the
+    /// last part of the string form.
+    pub fn name(&self) -> &str {
+        match (self.shape, self.namespace) {
+            // A namespace ends with its name, which is the namespace.
+            (Shape::Kubernetes, Some((start, end))) if end == self.text.len() => &self.text[start..end],
+            (Shape::Kubernetes, Some((_, end))) => &self.text[end + 1..],
+            (Shape::Kubernetes, None) => self.text.split_once('/').map_or(self.text.as_str(), |(_, name)| name),
+            _ => self.text.rsplit('/').next().unwrap_or(&self.text),
+        }
+    }
+
     /// An ARM resource, or the cluster itself.
     pub fn is_azure(&self) -> bool {
         matches!(self.shape, Shape::Arm | Shape::Cluster)
@@ -161,11 +186,29 @@ mod tests {
         assert!(Resource::cluster_without_id(None).is_azure() && !deployment.is_azure());
     }
 
+    #[test]
+    fn kinds_and_names() {
+        let kind_name = |r: Resource| (r.kind().to_string(), r.name().to_string());
+        let pair = |k: &str, n: &str| (k.to_string(), n.to_string());
+        assert_eq!(kind_name(Resource::namespaced("Deployment", "shop", "web")), pair("Deployment", "web"));
+        assert_eq!(kind_name(Resource::kube_namespace("shop")), pair("Namespace", "shop"));
+        assert_eq!(kind_name(Resource::cluster_scoped("Node", "aks-1")), pair("Node", "aks-1"));
+        let arm = Resource::arm("/subscriptions/s/providers/Microsoft.ContainerService/managedClusters/aks");
+        assert_eq!(kind_name(arm.clone()), pair("managedClusters", "aks"));
+        assert_eq!(kind_name(arm.child("agentPools", "np")), pair("agentPools", "np"));
+        assert_eq!(kind_name(Resource::cluster_without_id(None)), pair("cluster", "cluster"));
+        assert_eq!(
+            kind_name(Resource::cluster_without_id(Some("a")).child("agentPools", "np")),
+            pair("managedCluster", "np")
+        );
+    }
+
     /// A hostile name with a slash cannot move the namespace: it is a position, not a parse.
     #[test]
     fn the_namespace_is_not_parsed_from_the_name() {
         let odd = Resource::namespaced("Pod", "team-a", "x/team-b/y");
         assert_eq!(odd.namespace(), Some("team-a"));
+        assert_eq!(odd.name(), "x/team-b/y");
         assert_eq!(Resource::kube_namespace("a/b").namespace(), Some("a/b"));
     }
 

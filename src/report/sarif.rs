@@ -13,7 +13,7 @@
 use crate::audit::{Report, Show};
 use crate::baseline;
 use crate::config::WaiverOutcome;
-use crate::finding::{Confidence, Finding, Severity, Status};
+use crate::finding::{Confidence, Finding, Resource, Severity, Status};
 use crate::rules::{self, Rule};
 use serde_json::{Value, json};
 
@@ -113,7 +113,7 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 fn result(finding: &Finding, id: &str, rules: &[&Rule]) -> Value {
-    let (rule_id, resource) = (finding.rule.as_str(), finding.resource.as_str());
+    let (rule_id, resource) = (finding.rule.as_str(), &finding.resource);
     let mut result = json!({
         "ruleId": rule_id,
         "level": level(finding.severity),
@@ -189,15 +189,8 @@ fn message(finding: &Finding) -> String {
 }
 
 /// `Deployment/shop/web` → kind `Deployment`, name `web`; ARM ids → their last type and name.
-fn logical_location(resource: &str) -> Value {
-    let parts: Vec<&str> = resource.trim_start_matches('/').split('/').collect();
-    let name = parts.last().copied().unwrap_or(resource);
-    let kind = if resource.starts_with('/') {
-        parts.iter().rev().nth(1).copied().unwrap_or("resource")
-    } else {
-        parts.first().copied().unwrap_or("resource")
-    };
-    json!({ "name": name, "fullyQualifiedName": resource, "kind": kind })
+fn logical_location(resource: &Resource) -> Value {
+    json!({ "name": resource.name(), "fullyQualifiedName": resource.as_str(), "kind": resource.kind() })
 }
 
 /// The resource as a relative URI reference: unreserved characters and `/` kept, the rest
@@ -264,11 +257,11 @@ mod tests {
         );
         assert_eq!(artifact_uri("/subscriptions/s/resourceGroups/rg"), "subscriptions/s/resourceGroups/rg");
         assert_eq!(
-            logical_location("Deployment/shop/web"),
+            logical_location(&Resource::namespaced("Deployment", "shop", "web")),
             json!({"name": "web", "fullyQualifiedName": "Deployment/shop/web", "kind": "Deployment"})
         );
         let arm = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks";
-        assert_eq!(logical_location(arm)["kind"], "managedClusters");
-        assert_eq!(logical_location(arm)["name"], "aks");
+        assert_eq!(logical_location(&Resource::arm(arm))["kind"], "managedClusters");
+        assert_eq!(logical_location(&Resource::arm(arm))["name"], "aks");
     }
 }
