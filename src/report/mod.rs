@@ -6,7 +6,7 @@ mod junit;
 mod markdown;
 mod sarif;
 mod table;
-mod text;
+pub(crate) mod text;
 
 use crate::audit::{Report, Show};
 

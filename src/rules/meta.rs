@@ -37,6 +37,7 @@ pub fn area(rule: &str) -> &'static str {
         | "upgrade-surge"
         | "pdb-blocks-drain" => "Upgrades and patching",
         "pod-security-labels"
+        | "pod-security-rejected-workloads"
         | "privileged-containers"
         | "privilege-escalation"
         | "host-namespaces"
@@ -60,7 +61,9 @@ pub fn help_uri(rule: &str) -> &'static str {
         "auto-upgrade-channel" => "https://learn.microsoft.com/azure/aks/auto-upgrade-cluster",
         "node-os-upgrade-channel" => "https://learn.microsoft.com/azure/aks/auto-upgrade-node-os-image",
         "maintenance-window" => "https://learn.microsoft.com/azure/aks/planned-maintenance",
-        "pod-security-labels" => "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
+        "pod-security-labels" | "pod-security-rejected-workloads" => {
+            "https://kubernetes.io/docs/concepts/security/pod-security-admission/"
+        }
         "network-policy-default-deny" => "https://learn.microsoft.com/azure/aks/use-network-policies",
         "audit-logs" => "https://learn.microsoft.com/azure/aks/monitor-aks",
         _ => "https://learn.microsoft.com/azure/aks/operator-best-practices-cluster-security",
