@@ -191,6 +191,9 @@ pub fn classify(command: &str) -> (Phase, Option<&'static str>) {
     if first.starts_with("az aks nodepool delete") {
         return (Phase::Disruptive, Some("deletes the pool: all its pods are evicted, so move them first"));
     }
+    if first.starts_with("az aks nodepool update") && has("--ssh-access") {
+        return (Phase::Disruptive, Some("reimages the pool's nodes: their pods are drained and rescheduled"));
+    }
     if first.starts_with("az aks nodepool add") {
         return (Phase::Switches, Some("adds virtual machines, billed until the old pool is deleted"));
     }
