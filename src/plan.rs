@@ -142,9 +142,28 @@ fn heredoc_marker(line: &str) -> Option<String> {
     (!word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(word)
 }
 
-/// The phase of a command and its cost, from what it does.
+/// The phase of a command and its cost, from what it does: for `a; b` or `a | b`, the latest
+/// phase of its parts.
 pub fn classify(command: &str) -> (Phase, Option<&'static str>) {
     let first = command.lines().next().unwrap_or_default();
+    let (simple, _) = first.split_once("<<").unwrap_or((first, ""));
+    simple
+        .split([';', '|', '&'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| classify_simple(part, command))
+        .max_by_key(|(phase, _)| *phase)
+        .unwrap_or((Phase::Disruptive, Some(UNCLASSIFIED)))
+}
+
+const UNCLASSIFIED: &str = "not classified by aksguard: review what it changes before running it";
+
+/// One simple command (`first`), with the whole text for a heredoc's body.
+fn classify_simple(first: &str, command: &str) -> (Phase, Option<&'static str>) {
+    let filters = ["grep", "head", "tail", "sort", "wc", "jq"];
+    if filters.iter().any(|filter| first.split_whitespace().next() == Some(filter)) {
+        return (Phase::Prepare, None);
+    }
     let has = |flag: &str| first.split_whitespace().any(|word| word == flag);
     if first.starts_with("kubectl label namespace") {
         return match first.contains("pod-security.kubernetes.io/enforce=restricted") {
@@ -211,7 +230,7 @@ pub fn classify(command: &str) -> (Phase, Option<&'static str>) {
     if non_disruptive.iter().any(|prefix| first.starts_with(prefix)) {
         return (Phase::Switches, None);
     }
-    (Phase::Disruptive, Some("not classified by aksguard: review what it changes before running it"))
+    (Phase::Disruptive, Some(UNCLASSIFIED))
 }
 
 /// `az aks update` flags: most switch a setting; some roll nodes or cannot be undone.
@@ -241,7 +260,8 @@ fn update_cost(has: &dyn Fn(&str) -> bool) -> (Phase, Option<&'static str>) {
 
 /// Characters a shell would act on, in a resource name from the cluster.
 fn shell_safe(name: &str) -> bool {
-    name.chars().all(|c| c.is_ascii_alphanumeric() || "-._/:".contains(c))
+    // `*` is aksguard's own, in `DaemonSet/kube-system/microsoft-defender-*`.
+    name.chars().all(|c| c.is_ascii_alphanumeric() || "-._/:*".contains(c))
 }
 
 /// `<your CIDRs>`: a value the user fills in, which a shell would read as a redirection.
@@ -373,8 +393,12 @@ impl Plan {
             out.push_str(&format!("\n## {}. {}\n", index + 1, phase.title()));
             for step in steps {
                 number += 1;
-                out.push_str(&format!("\n**Step {number}** fixes {}\n\n", escape::markdown(&fixes(step))));
-                for line in step.comments_shown() {
+                out.push_str(&format!("\n**Step {number}** fixes {}\n", escape::markdown(&fixes(step))));
+                let notes = step.comments_shown();
+                if !notes.is_empty() || step.held.is_some() {
+                    out.push('\n');
+                }
+                for line in notes {
                     out.push_str(&format!("- {}\n", escape::markdown(&line)));
                 }
                 if let Some(why) = step.held {

@@ -365,3 +365,23 @@ fn explain_says_it_reimages(docs: &str, command: &str) -> bool {
             && lines[at.saturating_sub(2)..=at].iter().any(|line| line.contains("reimage"))
     })
 }
+
+/// The README's samples of `demos`, `diff` and `plan` are what the binary prints.
+#[test]
+fn readme_samples_are_the_binarys_output() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let samples: [(&[&str], &str); 4] = [
+        (&["demos"], "```text\n"),
+        (&["diff", "demo:hardened", "demo:dns-blocked"], "```text\n$ aksguard diff demo:hardened demo:dns-blocked\n"),
+        (&["diff", "demo:hardened", "demo:pss-outage", "-o", "markdown"], "````markdown\n"),
+        (&["plan", "--demo", "pss-outage"], "```sh\n$ aksguard plan --demo pss-outage\n"),
+    ];
+    for (args, opening) in samples {
+        let printed = stdout(&aksguard(args));
+        assert!(
+            readme.contains(&format!("{opening}{printed}`")),
+            "the README's sample of `aksguard {}` is stale",
+            args.join(" ")
+        );
+    }
+}

@@ -95,7 +95,7 @@ fn judge_namespace(ctx: &Context, namespace: &str) -> Result<Vec<Finding>, Missi
             .fail(
                 workload.to_string(),
                 format!(
-                    "{workload} violates the restricted profile {namespace} enforces: its running pods predate the \
+                    "{workload} violates restricted, which its namespace enforces: its running pods predate the \
                      label, and every new one (rollout, restart, scale-up, node drain) is rejected"
                 ),
             )
