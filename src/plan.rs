@@ -317,7 +317,8 @@ fn add(steps: &mut Vec<Step>, item: &Item, command: Command) {
         return;
     }
     let (phase, cost) = classify(&command.text);
-    let held = if !shell_safe(&item.resource) {
+    let control = command.text.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+    let held = if !shell_safe(&item.resource) || control {
         Some("the resource name has characters a shell would act on: check the command before you run it")
     } else if has_placeholder(&command.text) {
         Some("fill in the <placeholder> first")
@@ -496,6 +497,39 @@ mod tests {
                 .unwrap()
                 .contains("kubeconfig")
         );
+    }
+
+    fn item(rule: &str, resource: &str, status: Status, remediation: &str) -> Item {
+        Item {
+            rule: rule.into(),
+            severity: Severity::High,
+            status,
+            resource: resource.into(),
+            message: "m".into(),
+            evidence: Vec::new(),
+            remediation: Some(remediation.into()),
+            platform_managed: false,
+        }
+    }
+
+    #[test]
+    fn unknown_findings_are_listed_and_hostile_names_never_run() {
+        let findings = Findings {
+            target: Default::default(),
+            items: vec![
+                item("a", "Pod/ns/x$(reboot)", Status::Fail, "kubectl -n ns edit pod/x$(reboot)"),
+                item("b", "Pod/ns/y", Status::Fail, "kubectl -n ns edit pod/y\u{1b}[2J"),
+                item("c", "cluster", Status::Unknown, "az aks update --enable-defender"),
+            ],
+        };
+        let shell = build(&findings).to_shell();
+        assert!(
+            shell.contains("# 1 findings could not be checked (unknown)")
+                && shell.contains("# - c (high) on cluster: m")
+        );
+        assert!(shell.contains("# kubectl -n ns edit pod/x$(reboot)\n"), "{shell}");
+        assert!(shell.contains("# kubectl -n ns edit pod/y\\u{1b}[2J\n"), "{shell}");
+        assert!(!shell.lines().any(|line| line.starts_with("kubectl") || line.starts_with("az ")), "{shell}");
     }
 
     #[test]

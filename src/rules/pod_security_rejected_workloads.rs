@@ -175,7 +175,8 @@ fn template_patch(path: &[&str], pods: &[&Pod]) -> String {
         outer.insert((*key).to_string(), inner);
         Value::Object(outer)
     });
-    patch.to_string()
+    // The patch goes between single quotes in a shell: a `'` in a name is written as its JSON escape.
+    patch.to_string().replace('\'', "\\u0027")
 }
 
 #[cfg(test)]
@@ -247,6 +248,18 @@ mod tests {
             let findings = run(&RULE, &snapshot(level, Some(json!([root_pod()]))));
             assert_eq!(findings[0].status, Status::NotApplicable, "{level:?}");
         }
+    }
+
+    #[test]
+    fn a_quote_in_a_container_name_cannot_end_the_shell_argument() {
+        let mut pod = root_pod();
+        pod["spec"]["containers"][0]["name"] = json!("api'; reboot; '");
+        let findings = run(&RULE, &snapshot(Some("restricted"), Some(json!([pod]))));
+        let fix = findings[0].remediation.as_deref().unwrap();
+        let line = fix.lines().find(|line| line.starts_with("kubectl patch")).unwrap();
+        assert_eq!(line.matches('\'').count(), 2, "{line}");
+        let patch: Value = serde_json::from_str(line.split_once(" -p '").unwrap().1.trim_end_matches('\'')).unwrap();
+        assert_eq!(patch["spec"]["template"]["spec"]["containers"][0]["name"], "api'; reboot; '");
     }
 
     #[test]
