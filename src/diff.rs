@@ -238,11 +238,10 @@ impl Diff {
                 .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
                 .set_width(width)
-                .set_header(["Change", "Severity", "Before → after", "Rule", "Resource", "Message"]);
+                .set_header(["Change", "Before → after", "Rule", "Resource", "Message"]);
             for entry in &self.entries {
                 table.add_row([
                     entry.change.as_str().to_uppercase(),
-                    entry.severity().to_string(),
                     transition(entry),
                     entry.rule.clone(),
                     escape::terminal(short_resource(&entry.resource)),
