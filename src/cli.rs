@@ -32,6 +32,12 @@ pub enum Command {
     Rules(RulesArgs),
     /// Check what aksguard can read with the current credentials, with the fix for what it cannot
     Doctor(DoctorArgs),
+    /// Compare two audits of a cluster (reports or snapshots): fixed, new, changed, unchanged
+    Diff(DiffArgs),
+    /// Write an ordered remediation plan, as a shell script or Markdown (aksguard never runs it)
+    Plan(PlanArgs),
+    /// List the embedded demo clusters and their stories
+    Demos,
     /// Explain a rule: what it checks, why it matters, how to fix it
     Explain {
         /// The rule id, as `aksguard rules` lists it
@@ -42,7 +48,7 @@ pub enum Command {
 /// Where the cluster's state comes from: files or a demo, else live from the Kubernetes API.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// An embedded demo cluster: insecure or hardened
+    /// An embedded demo cluster: insecure, hardened or a Break & Fix demo (`aksguard demos` lists them)
     #[arg(long, value_name = "NAME", conflicts_with_all = ["from_az", "from_kubectl"], conflicts_with_all = LIVE_ONLY)]
     pub demo: Option<String>,
 
@@ -226,6 +232,53 @@ pub struct AuditArgs {
     /// the default list: *.azurecr.io, mcr.microsoft.com
     #[arg(long = "allowed-registry", value_name = "PATTERN")]
     pub allowed_registries: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier audit: a `--format json` report, a snapshot file, or demo:NAME
+    pub before: String,
+
+    /// The later audit, as BEFORE
+    pub after: String,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT", default_value_t = crate::diff::Format::Table)]
+    pub format: crate::diff::Format,
+
+    /// Write the diff to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Exit 1 when a finding fails at or above this severity that did not before
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Compare audits of two different clusters (refused otherwise)
+    #[arg(long)]
+    pub allow_different_clusters: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// A snapshot written by `aksguard snapshot`, audited first
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "from_az", "from_kubectl", "report"], conflicts_with_all = LIVE_FLAGS)]
+    pub snapshot: Option<PathBuf>,
+
+    /// A report written by `aksguard audit --format json`, planned as it is
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "from_az", "from_kubectl"], conflicts_with_all = LIVE_FLAGS)]
+    pub report: Option<PathBuf>,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT", default_value_t = crate::plan::Format::Shell)]
+    pub format: crate::plan::Format,
+
+    /// Write the plan to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

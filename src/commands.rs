@@ -28,6 +28,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             print(&text)?;
             Ok(0)
         }
+        Command::Diff(args) => crate::diff::command(args),
+        Command::Plan(args) => crate::plan::command(args),
+        Command::Demos => {
+            print(&demo::listing())?;
+            Ok(0)
+        }
         Command::Explain { id } => {
             print(&listing::explain(find_rule(&id)?))?;
             Ok(0)
@@ -94,7 +100,7 @@ fn snapshot(args: SnapshotArgs) -> Result<u8> {
 }
 
 /// The snapshot from `--demo`, the `--from-*` files, or else the live cluster.
-fn load(input: &InputArgs) -> Result<Collected> {
+pub(crate) fn load(input: &InputArgs) -> Result<Collected> {
     // Checked before any input is read, so a flag that would be ignored is an error instead.
     let kinds = declared(&input.kubectl_kinds, "--kubectl-kinds", &input.from_kubectl, "--from-kubectl", Kind::parse)?;
     let lists = declared(&input.az_lists, "--az-lists", &input.from_az, "--from-az", AzList::parse)?;
@@ -166,7 +172,7 @@ fn debug_logs() {
     let _ = tracing_subscriber::registry().with(logs).with(targets).try_init();
 }
 
-fn print_notes(notes: &[String]) {
+pub(crate) fn print_notes(notes: &[String]) {
     for note in notes {
         eprintln!("note: {note}");
     }
@@ -177,7 +183,7 @@ fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
 
-fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
         Some(path) => std::fs::write(path, text).map_err(|err| {
             anyhow::anyhow!("cannot write {}: {err}; check the directory exists and is writable", path.display())
@@ -186,7 +192,7 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
-fn print(text: &str) -> Result<()> {
+pub(crate) fn print(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         // A closed pipe (`aksguard rules | head`) is not an error worth reporting.

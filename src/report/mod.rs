@@ -7,7 +7,7 @@ pub mod listing;
 mod markdown;
 mod sarif;
 mod table;
-mod text;
+pub(crate) mod text;
 
 use crate::audit::{Report, Show};
 

@@ -55,6 +55,9 @@ See what the cluster can move to, then upgrade one minor at a time:
     az aks get-upgrades -g RG -n NAME -o table
     az aks upgrade -g RG -n NAME --kubernetes-version <next minor>
 
+A pool left on an older version follows the control plane:
+`az aks nodepool upgrade -g RG --cluster-name NAME -n POOL --kubernetes-version VERSION`.
+
 For a version that must stay longer, Long Term Support needs the Premium tier:
 `az aks update -g RG -n NAME --tier premium --k8s-support-plan AKSLongTermSupport`.
 ";

@@ -15,6 +15,7 @@ mod maintenance_window;
 mod network_policy_default_deny;
 mod node_os_upgrade_channel;
 mod pod_security_labels;
+mod pod_security_rejected_workloads;
 
 mod default_namespace_workloads;
 mod host_namespaces;
@@ -84,6 +85,7 @@ pub static ALL: &[&Rule] = &[
     &node_os_upgrade_channel::RULE,
     &maintenance_window::RULE,
     &pod_security_labels::RULE,
+    &pod_security_rejected_workloads::RULE,
     &network_policy_default_deny::RULE,
     &privileged_containers::RULE,
     &host_namespaces::RULE,

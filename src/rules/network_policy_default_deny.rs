@@ -330,16 +330,20 @@ fn dns_allow_manifest(namespace: &str) -> String {
     format!("kubectl apply -f - <<'EOF'\n{}\nEOF", DNS_ALLOW_POLICY.replace("NAMESPACE", namespace))
 }
 
+/// Two commands, the DNS allow first: applied the other way round, every lookup in the namespace
+/// fails between the two (the Contoso Break & Fix), and `aksguard plan` keeps this order.
 fn default_deny_manifest(namespace: &str) -> String {
     format!(
-        "# denies all ingress and egress except DNS: add policies for the traffic your workloads need first\n\
+        "# first allow DNS, so that pods keep resolving names once egress is denied\n\
+         {}\n\
+         # then deny all other ingress and egress: add policies for the traffic your workloads need first\n\
          kubectl apply -f - <<'EOF'\n\
          apiVersion: networking.k8s.io/v1\n\
          kind: NetworkPolicy\n\
          metadata:\n  name: default-deny-all\n  namespace: {namespace}\n\
          spec:\n  podSelector: {{}}\n  policyTypes: [Ingress, Egress]\n\
-         ---\n{}\nEOF",
-        DNS_ALLOW_POLICY.replace("NAMESPACE", namespace)
+         EOF",
+        dns_allow_manifest(namespace)
     )
 }
 

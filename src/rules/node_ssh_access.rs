@@ -38,7 +38,8 @@ Disable SSH on each pool (this reimages the nodes):
 
     az aks nodepool update -g RG --cluster-name NAME -n POOL --ssh-access disabled
 
-Public node IPs cannot be turned off in place: add a pool without `--enable-node-public-ip`,
+Public node IPs cannot be turned off in place: add a pool without `--enable-node-public-ip`
+(`az aks nodepool add -g RG --cluster-name NAME -n NEWPOOL --mode User --ssh-access disabled`),
 move the workloads, and delete the old pool (`az aks nodepool delete`).
 ";
 
