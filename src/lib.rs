@@ -13,4 +13,5 @@ pub mod doctor;
 pub mod finding;
 pub mod report;
 pub mod rules;
+pub mod scope;
 pub mod snapshot;
