@@ -59,7 +59,7 @@ impl Baseline {
     pub fn read(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path).map_err(|err| {
             anyhow!(
-                "cannot read baseline {}: {err}; write one with `aksguard audit --format json -o FILE`",
+                "cannot read baseline {}: {err}; write one with `aksguard audit -o json --output-file FILE`",
                 path.display()
             )
         })?;
@@ -71,7 +71,7 @@ impl Baseline {
             .map_err(|err| anyhow!("baseline {} is not valid JSON ({err})", path.display()))?;
         let saved: SavedReport = serde_json::from_value(value).map_err(|err| {
             anyhow!(
-                "baseline {} is not an aksguard JSON report ({err}); write one with `aksguard audit --format json -o FILE`",
+                "baseline {} is not an aksguard JSON report ({err}); write one with `aksguard audit -o json --output-file FILE`",
                 path.display()
             )
         })?;

@@ -364,15 +364,22 @@ impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for FormatPa
         if let Ok(format) = E::from_str(&text, true) {
             return Ok(format);
         }
-        let flag = arg.and_then(|arg| arg.get_long()).map_or("--output".to_string(), |long| format!("--{long}"));
-        let message = match looks_like_path(&text) {
-            true => format!(
-                "'{text}' is not a format but looks like a file: {flag} is the format ({}), as in kubectl and az; write to a file with --output-file {text}\n",
-                names::<E>()
-            ),
-            false => format!("'{text}' is not a format; use one of {}\n", names::<E>()),
-        };
-        Err(clap::Error::raw(clap::error::ErrorKind::InvalidValue, message).with_cmd(cmd))
+        // clap's own "invalid value" error (with the possible values and `--help`), plus a tip
+        // when the value is what `-o` used to take: a file.
+        use clap::error::{ContextKind, ContextValue, ErrorKind};
+        let mut err = clap::Error::new(ErrorKind::InvalidValue).with_cmd(cmd);
+        let flag = arg.map_or("--output <FORMAT>".to_string(), ToString::to_string);
+        err.insert(ContextKind::InvalidArg, ContextValue::String(flag));
+        err.insert(ContextKind::InvalidValue, ContextValue::String(text.to_string()));
+        let valid = E::value_variants().iter().filter_map(|v| v.to_possible_value()).map(|v| v.get_name().to_string());
+        err.insert(ContextKind::ValidValue, ContextValue::Strings(valid.collect()));
+        if looks_like_path(&text) {
+            let tip = format!(
+                "'{text}' looks like a file: -o/--output is the format, as in kubectl and az; write to a file with --output-file {text}"
+            );
+            err.insert(ContextKind::Suggested, ContextValue::StyledStrs(vec![tip.into()]));
+        }
+        Err(err)
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {

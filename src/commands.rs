@@ -84,7 +84,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         show: args.output.show,
         full: args.output.full,
         gate,
-        notes: config_note(&config, args.selection.config.is_some()).into_iter().collect(),
+        config: config_note(&config, args.selection.config.is_some()),
         ..Style::default()
     };
     for (format, destination) in &destinations {
@@ -119,19 +119,22 @@ fn destinations(output: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>> {
     Ok(all)
 }
 
-/// The header line naming the config file in effect, so that a report never changes silently
-/// because a file happened to be in the working directory.
+/// The config file in effect and what it holds (`aksguard.toml (found in the working
+/// directory): 2 waivers, 1 severity override`), for the reports' headers.
 fn config_note(config: &Config, explicit: bool) -> Option<String> {
     let path = config.path.as_ref()?;
     let how = if explicit { "" } else { " (found in the working directory)" };
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-    Some(format!(
-        "config:   {}{how}: {}, {}, {}",
+    let mut note = format!(
+        "{}{how}: {}, {}",
         path.display(),
         count(config.waivers.len(), "waiver"),
-        count(config.severity.len(), "severity override"),
-        count(config.disabled_rules.len(), "disabled rule")
-    ))
+        count(config.severity.len(), "severity override")
+    );
+    if !config.disabled_rules.is_empty() {
+        note.push_str(&format!(", {}", count(config.disabled_rules.len(), "disabled rule")));
+    }
+    Some(note)
 }
 
 /// Rule settings: the config file's, with the flags on top.

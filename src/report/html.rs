@@ -53,8 +53,8 @@ pub fn render(report: &Report, style: &Style) -> String {
         esc(report.tool.version)
     )
     .unwrap();
-    for note in &style.notes {
-        writeln!(out, "<p class=\"meta\">{}</p>", esc(note)).unwrap();
+    if let Some(config) = &style.config {
+        writeln!(out, "<p class=\"meta\" id=\"config\">config: {}</p>", esc(config)).unwrap();
     }
     contents(&mut out, report);
     overview(&mut out, report, style);

@@ -117,8 +117,8 @@ fn header(out: &mut String, report: &Report, style: &Style) {
         report.tool.version
     )
     .unwrap();
-    for note in &style.notes {
-        writeln!(out, "\n{}", escape(note.trim_start_matches("config:").trim())).unwrap();
+    if let Some(config) = &style.config {
+        writeln!(out, "\nConfig: {}", escape(config)).unwrap();
     }
     if let Some(baseline) = &report.summary.baseline {
         writeln!(

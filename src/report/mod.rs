@@ -13,7 +13,7 @@ use crate::audit::{Gate, Report, Show};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Grouped by severity, for people.
+    /// For a terminal: the summary first, then one line per finding with its evidence and fix.
     Table,
     /// The stable, documented schema (`schema_version`), for machines.
     Json,
@@ -39,8 +39,9 @@ pub struct Style {
     pub full: bool,
     /// The `--fail-on` gate, so that reports state their verdict as the exit code will.
     pub gate: Gate,
-    /// Header lines about what shaped the report (the config file in effect).
-    pub notes: Vec<String>,
+    /// The config file in effect and what it holds, for the header: a report never changes
+    /// silently because a file happened to be in the working directory.
+    pub config: Option<String>,
 }
 
 impl Default for Style {
@@ -51,7 +52,7 @@ impl Default for Style {
             width: terminal::DEFAULT_WIDTH,
             full: false,
             gate: Gate::default(),
-            notes: Vec::new(),
+            config: None,
         }
     }
 }

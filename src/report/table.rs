@@ -13,7 +13,7 @@
 //! Text from the cluster goes through [`escape_control`], so a name cannot drive the terminal.
 
 use super::Style;
-use super::text::{columns, escape_control, short_resource, wrap, wrap_command};
+use super::text::{columns, escape_control, short_resource, strip_colour, wrap, wrap_command};
 use crate::audit::{Report, Show};
 use crate::finding::{BaselineState, Finding, Severity, Status};
 use std::collections::HashMap;
@@ -115,8 +115,8 @@ fn header(out: &mut Lines, report: &Report) {
         let line = format!("not read: {} ({})", sources.join(", "), clean(reason));
         out.truncated(out.paint_line(&line, YELLOW));
     }
-    for note in &out.style.notes.clone() {
-        out.prefixed("", 0, note, 10);
+    if let Some(config) = &out.style.config.clone() {
+        out.prefixed("config:   ", 10, config, 10);
     }
     if let Some(baseline) = &report.summary.baseline {
         out.wrapped(
@@ -175,7 +175,7 @@ fn totals(out: &mut Lines, report: &Report) {
         rest.push(format!("{} platform-managed", summary.platform_managed));
     }
     // Colour codes take no columns: wrap the plain text, then print the painted one when it fits.
-    let plain = format!("{} failing{} · {}", counts.fail, strip(&failing), rest.join(" · "));
+    let plain = format!("{} failing{} · {}", counts.fail, strip_colour(&failing), rest.join(" · "));
     let painted = format!("{}{failing} · {}", out.paint(&format!("{} failing", counts.fail), BOLD), rest.join(" · "));
     match columns(&plain) <= out.style.width {
         true => out.push(painted),
@@ -248,7 +248,7 @@ fn rule_row(out: &mut Lines, severity: Severity, rule: &str, findings: &[&Findin
     let severity_text = severity.as_str();
     let lead = format!("{severity_text:<SEVERITY_COLUMN$} {rule:<rule_column$} {:>3}  ", findings.len());
     let room = out.style.width.saturating_sub(columns(&lead));
-    let names = resource_list(findings, room);
+    let names = truncate(&resource_list(findings, room), room);
     let painted = format!(
         "{} {} {:>3}  {names}",
         out.paint(&format!("{severity_text:<SEVERITY_COLUMN$}"), severity_colour(severity)),
@@ -360,8 +360,10 @@ fn fix_block(out: &mut Lines, finding: &Finding) {
         out.prefixed(&pad, FIX_INDENT, &note, FIX_INDENT);
         return;
     }
-    let verbatim = fix.contains("<<");
+    // A here-document's lines are data (a manifest): from its start on, nothing is rewrapped.
+    let mut verbatim = false;
     for line in fix.lines() {
+        verbatim |= line.contains("<<");
         let pieces = if verbatim { vec![line.to_string()] } else { wrap_command(line, out.style.width, FIX_INDENT) };
         for piece in pieces {
             let painted = out.paint(&piece, CYAN);
@@ -465,21 +467,6 @@ fn paint(text: &str, code: &str, enabled: bool) -> String {
         true => format!("\x1b[{code}m{text}\x1b[0m"),
         false => text.to_string(),
     }
-}
-
-/// `text` without SGR colour codes.
-fn strip(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_code = false;
-    for c in text.chars() {
-        match (in_code, c) {
-            (false, '\x1b') => in_code = true,
-            (true, 'm') => in_code = false,
-            (false, c) => out.push(c),
-            (true, _) => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]

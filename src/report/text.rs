@@ -78,9 +78,19 @@ pub fn wrap_paragraphs(text: &str, width: usize) -> String {
         if line.trim_start().starts_with("```") {
             in_code = !in_code;
         }
-        if in_code || columns(line) <= width || line.starts_with(' ') || line.starts_with('|') {
+        if columns(line) <= width || line.starts_with('|') {
             out.push_str(line);
             out.push('\n');
+            continue;
+        }
+        // Code (a command in the docs) breaks only where the shell allows, keeping its indent.
+        if in_code || line.starts_with(' ') {
+            let indent = line.len() - line.trim_start().len();
+            for piece in wrap_command(line.trim_start(), width, indent) {
+                out.push_str(&line[..indent]);
+                out.push_str(&piece);
+                out.push('\n');
+            }
             continue;
         }
         let hang = list_marker(line);
@@ -193,6 +203,21 @@ fn split_comment(line: &str) -> (&str, Option<&str>) {
     (line, None)
 }
 
+/// `text` without SGR colour codes (what the terminal report adds).
+pub fn strip_colour(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for c in text.chars() {
+        match (in_code, c) {
+            (false, '\x1b') => in_code = true,
+            (true, 'm') => in_code = false,
+            (false, c) => out.push(c),
+            (true, _) => {}
+        }
+    }
+    out
+}
+
 /// ARM ids shortened to what follows the provider namespace:
 /// `/subscriptions/S/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/aks`
 /// → `managedClusters/aks`. Machine formats keep the full id.
@@ -258,8 +283,11 @@ mod tests {
 
     #[test]
     fn paragraphs_wrap_and_code_stays() {
-        let text = "- one two three four five\n    code code code code code\n";
-        assert_eq!(wrap_paragraphs(text, 12), "- one two\n  three four\n  five\n    code code code code code\n");
+        let text = "- one two three four five\n    code code code\n";
+        assert_eq!(
+            wrap_paragraphs(text, 12),
+            "- one two\n  three four\n  five\n    code \\\n      code \\\n      code\n"
+        );
     }
 
     #[test]
