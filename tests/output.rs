@@ -434,3 +434,23 @@ fn doctor_without_a_kubeconfig_says_what_each_side_needs() {
     assert!(!azure.contains("no kubeconfig found") && azure.contains("-g RG -n NAME"), "{azure}");
     assert!(checklist.contains("✗ Kubernetes: no kubeconfig found"), "{checklist}");
 }
+
+#[test]
+fn what_was_not_read_is_one_header_line_and_new_findings_are_marked() {
+    let kubectl = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/inputs/contoso-insecure/kubectl-get.json");
+    let report = text(&run_env(&["audit", "--from-kubectl", kubectl], &[("COLUMNS", "100")]).stdout);
+    let header: Vec<&str> = report.lines().take_while(|line| !line.is_empty()).collect();
+    assert_eq!(header.len(), 3, "{report}");
+    assert!(header[2].starts_with("not read: 11 sources, reasons at the end: arm/managedCluster, "), "{report}");
+    assert!(report.contains("13 unknown") && report.contains("could not be evaluated"), "{report}");
+    let skipped = text(&run_env(&["audit", "--from-kubectl", kubectl, "--rules", "entra-rbac"], &[]).stdout);
+    assert!(skipped.contains("unknown: "), "an unknown finding says so: {skipped}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("hardened.json");
+    run_env(&["audit", "--demo", "hardened", "-o", "json", "--output-file", baseline.to_str().unwrap()], &[]);
+    let against =
+        text(&run_env(&["audit", "--demo", "insecure", "--baseline", baseline.to_str().unwrap()], &[]).stdout);
+    assert!(against.contains("managedClusters/aks-contoso-prod (new)  the API server is public"), "{against}");
+    assert!(against.contains("baseline: 59 new (marked new), 0 fixed, 0 unchanged"), "{against}");
+}

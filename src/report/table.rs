@@ -111,9 +111,20 @@ fn header(out: &mut Lines, report: &Report) {
     let title = out.paint(&format!("aksguard {}", report.tool.version), BOLD);
     out.prefixed(&format!("{title} · "), columns(&format!("aksguard {} · ", report.tool.version)), &cluster, INDENT);
     out.prefixed("read:     ", 10, &clean(&target.source), 10);
-    for (reason, sources) in unavailable_by_reason(report) {
-        let line = format!("not read: {} ({})", sources.join(", "), clean(reason));
-        out.truncated(out.paint_line(&line, YELLOW));
+    // One line for what was not read: with one shared reason (`--skip-azure`) the reason, else
+    // the sources, whose reasons close the report.
+    let groups = unavailable_by_reason(report);
+    let line = match groups.as_slice() {
+        [] => None,
+        [(reason, sources)] => Some(format!("not read: {} ({})", sources.join(", "), clean(reason))),
+        _ => {
+            let sources: Vec<&str> = groups.iter().flat_map(|(_, sources)| sources.iter().copied()).collect();
+            Some(format!("not read: {} sources, reasons at the end: {}", sources.len(), sources.join(", ")))
+        }
+    };
+    if let Some(line) = line {
+        let line = out.paint_line(&line, YELLOW);
+        out.push(line);
     }
     if let Some(config) = &out.style.config.clone() {
         out.prefixed("config:   ", 10, config, 10);
