@@ -197,9 +197,9 @@ fn ci_logs_get_colour_when_forced() {
 }
 
 #[test]
-fn rules_and_explain_wrap_to_the_width() {
-    for args in [&["explain", "pod-security-labels"][..], &["rules"][..], &["rules", "--framework", "cis-aks-1.8"][..]]
-    {
+fn rules_explain_and_help_wrap_to_the_width() {
+    let listings = [&["explain", "pod-security-labels"][..], &["rules"], &["rules", "--framework", "cis-aks-1.8"]];
+    for args in listings.into_iter().chain([&["audit", "--help"][..]]) {
         let output = run_env(args, &[("COLUMNS", "80")]);
         assert_eq!(output.status.code(), Some(0));
         assert_fits(&text(&output.stdout), 80, &format!("{args:?}"));
