@@ -59,7 +59,7 @@ impl Baseline {
     pub fn read(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path).map_err(|err| {
             anyhow!(
-                "cannot read baseline {}: {err}; write one with `aksguard audit --format json -o FILE`",
+                "cannot read baseline {}: {err}; write one with `aksguard audit -o json --output-file FILE`",
                 path.display()
             )
         })?;
@@ -71,7 +71,7 @@ impl Baseline {
             .map_err(|err| anyhow!("baseline {} is not valid JSON ({err})", path.display()))?;
         let saved: SavedReport = serde_json::from_value(value).map_err(|err| {
             anyhow!(
-                "baseline {} is not an aksguard JSON report ({err}); write one with `aksguard audit --format json -o FILE`",
+                "baseline {} is not an aksguard JSON report ({err}); write one with `aksguard audit -o json --output-file FILE`",
                 path.display()
             )
         })?;
@@ -99,6 +99,10 @@ impl Baseline {
         let mut counts = BaselineCounts::default();
         let mut still_open = HashSet::new();
         for (finding, id) in report.findings.iter_mut().zip(&ids) {
+            // A waived finding is accepted, not fixed: it still exists in the cluster.
+            if finding.status == Status::Waived {
+                still_open.insert(id.as_str());
+            }
             // AKS's own components never gate, so they are not compared either.
             if !matches!(finding.status, Status::Fail | Status::Unknown) || finding.platform_managed {
                 continue;
@@ -168,6 +172,14 @@ mod tests {
         use BaselineState::*;
         assert_eq!(states, [Some(Unchanged), Some(New), Some(New), Some(New), None]);
         assert_eq!(now.summary.baseline, Some(BaselineCounts { new: 3, fixed: 1, unchanged: 1 }), "b is fixed");
+    }
+
+    #[test]
+    fn a_waived_finding_is_not_fixed() {
+        let base = baseline(&[finding("Namespace/a", Status::Fail), finding("Namespace/b", Status::Fail)]);
+        let mut now = report(vec![finding("Namespace/a", Status::Waived)]);
+        base.compare(&mut now);
+        assert_eq!(now.summary.baseline, Some(BaselineCounts { new: 0, fixed: 1, unchanged: 0 }), "only b is fixed");
     }
 
     #[test]

@@ -17,4 +17,5 @@ pub mod plan;
 pub mod report;
 pub mod report_file;
 pub mod rules;
+pub mod scope;
 pub mod snapshot;

@@ -6,7 +6,6 @@ use crate::rules::{self, Rule, cis};
 use serde::Serialize;
 
 /// The CIS table's width: wide enough for the manual-control reasons, whatever the terminal.
-const CIS_TABLE_WIDTH: u16 = 120;
 
 /// `aksguard rules`: every rule with its severity, title and the sources it reads.
 pub fn rules(format: ListFormat) -> String {
@@ -38,6 +37,8 @@ pub fn rules(format: ListFormat) -> String {
             let mut table = comfy_table::Table::new();
             table
                 .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(listing_width())
                 .set_header(["Rule", "Severity", "Title", "Reads"]);
             for rule in rules::ALL {
                 table.add_row([rule.id, rule.severity.as_str(), rule.title, &rule.reads.join("\n")]);
@@ -71,7 +72,7 @@ pub fn cis_controls(format: ListFormat) -> String {
             table
                 .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                .set_width(CIS_TABLE_WIDTH)
+                .set_width(listing_width())
                 .set_header(["Control", "Title", "Automated by"]);
             for entry in &entries {
                 let by = match entry.manual {
@@ -90,6 +91,12 @@ pub fn cis_controls(format: ListFormat) -> String {
 }
 
 /// `aksguard explain RULE`: a rule's documentation, with its CIS controls and references.
+/// `rules` tables fit the terminal (or COLUMNS, or 100 columns).
+fn listing_width() -> u16 {
+    use std::io::IsTerminal;
+    u16::try_from(super::terminal::width(std::io::stdout().is_terminal())).unwrap_or(u16::MAX)
+}
+
 pub fn explain(rule: &Rule) -> String {
     let cis_lines = rule
         .cis
