@@ -214,6 +214,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
+    /// Compare with the --baseline even though it is of another cluster (or names none)
+    #[arg(long, requires = "baseline")]
+    pub baseline_any_cluster: bool,
+
     /// Run only these rules (comma-separated ids)
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub rules: Vec<String>,

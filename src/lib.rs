@@ -11,6 +11,8 @@ pub mod commands;
 pub mod config;
 pub mod doctor;
 pub mod finding;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod snapshot;
+pub mod text_file;
