@@ -131,7 +131,8 @@ fn redact_private_keys(text: &str) -> String {
 
 /// The credential after an authorization scheme: `Bearer abc` → `Bearer [redacted]`.
 fn redact_after_schemes(text: &str) -> String {
-    let is_scheme = |word: &str| AUTH_SCHEMES.iter().any(|scheme| word.eq_ignore_ascii_case(scheme));
+    // A scheme glued to what precedes it (`\u0007Bearer`) still counts: only its end is compared.
+    let is_scheme = |word: &str| AUTH_SCHEMES.iter().any(|scheme| ends_with_ignoring_case(word, scheme));
     replace_values(text, is_scheme, value_after_scheme)
 }
 
@@ -172,9 +173,16 @@ fn value_after_scheme(text: &str, end: usize) -> Option<(usize, usize)> {
     (gap > 0 && value_end > value_start).then_some((value_start, value_end))
 }
 
+/// `password`, `DB_PASSWORD`, `client-secret`: a key ending in a credential's name.
 fn is_secret_key(word: &str) -> bool {
-    let folded: String = word.chars().filter(|c| !matches!(c, '-' | '_')).collect::<String>().to_ascii_lowercase();
-    SECRET_KEYS.contains(&folded.as_str())
+    let folded: String = word.chars().filter(|c| !matches!(c, '-' | '_')).collect();
+    SECRET_KEYS.iter().any(|key| ends_with_ignoring_case(&folded, key))
+}
+
+fn ends_with_ignoring_case(word: &str, suffix: &str) -> bool {
+    word.len() >= suffix.len()
+        && word.is_char_boundary(word.len() - suffix.len())
+        && word[word.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// The value's byte range after a key ending at `key_end`: a closing quote, spaces, `=` or `:`,
@@ -313,6 +321,8 @@ mod tests {
         assert_eq!(redacted("X-Api-Key: CANARY"), "X-Api-Key: [redacted]");
         assert_eq!(redacted("SharedAccessKey=CANARY"), "SharedAccessKey=[redacted]");
         assert_eq!(redacted("PASSWORD:'hunter2'"), "PASSWORD:'[redacted]'");
+        assert_eq!(redacted("DB_PASSWORD=hunter2"), "DB_PASSWORD=[redacted]");
+        assert_eq!(redacted("x\\u0007Bearer CANARY"), "x\\u0007Bearer [redacted]", "a scheme glued to an escape");
     }
 
     #[test]

@@ -76,12 +76,13 @@ fn decode(bytes: Vec<u8>) -> Result<String, String> {
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) || looks_like_utf16(&bytes) {
         return Err(format!("is UTF-16 text (as PowerShell's `>` writes it), not UTF-8: {SAVE_AS_UTF8}"));
     }
+    // Neither JSON nor TOML has a raw zero byte: a binary file that happens to be valid UTF-8.
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        return Err(format!("is not text (a zero byte at offset {at})"));
+    }
     String::from_utf8(bytes).map_err(|err| {
         let at = err.utf8_error().valid_up_to();
-        match err.as_bytes().contains(&0) {
-            true => format!("is not text (binary data at byte {at})"),
-            false => format!("is not UTF-8 text (an invalid byte at offset {at}): {SAVE_AS_UTF8}"),
-        }
+        format!("is not UTF-8 text (an invalid byte at offset {at}): {SAVE_AS_UTF8}")
     })
 }
 
@@ -118,7 +119,8 @@ mod tests {
         assert!(error(b"\xff\xfe{\0}\0").contains("is UTF-16 text"));
         assert!(error(b"{\0\"\0a\0\"\0").contains("is UTF-16 text"), "without a BOM");
         assert!(error(b"{\"a\": \"\xe9\"}").contains("is not UTF-8 text (an invalid byte at offset 7)"));
-        assert!(error(b"\x7fELF\x02\x01\x01\0\0\0\xff").contains("is not text"));
+        assert!(error(b"\x7fELF\x02\x01\x01\0\0\0\xff").contains("is not text (a zero byte at offset 7)"));
+        assert!(error(b"\x7fELF\x02\x01\x01\0\0\0").contains("is not text"), "valid UTF-8, still binary");
     }
 
     #[test]
