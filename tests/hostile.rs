@@ -79,6 +79,13 @@ fn assert_refused(output: &Output, expected: &str) {
     assert!(stderr.contains(expected), "expected {expected:?} in {stderr}");
 }
 
+/// Each file's text, written as `name` and given to `run`, is refused with its message.
+fn assert_each_refused<const N: usize>(dir: &Dir, name: &str, cases: [(String, &str); N], run: fn(&str) -> Output) {
+    for (text, expected) in cases {
+        assert_refused(&run(&dir.write(name, &text)), expected);
+    }
+}
+
 /// A report was written (exit 0 or 1) and is clean; returns it parsed.
 fn assert_report(output: &Output, what: &str) -> Value {
     assert_clean(output, what);
@@ -96,10 +103,6 @@ fn fixture(path: &str) -> String {
 
 fn fixture_text(path: &str) -> String {
     std::fs::read_to_string(fixture(path)).unwrap()
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).expect("a JSON report")
 }
 
 /// A UTF-16LE copy of `text`, with its byte-order mark, as PowerShell's `>` writes it.
@@ -180,9 +183,7 @@ fn bad_config_values_are_quoted_short_escaped_and_redacted() {
         ("{\"fail_on\": \"high\"}\n".to_string(), "aksguard.toml line 1"),
         ("[]\n".to_string(), "aksguard.toml"),
     ];
-    for (config, expected) in cases {
-        assert_refused(&audit_with_config(&dir.write("aksguard.toml", &config)), expected);
-    }
+    assert_each_refused(&dir, "aksguard.toml", cases, audit_with_config);
 }
 
 #[test]
@@ -333,9 +334,7 @@ fn malformed_snapshots_are_refused_in_one_line() {
         (snapshot.replacen("\"schema_version\":1", "\"schema_version\":9", 1), "newer than this aksguard reads"),
         ("{\"kind\": \"List\", \"items\": []}".to_string(), "is not an aksguard snapshot"),
     ];
-    for (text, expected) in cases {
-        assert_refused(&audit_snapshot(&dir.write("s.json", &text)), expected);
-    }
+    assert_each_refused(&dir, "s.json", cases, audit_snapshot);
 }
 
 #[test]
