@@ -299,6 +299,10 @@ pub struct GateArgs {
     /// A previous `-o json` report: only findings new since it count for --fail-on
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Compare with the --baseline even though it is of another cluster (or names none)
+    #[arg(long, requires = "baseline")]
+    pub baseline_any_cluster: bool,
 }
 
 /// `--report FORMAT=PATH`.

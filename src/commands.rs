@@ -70,10 +70,12 @@ fn audit(args: AuditArgs) -> Result<u8> {
     print_notes(&notes);
     let mut report = audit::run(&snapshot, &selected, &settings(&args, &config)?);
     audit::apply_config(&mut report, &config, today());
+    config.announce_unmatched_namespaces(&snapshot, &mut report);
     for waiver in report.waivers.iter().filter(|waiver| waiver.needs_attention()) {
         eprintln!("warning: {}", waiver.describe());
     }
     if let Some(baseline) = &baseline {
+        baseline.check_target(&report.target, args.gate.baseline_any_cluster)?;
         baseline.compare(&mut report);
     }
     // Freeing a 100,000-pod snapshot object by object costs more than running the rules; the

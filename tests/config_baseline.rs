@@ -257,7 +257,10 @@ fn a_bad_baseline_exits_2() {
     for (file, expected) in [
         ("missing.json", "cannot read baseline missing.json"),
         ("broken.json", "baseline broken.json is not valid JSON"),
-        ("snapshot.json", "baseline snapshot.json is not an aksguard JSON report"),
+        (
+            "snapshot.json",
+            "baseline snapshot.json is an aksguard snapshot (from `aksguard snapshot`), not an aksguard JSON report",
+        ),
     ] {
         let output = aksguard_in(dir.path(), &["audit", "--demo", "insecure", "--baseline", file]);
         assert_eq!(output.status.code(), Some(2));

@@ -5,8 +5,6 @@ use crate::cli::ListFormat;
 use crate::rules::{self, Rule, cis};
 use serde::Serialize;
 
-/// The CIS table's width: wide enough for the manual-control reasons, whatever the terminal.
-
 /// `aksguard rules`: every rule with its severity, title and the sources it reads.
 pub fn rules(format: ListFormat) -> String {
     #[derive(Serialize)]
