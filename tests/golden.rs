@@ -20,9 +20,9 @@ const NOW: &str = "2026-12-01T00:00:00Z";
 fn json_report(snapshot: &Snapshot) -> String {
     let settings = Settings { now: NOW.parse().unwrap(), ..Settings::default() };
     let report = audit::run(snapshot, rules::ALL, &settings);
-    let style = Style { show: Show::All, colour: false, width: 120 };
+    let style = Style { show: Show::All, ..Style::default() };
     let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
-    report::render(&report, Format::Json, style).replacen(&version, "\"version\": \"VERSION\"", 1)
+    report::render(&report, Format::Json, &style).replacen(&version, "\"version\": \"VERSION\"", 1)
 }
 
 fn check(name: &str, snapshot: &Snapshot) {

@@ -225,7 +225,7 @@ fn rule_card(out: &mut String, findings: &[&Finding]) {
         first.severity,
         esc(&first.rule),
         first.severity,
-        esc(meta::help_uri(&first.rule)),
+        esc(crate::rules::find(&first.rule).map_or(meta::BEST_PRACTICES, |rule| rule.help_uri)),
         esc(&first.rule),
         findings.len(),
         if findings.len() == 1 { "" } else { "s" }
@@ -270,24 +270,12 @@ fn finding_item(out: &mut String, finding: &Finding) {
     out.push_str("</div>\n");
 }
 
-/// The namespace a resource is in: `Kind/namespace/name` or `Namespace/name`; none for
-/// cluster-level resources (ARM ids, nodes, bindings).
-fn namespace_of(resource: &str) -> Option<&str> {
-    let mut parts = resource.split('/');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("Namespace"), Some(name), None) => Some(name),
-        (Some(kind), Some(namespace), Some(_)) if !kind.is_empty() && !resource.starts_with('/') => Some(namespace),
-        _ => None,
-    }
-}
-
 /// Failing findings per namespace (cluster-level ones first), for the teams that own them.
 fn by_namespace(out: &mut String, report: &Report) {
     out.push_str("<section id=\"namespaces\"><h2>By namespace</h2>\n");
     let mut rows: Vec<(String, Vec<&Finding>)> = Vec::new();
     for finding in report.findings.iter().filter(|f| f.needs_action()) {
-        let resource = finding.resource.to_string();
-        let namespace = namespace_of(&resource).map_or("(cluster)".to_string(), str::to_string);
+        let namespace = finding.resource.namespace().unwrap_or("(cluster)").to_string();
         match rows.iter_mut().find(|(name, _)| *name == namespace) {
             Some((_, group)) => group.push(finding),
             None => rows.push((namespace, vec![finding])),
@@ -417,13 +405,6 @@ fn passing(out: &mut String, report: &Report) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn namespaces_come_from_kubernetes_resources_only() {
-        assert_eq!(namespace_of("Deployment/shop/api"), Some("shop"));
-        assert_eq!(namespace_of("Namespace/shop"), Some("shop"));
-        assert_eq!(namespace_of("Node/aks-1"), None);
-        assert_eq!(namespace_of("/subscriptions/s/resourceGroups/rg/providers/X/y/z"), None);
-    }
     use crate::audit;
     use crate::rules::{ALL, Settings};
     use crate::snapshot::Snapshot;

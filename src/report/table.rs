@@ -535,7 +535,7 @@ mod tests {
         let message = "a long message about the cluster that goes on and on well past the edge of the screen";
         let findings = vec![
             finding(Status::Fail, "Namespace/a-namespace-with-a-rather-long-name", message)
-                .with_evidence(message.to_string())
+                .with_evidence(crate::finding::Evidence::kubernetes(message))
                 .with_remediation(
                     "az aks update -g a-resource-group -n a-cluster --api-server-authorized-ip-ranges 1.2.3.4/32",
                 ),

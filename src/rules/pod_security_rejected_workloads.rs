@@ -4,8 +4,8 @@
 use super::restricted_profile::violations;
 use super::workload_check::union;
 use super::workloads::{WorkloadRef, group_by_workload, pod_names};
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
 use serde_json::{Value, json};
@@ -86,7 +86,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
 fn judge_namespace(ctx: &Context, namespace: &str) -> Result<Vec<Finding>, Missing> {
     let running = ctx.pods_in(namespace)?.iter().copied().filter(|pod| pod.is_running());
     let groups = group_by_workload(running, |pod| ctx.workload_of(pod));
-    let label = format!("label {ENFORCE_LABEL}=restricted on Namespace/{namespace} (Kubernetes)");
+    let label = Evidence::kubernetes(format!("label {ENFORCE_LABEL}=restricted on Namespace/{namespace}"));
     let mut findings = Vec::new();
     for (workload, pods) in &groups {
         let reasons = union(pods.iter().flat_map(|pod| violations(pod)));
@@ -95,20 +95,21 @@ fn judge_namespace(ctx: &Context, namespace: &str) -> Result<Vec<Finding>, Missi
         }
         let finding = RULE
             .fail(
-                workload.to_string(),
+                Resource::namespaced(workload.kind, workload.namespace, workload.name),
                 format!(
                     "{workload} violates restricted, which its namespace enforces: its running pods predate the \
                      label, and every new one (rollout, restart, scale-up, node drain) is rejected"
                 ),
             )
             .with_evidence(label.clone())
-            .with_evidence(format!("running pods {} (Kubernetes)", pod_names(pods)));
-        let finding = reasons.into_iter().fold(finding, Finding::with_evidence);
+            .with_evidence(Evidence::kubernetes(format!("running pods {}", pod_names(pods))));
+        let finding =
+            reasons.into_iter().fold(finding, |f, reason| f.with_evidence(Evidence::detail(Source::Kubernetes, reason)));
         findings.push(finding.with_remediation(remediation(workload, pods)));
     }
     if findings.is_empty() {
         let message = format!("all {} running workloads comply with the restricted profile it enforces", groups.len());
-        findings.push(RULE.pass(format!("Namespace/{namespace}"), message).with_evidence(label));
+        findings.push(RULE.pass(Resource::kube_namespace(namespace), message).with_evidence(label));
     }
     Ok(findings)
 }
@@ -222,7 +223,7 @@ mod tests {
             (finding.status, finding.severity, finding.resource.as_str()),
             (Status::Fail, Severity::High, "Deployment/shop/api")
         );
-        let evidence = finding.evidence.join("\n");
+        let evidence = finding.evidence.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
         assert!(evidence.contains("runs as user 0 (root)"), "{evidence}");
         assert!(evidence.contains("has no RuntimeDefault or Localhost seccomp profile"), "{evidence}");
         let fix = finding.remediation.as_deref().unwrap();
