@@ -525,7 +525,7 @@ mod tests {
         }
         let report = report(vec![long]);
         let text = render_at(&report, 100, false);
-        assert!(text.contains("    · restricted would reject Deployment/shop/app-0 (+9 more)"), "{text}");
+        assert!(text.contains("    · restricted would reject Deployment/shop/app-0 (Kubernetes) (+9 more)"), "{text}");
         assert!(!text.contains("app-1"), "{text}");
         assert!(render_at(&report, 100, true).contains("app-9"));
     }
