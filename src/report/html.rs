@@ -22,7 +22,7 @@ header{border-bottom:3px solid #0b5cad;margin-bottom:1rem}h1{margin:.2rem 0}.met
 .sev-critical{border-left-color:#7b1fa2}.sev-high{border-left-color:#c62828}.sev-medium{border-left-color:#ef6c00}.sev-low{border-left-color:#1565c0}.sev-info{border-left-color:#757575}
 .finding h4{margin:.1rem 0 .2rem}.tag{display:inline-block;border-radius:.3rem;padding:0 .4rem;font-size:.8rem;background:#eaeef2;margin-right:.3rem}
 .tag.new{background:#ffebe9;color:#c62828}a.tag{color:inherit}
-pre{background:#f6f8fa;padding:.4rem .6rem;border-radius:.3rem;margin:.3rem 0;white-space:pre-wrap;overflow-wrap:anywhere}
+pre{background:#f6f8fa;padding:.4rem .6rem;border-radius:.3rem;margin:.3rem 0;white-space:pre-wrap;overflow-wrap:anywhere}pre .w{white-space:nowrap}svg{max-width:100%;height:auto}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
 nav#toc ul{display:flex;flex-wrap:wrap;gap:.3rem 1rem;padding:0;list-style:none}
 .finding .item{margin:.2rem 0 .3rem}.finding .line details{display:inline-block;margin-left:.6rem;vertical-align:top}.finding details{font-size:.9rem;color:#57606a}
@@ -261,13 +261,38 @@ fn finding_item(out: &mut String, finding: &Finding) {
             out,
             "<details class=\"manifest\"><summary>fix: {} lines (a manifest)</summary><pre class=\"remediation\">{}</pre></details>",
             fix.lines().count(),
-            esc(fix)
+            command_html(fix)
         )
         .unwrap(),
-        Some(fix) => writeln!(out, "<pre class=\"remediation\" title=\"how to fix\">{}</pre>", esc(fix)).unwrap(),
+        Some(fix) => writeln!(out, "<pre class=\"remediation\" title=\"how to fix\">{}</pre>", command_html(fix)).unwrap(),
         None => {}
     }
     out.push_str("</div>\n");
+}
+
+/// Words no longer than this never break inside (a browser would break `--api-server-…` after a
+/// hyphen); longer ones (ARM ids) may, so that they never overflow their box.
+const UNBROKEN_WORD: usize = 48;
+
+/// A fix, escaped, each short word kept whole: lines wrap between words only. The markup adds
+/// no text, so what is copied is the command as it is.
+fn command_html(fix: &str) -> String {
+    let mut out = String::with_capacity(fix.len() * 2);
+    for (i, line) in fix.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for (j, word) in line.split(' ').enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            match word.contains('-') && word.chars().count() <= UNBROKEN_WORD {
+                true => write!(out, "<span class=\"w\">{}</span>", esc(word)).unwrap(),
+                false => out.push_str(&esc(word)),
+            }
+        }
+    }
+    out
 }
 
 /// Failing findings per namespace (cluster-level ones first), for the teams that own them.
@@ -404,6 +429,15 @@ fn passing(out: &mut String, report: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fix_wraps_between_words_only_and_copies_as_it_is() {
+        let html = command_html("az aks update --enable-aad -n a&b\nkubectl get pods");
+        assert_eq!(
+            html,
+            "az aks update <span class=\"w\">--enable-aad</span> <span class=\"w\">-n</span> a&amp;b\nkubectl get pods"
+        );
+    }
 
     use crate::audit;
     use crate::rules::{ALL, Settings};
