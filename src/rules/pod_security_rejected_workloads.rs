@@ -103,12 +103,17 @@ fn judge_namespace(ctx: &Context, namespace: &str) -> Result<Vec<Finding>, Missi
             )
             .with_evidence(label.clone())
             .with_evidence(Evidence::kubernetes(format!("running pods {}", pod_names(pods))));
-        let finding =
-            reasons.into_iter().fold(finding, |f, reason| f.with_evidence(Evidence::detail(Source::Kubernetes, reason)));
+        let finding = reasons
+            .into_iter()
+            .fold(finding, |f, reason| f.with_evidence(Evidence::detail(Source::Kubernetes, reason)));
         findings.push(finding.with_remediation(remediation(workload, pods)));
     }
     if findings.is_empty() {
-        let message = format!("all {} running workloads comply with the restricted profile it enforces", groups.len());
+        let message = match groups.len() {
+            0 => "no workload runs here: every new pod is admitted only if it complies with restricted".to_string(),
+            1 => "its one running workload complies with the restricted profile it enforces".to_string(),
+            n => format!("all {n} running workloads comply with the restricted profile it enforces"),
+        };
         findings.push(RULE.pass(Resource::kube_namespace(namespace), message).with_evidence(label));
     }
     Ok(findings)
