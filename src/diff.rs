@@ -11,6 +11,7 @@
 use crate::cli::DiffArgs;
 use crate::escape;
 use crate::finding::{Severity, Status};
+use crate::report::text::{columns, wrap};
 use crate::report_file::{Findings, Item, Target};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -23,7 +24,6 @@ pub enum Format {
 }
 
 /// Table width when it cannot be read from a terminal.
-const DEFAULT_WIDTH: u16 = 120;
 
 /// `aksguard diff`: 0, or 1 when `--fail-on` trips; refuses two different clusters unless told.
 pub fn command(args: DiffArgs) -> anyhow::Result<u8> {
@@ -43,10 +43,9 @@ pub fn command(args: DiffArgs) -> anyhow::Result<u8> {
         );
     }
     let diff = compare(&before, &after);
-    let width = match args.output_file.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        true => comfy_table::Table::new().width().unwrap_or(DEFAULT_WIDTH),
-        false => DEFAULT_WIDTH,
-    };
+    let width = crate::report::terminal::width(
+        args.output_file.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    );
     let text = match args.format {
         Format::Table => diff.to_table(width),
         Format::Markdown => diff.to_markdown(),
@@ -55,6 +54,9 @@ pub fn command(args: DiffArgs) -> anyhow::Result<u8> {
     crate::commands::write_output(args.output_file.as_deref(), &text)?;
     Ok(u8::from(args.fail_on.is_some_and(|threshold| diff.trips(threshold))))
 }
+
+/// How far a change's message is indented under its line.
+const TABLE_INDENT: usize = 4;
 
 /// Bumped on any incompatible change to the JSON output.
 pub const DIFF_SCHEMA_VERSION: u32 = 1;
@@ -223,34 +225,38 @@ impl Diff {
         format!("{fixed} fixed · {new} new · {changed} changed · {unchanged} unchanged")
     }
 
-    /// Fixed and new first; `width` is the terminal's.
-    pub fn to_table(&self, width: u16) -> String {
+    /// The summary first, then one line per change (fixed and new first) with its message
+    /// indented below, wrapped to `width` (the terminal's) between words only.
+    pub fn to_table(&self, width: usize) -> String {
         let mut out = format!(
-            "aksguard diff · before: {} · after: {}\n\n",
+            "aksguard diff\nbefore: {}\nafter:  {}\n\n{}\n\n",
             escape::terminal(&self.before.source),
-            escape::terminal(&self.after.source)
+            escape::terminal(&self.after.source),
+            self.headline()
         );
         if self.entries.is_empty() {
-            out.push_str("nothing failing or unknown on either side\n\n");
-        } else {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                .set_width(width)
-                .set_header(["Change", "Before → after", "Rule", "Resource", "Message"]);
-            for entry in &self.entries {
-                table.add_row([
-                    entry.change.as_str().to_uppercase(),
-                    transition(entry),
-                    entry.rule.clone(),
-                    escape::terminal(short_resource(&entry.resource)),
-                    escape::terminal(&entry.message),
-                ]);
-            }
-            out.push_str(&format!("{table}\n\n"));
+            out.push_str("nothing failing or unknown on either side\n");
+            return out;
         }
-        out.push_str(&format!("Summary: {}\n", self.headline()));
+        let rule_column = self.entries.iter().map(|entry| columns(&entry.rule)).max().unwrap_or(0);
+        let transition_column = self.entries.iter().map(|entry| columns(&transition(entry))).max().unwrap_or(0);
+        for entry in &self.entries {
+            let line = format!(
+                "{:<9} {:<transition_column$}  {:<rule_column$}  {}",
+                entry.change.as_str().to_uppercase(),
+                transition(entry),
+                entry.rule,
+                escape::terminal(short_resource(&entry.resource)),
+            );
+            // The columns are short words and the resource one unbreakable token: never rewrapped.
+            out.push_str(line.trim_end());
+            out.push('\n');
+            let message = escape::terminal(&entry.message);
+            let indent = " ".repeat(TABLE_INDENT);
+            for piece in wrap(&message, width, TABLE_INDENT, TABLE_INDENT) {
+                out.push_str(&format!("{indent}{piece}\n"));
+            }
+        }
         out
     }
 

@@ -158,7 +158,7 @@ fn diff_reads_reports_and_snapshots_and_fails_on_what_newly_fails() {
     assert_eq!(diff_json(snapshot, report, &["--fail-on", "info"]).1.status.code(), Some(0), "only fixed");
 
     let table = stdout(&aksguard(&["diff", report, snapshot]));
-    assert!(table.contains("NEW") && table.contains("Summary: 0 fixed · 1 new · 0 changed · 0 unchanged"), "{table}");
+    assert!(table.contains("\nNEW ") && table.contains("\n0 fixed · 1 new · 0 changed · 0 unchanged\n"), "{table}");
     let markdown = stdout(&aksguard(&["diff", report, snapshot, "-o", "markdown"]));
     assert!(
         markdown.contains("### New (1)\n\n| Severity |") && markdown.contains("### Fixed (0)\n\nNone."),
