@@ -32,6 +32,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Check what aksguard can read with the current credentials, with the fix for what it cannot
     Doctor(DoctorArgs),
+    /// Audit every AKS cluster of a tenant (through Azure Resource Graph) into one report
+    Fleet(crate::fleet::args::FleetArgs),
     /// Explain a rule: what it checks, why it matters, how to fix it
     Explain {
         /// The rule id, as `aksguard rules` lists it
@@ -167,7 +169,7 @@ fn parse_namespace(text: &str) -> Result<String, String> {
 }
 
 /// Seconds, as `30`, `2.5` or `30s`.
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let seconds: f64 =
         text.trim().trim_end_matches('s').parse().map_err(|_| "expected seconds, such as 30".to_string())?;
     match seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 {

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod doctor;
 pub mod finding;
+pub mod fleet;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

@@ -85,6 +85,8 @@ pub struct ResourceGraph {
     pub window: Duration,
     /// Mark every answer `resultTruncated` and stop after its first page.
     pub truncate: bool,
+    /// Send no quota headers, so that only a 429 tells the client to wait.
+    pub hide_quota: bool,
     state: Mutex<State>,
 }
 
@@ -113,6 +115,7 @@ impl ResourceGraph {
             quota: 15,
             window: Duration::from_secs(5),
             truncate: false,
+            hide_quota: false,
             state: Mutex::new(State::default()),
         }
     }
@@ -149,13 +152,20 @@ impl ResourceGraph {
             Some(quota) => quota,
             None => {
                 let wait = self.resets_after();
-                return error(429, "RateLimiting", "Please provide below info when asking for support")
-                    .with_header("Retry-After", &wait.as_secs().max(1).to_string())
+                let reply = error(429, "RateLimiting", "Please provide below info when asking for support")
+                    .with_header("Retry-After", &wait.as_secs_f64().ceil().max(1.0).to_string());
+                if self.hide_quota {
+                    return reply;
+                }
+                return reply
                     .with_header("x-ms-user-quota-remaining", "0")
                     .with_header("x-ms-user-quota-resets-after", &hms(wait));
             }
         };
         let quota = |reply: Reply| {
+            if self.hide_quota {
+                return reply;
+            }
             reply
                 .with_header("x-ms-user-quota-remaining", &remaining.to_string())
                 .with_header("x-ms-user-quota-resets-after", &hms(resets_after))

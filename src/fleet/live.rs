@@ -1,0 +1,109 @@
+//! The fleet's clusters, live: one paged Resource Graph query over the chosen scope, each row
+//! read as a [`FleetCluster`] and filtered as it arrives.
+
+use super::args::{ReadArgs, SelectArgs};
+use super::cluster::FleetCluster;
+use super::select::Filters;
+use crate::collect::arg::{self, Graph, Scope};
+use crate::collect::arm::{credential, target};
+use crate::collect::kube::request::Policy;
+use anyhow::{Result, anyhow};
+
+/// The clusters in scope, sorted by lowercased id, and the warnings about completeness.
+pub struct Fleet {
+    pub clusters: Vec<FleetCluster>,
+    pub warnings: Vec<String>,
+    pub outcome: arg::Outcome,
+}
+
+pub fn filters(select: &SelectArgs) -> Filters {
+    Filters {
+        resource_groups: select.resource_groups.clone(),
+        tags: select.tags.clone(),
+        names: select.clusters.clone(),
+        shard: select.shard,
+    }
+}
+
+pub fn scope(select: &SelectArgs) -> Scope {
+    match (&select.subscriptions[..], &select.management_groups[..]) {
+        ([], []) => Scope::Tenant,
+        ([], groups) => Scope::ManagementGroups(groups.to_vec()),
+        (ids, _) => Scope::Subscriptions(ids.to_vec()),
+    }
+}
+
+/// A Resource Graph client with the credential the chain picks.
+pub async fn graph(select: &SelectArgs, read: &ReadArgs) -> Result<Graph> {
+    // Before any HTTPS client is built: azure_identity's and ours.
+    crate::collect::tls::use_aws_lc_rs();
+    // The Azure CLI signs in to the tenant of a subscription; any of the fleet's will do.
+    let subscription =
+        target::subscription(select.subscriptions.first().map(String::as_str), read.timeout).await.unwrap_or_default();
+    let credential = credential::choose(read.auth, read.cloud, &subscription).map_err(anyhow::Error::msg)?;
+    let bearer = credential.token(read.cloud, read.timeout).await.map_err(anyhow::Error::msg)?;
+    let endpoint = read.arm_endpoint.as_deref().unwrap_or(read.cloud.arm_endpoint());
+    Graph::new(endpoint, bearer, Policy::new(read.timeout)).map_err(anyhow::Error::msg)
+}
+
+pub async fn read(select: &SelectArgs, read: &ReadArgs) -> Result<Fleet> {
+    let graph = graph(select, read).await?;
+    let filters = filters(select);
+    let mut clusters = Vec::new();
+    let mut warnings = Vec::new();
+    let outcome =
+        arg::query_all(&graph, &scope(select), arg::CLUSTERS_QUERY, |row| match FleetCluster::from_row(&row) {
+            Ok(cluster) => {
+                if let Some(cluster) = keep(cluster, &filters) {
+                    clusters.push(cluster);
+                }
+            }
+            Err(why) => warnings.push(why),
+        })
+        .await
+        .map_err(|err| anyhow!("{err}"))?;
+    warnings.extend(outcome.warnings.iter().cloned());
+    Ok(Fleet { clusters: sorted(clusters, &mut warnings), warnings: dedup(warnings), outcome })
+}
+
+/// The cluster if the filters keep it. A cluster whose tags cannot be read is kept, as not
+/// read, when a tag filter must decide: it is never silently dropped.
+pub fn keep(mut cluster: FleetCluster, filters: &Filters) -> Option<FleetCluster> {
+    let tags = match &cluster.tags {
+        Ok(tags) => tags.clone(),
+        Err(why) if !filters.tags.is_empty() => {
+            cluster.cluster =
+                Err(format!("its tags cannot be read ({why}), so --tag cannot tell whether it is in scope"));
+            Default::default()
+        }
+        Err(_) => Default::default(),
+    };
+    let unfiltered = Filters { tags: Vec::new(), ..filters.clone() };
+    let in_scope = match cluster.unreadable().is_some() && cluster.tags.is_err() {
+        true => unfiltered.keeps(&cluster.key(), &cluster.name, &cluster.resource_group, &tags),
+        false => filters.keeps(&cluster.key(), &cluster.name, &cluster.resource_group, &tags),
+    };
+    in_scope.then_some(cluster)
+}
+
+/// Sorted by lowercased id, each cluster once.
+pub fn sorted(mut clusters: Vec<FleetCluster>, warnings: &mut Vec<String>) -> Vec<FleetCluster> {
+    clusters.sort_by_key(FleetCluster::key);
+    let before = clusters.len();
+    clusters.dedup_by(|a, b| a.key() == b.key());
+    if clusters.len() != before {
+        warnings
+            .push(format!("Resource Graph returned {} clusters twice; each is audited once", before - clusters.len()));
+    }
+    clusters
+}
+
+fn dedup(warnings: Vec<String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for warning in warnings {
+        if !seen.contains(&warning) {
+            seen.push(warning);
+        }
+    }
+    seen
+}

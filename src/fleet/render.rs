@@ -1,0 +1,179 @@
+//! The fleet report for people: the summary (clusters × severity counts, the worst finding of
+//! each cluster, the clusters not read and why) and the rule × cluster matrix, as a table or as
+//! Markdown. Names and messages come from outside: control characters are dropped, and
+//! Markdown's table characters escaped.
+
+use super::select::Shard;
+use super::summary::{Row, Summary};
+use crate::finding::{Severity, Status};
+
+/// Everything a people's format shows.
+pub struct View<'a> {
+    pub shard: Option<Shard>,
+    pub rules: &'a [String],
+    pub rows: &'a [Row],
+    pub summary: &'a Summary,
+}
+
+pub fn glyph(status: Option<Status>) -> &'static str {
+    match status {
+        Some(Status::Fail) => "✗",
+        Some(Status::Unknown) => "?",
+        Some(Status::Pass) => "✓",
+        Some(Status::NotApplicable) => "–",
+        Some(Status::Waived) => "w",
+        None => " ",
+    }
+}
+
+const LEGEND: &str = "✗ fail · ? unknown · ✓ pass · – not applicable · w waived";
+
+/// Clusters most at risk first: by their worst failing severity, then unknowns, then name.
+fn by_risk(rows: &[Row]) -> Vec<&Row> {
+    let mut sorted: Vec<&Row> = rows.iter().collect();
+    let rank = |row: &Row| {
+        let failing: Vec<usize> = Severity::DESCENDING.iter().map(|s| row.failing.get(*s)).collect();
+        let unknown: Vec<usize> = Severity::DESCENDING.iter().map(|s| row.unknown.get(*s)).collect();
+        (std::cmp::Reverse(failing), std::cmp::Reverse(unknown), row.key())
+    };
+    sorted.sort_by_cached_key(|row| rank(row));
+    sorted
+}
+
+fn heading(view: &View) -> String {
+    let s = view.summary;
+    let shard = view.shard.map(|shard| format!(", shard {shard}")).unwrap_or_default();
+    let counts = |c: &super::summary::Counts| {
+        Severity::DESCENDING.iter().map(|sev| format!("{} {sev}", c.get(*sev))).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "Fleet: {} clusters ({} read, {} not read){shard}\nFailing findings: {}\nUnknown findings: {}\nClusters by worst failing finding: {}; {} clean\n",
+        s.clusters,
+        s.read,
+        s.not_read.len(),
+        counts(&s.failing),
+        counts(&s.unknown),
+        counts(&s.clusters_failing),
+        s.clusters_clean
+    )
+}
+
+pub fn table(view: &View, width: u16) -> String {
+    use comfy_table::{ContentArrangement, Table, presets};
+    let mut out = heading(view);
+    for warning in &view.summary.warnings {
+        out.push_str(&format!("warning: {}\n", clean(warning)));
+    }
+    let mut summary = Table::new();
+    summary
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(["Cluster", "Resource group", "Crit", "High", "Med", "Low", "Info", "Unknown", "Worst finding"]);
+    for row in by_risk(view.rows) {
+        let mut cells = vec![clean(&row.name), clean(&row.resource_group)];
+        cells.extend(Severity::DESCENDING.iter().map(|s| row.failing.get(*s).to_string()));
+        cells.push(row.unknown.at_least(Severity::Info).to_string());
+        cells.push(worst(row));
+        summary.add_row(cells);
+    }
+    out.push_str(&format!("{summary}\n"));
+    if !view.summary.not_read.is_empty() {
+        out.push_str("\nNot read:\n");
+        for cluster in &view.summary.not_read {
+            out.push_str(&format!("  {} — unknown: {}\n", clean(&cluster.name), clean(&cluster.reason)));
+        }
+    }
+    out.push_str(&format!("\nRule × cluster ({LEGEND}):\n"));
+    let mut matrix = Table::new();
+    matrix.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    let mut header = vec!["Cluster".to_string()];
+    header.extend((1..=view.rules.len()).map(|i| format!("R{i}")));
+    matrix.set_header(header);
+    for row in view.rows {
+        let mut cells = vec![clean(&row.name)];
+        cells.extend(view.rules.iter().map(|rule| glyph(row.cells.get(rule).copied()).to_string()));
+        matrix.add_row(cells);
+    }
+    out.push_str(&format!("{matrix}\n"));
+    let legend: Vec<String> = view.rules.iter().enumerate().map(|(i, rule)| format!("R{} {rule}", i + 1)).collect();
+    out.push_str(&format!("{}\n", legend.join(" · ")));
+    out
+}
+
+pub fn markdown(view: &View) -> String {
+    let mut out = String::from("## aksguard fleet\n\n");
+    for line in heading(view).lines() {
+        out.push_str(&format!("- {line}\n"));
+    }
+    for warning in &view.summary.warnings {
+        out.push_str(&format!("- **warning:** {}\n", md(warning)));
+    }
+    out.push_str("\n| Cluster | Resource group | Critical | High | Medium | Low | Info | Unknown | Worst finding |\n");
+    out.push_str("|---|---|--:|--:|--:|--:|--:|--:|---|\n");
+    for row in by_risk(view.rows) {
+        let counts: Vec<String> = Severity::DESCENDING.iter().map(|s| row.failing.get(*s).to_string()).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            md(&row.name),
+            md(&row.resource_group),
+            counts.join(" | "),
+            row.unknown.at_least(Severity::Info),
+            md(&worst(row))
+        ));
+    }
+    if !view.summary.not_read.is_empty() {
+        out.push_str("\n### Not read\n\n");
+        for cluster in &view.summary.not_read {
+            out.push_str(&format!("- `{}` — unknown: {}\n", md(&cluster.name), md(&cluster.reason)));
+        }
+    }
+    out.push_str(&format!("\n### Rule × cluster\n\n{LEGEND}\n\n| Cluster |"));
+    for rule in view.rules {
+        out.push_str(&format!(" {rule} |"));
+    }
+    out.push_str(&format!("\n|---|{}\n", ":-:|".repeat(view.rules.len())));
+    for row in view.rows {
+        out.push_str(&format!("| {} |", md(&row.name)));
+        for rule in view.rules {
+            out.push_str(&format!(" {} |", glyph(row.cells.get(rule).copied())));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn worst(row: &Row) -> String {
+    match &row.worst {
+        Some(w) => clean(&format!("{} {} {}: {}", w.status, w.severity, w.rule, w.message)),
+        None => "—".to_string(),
+    }
+}
+
+/// Control characters (terminal escapes) dropped.
+pub fn clean(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Clean, with Markdown's table and markup characters escaped.
+fn md(text: &str) -> String {
+    let mut out = String::new();
+    for c in clean(text).chars() {
+        if matches!(c, '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_text_cannot_break_the_markdown_or_the_terminal() {
+        assert_eq!(md("a|b\u{1b}[31m<x>"), "a\\|b\\[31m\\<x\\>");
+        assert_eq!(clean("ok\u{1b}[2J\n"), "ok[2J");
+    }
+}

@@ -1,0 +1,182 @@
+//! `aksguard fleet`, end to end: the real binary against the Resource Graph stand-in (HTTPS on
+//! 127.0.0.1, real `$skipToken` paging, quota headers, 429s, lowercased ids) serving generated
+//! estates, with the token from a fake `az` first on PATH and the environment cleared.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+use support::apiserver::ApiServer;
+use support::resource_graph::{Estate, ResourceGraph, subscription};
+
+const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJ1cG4iOiJ0ZXN0ZXJAY29udG9zby5jb20ifQ.c2lnbmF0dXJlLWZsZWV0LTc3";
+
+struct Setup {
+    dir: tempfile::TempDir,
+    server: ApiServer,
+    graph: Arc<ResourceGraph>,
+}
+
+impl Setup {
+    fn new(graph: ResourceGraph) -> Setup {
+        let graph = Arc::new(graph);
+        let served = graph.clone();
+        let server = ApiServer::start(move |request| {
+            served.serve(request).unwrap_or_else(|| support::azure::error(404, "NotFound", "no such path"))
+        });
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), &server.ca_pem).unwrap();
+        std::fs::create_dir(dir.path().join("bin")).unwrap();
+        let token = json!({"accessToken": TOKEN, "expiresOn": "2030-01-01 00:00:00.000000", "expires_on": 1893456000,
+                           "subscription": subscription(0), "tenant": "22222222-2222-2222-2222-222222222222", "tokenType": "Bearer"});
+        let script = format!(
+            "#!/bin/sh\ncase \"$1 $2\" in\n  'account get-access-token') echo '{token}' ;;\n  'account show') echo {} ;;\n  *) exit 2 ;;\nesac\n",
+            subscription(0)
+        );
+        let az = dir.path().join("bin/az");
+        std::fs::write(&az, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Setup { dir, server, graph }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aksguard"));
+        command
+            .env_clear()
+            .env("HOME", self.dir.path())
+            .env("PATH", format!("{}:/usr/bin:/bin", self.path("bin").display()))
+            .env("SSL_CERT_FILE", self.path("ca.pem"))
+            .current_dir(self.dir.path());
+        command
+    }
+
+    /// `fleet ARGS --skip-kubernetes` against the stand-in.
+    fn fleet(&self, args: &[&str]) -> Output {
+        let mut command = self.command();
+        command.arg("fleet").args(args).args(["--skip-kubernetes", "--arm-endpoint", &self.server.url]);
+        command.output().expect("the binary runs")
+    }
+
+    /// The fleet JSON of a successful run.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["-o", "json"];
+        all.extend(args);
+        let output = self.fleet(&all);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+        assert!(!text(&output.stdout).contains("c2lnbmF0dXJl"), "the token leaked");
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|err| panic!("{err}: {}", text(&output.stdout)))
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ids(report: &Value) -> Vec<String> {
+    report["clusters"].as_array().unwrap().iter().map(|c| c["cluster"]["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn paging_over_2500_clusters_loses_none_and_duplicates_none() {
+    let estate = Estate::generate(40, 2500);
+    let expected = estate.ids();
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    graph.quota = 1000;
+    let setup = Setup::new(graph);
+    let report = setup.json(&[]);
+    assert_eq!(ids(&report), expected, "every cluster once, in id order");
+    assert_eq!(report["summary"]["clusters"], 2500);
+    let log = setup.graph.log();
+    assert_eq!(log.len(), 3, "2500 rows at 1000 a page");
+    assert!(log[0].body["options"].get("$skipToken").is_none());
+    assert!(log[1].body["options"]["$skipToken"].is_string());
+    assert!(
+        log.iter().all(|l| l.body["options"]["$top"] == 1000 && l.body["options"]["resultFormat"] == "objectArray")
+    );
+    assert!(log.iter().all(|l| l.body.get("subscriptions").is_none()), "tenant scope without --subscription");
+}
+
+#[test]
+fn more_than_300_subscriptions_are_split_into_requests_of_300() {
+    let estate = Estate::generate(650, 700);
+    let expected = estate.ids();
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    graph.quota = 1000;
+    let setup = Setup::new(graph);
+    let subs: Vec<String> = (0..650).map(subscription).collect();
+    let flag = subs.join(",");
+    let report = setup.json(&["--subscription", &flag]);
+    assert_eq!(ids(&report), expected);
+    let sizes: Vec<usize> =
+        setup.graph.log().iter().map(|l| l.body["subscriptions"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [300, 300, 50]);
+    assert!(setup.graph.log().iter().all(|l| l.status == 200), "the stand-in refuses more than 300");
+}
+
+#[test]
+fn a_throttled_page_is_retried_after_the_reset_time() {
+    let estate = Estate::generate(3, 2100);
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    // Two queries a window: the third page must wait for the reset, or it draws a 429.
+    graph.quota = 2;
+    graph.window = Duration::from_millis(1500);
+    let setup = Setup::new(graph);
+    let report = setup.json(&[]);
+    assert_eq!(report["summary"]["clusters"], 2100);
+    let log = setup.graph.log();
+    let pages: Vec<&support::resource_graph::Logged> = log.iter().filter(|l| l.status == 200).collect();
+    assert_eq!(pages.len(), 3);
+    let gap = pages[2].at.duration_since(pages[1].at);
+    assert!(gap >= Duration::from_millis(1200), "the third page came {gap:?} after the second");
+    // Paced on x-ms-user-quota-remaining: the spent quota is waited out, not hit.
+    assert!(log.iter().all(|l| l.status != 429), "{:?}", log.iter().map(|l| l.status).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_429_is_retried_after_retry_after() {
+    let estate = Estate::generate(3, 1500);
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    graph.quota = 1;
+    graph.window = Duration::from_secs(4);
+    graph.hide_quota = true;
+    let setup = Setup::new(graph);
+    let report = setup.json(&[]);
+    assert_eq!(report["summary"]["clusters"], 1500);
+    let log = setup.graph.log();
+    let statuses: Vec<u16> = log.iter().map(|l| l.status).collect();
+    let throttled = statuses.iter().position(|s| *s == 429).expect("a 429 without quota headers to pace on");
+    let retry = &log[throttled + 1];
+    assert_eq!(retry.status, 200, "{statuses:?}");
+    let waited = retry.at.duration_since(log[throttled].at);
+    assert!(waited >= Duration::from_millis(900), "retried after {waited:?}");
+}
+
+#[test]
+fn a_cloud_without_2024_04_01_is_asked_with_2022_10_01() {
+    let mut graph = ResourceGraph::new(TOKEN, Estate::generate(2, 1200));
+    graph.api_versions = vec!["2022-10-01"];
+    let setup = Setup::new(graph);
+    assert_eq!(setup.json(&[])["summary"]["clusters"], 1200);
+    let versions: Vec<String> = setup.graph.log().iter().map(|l| l.api_version.clone()).collect();
+    assert_eq!(versions, ["2024-04-01", "2022-10-01", "2022-10-01"], "fall back once, then stay");
+}
+
+#[test]
+fn a_truncated_answer_is_said_not_hidden() {
+    let mut graph = ResourceGraph::new(TOKEN, Estate::generate(2, 1500));
+    graph.truncate = true;
+    let setup = Setup::new(graph);
+    let output = setup.fleet(&["-o", "json"]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("truncated its answer (resultTruncated) after 1000 of 1500 clusters"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["summary"]["warnings"][0].as_str().unwrap().contains("the fleet is incomplete"));
+}
