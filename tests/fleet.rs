@@ -134,8 +134,9 @@ fn a_throttled_page_is_retried_after_the_reset_time() {
     let log = setup.graph.log();
     let pages: Vec<&support::resource_graph::Logged> = log.iter().filter(|l| l.status == 200).collect();
     assert_eq!(pages.len(), 3);
-    let gap = pages[2].at.duration_since(pages[1].at);
-    assert!(gap >= Duration::from_millis(1200), "the third page came {gap:?} after the second");
+    // The window opened with the first page; the third must come after it reset.
+    let gap = pages[2].at.duration_since(pages[0].at);
+    assert!(gap >= Duration::from_millis(1450), "the third page came {gap:?} after the first");
     // Paced on x-ms-user-quota-remaining: the spent quota is waited out, not hit.
     assert!(log.iter().all(|l| l.status != 429), "{:?}", log.iter().map(|l| l.status).collect::<Vec<_>>());
 }
@@ -179,4 +180,165 @@ fn a_truncated_answer_is_said_not_hidden() {
     assert!(stderr.contains("truncated its answer (resultTruncated) after 1000 of 1500 clusters"), "{stderr}");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(report["summary"]["warnings"][0].as_str().unwrap().contains("the fleet is incomplete"));
+}
+
+/// A small estate with one row ARG could not give in the shape aksguard reads.
+fn small_estate() -> Estate {
+    let mut estate = Estate::generate(4, 60);
+    let seventh = estate.rows.iter_mut().find(|row| row["name"] == "aks-00007").unwrap();
+    seventh["properties"]["enableRBAC"] = json!("yes");
+    estate
+}
+
+fn cell(report: &Value, name: &str, rule: &str) -> String {
+    let cluster = report["clusters"].as_array().unwrap().iter().find(|c| c["cluster"]["name"] == name).unwrap();
+    cluster["cluster"]["cells"][rule].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn an_arm_only_fleet_audit_judges_each_row_as_audit_does() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let report = setup.json(&["--show", "all"]);
+    assert_eq!(report["kind"], "aksguard-fleet-report");
+    assert_eq!(report["summary"]["clusters"], 60);
+    // Local accounts left on in every third cluster: the same verdict `audit` gives.
+    assert_eq!(cell(&report, "aks-00003", "local-accounts"), "fail");
+    assert_eq!(cell(&report, "aks-00001", "local-accounts"), "pass");
+    // The Contoso document has no azureMonitorProfile: from ARG that is unknown, never "off".
+    let cluster = &report["clusters"][0];
+    assert_eq!(cell(&report, "aks-00001", "monitoring-enabled"), "unknown");
+    let findings = cluster["report"]["findings"].as_array().unwrap();
+    let monitoring = findings.iter().find(|f| f["rule"] == "monitoring-enabled").unwrap();
+    assert!(
+        monitoring["message"].as_str().unwrap().contains("Resource Graph's row has no properties.azureMonitorProfile"),
+        "{monitoring}"
+    );
+    // Each cluster's report is the `audit` schema, with its target filled in.
+    assert_eq!(cluster["report"]["schema_version"], 1);
+    assert!(cluster["report"]["target"]["cluster"].is_string());
+    assert!(
+        cluster["report"]["unavailable"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["source"] == "arm/maintenanceConfigurations")
+    );
+    // The malformed row is one "unknown: why" cluster, not a dropped one nor a stopped run.
+    let not_read = report["summary"]["not_read"].as_array().unwrap();
+    assert_eq!(not_read.len(), 1, "{not_read:?}");
+    assert!(not_read[0]["reason"].as_str().unwrap().contains("cannot be read as a managed cluster"), "{not_read:?}");
+    assert_eq!(report["summary"]["read"], 59);
+}
+
+#[test]
+fn the_filters_narrow_the_rows() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let names = |args: &[&str]| -> Vec<String> {
+        setup.json(args)["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["cluster"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let prod = names(&["--tag", "env=prod"]);
+    assert_eq!(prod.len(), 30);
+    assert!(prod.iter().all(|n| n[4..].parse::<usize>().unwrap() % 2 == 0));
+    assert_eq!(names(&["-g", "RG-TEAM-1"]).len(), 30, "resource groups match in any case");
+    assert_eq!(names(&["--cluster", "aks-0000?"]).len(), 10);
+    assert_eq!(names(&["--cluster", "aks-0001*", "--tag", "env=dev"]).len(), 5);
+    let even = names(&["--management-group", "mg-even"]);
+    assert_eq!(even.len(), 30);
+    assert!(setup.graph.log().last().unwrap().body["managementGroups"] == json!(["mg-even"]));
+    let one = names(&["--subscription", &subscription(1)]);
+    assert_eq!(one.len(), 15);
+}
+
+#[test]
+fn the_gate_spans_the_fleet_and_bad_flags_exit_2() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    assert_eq!(setup.fleet(&["--fail-on", "critical", "-o", "json"]).status.code(), Some(0));
+    assert_eq!(setup.fleet(&["--fail-on", "high", "-o", "json"]).status.code(), Some(1));
+    for bad in [&["--shard", "5/4"][..], &["--tag", "novalue"], &["--subscription", "not-a-guid"]] {
+        let output = setup.fleet(bad);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert_eq!(text(&output.stderr).lines().count(), 1, "{}", text(&output.stderr));
+    }
+    let output = setup.command().args(["fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("pass --skip-kubernetes"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn the_table_and_markdown_show_summary_not_read_and_matrix() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let table = text(&setup.fleet(&["--cluster", "aks-0000*"]).stdout);
+    println!("{table}");
+    assert!(table.starts_with("Fleet: 10 clusters (9 read, 1 not read)"), "{table}");
+    assert!(table.contains("Worst finding") && table.contains("Not read:\n  aks-00007 — unknown:"), "{table}");
+    assert!(table.contains("Rule × cluster (✗ fail"), "{table}");
+    let markdown = text(&setup.fleet(&["--cluster", "aks-0000*", "-o", "markdown"]).stdout);
+    println!("{markdown}");
+    assert!(markdown.contains("| Cluster | api-server-access |"), "{markdown}");
+    assert!(markdown.contains("### Not read"), "{markdown}");
+}
+
+#[test]
+fn shards_partition_the_estate_and_merge_equals_the_unsharded_run() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let whole = setup.fleet(&["-o", "json", "--show", "all"]);
+    let mut shard_files = Vec::new();
+    let mut seen = Vec::new();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let path = setup.path(&format!("shard-{i}.json"));
+        let output =
+            setup.fleet(&["-o", "json", "--show", "all", "--shard", &shard, "--output-file", path.to_str().unwrap()]);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(report["shard"], json!({"index": i, "count": 3}));
+        seen.extend(ids(&report));
+        shard_files.push(path);
+    }
+    let whole_report: Value = serde_json::from_slice(&whole.stdout).unwrap();
+    let mut all = ids(&whole_report);
+    seen.sort();
+    all.sort();
+    assert_eq!(seen, all, "every cluster in exactly one shard");
+
+    let mut merge = setup.command();
+    merge.args(["fleet", "merge", "-o", "json"]).args(&shard_files);
+    let merged = merge.output().unwrap();
+    assert_eq!(merged.status.code(), whole.status.code(), "{}", text(&merged.stderr));
+    assert!(text(&merged.stdout) == text(&whole.stdout), "merge differs from the unsharded run");
+
+    // A missing shard or a shard given twice is refused, not merged into a report that looks whole.
+    let partial = setup.command().args(["fleet", "merge"]).args(&shard_files[..2]).output().unwrap();
+    assert_eq!(partial.status.code(), Some(2));
+    assert!(text(&partial.stderr).contains("3/3 is missing"), "{}", text(&partial.stderr));
+    let twice = setup.command().args(["fleet", "merge"]).args([&shard_files[0], &shard_files[0]]).output().unwrap();
+    assert_eq!(twice.status.code(), Some(2), "{}", text(&twice.stderr));
+}
+
+#[test]
+fn snapshots_audited_offline_give_the_live_report() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let live = setup.fleet(&["-o", "json"]);
+    let dir = setup.path("fleet-snapshots");
+    let mut snapshot = setup.command();
+    snapshot.args(["fleet", "snapshot", "--skip-kubernetes", "--arm-endpoint", &setup.server.url, "-o"]).arg(&dir);
+    let written = snapshot.output().unwrap();
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 61, "60 snapshots and the index");
+    let offline = setup.command().args(["fleet", "audit", "-o", "json", "--snapshots"]).arg(&dir).output().unwrap();
+    assert_eq!(offline.status.code(), live.status.code(), "{}", text(&offline.stderr));
+    let (live, offline): (Value, Value) =
+        (serde_json::from_slice(&live.stdout).unwrap(), serde_json::from_slice(&offline.stdout).unwrap());
+    assert_eq!(offline["summary"], live["summary"]);
+    let rows = |r: &Value| r["clusters"].as_array().unwrap().iter().map(|c| c["cluster"].clone()).collect::<Vec<_>>();
+    assert_eq!(rows(&offline), rows(&live));
+    // A second snapshot into the same directory is refused.
+    let again = snapshot.output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("is not empty"), "{}", text(&again.stderr));
 }

@@ -79,8 +79,11 @@ impl FleetCluster {
                 .unwrap_or_else(|| id_segment(id, "resourcegroups").unwrap_or_default().to_string()),
             location: text("location"),
             tags: read_tags(row.get("tags")),
-            cluster: ManagedCluster::from_document(row)
-                .map_err(|err| format!("Resource Graph's row for it cannot be read as a managed cluster ({err})")),
+            cluster: ManagedCluster::from_document(row).map_err(|err| {
+                // serde quotes the offending value, which is text from outside: keep it short.
+                let why = crate::collect::http::shorten(&err.to_string());
+                format!("Resource Graph's row for it cannot be read as a managed cluster ({why})")
+            }),
             absent: absent_properties(row),
         })
     }

@@ -6,7 +6,7 @@ use super::cluster::FleetCluster;
 use super::select::Filters;
 use crate::collect::arg::{self, Graph, Scope};
 use crate::collect::arm::{credential, target};
-use crate::collect::kube::request::Policy;
+use crate::collect::http::Policy;
 use anyhow::{Result, anyhow};
 
 /// The clusters in scope, sorted by lowercased id, and the warnings about completeness.

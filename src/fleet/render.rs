@@ -85,19 +85,7 @@ pub fn table(view: &View, width: u16) -> String {
         }
     }
     out.push_str(&format!("\nRule × cluster ({LEGEND}):\n"));
-    let mut matrix = Table::new();
-    matrix.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
-    let mut header = vec!["Cluster".to_string()];
-    header.extend((1..=view.rules.len()).map(|i| format!("R{i}")));
-    matrix.set_header(header);
-    for row in view.rows {
-        let mut cells = vec![clean(&row.name)];
-        cells.extend(view.rules.iter().map(|rule| glyph(row.cells.get(rule).copied()).to_string()));
-        matrix.add_row(cells);
-    }
-    out.push_str(&format!("{matrix}\n"));
-    let legend: Vec<String> = view.rules.iter().enumerate().map(|(i, rule)| format!("R{} {rule}", i + 1)).collect();
-    out.push_str(&format!("{}\n", legend.join(" · ")));
+    out.push_str(&compact_matrix(view));
     out
 }
 
@@ -133,7 +121,7 @@ pub fn markdown(view: &View) -> String {
         out.push_str(&format!(" {rule} |"));
     }
     out.push_str(&format!("\n|---|{}\n", ":-:|".repeat(view.rules.len())));
-    for row in view.rows {
+    for row in by_risk(view.rows) {
         out.push_str(&format!("| {} |", md(&row.name)));
         for rule in view.rules {
             out.push_str(&format!(" {} |", glyph(row.cells.get(rule).copied())));
@@ -143,9 +131,34 @@ pub fn markdown(view: &View) -> String {
     out
 }
 
+/// One character per rule, so that thirty rules fit a terminal: the rule numbers run down the
+/// header (tens over units) and are named in the legend.
+fn compact_matrix(view: &View) -> String {
+    let rows = by_risk(view.rows);
+    let width = rows.iter().map(|row| clean(&row.name).chars().count()).max().unwrap_or(7).max(7);
+    let numbers: Vec<String> = (1..=view.rules.len()).map(|i| format!("{i:>2}")).collect();
+    let digit = |place: usize| numbers.iter().map(|n| n.chars().nth(place).unwrap_or(' ')).collect::<String>();
+    let mut out = format!("{:width$}  {}\n{:width$}  {}\n", "", digit(0), "Cluster", digit(1));
+    for row in rows {
+        let cells: String = view.rules.iter().map(|rule| glyph(row.cells.get(rule).copied())).collect();
+        out.push_str(&format!("{:width$}  {cells}\n", clean(&row.name)));
+    }
+    let legend: Vec<String> = view.rules.iter().enumerate().map(|(i, rule)| format!("{} {rule}", i + 1)).collect();
+    out.push_str(&format!("\n{}\n", legend.join(" · ")));
+    out
+}
+
+/// The worst finding in a line: its status, severity, rule, and the message's start.
 fn worst(row: &Row) -> String {
     match &row.worst {
-        Some(w) => clean(&format!("{} {} {}: {}", w.status, w.severity, w.rule, w.message)),
+        Some(w) => {
+            let message = clean(&w.message);
+            let message = match message.char_indices().nth(90) {
+                Some((cut, _)) => format!("{}…", &message[..cut]),
+                None => message,
+            };
+            format!("{} {} {}: {message}", w.status, w.severity, w.rule)
+        }
         None => "—".to_string(),
     }
 }

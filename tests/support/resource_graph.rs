@@ -87,6 +87,8 @@ pub struct ResourceGraph {
     pub truncate: bool,
     /// Send no quota headers, so that only a 429 tells the client to wait.
     pub hide_quota: bool,
+    /// Simulated latency of every answer.
+    pub latency: Duration,
     state: Mutex<State>,
 }
 
@@ -116,6 +118,7 @@ impl ResourceGraph {
             window: Duration::from_secs(5),
             truncate: false,
             hide_quota: false,
+            latency: Duration::ZERO,
             state: Mutex::new(State::default()),
         }
     }
@@ -131,7 +134,7 @@ impl ResourceGraph {
         }
         let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
         let version = request.query.get("api-version").cloned().unwrap_or_default();
-        let reply = self.answer(request, &body, &version);
+        let reply = self.answer(request, &body, &version).after(self.latency);
         let mut state = self.state.lock().unwrap();
         state.log.push(Logged { at: Instant::now(), api_version: version, body, status: reply.status });
         Some(reply)

@@ -1,4 +1,5 @@
-//! POSTs a Resource Graph query: the bearer token, a timeout per request, pacing on the quota
+//! POSTs a Resource Graph query through the shared HTTP layer (`collect::http`: policy, retry
+//! loop, failure type): the bearer token, a timeout per request, pacing on the quota
 //! headers, retries on 429 (after `Retry-After`, else the quota's reset time), 5xx and connection
 //! errors, a bounded body, and the api-version fallback: a cloud that rejects 2024-04-01 (the US
 //! Government cloud did in 2025) is asked again with 2022-10-01, and every later page uses it.
@@ -8,8 +9,8 @@
 use super::pace::Quota;
 use super::page::Page;
 use crate::collect::arm::credential::Bearer;
-use crate::collect::kube::request::{Policy, delay, retry_after};
-use http::StatusCode;
+use crate::collect::http::{self, Attempt, Failure, Policy, root_cause};
+use ::http::StatusCode;
 use serde_json::Value;
 use std::fmt;
 use std::sync::Mutex;
@@ -43,14 +44,12 @@ pub struct Answer {
     pub warnings: Vec<String>,
 }
 
-/// Why a query brought no page. Every variant displays as one sentence saying what to do.
+/// Why a query brought no page. Every variant displays as one sentence saying what to do; none
+/// carries the server's message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GraphError {
     Unauthorized { code: String },
-    Forbidden { code: String },
-    Status { status: u16, code: String, attempts: u32 },
-    Transport { message: String, attempts: u32 },
-    TimedOut { seconds: f64 },
+    Failed { failure: Failure, timeout: Duration },
     TooLarge,
     Unreadable(String),
 }
@@ -64,24 +63,29 @@ impl fmt::Display for GraphError {
                 "Resource Graph refused the token (401 Unauthorized{}); sign in again (`az login`) or check --auth",
                 code(c)
             ),
-            GraphError::Forbidden { code: c } => write!(
-                f,
-                "Resource Graph refused the query (403 Forbidden{}); grant Reader on the subscriptions (or the management group) to audit",
-                code(c)
-            ),
-            GraphError::Status { status, code: c, attempts } => write!(
+            GraphError::Failed { failure: Failure::Status { status: StatusCode::FORBIDDEN, code: c, .. }, .. } => {
+                write!(
+                    f,
+                    "Resource Graph refused the query (403 Forbidden{}); grant Reader on the subscriptions (or the management group) to audit",
+                    code(c)
+                )
+            }
+            GraphError::Failed { failure: Failure::Status { status, code: c, attempts, .. }, .. } => write!(
                 f,
                 "Resource Graph answered {status}{} {}; try again later, or narrow the scope with --subscription",
                 code(c),
-                crate::collect::kube::reason::after(*attempts)
+                http::after(*attempts)
             ),
-            GraphError::Transport { message, attempts } => write!(
+            GraphError::Failed { failure: Failure::Transport { message, attempts }, .. } => write!(
                 f,
                 "cannot reach Resource Graph {}: {message}; check the network, HTTPS_PROXY/NO_PROXY and --cloud/--arm-endpoint",
-                crate::collect::kube::reason::after(*attempts)
+                http::after(*attempts)
             ),
-            GraphError::TimedOut { seconds } => {
-                write!(f, "Resource Graph did not answer within {seconds}s; raise --timeout")
+            GraphError::Failed { failure: Failure::TimedOut, timeout } => {
+                write!(f, "Resource Graph did not answer within {}s; raise --timeout", timeout.as_secs_f64())
+            }
+            GraphError::Failed { failure: Failure::NotJson(why), .. } | GraphError::Unreadable(why) => {
+                write!(f, "Resource Graph's answer cannot be read: {why}")
             }
             GraphError::TooLarge => {
                 write!(
@@ -90,18 +94,15 @@ impl fmt::Display for GraphError {
                     MAX_BODY >> 20
                 )
             }
-            GraphError::Unreadable(why) => write!(f, "Resource Graph's answer cannot be read: {why}"),
         }
     }
 }
 
 impl std::error::Error for GraphError {}
 
-enum Outcome {
-    Page(Answer),
-    /// Worth another attempt, after the server's hint when it gave one.
-    Retry(GraphError, Option<Duration>),
-    Fail(GraphError),
+/// How one request ended, before the retry loop sees it.
+enum Sent {
+    Attempt(Attempt<Answer>),
     /// The api-version was rejected: ask again with the fallback.
     OlderVersion,
 }
@@ -114,14 +115,12 @@ impl Graph {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("aksguard/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|err| {
-                format!("cannot set up the HTTPS client for Resource Graph: {}", crate::collect::kube::root_cause(&err))
-            })?;
+            .map_err(|err| format!("cannot set up the HTTPS client for Resource Graph: {}", root_cause(&err)))?;
         Ok(Graph {
             http,
             endpoint: endpoint.trim_end_matches('/').to_string(),
             bearer,
-            policy,
+            policy: Policy { attempts: ATTEMPTS, ..policy },
             api_version: Mutex::new(API_VERSION),
             quota: Mutex::new(Quota::default()),
             requests: AtomicUsize::new(0),
@@ -138,26 +137,27 @@ impl Graph {
         *self.api_version.lock().expect("the lock is never poisoned")
     }
 
-    /// One page: `body` POSTed until it brings a page or the attempts are spent.
+    /// One page: `body` POSTed (by the shared retry loop) until it brings a page or the
+    /// attempts are spent.
     pub async fn post(&self, body: &Value) -> Result<Answer, GraphError> {
-        let mut attempt = 1;
-        loop {
-            self.pace().await;
-            match self.send(body).await {
-                Outcome::Page(answer) => return Ok(answer),
-                Outcome::Fail(error) => return Err(error),
-                Outcome::OlderVersion => {
-                    tracing::debug!(
-                        from = API_VERSION,
-                        to = FALLBACK_API_VERSION,
-                        "api-version rejected; falling back"
-                    );
-                    *self.api_version.lock().expect("the lock is never poisoned") = FALLBACK_API_VERSION;
-                }
-                Outcome::Retry(error, _) if attempt >= ATTEMPTS => return Err(with_attempts(error, attempt)),
-                Outcome::Retry(_, after) => {
-                    tokio::time::sleep(delay(&self.policy, attempt, after)).await;
-                    attempt += 1;
+        match http::retry(&self.policy, || self.attempt(body)).await? {
+            Ok(answer) => Ok(answer),
+            Err(failure) => Err(GraphError::Failed { failure, timeout: self.policy.timeout }),
+        }
+    }
+
+    /// One attempt, paced; a rejected api-version is asked again at once with the fallback.
+    async fn attempt(&self, body: &Value) -> Result<Attempt<Answer>, GraphError> {
+        self.pace().await;
+        match self.send(body).await? {
+            Sent::Attempt(attempt) => Ok(attempt),
+            Sent::OlderVersion => {
+                tracing::debug!(from = API_VERSION, to = FALLBACK_API_VERSION, "api-version rejected; falling back");
+                *self.api_version.lock().expect("the lock is never poisoned") = FALLBACK_API_VERSION;
+                self.pace().await;
+                match self.send(body).await? {
+                    Sent::Attempt(attempt) => Ok(attempt),
+                    Sent::OlderVersion => unreachable!("only the current api-version falls back"),
                 }
             }
         }
@@ -177,7 +177,7 @@ impl Graph {
         }
     }
 
-    async fn send(&self, body: &Value) -> Outcome {
+    async fn send(&self, body: &Value) -> Result<Sent, GraphError> {
         let version = self.api_version();
         let url = format!("{}/providers/Microsoft.ResourceGraph/resources?api-version={version}", self.endpoint);
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -185,22 +185,21 @@ impl Graph {
         let response = self
             .http
             .post(&url)
-            .header(http::header::AUTHORIZATION, self.bearer.header())
-            .header(http::header::ACCEPT, "application/json")
-            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(::http::header::AUTHORIZATION, self.bearer.header())
+            .header(::http::header::ACCEPT, "application/json")
+            .header(::http::header::CONTENT_TYPE, "application/json")
             .body(body.to_string())
             .send()
             .await;
-        let timed_out = || GraphError::TimedOut { seconds: self.policy.timeout.as_secs_f64() };
         let mut response = match response {
             Ok(response) => response,
-            Err(err) if err.is_timeout() => return Outcome::Fail(timed_out()),
-            Err(err) => return Outcome::Retry(transport(&err), None),
+            Err(err) if err.is_timeout() => return Ok(Sent::Attempt(Attempt::Done(Err(Failure::TimedOut)))),
+            Err(err) => return Ok(Sent::Attempt(Attempt::transport(root_cause(&err)))),
         };
         let status = response.status();
         let quota = Quota::from_headers(response.headers());
         *self.quota.lock().expect("the lock is never poisoned") = quota;
-        let after = retry_after(response.headers()).or(quota.resets_after);
+        let after = http::retry_after(response.headers()).or(quota.resets_after);
         let mut warnings = Vec::new();
         if response.headers().get("x-ms-tenant-subscription-limit-hit").is_some_and(|v| v.as_bytes() == b"true") {
             warnings.push(
@@ -211,11 +210,11 @@ impl Graph {
         let mut bytes = Vec::new();
         loop {
             match response.chunk().await {
-                Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_BODY => return Outcome::Fail(GraphError::TooLarge),
+                Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_BODY => return Err(GraphError::TooLarge),
                 Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
                 Ok(None) => break,
-                Err(err) if err.is_timeout() => return Outcome::Fail(timed_out()),
-                Err(err) => return Outcome::Retry(transport(&err), None),
+                Err(err) if err.is_timeout() => return Ok(Sent::Attempt(Attempt::Done(Err(Failure::TimedOut)))),
+                Err(err) => return Ok(Sent::Attempt(Attempt::transport(root_cause(&err)))),
             }
         }
         tracing::debug!(%url, %status, bytes = bytes.len(), remaining = ?quota.remaining, "response");
@@ -223,23 +222,23 @@ impl Graph {
     }
 }
 
-fn classify(status: StatusCode, after: Option<Duration>, body: &[u8], version: &str, warnings: Vec<String>) -> Outcome {
+fn classify(
+    status: StatusCode,
+    after: Option<Duration>,
+    body: &[u8],
+    version: &str,
+    warnings: Vec<String>,
+) -> Result<Sent, GraphError> {
     if status.is_success() {
-        return match Page::read(body) {
-            Ok(page) => Outcome::Page(Answer { page, warnings }),
-            Err(why) => Outcome::Fail(GraphError::Unreadable(why)),
-        };
+        let page = Page::read(body).map_err(GraphError::Unreadable)?;
+        return Ok(Sent::Attempt(Attempt::Done(Ok(Answer { page, warnings }))));
     }
     let code = error_code(body);
     match status {
-        StatusCode::UNAUTHORIZED => Outcome::Fail(GraphError::Unauthorized { code }),
-        StatusCode::FORBIDDEN => Outcome::Fail(GraphError::Forbidden { code }),
-        StatusCode::BAD_REQUEST if version == API_VERSION && rejects_api_version(&code) => Outcome::OlderVersion,
-        StatusCode::TOO_MANY_REQUESTS => {
-            Outcome::Retry(GraphError::Status { status: status.as_u16(), code, attempts: 1 }, after)
-        }
-        s if s.is_server_error() => Outcome::Retry(GraphError::Status { status: s.as_u16(), code, attempts: 1 }, None),
-        s => Outcome::Fail(GraphError::Status { status: s.as_u16(), code, attempts: 1 }),
+        StatusCode::UNAUTHORIZED => Err(GraphError::Unauthorized { code }),
+        StatusCode::BAD_REQUEST if version == API_VERSION && rejects_api_version(&code) => Ok(Sent::OlderVersion),
+        // The server's message stays out: status and code say what happened.
+        status => Ok(Sent::Attempt(Attempt::status(status, code, String::new(), after))),
     }
 }
 
@@ -250,7 +249,7 @@ fn rejects_api_version(code: &str) -> bool {
         .any(|known| code.eq_ignore_ascii_case(known))
 }
 
-/// ARM's `error.code`, when it looks like one (letters and digits): never the message.
+/// ARM's `error.code`, when it looks like one (letters, digits, dots): never the message.
 fn error_code(body: &[u8]) -> String {
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let code = value["error"]["code"].as_str().unwrap_or_default();
@@ -260,53 +259,46 @@ fn error_code(body: &[u8]) -> String {
     }
 }
 
-fn transport(err: &reqwest::Error) -> GraphError {
-    GraphError::Transport { message: crate::collect::kube::root_cause(err), attempts: 1 }
-}
-
-fn with_attempts(error: GraphError, attempts: u32) -> GraphError {
-    match error {
-        GraphError::Status { status, code, .. } => GraphError::Status { status, code, attempts },
-        GraphError::Transport { message, .. } => GraphError::Transport { message, attempts },
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn outcome(status: u16, body: &str, version: &str) -> Outcome {
+    fn sent(status: u16, body: &str, version: &str) -> Result<Sent, GraphError> {
         classify(StatusCode::from_u16(status).unwrap(), None, body.as_bytes(), version, Vec::new())
+    }
+
+    fn final_status(sent: Result<Sent, GraphError>) -> Option<u16> {
+        match sent {
+            Ok(Sent::Attempt(Attempt::Done(Err(Failure::Status { status, .. })))) => Some(status.as_u16()),
+            _ => None,
+        }
     }
 
     #[test]
     fn a_rejected_api_version_falls_back_once() {
         let rejected =
             r#"{"error":{"code":"InvalidApiVersionParameter","message":"supported api-versions are '2022-10-01'"}}"#;
-        assert!(matches!(outcome(400, rejected, API_VERSION), Outcome::OlderVersion));
-        assert!(matches!(
-            outcome(400, rejected, FALLBACK_API_VERSION),
-            Outcome::Fail(GraphError::Status { status: 400, .. })
-        ));
+        assert!(matches!(sent(400, rejected, API_VERSION), Ok(Sent::OlderVersion)));
+        assert_eq!(final_status(sent(400, rejected, FALLBACK_API_VERSION)), Some(400));
     }
 
     #[test]
     fn throttling_and_server_errors_are_retried_refusals_are_not() {
-        assert!(matches!(outcome(429, "{}", API_VERSION), Outcome::Retry(..)));
-        assert!(matches!(outcome(503, "", API_VERSION), Outcome::Retry(..)));
-        assert!(matches!(outcome(401, "{}", API_VERSION), Outcome::Fail(GraphError::Unauthorized { .. })));
-        assert!(matches!(outcome(403, "{}", API_VERSION), Outcome::Fail(GraphError::Forbidden { .. })));
-        assert!(matches!(outcome(404, "{}", API_VERSION), Outcome::Fail(GraphError::Status { status: 404, .. })));
+        assert!(matches!(sent(429, "{}", API_VERSION), Ok(Sent::Attempt(Attempt::Retry { .. }))));
+        assert!(matches!(sent(503, "", API_VERSION), Ok(Sent::Attempt(Attempt::Retry { .. }))));
+        assert!(matches!(sent(401, "{}", API_VERSION), Err(GraphError::Unauthorized { .. })));
+        assert_eq!(final_status(sent(403, "{}", API_VERSION)), Some(403));
+        assert_eq!(final_status(sent(404, "{}", API_VERSION)), Some(404));
     }
 
     #[test]
     fn server_text_never_reaches_the_error() {
         let body =
             r#"{"error":{"code":"AuthorizationFailed","message":"client 'secret-looking-thing' has no access"}}"#;
-        let Outcome::Fail(error) = outcome(403, body, API_VERSION) else { panic!() };
-        let text = error.to_string();
+        let Ok(Sent::Attempt(Attempt::Done(Err(failure)))) = sent(403, body, API_VERSION) else { panic!() };
+        let text = GraphError::Failed { failure, timeout: Duration::from_secs(1) }.to_string();
         assert!(text.contains("AuthorizationFailed") && !text.contains("secret-looking-thing"), "{text}");
+        assert!(text.contains("grant Reader"), "{text}");
         let hostile = r#"{"error":{"code":"\u001b[31mBad code with spaces"}}"#;
         assert_eq!(error_code(hostile.as_bytes()), "");
     }
