@@ -91,7 +91,7 @@ fn paging_over_2500_clusters_loses_none_and_duplicates_none() {
     let mut graph = ResourceGraph::new(TOKEN, estate);
     graph.quota = 1000;
     let setup = Setup::new(graph);
-    let report = setup.json(&[]);
+    let report = setup.json(&["--resource-graph-only"]);
     assert_eq!(ids(&report), expected, "every cluster once, in id order");
     assert_eq!(report["summary"]["clusters"], 2500);
     let log = setup.graph.log();
@@ -113,7 +113,7 @@ fn more_than_300_subscriptions_are_split_into_requests_of_300() {
     let setup = Setup::new(graph);
     let subs: Vec<String> = (0..650).map(subscription).collect();
     let flag = subs.join(",");
-    let report = setup.json(&["--subscription", &flag]);
+    let report = setup.json(&["--resource-graph-only", "--subscription", &flag]);
     assert_eq!(ids(&report), expected);
     let sizes: Vec<usize> =
         setup.graph.log().iter().map(|l| l.body["subscriptions"].as_array().unwrap().len()).collect();
@@ -129,7 +129,7 @@ fn a_throttled_page_is_retried_after_the_reset_time() {
     graph.quota = 2;
     graph.window = Duration::from_millis(1500);
     let setup = Setup::new(graph);
-    let report = setup.json(&[]);
+    let report = setup.json(&["--resource-graph-only"]);
     assert_eq!(report["summary"]["clusters"], 2100);
     let log = setup.graph.log();
     let pages: Vec<&support::resource_graph::Logged> = log.iter().filter(|l| l.status == 200).collect();
@@ -149,7 +149,7 @@ fn a_429_is_retried_after_retry_after() {
     graph.window = Duration::from_secs(4);
     graph.hide_quota = true;
     let setup = Setup::new(graph);
-    let report = setup.json(&[]);
+    let report = setup.json(&["--resource-graph-only"]);
     assert_eq!(report["summary"]["clusters"], 1500);
     let log = setup.graph.log();
     let statuses: Vec<u16> = log.iter().map(|l| l.status).collect();
@@ -165,7 +165,7 @@ fn a_cloud_without_2024_04_01_is_asked_with_2022_10_01() {
     let mut graph = ResourceGraph::new(TOKEN, Estate::generate(2, 1200));
     graph.api_versions = vec!["2022-10-01"];
     let setup = Setup::new(graph);
-    assert_eq!(setup.json(&[])["summary"]["clusters"], 1200);
+    assert_eq!(setup.json(&["--resource-graph-only"])["summary"]["clusters"], 1200);
     let versions: Vec<String> = setup.graph.log().iter().map(|l| l.api_version.clone()).collect();
     assert_eq!(versions, ["2024-04-01", "2022-10-01", "2022-10-01"], "fall back once, then stay");
 }
@@ -175,7 +175,7 @@ fn a_truncated_answer_is_said_not_hidden() {
     let mut graph = ResourceGraph::new(TOKEN, Estate::generate(2, 1500));
     graph.truncate = true;
     let setup = Setup::new(graph);
-    let output = setup.fleet(&["-o", "json"]);
+    let output = setup.fleet(&["-o", "json", "--resource-graph-only"]);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("truncated its answer (resultTruncated) after 1000 of 1500 clusters"), "{stderr}");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -197,7 +197,9 @@ fn cell(report: &Value, name: &str, rule: &str) -> String {
 
 #[test]
 fn an_arm_only_fleet_audit_judges_each_row_as_audit_does() {
-    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.forbidden = vec!["aks-00002".to_string()];
+    let setup = Setup::new(graph);
     let report = setup.json(&["--show", "all"]);
     assert_eq!(report["kind"], "aksguard-fleet-report");
     assert_eq!(report["summary"]["clusters"], 60);
@@ -216,13 +218,23 @@ fn an_arm_only_fleet_audit_judges_each_row_as_audit_does() {
     // Each cluster's report is the `audit` schema, with its target filled in.
     assert_eq!(cluster["report"]["schema_version"], 1);
     assert!(cluster["report"]["target"]["cluster"].is_string());
-    assert!(
-        cluster["report"]["unavailable"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u["source"] == "arm/maintenanceConfigurations")
+    // What Resource Graph lacks is read per cluster, with the same reads as `audit`.
+    let unavailable = |name: &str| -> Vec<Value> {
+        let entry = report["clusters"].as_array().unwrap().iter().find(|c| c["cluster"]["name"] == name).unwrap();
+        let all = entry["report"]["unavailable"].as_array().unwrap();
+        all.iter().filter(|u| u["source"].as_str().unwrap().starts_with("arm/")).cloned().collect()
+    };
+    assert_eq!(unavailable("aks-00001"), Vec::<Value>::new());
+    assert_eq!(cell(&report, "aks-00001", "maintenance-window"), "pass");
+    // A cluster whose reads are forbidden: those parts say why, and the fleet completes.
+    let forbidden = unavailable("aks-00002");
+    assert_eq!(
+        forbidden.len(),
+        4,
+        "the cluster's own reads (the plan and versions are the subscription's): {forbidden:?}"
     );
+    assert!(forbidden.iter().all(|u| u["reason"].as_str().unwrap().starts_with("forbidden")), "{forbidden:?}");
+    assert_eq!(cell(&report, "aks-00002", "maintenance-window"), "unknown");
     // The malformed row is one "unknown: why" cluster, not a dropped one nor a stopped run.
     let not_read = report["summary"]["not_read"].as_array().unwrap();
     assert_eq!(not_read.len(), 1, "{not_read:?}");

@@ -67,6 +67,15 @@ pub struct ReadArgs {
     #[arg(long)]
     pub skip_kubernetes: bool,
 
+    /// Read only Resource Graph: no per-cluster ARM reads (maintenance configurations, upgrade
+    /// profiles, Defender plan, diagnostic settings, versions), whose rules then say unknown
+    #[arg(long)]
+    pub resource_graph_only: bool,
+
+    /// Clusters read at once (each with its reads side by side)
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: u16,
+
     /// Azure credentials: auto tries env, workload-identity, managed-identity (only when its
     /// variables are set), then the Azure CLI login
     #[arg(long, value_enum, value_name = "HOW", default_value_t = Auth::Auto)]
@@ -90,7 +99,8 @@ pub struct ReadArgs {
 }
 
 /// The live read flags, which `--snapshots` excludes.
-const READ_FLAGS: [&str; 5] = ["skip_kubernetes", "auth", "cloud", "arm_endpoint", "timeout"];
+const READ_FLAGS: [&str; 7] =
+    ["skip_kubernetes", "resource_graph_only", "parallel", "auth", "cloud", "arm_endpoint", "timeout"];
 
 #[derive(Debug, Args)]
 pub struct FleetAuditArgs {

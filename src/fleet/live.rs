@@ -1,12 +1,16 @@
 //! The fleet's clusters, live: one paged Resource Graph query over the chosen scope, each row
-//! read as a [`FleetCluster`] and filtered as it arrives.
+//! read as a [`FleetCluster`] and filtered as it arrives; then, per cluster, the ARM reads
+//! Resource Graph lacks.
 
 use super::args::{ReadArgs, SelectArgs};
 use super::cluster::FleetCluster;
 use super::select::Filters;
 use crate::collect::arg::{self, Graph, Scope};
-use crate::collect::arm::{credential, target};
+use crate::collect::arm::client::Arm;
+use crate::collect::arm::target::ClusterId;
+use crate::collect::arm::{credential, read_around, target};
 use crate::collect::http::Policy;
+use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, anyhow};
 
 /// The clusters in scope, sorted by lowercased id, and the warnings about completeness.
@@ -33,26 +37,44 @@ pub fn scope(select: &SelectArgs) -> Scope {
     }
 }
 
-/// A Resource Graph client with the credential the chain picks.
-pub async fn graph(select: &SelectArgs, read: &ReadArgs) -> Result<Graph> {
+/// The clients a live fleet run uses: Resource Graph, and ARM for the per-cluster reads (`None`
+/// with `--resource-graph-only`).
+pub struct Clients {
+    pub graph: Graph,
+    pub arm: Option<Arm>,
+}
+
+/// The clients, with the credential the chain picks.
+pub async fn connect(select: &SelectArgs, read: &ReadArgs) -> Result<Clients> {
     // Before any HTTPS client is built: azure_identity's and ours.
     crate::collect::tls::use_aws_lc_rs();
     // The Azure CLI signs in to the tenant of a subscription; any of the fleet's will do.
     let subscription =
         target::subscription(select.subscriptions.first().map(String::as_str), read.timeout).await.unwrap_or_default();
     let credential = credential::choose(read.auth, read.cloud, &subscription).map_err(anyhow::Error::msg)?;
-    let bearer = credential.token(read.cloud, read.timeout).await.map_err(anyhow::Error::msg)?;
+    let token = || credential.token(read.cloud, read.timeout);
     let endpoint = read.arm_endpoint.as_deref().unwrap_or(read.cloud.arm_endpoint());
-    Graph::new(endpoint, bearer, Policy::new(read.timeout)).map_err(anyhow::Error::msg)
+    let graph = Graph::new(endpoint, token().await.map_err(anyhow::Error::msg)?, Policy::new(read.timeout))
+        .map_err(anyhow::Error::msg)?;
+    let arm = match read.resource_graph_only {
+        true => None,
+        false => Some(Arm::new(
+            endpoint,
+            &credential,
+            token().await.map_err(anyhow::Error::msg)?,
+            Policy::new(read.timeout),
+        )?),
+    };
+    Ok(Clients { graph, arm })
 }
 
-pub async fn read(select: &SelectArgs, read: &ReadArgs) -> Result<Fleet> {
-    let graph = graph(select, read).await?;
+/// The clusters in scope, from one paged query.
+pub async fn read(graph: &Graph, select: &SelectArgs) -> Result<Fleet> {
     let filters = filters(select);
     let mut clusters = Vec::new();
     let mut warnings = Vec::new();
     let outcome =
-        arg::query_all(&graph, &scope(select), arg::CLUSTERS_QUERY, |row| match FleetCluster::from_row(&row) {
+        arg::query_all(graph, &scope(select), arg::CLUSTERS_QUERY, |row| match FleetCluster::from_row(&row) {
             Ok(cluster) => {
                 if let Some(cluster) = keep(cluster, &filters) {
                     clusters.push(cluster);
@@ -64,6 +86,28 @@ pub async fn read(select: &SelectArgs, read: &ReadArgs) -> Result<Fleet> {
         .map_err(|err| anyhow!("{err}"))?;
     warnings.extend(outcome.warnings.iter().cloned());
     Ok(Fleet { clusters: sorted(clusters, &mut warnings), warnings: dedup(warnings), outcome })
+}
+
+/// The cluster's snapshot: the managed cluster from its row and, with an ARM client, what
+/// Resource Graph lacks read from ARM (maintenance configurations, upgrade profiles, Defender
+/// plan, diagnostic settings, the region's versions). A refused token stops the fleet; any
+/// other failure is that part's reason.
+pub async fn snapshot(arm: Option<&Arm>, cluster: &FleetCluster) -> Result<Snapshot> {
+    let mut snapshot = cluster.snapshot();
+    let (Some(arm), Ok(managed)) = (arm, &cluster.cluster) else { return Ok(snapshot) };
+    match ClusterId::new(&cluster.subscription, &cluster.resource_group, &cluster.name) {
+        Ok(id) => {
+            let azure = read_around(arm, &id, Part::Collected(managed.clone())).await.map_err(|r| arm.refused(&r))?;
+            snapshot.azure = azure;
+        }
+        Err(why) => {
+            let reason = format!("not read: {why}");
+            let cluster = std::mem::replace(&mut snapshot.azure.managed_cluster, Part::unavailable(""));
+            snapshot.azure = crate::snapshot::AzureState::unavailable(&reason);
+            snapshot.azure.managed_cluster = cluster;
+        }
+    }
+    Ok(snapshot)
 }
 
 /// The cluster if the filters keep it. A cluster whose tags cannot be read is kept, as not

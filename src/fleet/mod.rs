@@ -60,12 +60,23 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
                 );
             }
             verbose(args.read.verbose);
-            let fleet = crate::collect::live::run(live::read(&args.select, &args.read))?;
-            for cluster in &fleet.clusters {
-                let snapshot = cluster.snapshot();
-                sink.add(judge(cluster, &snapshot, &rules, &settings, &config, &mut waivers), &args.output)?;
-            }
-            fleet.warnings
+            let parallel = usize::from(args.read.parallel);
+            crate::collect::live::run(async {
+                use futures::StreamExt as _;
+                let clients = live::connect(&args.select, &args.read).await?;
+                let fleet = live::read(&clients.graph, &args.select).await?;
+                let arm = clients.arm.as_ref();
+                // In id order, `parallel` clusters in flight: each is judged and written out as
+                // soon as it and those before it are read.
+                let mut snapshots = futures::stream::iter(&fleet.clusters)
+                    .map(|cluster| async move { (cluster, live::snapshot(arm, cluster).await) })
+                    .buffered(parallel);
+                while let Some((cluster, snapshot)) = snapshots.next().await {
+                    let snapshot = snapshot?;
+                    sink.add(judge(cluster, &snapshot, &rules, &settings, &config, &mut waivers), &args.output)?;
+                }
+                Ok(fleet.warnings)
+            })?
         }
     };
     waivers.warn();

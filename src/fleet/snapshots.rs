@@ -51,13 +51,32 @@ pub fn write(args: FleetSnapshotArgs) -> Result<u8> {
             "the Kubernetes side of `aksguard fleet` is not built yet; pass --skip-kubernetes for ARM-only snapshots"
         );
     }
-    let fleet = crate::collect::live::run(live::read(&args.select, &args.read))?;
-    let mut entries = Vec::with_capacity(fleet.clusters.len());
-    for cluster in &fleet.clusters {
+    let parallel = usize::from(args.read.parallel);
+    let (fleet, entries) = crate::collect::live::run(async {
+        use futures::StreamExt as _;
+        let clients = live::connect(&args.select, &args.read).await?;
+        let fleet = live::read(&clients.graph, &args.select).await?;
+        let arm = clients.arm.as_ref();
+        let mut entries = Vec::with_capacity(fleet.clusters.len());
+        let mut snapshots = futures::stream::iter(&fleet.clusters)
+            .map(|cluster| async move { (cluster, live::snapshot(arm, cluster).await) })
+            .buffered(parallel);
+        while let Some((cluster, snapshot)) = snapshots.next().await {
+            entries.push(write_one(dir, cluster, &snapshot?)?);
+        }
+        drop(snapshots);
+        Ok((fleet, entries))
+    })?;
+    finish(dir, fleet.warnings, entries)
+}
+
+/// One cluster's snapshot file, and its index entry.
+fn write_one(dir: &Path, cluster: &FleetCluster, snapshot: &crate::snapshot::Snapshot) -> Result<IndexEntry> {
+    {
         let file = file_name(cluster);
-        let text = crate::collect::snapshot_file::to_json(&cluster.snapshot());
+        let text = crate::collect::snapshot_file::to_json(snapshot);
         std::fs::write(dir.join(&file), text).with_context(|| format!("cannot write {}", dir.join(&file).display()))?;
-        entries.push(IndexEntry {
+        Ok(IndexEntry {
             id: cluster.id.clone(),
             name: cluster.name.clone(),
             subscription: cluster.subscription.clone(),
@@ -67,15 +86,13 @@ pub fn write(args: FleetSnapshotArgs) -> Result<u8> {
             absent: cluster.absent.clone(),
             not_read: cluster.unreadable().map(str::to_string),
             file,
-        });
+        })
     }
-    let index = Index {
-        schema_version: 1,
-        kind: KIND.to_string(),
-        tool: ToolInfo::this(),
-        clusters: entries,
-        warnings: fleet.warnings,
-    };
+}
+
+fn finish(dir: &Path, warnings: Vec<String>, entries: Vec<IndexEntry>) -> Result<u8> {
+    let index =
+        Index { schema_version: 1, kind: KIND.to_string(), tool: ToolInfo::this(), clusters: entries, warnings };
     let text = serde_json::to_string_pretty(&index).expect("the index serialises") + "\n";
     std::fs::write(dir.join(INDEX), text).with_context(|| format!("cannot write {}", dir.join(INDEX).display()))?;
     for warning in &index.warnings {

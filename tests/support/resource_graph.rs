@@ -89,6 +89,10 @@ pub struct ResourceGraph {
     pub hide_quota: bool,
     /// Simulated latency of every answer.
     pub latency: Duration,
+    /// Clusters (by name) whose ARM reads answer 403.
+    pub forbidden: Vec<String>,
+    /// The Contoso hardened cluster's documents, served for every cluster's per-cluster reads.
+    around: BTreeMap<&'static str, Value>,
     state: Mutex<State>,
 }
 
@@ -119,6 +123,8 @@ impl ResourceGraph {
             truncate: false,
             hide_quota: false,
             latency: Duration::ZERO,
+            forbidden: Vec::new(),
+            around: around(),
             state: Mutex::new(State::default()),
         }
     }
@@ -127,10 +133,11 @@ impl ResourceGraph {
         self.state.lock().unwrap().log.clone()
     }
 
-    /// `Some` for Resource Graph's path, `None` for anything else (left to the ARM stand-in).
+    /// Resource Graph's path, and the per-cluster ARM reads of the estate's clusters; `None` for
+    /// anything else.
     pub fn serve(&self, request: &Request) -> Option<Reply> {
         if !request.path.eq_ignore_ascii_case(PATH) {
-            return None;
+            return self.serve_arm(request).map(|reply| reply.after(self.latency));
         }
         let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
         let version = request.query.get("api-version").cloned().unwrap_or_default();
@@ -204,6 +211,43 @@ impl ResourceGraph {
         quota(Reply::json(200, answer.to_string()))
     }
 
+    /// What aksguard reads around a cluster, as the ARM stand-in serves it (token and api-version
+    /// checked), for every cluster of the estate.
+    fn serve_arm(&self, request: &Request) -> Option<Reply> {
+        let path = request.path.to_ascii_lowercase();
+        if request.authorization.as_deref() != Some(&format!("Bearer {}", self.token)) {
+            return Some(error(401, "InvalidAuthenticationToken", "The access token is invalid."));
+        }
+        let expected = super::azure::expected_api_version(&path);
+        if request.query.get("api-version").map(String::as_str) != Some(expected) {
+            return Some(error(400, "InvalidApiVersionParameter", &format!("expected api-version {expected}")));
+        }
+        let (cluster, under) = match path.split_once("/providers/microsoft.containerservice/managedclusters/") {
+            Some((_, rest)) if rest.contains('/') => {
+                let (name, under) = rest.split_once('/').unwrap();
+                let id = &path[..path.len() - under.len() - 1];
+                (self.estate.rows.iter().find(|row| row["id"] == id).map(|_| name.to_string()), under.to_string())
+            }
+            _ => (None, String::new()),
+        };
+        if let Some(name) = &cluster {
+            if self.forbidden.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                return Some(super::azure::forbidden("Microsoft.ContainerService/managedClusters/read"));
+            }
+        }
+        let key = match (cluster.is_some(), under.as_str()) {
+            (true, "maintenanceconfigurations") => "maintenance",
+            (true, "upgradeprofiles/default") => "upgrade",
+            (true, "agentpools/nodepool1/upgradeprofiles/default") => "nodepool1",
+            (true, "agentpools/userpool1/upgradeprofiles/default") => "userpool1",
+            (true, "providers/microsoft.insights/diagnosticsettings") => "diagnostics",
+            (false, _) if path.ends_with("/providers/microsoft.security/pricings/containers") => "pricing",
+            (false, _) if path.ends_with("/kubernetesversions") => "versions",
+            _ => return None,
+        };
+        Some(Reply::json(200, self.around[key].to_string()))
+    }
+
     /// One query of this window's quota: what is left and when it resets, or `None` when spent.
     fn spend(&self) -> Option<(u32, Duration)> {
         let mut state = self.state.lock().unwrap();
@@ -254,6 +298,18 @@ impl ResourceGraph {
                 .collect(),
         )
     }
+}
+
+fn around() -> BTreeMap<&'static str, Value> {
+    BTreeMap::from([
+        ("maintenance", json!({"value": contoso("maintenanceconfiguration-list.json")})),
+        ("upgrade", contoso("get-upgrades.json")),
+        ("nodepool1", contoso("nodepool-get-upgrades-nodepool1.json")),
+        ("userpool1", contoso("nodepool-get-upgrades-userpool1.json")),
+        ("diagnostics", json!({"value": contoso("diagnostic-settings-list.json")})),
+        ("pricing", contoso("security-pricing-containers.json")),
+        ("versions", contoso("aks-get-versions.json")),
+    ])
 }
 
 fn hms(duration: Duration) -> String {
