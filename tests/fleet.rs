@@ -354,3 +354,28 @@ fn snapshots_audited_offline_give_the_live_report() {
     assert_eq!(again.status.code(), Some(2));
     assert!(text(&again.stderr).contains("is not empty"), "{}", text(&again.stderr));
 }
+
+#[test]
+fn sarif_has_one_run_per_cluster_and_the_cluster_in_every_location() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let output = setup.fleet(&["-o", "sarif", "--cluster", "aks-0001*"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let runs = sarif["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 10);
+    let mut categories: Vec<&str> = runs.iter().map(|r| r["automationDetails"]["id"].as_str().unwrap()).collect();
+    categories.dedup();
+    assert_eq!(categories.len(), 10, "one category per cluster");
+    for run in runs {
+        for result in run["results"].as_array().unwrap() {
+            let cluster = result["properties"]["cluster"].as_str().unwrap();
+            let location = &result["locations"][0];
+            let uri = location["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+            let under = uri.to_ascii_lowercase().starts_with(&cluster.trim_start_matches('/').to_ascii_lowercase());
+            assert!(under, "{uri} is not under {cluster}");
+            let logical = location["logicalLocations"].as_array().unwrap();
+            assert!(logical.iter().any(|l| l["fullyQualifiedName"] == cluster), "{logical:?}");
+        }
+    }
+}

@@ -166,6 +166,8 @@ pub enum FleetFormat {
     Json,
     /// The summary and the matrix, for job summaries and pull requests
     Markdown,
+    /// SARIF 2.1.0, one run per cluster, the cluster in every location (GitHub code scanning)
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,11 @@ use std::path::Path;
 const MAX_REPORT: u64 = 4 << 30;
 
 pub fn run(args: MergeArgs) -> Result<u8> {
+    if args.output.format == super::args::FleetFormat::Sarif {
+        bail!(
+            "fleet merge writes table, markdown or json (the shards' JSON holds no SARIF); run the shards with -o sarif instead"
+        );
+    }
     let mut rules: Option<Vec<String>> = None;
     let mut shards: Vec<(Shard, String)> = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod live;
 pub mod merge;
 pub mod render;
+pub mod sarif;
 pub mod select;
 pub mod snapshots;
 pub mod summary;
@@ -49,7 +50,7 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
                     Some(_) => cluster.snapshot(),
                     None => crate::collect::snapshot_file::read(&path)?,
                 };
-                sink.add(judge(&cluster, &snapshot, &rules, &settings, &config, &mut waivers), &args.output)?;
+                sink.add(&cluster, judge(&cluster, &snapshot, &rules, &settings, &config, &mut waivers), &args.output)?;
             }
             index.warnings
         }
@@ -73,7 +74,11 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
                     .buffered(parallel);
                 while let Some((cluster, snapshot)) = snapshots.next().await {
                     let snapshot = snapshot?;
-                    sink.add(judge(cluster, &snapshot, &rules, &settings, &config, &mut waivers), &args.output)?;
+                    sink.add(
+                        cluster,
+                        judge(cluster, &snapshot, &rules, &settings, &config, &mut waivers),
+                        &args.output,
+                    )?;
                 }
                 Ok(fleet.warnings)
             })?
@@ -139,6 +144,7 @@ impl Waivers {
 /// Where results go as they finish: JSON is streamed out, the other formats keep the rows.
 struct Sink {
     json: Option<JsonStream>,
+    sarif: Option<sarif::SarifStream>,
     rows: Vec<Row>,
     summary: Summary,
     shard: Option<Shard>,
@@ -151,17 +157,22 @@ impl Sink {
             FleetFormat::Json => Some(JsonStream::start(writer(output)?, shard, rules)?),
             _ => None,
         };
-        Ok(Sink { json, rows: Vec::new(), summary: Summary::default(), shard, rules: rules.to_vec() })
+        let sarif = match output.format {
+            FleetFormat::Sarif => Some(sarif::SarifStream::start(writer(output)?)?),
+            _ => None,
+        };
+        Ok(Sink { json, sarif, rows: Vec::new(), summary: Summary::default(), shard, rules: rules.to_vec() })
     }
 
-    fn add(&mut self, (row, report): (Row, audit::Report), output: &OutputArgs) -> Result<()> {
+    fn add(&mut self, cluster: &FleetCluster, (row, report): (Row, audit::Report), output: &OutputArgs) -> Result<()> {
         self.summary.add(&row);
-        match &mut self.json {
-            Some(json) => {
+        match (&mut self.json, &mut self.sarif) {
+            (Some(json), _) => {
                 let entry = Entry { report: Entry::json_of(&report, output.show), cluster: row };
                 json.entry(&entry)?;
             }
-            None => self.rows.push(row),
+            (None, Some(sarif)) => sarif.run(cluster, &report, output.show)?,
+            (None, None) => self.rows.push(row),
         }
         Ok(())
     }
@@ -182,6 +193,10 @@ impl Sink {
             eprintln!("warning: {}", render::clean(warning));
         }
         let view = render::View { shard: self.shard, rules: &self.rules, rows: &self.rows, summary: &self.summary };
+        if let Some(sarif) = self.sarif {
+            sarif.finish()?;
+            return Ok(self.summary);
+        }
         match (self.json, output.format) {
             (Some(json), _) => json.finish(&self.summary)?,
             (None, FleetFormat::Markdown) => write_all(writer(output)?, &render::markdown(&view))?,
