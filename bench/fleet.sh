@@ -5,18 +5,23 @@
 #
 #   bench/fleet.sh [CLUSTERS SUBSCRIPTIONS LATENCY_MS]     # default 500 50 50
 #
-# Needs /usr/bin/time (GNU time). Not part of .ci/run.
+# Needs /usr/bin/time (GNU time). Not part of .ci/run. PROFILE=debug measures the debug build
+# (slower; for machines without room for a release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --quiet --bin aksguard --example fake_resource_graph
+profile=${PROFILE:-release}
+case "$profile" in
+  release) cargo build --release --quiet --bin aksguard --example fake_resource_graph; bin=target/release ;;
+  *) cargo build --quiet --bin aksguard --example fake_resource_graph; bin=target/debug ;;
+esac
 dir=$(mktemp -d)
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 
 clusters=${1:-500}
-target/release/examples/fake_resource_graph "$dir" "$clusters" "${2:-50}" "${3:-50}" &
+$bin/examples/fake_resource_graph "$dir" "$clusters" "${2:-50}" "${3:-50}" &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$dir/url" ] && break; sleep 0.1; done
 url=$(cat "$dir/url")
@@ -35,7 +40,7 @@ chmod +x "$dir/bin/az"
 
 for run in 1 2 3; do
   env -i HOME="$dir" PATH="$dir/bin:/usr/bin:/bin" SSL_CERT_FILE="$dir/ca.pem" \
-    /usr/bin/time -f "fleet --skip-kubernetes, $clusters clusters (run $run): %e s wall, %M KiB max RSS" \
-    target/release/aksguard fleet --skip-kubernetes -o json --show all --arm-endpoint "$url" > "$dir/report.json"
+    /usr/bin/time -f "fleet --skip-kubernetes ($profile), $clusters clusters (run $run): %e s wall, %M KiB max RSS" \
+    $bin/aksguard fleet --skip-kubernetes -o json --show all --arm-endpoint "$url" > "$dir/report.json"
 done
 echo "report: $(wc -c < "$dir/report.json") bytes, $(grep -o '"clusters":[0-9]*' "$dir/report.json" | tail -1)"

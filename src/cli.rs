@@ -245,6 +245,11 @@ pub struct SnapshotArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub live: LiveArgs,
+
+    /// Check what `aksguard fleet` reads instead: Resource Graph, and the per-cluster reads on a
+    /// sample cluster
+    #[arg(long)]
+    pub fleet: bool,
 }
 
 #[derive(Debug, Args)]

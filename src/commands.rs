@@ -125,6 +125,11 @@ fn declared<T>(
 
 /// `aksguard doctor`: exit 0 when every requested source is readable, 1 otherwise.
 fn doctor(args: DoctorArgs) -> Result<u8> {
+    if args.fleet {
+        let (checklist, all_readable) = live::run(async { Ok(crate::fleet::doctor::check(&args.live).await) })?;
+        print(&checklist)?;
+        return Ok(if all_readable { 0 } else { 1 });
+    }
     let options = live_options(&args.live);
     let (checklist, all_readable) = live::run(async { Ok(crate::doctor::check(&options).await) })?;
     print(&checklist)?;

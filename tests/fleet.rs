@@ -379,3 +379,23 @@ fn sarif_has_one_run_per_cluster_and_the_cluster_in_every_location() {
         }
     }
 }
+
+#[test]
+fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let output = setup.command().args(["doctor", "--fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
+    let stdout = text(&output.stdout);
+    println!("{stdout}");
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("✓ Resource Graph: 60 clusters visible in 1 request (api-version 2024-04-01)"), "{stdout}");
+    assert!(stdout.contains("  ✓ arm/maintenanceConfigurations"), "{stdout}");
+
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    let first = graph.estate.rows[0]["name"].as_str().unwrap().to_string();
+    graph.forbidden = vec![first];
+    let setup = Setup::new(graph);
+    let output = setup.command().args(["doctor", "--fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("  ✗ arm/upgradeProfile: forbidden"), "{stdout}");
+}

@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod cluster;
+pub mod doctor;
 pub mod live;
 pub mod merge;
 pub mod render;
