@@ -43,4 +43,4 @@ for run in 1 2 3; do
     /usr/bin/time -f "fleet --skip-kubernetes ($profile), $clusters clusters (run $run): %e s wall, %M KiB max RSS" \
     $bin/aksguard fleet --skip-kubernetes -o json --show all --arm-endpoint "$url" > "$dir/report.json"
 done
-echo "report: $(wc -c < "$dir/report.json") bytes, $(grep -o '"clusters":[0-9]*' "$dir/report.json" | tail -1)"
+echo "report: $(wc -c < "$dir/report.json") bytes, $(grep -o '"clusters": [0-9]*' "$dir/report.json" | tail -1)"
