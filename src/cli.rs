@@ -33,7 +33,7 @@ pub enum Command {
     /// Check what aksguard can read with the current credentials, with the fix for what it cannot
     Doctor(DoctorArgs),
     /// Audit every AKS cluster of a tenant (through Azure Resource Graph) into one report
-    Fleet(crate::fleet::args::FleetArgs),
+    Fleet(Box<crate::fleet::args::FleetArgs>),
     /// Explain a rule: what it checks, why it matters, how to fix it
     Explain {
         /// The rule id, as `aksguard rules` lists it

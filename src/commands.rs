@@ -21,7 +21,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => audit(args),
         Command::Snapshot(args) => snapshot(args),
         Command::Doctor(args) => doctor(args),
-        Command::Fleet(args) => crate::fleet::run(args),
+        Command::Fleet(args) => crate::fleet::run(*args),
         Command::Rules(args) => {
             let text = match args.framework {
                 Some(Framework::CisAks18) => list_cis_controls(args.format),

@@ -278,7 +278,8 @@ fn the_gate_spans_the_fleet_and_bad_flags_exit_2() {
     }
     let output = setup.command().args(["fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("pass --skip-kubernetes"), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("pass --kubeconfig-contexts") && stderr.contains("or --skip-kubernetes"), "{stderr}");
 }
 
 #[test]
@@ -398,4 +399,50 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("  ✗ arm/upgradeProfile: forbidden"), "{stdout}");
+}
+
+#[test]
+fn kubeconfig_contexts_read_each_cluster_and_one_down_is_unknown_not_fatal() {
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.estate.rows.retain(|row| ["aks-00001", "aks-00002", "aks-00005"].contains(&row["name"].as_str().unwrap()));
+    let setup = Setup::new(graph);
+    let list: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inputs/contoso-hardened/kubectl-get.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let cluster = support::cluster::Cluster::from_list(&list, "kube-token-fleet");
+    let kube = ApiServer::start(move |request| cluster.serve(request));
+    let ca = support::apiserver::base64_encode(kube.ca_pem.as_bytes());
+    // aks-00001 reaches the stand-in; aks-00002's API server is down; aks-00005 has no context.
+    let config = json!({"apiVersion": "v1", "kind": "Config", "current-context": "aks-00001",
+        "clusters": [{"name": "up", "cluster": {"server": kube.url, "certificate-authority-data": ca}},
+                     {"name": "down", "cluster": {"server": "https://127.0.0.1:9", "certificate-authority-data": ca}}],
+        "users": [{"name": "u", "user": {"token": "kube-token-fleet"}}],
+        "contexts": [{"name": "aks-00001", "context": {"cluster": "up", "user": "u"}},
+                     {"name": "AKS-00002", "context": {"cluster": "down", "user": "u"}}]});
+    let kubeconfig = setup.path("kubeconfig");
+    std::fs::write(&kubeconfig, config.to_string()).unwrap();
+    let mut command = setup.command();
+    command.args(["fleet", "--kubeconfig-contexts", "--kubeconfig"]).arg(&kubeconfig);
+    command.args(["-o", "json", "--timeout", "2", "--arm-endpoint", &setup.server.url]);
+    let output = command.output().unwrap();
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["clusters"], 3);
+    let reasons: Vec<String> = report["summary"]["not_read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{}: {}", n["name"], n["reason"]))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    let reason = |name: &str| reasons.iter().find(|r| r.contains(name)).cloned().unwrap_or_default();
+    assert!(reason("aks-00002").contains("context 'AKS-00002' could not be read: cannot reach"), "{reasons:?}");
+    assert!(reason("aks-00005").contains("no kubeconfig context"), "{reasons:?}");
+    // The cluster that was read has its Kubernetes verdicts.
+    assert_eq!(cell(&report, "aks-00001", "privileged-containers"), "pass");
+    assert_eq!(cell(&report, "aks-00002", "privileged-containers"), "unknown");
 }

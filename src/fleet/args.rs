@@ -67,6 +67,20 @@ pub struct ReadArgs {
     #[arg(long)]
     pub skip_kubernetes: bool,
 
+    /// Read each cluster's Kubernetes API through the kubeconfig context named as the cluster (as
+    /// `az aks get-credentials` names it) or pointing at its API server
+    #[arg(long, conflicts_with = "skip_kubernetes")]
+    pub kubeconfig_contexts: bool,
+
+    /// The kubeconfig for --kubeconfig-contexts [default: KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "PATH", requires = "kubeconfig_contexts")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// How long one cluster's Kubernetes side may take, in seconds; past it the cluster's
+    /// Kubernetes side is unknown
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = crate::cli::parse_timeout)]
+    pub cluster_deadline: Duration,
+
     /// Read only Resource Graph: no per-cluster ARM reads (maintenance configurations, upgrade
     /// profiles, Defender plan, diagnostic settings, versions), whose rules then say unknown
     #[arg(long)]
@@ -99,8 +113,17 @@ pub struct ReadArgs {
 }
 
 /// The live read flags, which `--snapshots` excludes.
-const READ_FLAGS: [&str; 7] =
-    ["skip_kubernetes", "resource_graph_only", "parallel", "auth", "cloud", "arm_endpoint", "timeout"];
+const READ_FLAGS: [&str; 9] = [
+    "skip_kubernetes",
+    "kubeconfig_contexts",
+    "kubeconfig",
+    "resource_graph_only",
+    "parallel",
+    "auth",
+    "cloud",
+    "arm_endpoint",
+    "timeout",
+];
 
 #[derive(Debug, Args)]
 pub struct FleetAuditArgs {

@@ -12,6 +12,9 @@ pub async fn check(args: &LiveArgs) -> (String, bool) {
     let select = SelectArgs { subscriptions: args.subscription.iter().cloned().collect(), ..SelectArgs::default() };
     let read = ReadArgs {
         skip_kubernetes: true,
+        kubeconfig_contexts: false,
+        kubeconfig: None,
+        cluster_deadline: args.timeout,
         resource_graph_only: false,
         parallel: 1,
         auth: args.auth,

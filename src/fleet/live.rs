@@ -12,6 +12,7 @@ use crate::collect::arm::{credential, read_around, target};
 use crate::collect::http::Policy;
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, anyhow};
+use std::time::Duration;
 
 /// The clusters in scope, sorted by lowercased id, and the warnings about completeness.
 pub struct Fleet {
@@ -42,6 +43,8 @@ pub fn scope(select: &SelectArgs) -> Scope {
 pub struct Clients {
     pub graph: Graph,
     pub arm: Option<Arm>,
+    /// With `--kubeconfig-contexts`: the contexts, and each request's timeout and the deadline.
+    pub kubernetes: Option<(super::kubernetes::Contexts, Duration, Duration)>,
 }
 
 /// The clients, with the credential the chain picks.
@@ -65,7 +68,13 @@ pub async fn connect(select: &SelectArgs, read: &ReadArgs) -> Result<Clients> {
             Policy::new(read.timeout),
         )?),
     };
-    Ok(Clients { graph, arm })
+    let kubernetes = match read.kubeconfig_contexts {
+        true => {
+            Some((super::kubernetes::Contexts::read(read.kubeconfig.clone())?, read.timeout, read.cluster_deadline))
+        }
+        false => None,
+    };
+    Ok(Clients { graph, arm, kubernetes })
 }
 
 /// The clusters in scope, from one paged query.
@@ -95,6 +104,36 @@ pub async fn read(graph: &Graph, select: &SelectArgs) -> Result<Fleet> {
 pub async fn snapshot(arm: Option<&Arm>, cluster: &FleetCluster) -> Result<Snapshot> {
     let mut snapshot = cluster.snapshot();
     let (Some(arm), Ok(managed)) = (arm, &cluster.cluster) else { return Ok(snapshot) };
+    read_arm(arm, cluster, managed, &mut snapshot).await?;
+    Ok(snapshot)
+}
+
+/// The cluster's snapshot with its Kubernetes side too, when the clients have contexts; the
+/// `String` says why the Kubernetes side is unknown.
+pub async fn snapshot_with_kubernetes(clients: &Clients, cluster: &FleetCluster) -> Result<(Snapshot, Option<String>)> {
+    let mut snapshot = snapshot(clients.arm.as_ref(), cluster).await?;
+    let Some((contexts, timeout, deadline)) = &clients.kubernetes else { return Ok((snapshot, None)) };
+    if cluster.unreadable().is_some() {
+        return Ok((snapshot, None));
+    }
+    match super::kubernetes::read(contexts, cluster, *timeout, *deadline).await {
+        Ok(state) => {
+            snapshot.kubernetes = state;
+            Ok((snapshot, None))
+        }
+        Err(why) => {
+            snapshot.kubernetes = crate::snapshot::KubernetesState::unavailable(&why);
+            Ok((snapshot, Some(why)))
+        }
+    }
+}
+
+async fn read_arm(
+    arm: &Arm,
+    cluster: &FleetCluster,
+    managed: &crate::snapshot::arm::ManagedCluster,
+    snapshot: &mut Snapshot,
+) -> Result<()> {
     match ClusterId::new(&cluster.subscription, &cluster.resource_group, &cluster.name) {
         Ok(id) => {
             let azure = read_around(arm, &id, Part::Collected(managed.clone())).await.map_err(|r| arm.refused(&r))?;
@@ -107,7 +146,7 @@ pub async fn snapshot(arm: Option<&Arm>, cluster: &FleetCluster) -> Result<Snaps
             snapshot.azure.managed_cluster = cluster;
         }
     }
-    Ok(snapshot)
+    Ok(())
 }
 
 /// The cluster if the filters keep it. A cluster whose tags cannot be read is kept, as not

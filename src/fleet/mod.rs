@@ -7,6 +7,7 @@
 pub mod args;
 pub mod cluster;
 pub mod doctor;
+pub mod kubernetes;
 pub mod live;
 pub mod merge;
 pub mod render;
@@ -56,9 +57,9 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
             index.warnings
         }
         None => {
-            if !args.read.skip_kubernetes {
+            if !args.read.skip_kubernetes && !args.read.kubeconfig_contexts {
                 bail!(
-                    "the Kubernetes side of `aksguard fleet` is not built yet; pass --skip-kubernetes for the ARM-only fleet audit"
+                    "the fleet's own cluster credentials (listClusterUserCredential) are not built yet; pass --kubeconfig-contexts to read each cluster through your kubeconfig, or --skip-kubernetes for the ARM-only fleet audit"
                 );
             }
             verbose(args.read.verbose);
@@ -67,19 +68,17 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
                 use futures::StreamExt as _;
                 let clients = live::connect(&args.select, &args.read).await?;
                 let fleet = live::read(&clients.graph, &args.select).await?;
-                let arm = clients.arm.as_ref();
+                let clients = &clients;
                 // In id order, `parallel` clusters in flight: each is judged and written out as
                 // soon as it and those before it are read.
                 let mut snapshots = futures::stream::iter(&fleet.clusters)
-                    .map(|cluster| async move { (cluster, live::snapshot(arm, cluster).await) })
+                    .map(|cluster| async move { (cluster, live::snapshot_with_kubernetes(clients, cluster).await) })
                     .buffered(parallel);
                 while let Some((cluster, snapshot)) = snapshots.next().await {
-                    let snapshot = snapshot?;
-                    sink.add(
-                        cluster,
-                        judge(cluster, &snapshot, &rules, &settings, &config, &mut waivers),
-                        &args.output,
-                    )?;
+                    let (snapshot, kubernetes_unknown) = snapshot?;
+                    let (mut row, report) = judge(cluster, &snapshot, &rules, &settings, &config, &mut waivers);
+                    row.not_read = row.not_read.or(kubernetes_unknown);
+                    sink.add(cluster, (row, report), &args.output)?;
                 }
                 Ok(fleet.warnings)
             })?

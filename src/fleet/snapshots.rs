@@ -45,12 +45,10 @@ struct IndexEntry {
 
 pub fn write(args: FleetSnapshotArgs) -> Result<u8> {
     let dir = &args.output;
-    prepare(dir)?;
     if !args.read.skip_kubernetes {
-        bail!(
-            "the Kubernetes side of `aksguard fleet` is not built yet; pass --skip-kubernetes for ARM-only snapshots"
-        );
+        bail!("`fleet snapshot` writes the ARM side only for now; pass --skip-kubernetes");
     }
+    prepare(dir)?;
     let parallel = usize::from(args.read.parallel);
     let (fleet, entries) = crate::collect::live::run(async {
         use futures::StreamExt as _;
