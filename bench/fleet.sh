@@ -4,6 +4,8 @@
 # simulated latency. Prints wall time and peak memory (max RSS) of three runs.
 #
 #   bench/fleet.sh [CLUSTERS SUBSCRIPTIONS LATENCY_MS]     # default 500 50 50
+#   PODS=200 bench/fleet.sh 100 10 50                     # with the Kubernetes side: every
+#       cluster read through a kubeconfig context (--kubeconfig-contexts), PODS pods each
 #
 # Needs /usr/bin/time (GNU time). Not part of .ci/run. PROFILE=debug measures the debug build
 # (slower; for machines without room for a release build).
@@ -21,7 +23,7 @@ cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$dir
 trap cleanup EXIT
 
 clusters=${1:-500}
-$bin/examples/fake_resource_graph "$dir" "$clusters" "${2:-50}" "${3:-50}" &
+$bin/examples/fake_resource_graph "$dir" "$clusters" "${2:-50}" "${3:-50}" "${PODS:-0}" &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$dir/url" ] && break; sleep 0.1; done
 url=$(cat "$dir/url")
@@ -38,9 +40,16 @@ esac
 AZ
 chmod +x "$dir/bin/az"
 
+side=(--skip-kubernetes)
+label="--skip-kubernetes"
+if [ "${PODS:-0}" -gt 0 ]; then
+  for _ in $(seq 100); do [ -s "$dir/kubeconfig" ] && break; sleep 0.1; done
+  side=(--kubeconfig-contexts --kubeconfig "$dir/kubeconfig")
+  label="--kubeconfig-contexts, $PODS pods each"
+fi
 for run in 1 2 3; do
   env -i HOME="$dir" PATH="$dir/bin:/usr/bin:/bin" SSL_CERT_FILE="$dir/ca.pem" \
-    /usr/bin/time -f "fleet --skip-kubernetes ($profile), $clusters clusters (run $run): %e s wall, %M KiB max RSS" \
-    $bin/aksguard fleet --skip-kubernetes -o json --show all --arm-endpoint "$url" > "$dir/report.json"
+    /usr/bin/time -f "fleet $label ($profile), $clusters clusters (run $run): %e s wall, %M KiB max RSS" \
+    $bin/aksguard fleet "${side[@]}" -o json --show all --arm-endpoint "$url" > "$dir/report.json"
 done
-echo "report: $(wc -c < "$dir/report.json") bytes, $(grep -o '"clusters": [0-9]*' "$dir/report.json" | tail -1)"
+echo "report: $(wc -c < "$dir/report.json") bytes, $(grep -o '"clusters": [0-9]*' "$dir/report.json" | tail -1), $(grep -o '"read": [0-9]*' "$dir/report.json" | tail -1)"
