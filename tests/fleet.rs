@@ -446,3 +446,29 @@ fn kubeconfig_contexts_read_each_cluster_and_one_down_is_unknown_not_fatal() {
     assert_eq!(cell(&report, "aks-00001", "privileged-containers"), "pass");
     assert_eq!(cell(&report, "aks-00002", "privileged-containers"), "unknown");
 }
+
+#[test]
+fn junit_is_well_formed_with_each_cluster_in_its_suites() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let output = setup.fleet(&["-o", "junit", "--cluster", "aks-0000[*", "--cluster", "aks-0000?"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let xml = text(&output.stdout);
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut suites = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(tag)) if tag.name().as_ref() == b"testsuite" => {
+                let name = tag.try_get_attribute("name").unwrap().unwrap().unescape_value().unwrap().to_string();
+                suites.push(name);
+            }
+            Ok(_) => {}
+            Err(err) => panic!("not well-formed at {}: {err}\n{xml}", reader.buffer_position()),
+        }
+    }
+    for i in 0..10 {
+        let cluster = format!("aks-{i:05}: ");
+        assert!(suites.iter().any(|s| s.starts_with(&cluster)), "no suite of {cluster} in {suites:?}");
+    }
+    assert!(suites.iter().all(|s| s.starts_with("aks-0000")), "{suites:?}");
+}

@@ -191,6 +191,8 @@ pub enum FleetFormat {
     Markdown,
     /// SARIF 2.1.0, one run per cluster, the cluster in every location (GitHub code scanning)
     Sarif,
+    /// JUnit XML, each cluster's suites named after it (CI test tabs)
+    Junit,
 }
 
 #[derive(Debug, Args)]

@@ -15,9 +15,9 @@ use std::path::Path;
 const MAX_REPORT: u64 = 4 << 30;
 
 pub fn run(args: MergeArgs) -> Result<u8> {
-    if args.output.format == super::args::FleetFormat::Sarif {
+    if matches!(args.output.format, super::args::FleetFormat::Sarif | super::args::FleetFormat::Junit) {
         bail!(
-            "fleet merge writes table, markdown or json (the shards' JSON holds no SARIF); run the shards with -o sarif instead"
+            "fleet merge writes table, markdown or json (the shards' JSON holds no SARIF or JUnit); run the shards with -o sarif or -o junit instead"
         );
     }
     let mut rules: Option<Vec<String>> = None;

@@ -7,6 +7,7 @@
 pub mod args;
 pub mod cluster;
 pub mod doctor;
+pub mod junit;
 pub mod kubernetes;
 pub mod live;
 pub mod merge;
@@ -145,6 +146,7 @@ impl Waivers {
 struct Sink {
     json: Option<JsonStream>,
     sarif: Option<sarif::SarifStream>,
+    junit: Option<junit::JunitStream>,
     rows: Vec<Row>,
     summary: Summary,
     shard: Option<Shard>,
@@ -161,7 +163,11 @@ impl Sink {
             FleetFormat::Sarif => Some(sarif::SarifStream::start(writer(output)?)?),
             _ => None,
         };
-        Ok(Sink { json, sarif, rows: Vec::new(), summary: Summary::default(), shard, rules: rules.to_vec() })
+        let junit = match output.format {
+            FleetFormat::Junit => Some(junit::JunitStream::start(writer(output)?)?),
+            _ => None,
+        };
+        Ok(Sink { json, sarif, junit, rows: Vec::new(), summary: Summary::default(), shard, rules: rules.to_vec() })
     }
 
     fn add(&mut self, cluster: &FleetCluster, (row, report): (Row, audit::Report), output: &OutputArgs) -> Result<()> {
@@ -172,7 +178,10 @@ impl Sink {
                 json.entry(&entry)?;
             }
             (None, Some(sarif)) => sarif.run(cluster, &report, output.show)?,
-            (None, None) => self.rows.push(row),
+            (None, None) => match &mut self.junit {
+                Some(junit) => junit.cluster(cluster, &report)?,
+                None => self.rows.push(row),
+            },
         }
         Ok(())
     }
@@ -195,6 +204,10 @@ impl Sink {
         let view = render::View { shard: self.shard, rules: &self.rules, rows: &self.rows, summary: &self.summary };
         if let Some(sarif) = self.sarif {
             sarif.finish()?;
+            return Ok(self.summary);
+        }
+        if let Some(junit) = self.junit {
+            junit.finish()?;
             return Ok(self.summary);
         }
         match (self.json, output.format) {
