@@ -459,7 +459,8 @@ fn junit_is_well_formed_with_each_cluster_in_its_suites() {
         match reader.read_event() {
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(quick_xml::events::Event::Start(tag)) if tag.name().as_ref() == b"testsuite" => {
-                let name = tag.try_get_attribute("name").unwrap().unwrap().unescape_value().unwrap().to_string();
+                let name = tag.try_get_attribute("name").unwrap().unwrap();
+                let name = name.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned();
                 suites.push(name);
             }
             Ok(_) => {}
