@@ -473,3 +473,16 @@ fn junit_is_well_formed_with_each_cluster_in_its_suites() {
     }
     assert!(suites.iter().all(|s| s.starts_with("aks-0000")), "{suites:?}");
 }
+
+#[test]
+fn html_is_a_heat_map_of_rules_by_cluster() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let output = setup.fleet(&["-o", "html", "--cluster", "aks-0000?"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let html = text(&output.stdout);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+    assert_eq!(html.matches("<tr><td>").count(), 10, "a row per cluster");
+    assert!(html.contains("<td class=\"c fail\" title=\"local-accounts: fail\">✗</td>"), "{html}");
+    assert!(html.contains("<h2>Not read</h2>") && html.contains("<code>aks-00007</code>"));
+    assert!(!html.contains("<script"), "no script: one self-contained page");
+}

@@ -193,6 +193,8 @@ pub enum FleetFormat {
     Sarif,
     /// JUnit XML, each cluster's suites named after it (CI test tabs)
     Junit,
+    /// One HTML page: the summary and the rule × cluster heat map
+    Html,
 }
 
 #[derive(Debug, Args)]

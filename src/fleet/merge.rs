@@ -17,7 +17,7 @@ const MAX_REPORT: u64 = 4 << 30;
 pub fn run(args: MergeArgs) -> Result<u8> {
     if matches!(args.output.format, super::args::FleetFormat::Sarif | super::args::FleetFormat::Junit) {
         bail!(
-            "fleet merge writes table, markdown or json (the shards' JSON holds no SARIF or JUnit); run the shards with -o sarif or -o junit instead"
+            "fleet merge writes table, markdown, html or json (the shards' JSON holds no SARIF or JUnit); run the shards with -o sarif or -o junit instead"
         );
     }
     let mut rules: Option<Vec<String>> = None;

@@ -213,6 +213,7 @@ impl Sink {
         match (self.json, output.format) {
             (Some(json), _) => json.finish(&self.summary)?,
             (None, FleetFormat::Markdown) => write_all(writer(output)?, &render::markdown(&view))?,
+            (None, FleetFormat::Html) => write_all(writer(output)?, &render::html(&view))?,
             (None, _) => {
                 let to_terminal = output.output_file.is_none() && std::io::stdout().is_terminal();
                 let width = match to_terminal {

@@ -148,6 +148,69 @@ fn compact_matrix(view: &View) -> String {
     out
 }
 
+/// One self-contained page: the summary, then the rule × cluster heat map (a cell per rule and
+/// cluster, coloured by the rule's worst status there, its status in the tooltip).
+pub fn html(view: &View) -> String {
+    let mut out = String::from(concat!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aksguard fleet</title><style>",
+        "body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse}",
+        "td,th{border:1px solid #ddd;padding:2px 6px;font-size:12px}th.r{writing-mode:vertical-rl;transform:rotate(180deg)}",
+        ".fail{background:#d73a49;color:#fff}.unknown{background:#f6c343}.pass{background:#2ea44f;color:#fff}",
+        ".not-applicable{background:#d1d5da}.waived{background:#6f42c1;color:#fff}td.c{text-align:center;min-width:14px}",
+        "</style></head><body>\n<h1>aksguard fleet</h1>\n"
+    ));
+    for line in heading(view).lines() {
+        out.push_str(&format!("<p>{}</p>\n", html_escape(line)));
+    }
+    for warning in &view.summary.warnings {
+        out.push_str(&format!("<p><strong>warning:</strong> {}</p>\n", html_escape(warning)));
+    }
+    if !view.summary.not_read.is_empty() {
+        out.push_str("<h2>Not read</h2>\n<ul>\n");
+        for cluster in &view.summary.not_read {
+            out.push_str(&format!(
+                "<li><code>{}</code> — unknown: {}</li>\n",
+                html_escape(&cluster.name),
+                html_escape(&cluster.reason)
+            ));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str(&format!(
+        "<h2>Rule × cluster</h2>\n<p>{}</p>\n<table><tr><th>Cluster</th><th>Worst finding</th>",
+        html_escape(LEGEND)
+    ));
+    for rule in view.rules {
+        out.push_str(&format!("<th class=\"r\">{}</th>", html_escape(rule)));
+    }
+    out.push_str("</tr>\n");
+    for row in by_risk(view.rows) {
+        out.push_str(&format!("<tr><td>{}</td><td>{}</td>", html_escape(&row.name), html_escape(&worst(row))));
+        for rule in view.rules {
+            let status = row.cells.get(rule).copied();
+            let class = status.map(|s| s.as_str()).unwrap_or("");
+            out.push_str(&format!(
+                "<td class=\"c {class}\" title=\"{}: {}\">{}</td>",
+                html_escape(rule),
+                if class.is_empty() { "not run" } else { class },
+                glyph(status)
+            ));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n</body></html>\n");
+    out
+}
+
+fn html_escape(text: &str) -> String {
+    clean(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 /// The worst finding in a line: its status, severity, rule, and the message's start.
 fn worst(row: &Row) -> String {
     match &row.worst {
@@ -187,6 +250,7 @@ mod tests {
     #[test]
     fn outside_text_cannot_break_the_markdown_or_the_terminal() {
         assert_eq!(md("a|b\u{1b}[31m<x>"), "a\\|b\\[31m\\<x\\>");
+        assert_eq!(html_escape("<script>\"x\"&'"), "&lt;script&gt;&quot;x&quot;&amp;&#39;");
         assert_eq!(clean("ok\u{1b}[2J\n"), "ok[2J");
     }
 }
