@@ -59,6 +59,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// List the embedded demo clusters and their stories
     Demos,
+    /// Audit every AKS cluster of a tenant (through Azure Resource Graph) into one report
+    Fleet(Box<crate::fleet::args::FleetArgs>),
     /// Explain a rule: what it checks, why it matters, how to fix it
     Explain {
         /// The rule id, as `aksguard rules` lists it
@@ -203,7 +205,7 @@ fn parse_namespace(text: &str) -> Result<String, String> {
 }
 
 /// Seconds, as `30`, `2.5` or `30s`.
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let seconds: f64 =
         text.trim().trim_end_matches('s').parse().map_err(|_| "expected seconds, such as 30".to_string())?;
     match seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 {
@@ -473,6 +475,11 @@ pub enum SnapshotFormat {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub live: LiveArgs,
+
+    /// Check what `aksguard fleet` reads instead: Resource Graph, and the per-cluster reads on a
+    /// sample cluster
+    #[arg(long)]
+    pub fleet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => audit(args),
         Command::Snapshot(args) => snapshot(args),
         Command::Doctor(args) => doctor(args),
+        Command::Fleet(args) => crate::fleet::run(*args),
         Command::Rules(args) => {
             let text = match args.framework {
                 Some(Framework::CisAks18) => listing::cis_controls(args.format),
@@ -199,6 +200,11 @@ fn declared<T>(
 
 /// `aksguard doctor`: exit 0 when every requested source is readable, 1 otherwise.
 fn doctor(args: DoctorArgs) -> Result<u8> {
+    if args.fleet {
+        let (checklist, all_readable) = live::run(async { Ok(crate::fleet::doctor::check(&args.live).await) })?;
+        print(&checklist)?;
+        return Ok(if all_readable { 0 } else { 1 });
+    }
     let options = live_options(&args.live);
     let (checklist, all_readable) = live::run(async { Ok(crate::doctor::check(&options).await) })?;
     print(&checklist)?;
@@ -231,7 +237,7 @@ fn live_options(live: &LiveArgs) -> live::Options {
 
 /// `-v`: aksguard's and azure_identity's debug logs on stderr. Only these two crates: the HTTP
 /// libraries below them are not asked to log, and aksguard never logs a token or header.
-fn debug_logs() {
+pub(crate) fn debug_logs() {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let targets = tracing_subscriber::filter::Targets::new()
@@ -278,13 +284,13 @@ fn find_rule(id: &str) -> Result<&'static Rule> {
 }
 
 /// Today's date in UTC: waivers expire at the end of their date.
-fn today() -> jiff::civil::Date {
+pub(crate) fn today() -> jiff::civil::Date {
     jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
 /// `--rules` (or every rule but the config's `disabled_rules`) minus `--skip-rules`, in catalog
 /// order. Naming a disabled rule in `--rules` runs it.
-fn select_rules(only: &[String], skip: &[String], config: &Config) -> Result<Vec<&'static Rule>> {
+pub(crate) fn select_rules(only: &[String], skip: &[String], config: &Config) -> Result<Vec<&'static Rule>> {
     for id in only.iter().chain(skip) {
         find_rule(id)?;
     }

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod doctor;
 pub mod escape;
 pub mod finding;
+pub mod fleet;
 pub mod plan;
 pub mod redact;
 pub mod report;

@@ -169,3 +169,61 @@ pub fn route(path: &str) -> Option<(&'static str, &'static str, Option<&str>)> {
     let (_, plural, gv, _) = KINDS.iter().find(|(_, p, gv, _)| *p == plural && *gv == group_version)?;
     Some((plural, gv, namespace))
 }
+
+impl Cluster {
+    /// A generated cluster (for the benchmarks) of web workloads: each namespace has a Deployment's ReplicaSet, its pods (with the
+    /// env, annotations and volumes real pods carry) and a default-deny policy.
+    pub fn generate(namespaces: usize, pods: usize, nodes: usize, token: &str) -> Cluster {
+        let mut cluster = Cluster::from_list(&json!({"items": []}), token);
+        for n in 0..namespaces {
+            let ns = format!("team-{n:04}");
+            cluster.add(json!({"kind": "Namespace", "metadata": {"name": ns, "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}}));
+            cluster.add(json!({"kind": "ReplicaSet", "metadata": {"name": "web-7d4b9c", "namespace": ns,
+                "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]}}));
+            cluster.add(json!({"kind": "NetworkPolicy", "metadata": {"name": "default-deny", "namespace": ns},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}));
+        }
+        for p in 0..pods {
+            cluster.add(generated_pod(&format!("team-{:04}", p % namespaces.max(1)), p, nodes));
+        }
+        for n in 0..nodes {
+            cluster.add(json!({"kind": "Node", "metadata": {"name": format!("aks-nodepool1-{n:08}")}}));
+        }
+        cluster
+    }
+}
+
+fn generated_pod(namespace: &str, index: usize, nodes: usize) -> Value {
+    json!({
+        "kind": "Pod",
+        "metadata": {
+            "name": format!("web-7d4b9c-{index:06}"), "namespace": namespace,
+            "labels": {"app": "web", "pod-template-hash": "7d4b9c"},
+            "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-11-01T00:00:00Z"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9c", "controller": true,
+                                 "uid": "5f0c2d9e-0000-4000-8000-000000000000", "blockOwnerDeletion": true}],
+            "uid": format!("00000000-0000-4000-8000-{index:012}"), "resourceVersion": "123456",
+            "creationTimestamp": "2026-11-01T00:00:00Z"
+        },
+        "spec": {
+            "nodeName": format!("aks-nodepool1-{:08}", index % nodes.max(1)),
+            "serviceAccountName": "default",
+            "securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "web", "image": "contoso.azurecr.io/web:1.4.2", "imagePullPolicy": "IfNotPresent",
+                "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                "env": [{"name": "ASPNETCORE_URLS", "value": "http://+:8080"}, {"name": "LOG_LEVEL", "value": "info"}],
+                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+                "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+                                    "capabilities": {"drop": ["ALL"]}},
+                "volumeMounts": [{"name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}]
+            }],
+            "volumes": [{"name": "kube-api-access", "projected": {"sources": [{"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}]}}]
+        },
+        "status": {"phase": "Running", "podIP": "10.244.0.10", "hostIP": "10.224.0.4", "qosClass": "Burstable",
+                   "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": "2026-11-01T00:00:05Z"}],
+                   "containerStatuses": [{"name": "web", "ready": true, "restartCount": 0, "image": "contoso.azurecr.io/web:1.4.2",
+                                          "imageID": "contoso.azurecr.io/web@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                                          "started": true, "state": {"running": {"startedAt": "2026-11-01T00:00:04Z"}}}]}
+    })
+}

@@ -5,3 +5,4 @@
 pub mod apiserver;
 pub mod azure;
 pub mod cluster;
+pub mod resource_graph;

@@ -101,6 +101,18 @@ async fn read_everything(arm: &Arm, id: &ClusterId, azure: &mut AzureState) -> R
     Ok(())
 }
 
+/// Every ARM part but the managed cluster, which the caller has already (the fleet reads it from
+/// Resource Graph): the same reads, paths and parsing as [`collect`].
+pub async fn read_around(arm: &Arm, id: &ClusterId, cluster: Part<ManagedCluster>) -> Result<AzureState, Unauthorized> {
+    let stores = futures::future::try_join_all(jobs(arm, id, &cluster)).await?;
+    let mut azure = AzureState::unavailable("not read");
+    for store in stores {
+        store(&mut azure);
+    }
+    azure.managed_cluster = cluster;
+    Ok(azure)
+}
+
 /// Stores a finished read into the snapshot (reads of different types run side by side).
 type Store = Box<dyn FnOnce(&mut AzureState) + Send>;
 

@@ -1,0 +1,192 @@
+//! The fleet's clusters, live: one paged Resource Graph query over the chosen scope, each row
+//! read as a [`FleetCluster`] and filtered as it arrives; then, per cluster, the ARM reads
+//! Resource Graph lacks.
+
+use super::args::{ReadArgs, SelectArgs};
+use super::cluster::FleetCluster;
+use super::select::Filters;
+use crate::collect::arg::{self, Graph, Scope};
+use crate::collect::arm::client::Arm;
+use crate::collect::arm::target::ClusterId;
+use crate::collect::arm::{credential, read_around, target};
+use crate::collect::http::Policy;
+use crate::snapshot::{Part, Snapshot};
+use anyhow::{Result, anyhow};
+use std::time::Duration;
+
+/// The clusters in scope, sorted by lowercased id, and the warnings about completeness.
+pub struct Fleet {
+    pub clusters: Vec<FleetCluster>,
+    pub warnings: Vec<String>,
+    pub outcome: arg::Outcome,
+}
+
+pub fn filters(select: &SelectArgs) -> Filters {
+    Filters {
+        resource_groups: select.resource_groups.clone(),
+        tags: select.tags.clone(),
+        names: select.clusters.clone(),
+        shard: select.shard,
+    }
+}
+
+pub fn scope(select: &SelectArgs) -> Scope {
+    match (&select.subscriptions[..], &select.management_groups[..]) {
+        ([], []) => Scope::Tenant,
+        ([], groups) => Scope::ManagementGroups(groups.to_vec()),
+        (ids, _) => Scope::Subscriptions(ids.to_vec()),
+    }
+}
+
+/// The clients a live fleet run uses: Resource Graph, and ARM for the per-cluster reads (`None`
+/// with `--resource-graph-only`).
+pub struct Clients {
+    pub graph: Graph,
+    pub arm: Option<Arm>,
+    /// With `--kubeconfig-contexts`: the contexts, and each request's timeout and the deadline.
+    pub kubernetes: Option<(super::kubernetes::Contexts, Duration, Duration)>,
+}
+
+/// The clients, with the credential the chain picks.
+pub async fn connect(select: &SelectArgs, read: &ReadArgs) -> Result<Clients> {
+    // Before any HTTPS client is built: azure_identity's and ours.
+    crate::collect::tls::use_aws_lc_rs();
+    // The Azure CLI signs in to the tenant of a subscription; any of the fleet's will do.
+    let subscription =
+        target::subscription(select.subscriptions.first().map(String::as_str), read.timeout).await.unwrap_or_default();
+    let credential = credential::choose(read.auth, read.cloud, &subscription).map_err(anyhow::Error::msg)?;
+    let token = || credential.token(read.cloud, read.timeout);
+    let endpoint = read.arm_endpoint.as_deref().unwrap_or(read.cloud.arm_endpoint());
+    let graph = Graph::new(endpoint, token().await.map_err(anyhow::Error::msg)?, Policy::new(read.timeout))
+        .map_err(anyhow::Error::msg)?;
+    let arm = match read.resource_graph_only {
+        true => None,
+        false => Some(Arm::new(
+            endpoint,
+            &credential,
+            token().await.map_err(anyhow::Error::msg)?,
+            Policy::new(read.timeout),
+        )?),
+    };
+    let kubernetes = match read.kubeconfig_contexts {
+        true => {
+            Some((super::kubernetes::Contexts::read(read.kubeconfig.clone())?, read.timeout, read.cluster_deadline))
+        }
+        false => None,
+    };
+    Ok(Clients { graph, arm, kubernetes })
+}
+
+/// The clusters in scope, from one paged query.
+pub async fn read(graph: &Graph, select: &SelectArgs) -> Result<Fleet> {
+    let filters = filters(select);
+    let mut clusters = Vec::new();
+    let mut warnings = Vec::new();
+    let outcome =
+        arg::query_all(graph, &scope(select), arg::CLUSTERS_QUERY, |row| match FleetCluster::from_row(&row) {
+            Ok(cluster) => {
+                if let Some(cluster) = keep(cluster, &filters) {
+                    clusters.push(cluster);
+                }
+            }
+            Err(why) => warnings.push(why),
+        })
+        .await
+        .map_err(|err| anyhow!("{err}"))?;
+    warnings.extend(outcome.warnings.iter().cloned());
+    Ok(Fleet { clusters: sorted(clusters, &mut warnings), warnings: dedup(warnings), outcome })
+}
+
+/// The cluster's snapshot: the managed cluster from its row and, with an ARM client, what
+/// Resource Graph lacks read from ARM (maintenance configurations, upgrade profiles, Defender
+/// plan, diagnostic settings, the region's versions). A refused token stops the fleet; any
+/// other failure is that part's reason.
+pub async fn snapshot(arm: Option<&Arm>, cluster: &FleetCluster) -> Result<Snapshot> {
+    let mut snapshot = cluster.snapshot();
+    let (Some(arm), Ok(managed)) = (arm, &cluster.cluster) else { return Ok(snapshot) };
+    read_arm(arm, cluster, managed, &mut snapshot).await?;
+    Ok(snapshot)
+}
+
+/// The cluster's snapshot with its Kubernetes side too, when the clients have contexts; the
+/// `String` says why the Kubernetes side is unknown.
+pub async fn snapshot_with_kubernetes(clients: &Clients, cluster: &FleetCluster) -> Result<(Snapshot, Option<String>)> {
+    let mut snapshot = snapshot(clients.arm.as_ref(), cluster).await?;
+    let Some((contexts, timeout, deadline)) = &clients.kubernetes else { return Ok((snapshot, None)) };
+    if cluster.unreadable().is_some() {
+        return Ok((snapshot, None));
+    }
+    match super::kubernetes::read(contexts, cluster, *timeout, *deadline).await {
+        Ok(state) => {
+            snapshot.kubernetes = state;
+            Ok((snapshot, None))
+        }
+        Err(why) => {
+            snapshot.kubernetes = crate::snapshot::KubernetesState::unavailable(&why);
+            Ok((snapshot, Some(why)))
+        }
+    }
+}
+
+async fn read_arm(
+    arm: &Arm,
+    cluster: &FleetCluster,
+    managed: &crate::snapshot::arm::ManagedCluster,
+    snapshot: &mut Snapshot,
+) -> Result<()> {
+    match ClusterId::new(&cluster.subscription, &cluster.resource_group, &cluster.name) {
+        Ok(id) => {
+            let azure = read_around(arm, &id, Part::Collected(managed.clone())).await.map_err(|r| arm.refused(&r))?;
+            snapshot.azure = azure;
+        }
+        Err(why) => {
+            let reason = format!("not read: {why}");
+            let cluster = std::mem::replace(&mut snapshot.azure.managed_cluster, Part::unavailable(""));
+            snapshot.azure = crate::snapshot::AzureState::unavailable(&reason);
+            snapshot.azure.managed_cluster = cluster;
+        }
+    }
+    Ok(())
+}
+
+/// The cluster if the filters keep it. A cluster whose tags cannot be read is kept, as not
+/// read, when a tag filter must decide: it is never silently dropped.
+pub fn keep(mut cluster: FleetCluster, filters: &Filters) -> Option<FleetCluster> {
+    let tags = match &cluster.tags {
+        Ok(tags) => tags.clone(),
+        Err(why) if !filters.tags.is_empty() => {
+            cluster.cluster =
+                Err(format!("its tags cannot be read ({why}), so --tag cannot tell whether it is in scope"));
+            Default::default()
+        }
+        Err(_) => Default::default(),
+    };
+    let unfiltered = Filters { tags: Vec::new(), ..filters.clone() };
+    let in_scope = match cluster.unreadable().is_some() && cluster.tags.is_err() {
+        true => unfiltered.keeps(&cluster.key(), &cluster.name, &cluster.resource_group, &tags),
+        false => filters.keeps(&cluster.key(), &cluster.name, &cluster.resource_group, &tags),
+    };
+    in_scope.then_some(cluster)
+}
+
+/// Sorted by lowercased id, each cluster once.
+pub fn sorted(mut clusters: Vec<FleetCluster>, warnings: &mut Vec<String>) -> Vec<FleetCluster> {
+    clusters.sort_by_key(FleetCluster::key);
+    let before = clusters.len();
+    clusters.dedup_by(|a, b| a.key() == b.key());
+    if clusters.len() != before {
+        warnings
+            .push(format!("Resource Graph returned {} clusters twice; each is audited once", before - clusters.len()));
+    }
+    clusters
+}
+
+fn dedup(warnings: Vec<String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for warning in warnings {
+        if !seen.contains(&warning) {
+            seen.push(warning);
+        }
+    }
+    seen
+}

@@ -1,0 +1,488 @@
+//! `aksguard fleet`, end to end: the real binary against the Resource Graph stand-in (HTTPS on
+//! 127.0.0.1, real `$skipToken` paging, quota headers, 429s, lowercased ids) serving generated
+//! estates, with the token from a fake `az` first on PATH and the environment cleared.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+use support::apiserver::ApiServer;
+use support::resource_graph::{Estate, ResourceGraph, subscription};
+
+const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJ1cG4iOiJ0ZXN0ZXJAY29udG9zby5jb20ifQ.c2lnbmF0dXJlLWZsZWV0LTc3";
+
+struct Setup {
+    dir: tempfile::TempDir,
+    server: ApiServer,
+    graph: Arc<ResourceGraph>,
+}
+
+impl Setup {
+    fn new(graph: ResourceGraph) -> Setup {
+        let graph = Arc::new(graph);
+        let served = graph.clone();
+        let server = ApiServer::start(move |request| {
+            served.serve(request).unwrap_or_else(|| support::azure::error(404, "NotFound", "no such path"))
+        });
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), &server.ca_pem).unwrap();
+        std::fs::create_dir(dir.path().join("bin")).unwrap();
+        let token = json!({"accessToken": TOKEN, "expiresOn": "2030-01-01 00:00:00.000000", "expires_on": 1893456000,
+                           "subscription": subscription(0), "tenant": "22222222-2222-2222-2222-222222222222", "tokenType": "Bearer"});
+        let script = format!(
+            "#!/bin/sh\ncase \"$1 $2\" in\n  'account get-access-token') echo '{token}' ;;\n  'account show') echo {} ;;\n  *) exit 2 ;;\nesac\n",
+            subscription(0)
+        );
+        let az = dir.path().join("bin/az");
+        std::fs::write(&az, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Setup { dir, server, graph }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aksguard"));
+        command
+            .env_clear()
+            .env("HOME", self.dir.path())
+            .env("PATH", format!("{}:/usr/bin:/bin", self.path("bin").display()))
+            .env("SSL_CERT_FILE", self.path("ca.pem"))
+            .current_dir(self.dir.path());
+        command
+    }
+
+    /// `fleet ARGS --skip-kubernetes` against the stand-in.
+    fn fleet(&self, args: &[&str]) -> Output {
+        let mut command = self.command();
+        command.arg("fleet").args(args).args(["--skip-kubernetes", "--arm-endpoint", &self.server.url]);
+        command.output().expect("the binary runs")
+    }
+
+    /// The fleet JSON of a successful run.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["-o", "json"];
+        all.extend(args);
+        let output = self.fleet(&all);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+        assert!(!text(&output.stdout).contains("c2lnbmF0dXJl"), "the token leaked");
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|err| panic!("{err}: {}", text(&output.stdout)))
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ids(report: &Value) -> Vec<String> {
+    report["clusters"].as_array().unwrap().iter().map(|c| c["cluster"]["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn paging_over_2500_clusters_loses_none_and_duplicates_none() {
+    let estate = Estate::generate(40, 2500);
+    let expected = estate.ids();
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    graph.quota = 1000;
+    let setup = Setup::new(graph);
+    let report = setup.json(&["--resource-graph-only"]);
+    assert_eq!(ids(&report), expected, "every cluster once, in id order");
+    assert_eq!(report["summary"]["clusters"], 2500);
+    let log = setup.graph.log();
+    assert_eq!(log.len(), 3, "2500 rows at 1000 a page");
+    assert!(log[0].body["options"].get("$skipToken").is_none());
+    assert!(log[1].body["options"]["$skipToken"].is_string());
+    assert!(
+        log.iter().all(|l| l.body["options"]["$top"] == 1000 && l.body["options"]["resultFormat"] == "objectArray")
+    );
+    assert!(log.iter().all(|l| l.body.get("subscriptions").is_none()), "tenant scope without --subscription");
+}
+
+#[test]
+fn more_than_300_subscriptions_are_split_into_requests_of_300() {
+    let estate = Estate::generate(650, 700);
+    let expected = estate.ids();
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    graph.quota = 1000;
+    let setup = Setup::new(graph);
+    let subs: Vec<String> = (0..650).map(subscription).collect();
+    let flag = subs.join(",");
+    let report = setup.json(&["--resource-graph-only", "--subscription", &flag]);
+    assert_eq!(ids(&report), expected);
+    let sizes: Vec<usize> =
+        setup.graph.log().iter().map(|l| l.body["subscriptions"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [300, 300, 50]);
+    assert!(setup.graph.log().iter().all(|l| l.status == 200), "the stand-in refuses more than 300");
+}
+
+#[test]
+fn a_throttled_page_is_retried_after_the_reset_time() {
+    let estate = Estate::generate(3, 2100);
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    // Two queries a window: the third page must wait for the reset, or it draws a 429.
+    graph.quota = 2;
+    graph.window = Duration::from_millis(1500);
+    let setup = Setup::new(graph);
+    let report = setup.json(&["--resource-graph-only"]);
+    assert_eq!(report["summary"]["clusters"], 2100);
+    let log = setup.graph.log();
+    let pages: Vec<&support::resource_graph::Logged> = log.iter().filter(|l| l.status == 200).collect();
+    assert_eq!(pages.len(), 3);
+    // The window opened with the first page; the third must come after it reset.
+    let gap = pages[2].at.duration_since(pages[0].at);
+    assert!(gap >= Duration::from_millis(1450), "the third page came {gap:?} after the first");
+    // Paced on x-ms-user-quota-remaining: the spent quota is waited out, not hit.
+    assert!(log.iter().all(|l| l.status != 429), "{:?}", log.iter().map(|l| l.status).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_429_is_retried_after_retry_after() {
+    let estate = Estate::generate(3, 1500);
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    graph.quota = 1;
+    graph.window = Duration::from_secs(4);
+    graph.hide_quota = true;
+    let setup = Setup::new(graph);
+    let report = setup.json(&["--resource-graph-only"]);
+    assert_eq!(report["summary"]["clusters"], 1500);
+    let log = setup.graph.log();
+    let statuses: Vec<u16> = log.iter().map(|l| l.status).collect();
+    let throttled = statuses.iter().position(|s| *s == 429).expect("a 429 without quota headers to pace on");
+    let retry = &log[throttled + 1];
+    assert_eq!(retry.status, 200, "{statuses:?}");
+    let waited = retry.at.duration_since(log[throttled].at);
+    assert!(waited >= Duration::from_millis(900), "retried after {waited:?}");
+}
+
+#[test]
+fn a_cloud_without_2024_04_01_is_asked_with_2022_10_01() {
+    let mut graph = ResourceGraph::new(TOKEN, Estate::generate(2, 1200));
+    graph.api_versions = vec!["2022-10-01"];
+    let setup = Setup::new(graph);
+    assert_eq!(setup.json(&["--resource-graph-only"])["summary"]["clusters"], 1200);
+    let versions: Vec<String> = setup.graph.log().iter().map(|l| l.api_version.clone()).collect();
+    assert_eq!(versions, ["2024-04-01", "2022-10-01", "2022-10-01"], "fall back once, then stay");
+}
+
+#[test]
+fn a_truncated_answer_is_said_not_hidden() {
+    let mut graph = ResourceGraph::new(TOKEN, Estate::generate(2, 1500));
+    graph.truncate = true;
+    let setup = Setup::new(graph);
+    let output = setup.fleet(&["-o", "json", "--resource-graph-only"]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("truncated its answer (resultTruncated) after 1000 of 1500 clusters"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["summary"]["warnings"][0].as_str().unwrap().contains("the fleet is incomplete"));
+}
+
+/// A small estate with one row ARG could not give in the shape aksguard reads.
+fn small_estate() -> Estate {
+    let mut estate = Estate::generate(4, 60);
+    let seventh = estate.rows.iter_mut().find(|row| row["name"] == "aks-00007").unwrap();
+    seventh["properties"]["enableRBAC"] = json!("yes");
+    estate
+}
+
+fn cell(report: &Value, name: &str, rule: &str) -> String {
+    let cluster = report["clusters"].as_array().unwrap().iter().find(|c| c["cluster"]["name"] == name).unwrap();
+    cluster["cluster"]["cells"][rule].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn an_arm_only_fleet_audit_judges_each_row_as_audit_does() {
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.forbidden = vec!["aks-00002".to_string()];
+    let setup = Setup::new(graph);
+    let report = setup.json(&["--show", "all"]);
+    assert_eq!(report["kind"], "aksguard-fleet-report");
+    assert_eq!(report["summary"]["clusters"], 60);
+    // Local accounts left on in every third cluster: the same verdict `audit` gives.
+    assert_eq!(cell(&report, "aks-00003", "local-accounts"), "fail");
+    assert_eq!(cell(&report, "aks-00001", "local-accounts"), "pass");
+    // The Contoso document has no azureMonitorProfile: from ARG that is unknown, never "off".
+    let cluster = &report["clusters"][0];
+    assert_eq!(cell(&report, "aks-00001", "monitoring-enabled"), "unknown");
+    let findings = cluster["report"]["findings"].as_array().unwrap();
+    let monitoring = findings.iter().find(|f| f["rule"] == "monitoring-enabled").unwrap();
+    assert!(
+        monitoring["message"].as_str().unwrap().contains("Resource Graph's row has no properties.azureMonitorProfile"),
+        "{monitoring}"
+    );
+    // Each cluster's report is the `audit` schema, with its target filled in.
+    assert_eq!(cluster["report"]["schema_version"], 1);
+    assert!(cluster["report"]["target"]["cluster"].is_string());
+    // What Resource Graph lacks is read per cluster, with the same reads as `audit`.
+    let unavailable = |name: &str| -> Vec<Value> {
+        let entry = report["clusters"].as_array().unwrap().iter().find(|c| c["cluster"]["name"] == name).unwrap();
+        let all = entry["report"]["unavailable"].as_array().unwrap();
+        all.iter().filter(|u| u["source"].as_str().unwrap().starts_with("arm/")).cloned().collect()
+    };
+    assert_eq!(unavailable("aks-00001"), Vec::<Value>::new());
+    assert_eq!(cell(&report, "aks-00001", "maintenance-window"), "pass");
+    // A cluster whose reads are forbidden: those parts say why, and the fleet completes.
+    let forbidden = unavailable("aks-00002");
+    assert_eq!(
+        forbidden.len(),
+        4,
+        "the cluster's own reads (the plan and versions are the subscription's): {forbidden:?}"
+    );
+    assert!(forbidden.iter().all(|u| u["reason"].as_str().unwrap().starts_with("forbidden")), "{forbidden:?}");
+    assert_eq!(cell(&report, "aks-00002", "maintenance-window"), "unknown");
+    // The malformed row is one "unknown: why" cluster, not a dropped one nor a stopped run.
+    let not_read = report["summary"]["not_read"].as_array().unwrap();
+    assert_eq!(not_read.len(), 1, "{not_read:?}");
+    assert!(not_read[0]["reason"].as_str().unwrap().contains("cannot be read as a managed cluster"), "{not_read:?}");
+    assert_eq!(report["summary"]["read"], 59);
+}
+
+#[test]
+fn the_filters_narrow_the_rows() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let names = |args: &[&str]| -> Vec<String> {
+        setup.json(args)["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["cluster"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let prod = names(&["--tag", "env=prod"]);
+    assert_eq!(prod.len(), 30);
+    assert!(prod.iter().all(|n| n[4..].parse::<usize>().unwrap() % 2 == 0));
+    assert_eq!(names(&["-g", "RG-TEAM-1"]).len(), 30, "resource groups match in any case");
+    assert_eq!(names(&["--cluster", "aks-0000?"]).len(), 10);
+    assert_eq!(names(&["--cluster", "aks-0001*", "--tag", "env=dev"]).len(), 5);
+    let even = names(&["--management-group", "mg-even"]);
+    assert_eq!(even.len(), 30);
+    assert!(setup.graph.log().last().unwrap().body["managementGroups"] == json!(["mg-even"]));
+    let one = names(&["--subscription", &subscription(1)]);
+    assert_eq!(one.len(), 15);
+}
+
+#[test]
+fn the_gate_spans_the_fleet_and_bad_flags_exit_2() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    assert_eq!(setup.fleet(&["--fail-on", "critical", "-o", "json"]).status.code(), Some(0));
+    assert_eq!(setup.fleet(&["--fail-on", "high", "-o", "json"]).status.code(), Some(1));
+    for bad in [&["--shard", "5/4"][..], &["--tag", "novalue"], &["--subscription", "not-a-guid"]] {
+        let output = setup.fleet(bad);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert_eq!(text(&output.stderr).lines().count(), 1, "{}", text(&output.stderr));
+    }
+    let output = setup.command().args(["fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("pass --kubeconfig-contexts") && stderr.contains("or --skip-kubernetes"), "{stderr}");
+}
+
+#[test]
+fn the_table_and_markdown_show_summary_not_read_and_matrix() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let table = text(&setup.fleet(&["--cluster", "aks-0000*"]).stdout);
+    println!("{table}");
+    assert!(table.starts_with("Fleet: 10 clusters (9 read, 1 not read)"), "{table}");
+    assert!(table.contains("Worst finding") && table.contains("Not read:\n  aks-00007 — unknown:"), "{table}");
+    assert!(table.contains("Rule × cluster (✗ fail"), "{table}");
+    let markdown = text(&setup.fleet(&["--cluster", "aks-0000*", "-o", "markdown"]).stdout);
+    println!("{markdown}");
+    assert!(markdown.contains("| Cluster | api-server-access |"), "{markdown}");
+    assert!(markdown.contains("### Not read"), "{markdown}");
+}
+
+#[test]
+fn shards_partition_the_estate_and_merge_equals_the_unsharded_run() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let whole = setup.fleet(&["-o", "json", "--show", "all"]);
+    let mut shard_files = Vec::new();
+    let mut seen = Vec::new();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let path = setup.path(&format!("shard-{i}.json"));
+        let output =
+            setup.fleet(&["-o", "json", "--show", "all", "--shard", &shard, "--output-file", path.to_str().unwrap()]);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(report["shard"], json!({"index": i, "count": 3}));
+        seen.extend(ids(&report));
+        shard_files.push(path);
+    }
+    let whole_report: Value = serde_json::from_slice(&whole.stdout).unwrap();
+    let mut all = ids(&whole_report);
+    seen.sort();
+    all.sort();
+    assert_eq!(seen, all, "every cluster in exactly one shard");
+
+    let mut merge = setup.command();
+    merge.args(["fleet", "merge", "-o", "json"]).args(&shard_files);
+    let merged = merge.output().unwrap();
+    assert_eq!(merged.status.code(), whole.status.code(), "{}", text(&merged.stderr));
+    assert!(text(&merged.stdout) == text(&whole.stdout), "merge differs from the unsharded run");
+
+    // A missing shard or a shard given twice is refused, not merged into a report that looks whole.
+    let partial = setup.command().args(["fleet", "merge"]).args(&shard_files[..2]).output().unwrap();
+    assert_eq!(partial.status.code(), Some(2));
+    assert!(text(&partial.stderr).contains("3/3 is missing"), "{}", text(&partial.stderr));
+    let twice = setup.command().args(["fleet", "merge"]).args([&shard_files[0], &shard_files[0]]).output().unwrap();
+    assert_eq!(twice.status.code(), Some(2), "{}", text(&twice.stderr));
+}
+
+#[test]
+fn snapshots_audited_offline_give_the_live_report() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let live = setup.fleet(&["-o", "json"]);
+    let dir = setup.path("fleet-snapshots");
+    let mut snapshot = setup.command();
+    snapshot.args(["fleet", "snapshot", "--skip-kubernetes", "--arm-endpoint", &setup.server.url, "-o"]).arg(&dir);
+    let written = snapshot.output().unwrap();
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 61, "60 snapshots and the index");
+    let offline = setup.command().args(["fleet", "audit", "-o", "json", "--snapshots"]).arg(&dir).output().unwrap();
+    assert_eq!(offline.status.code(), live.status.code(), "{}", text(&offline.stderr));
+    let (live, offline): (Value, Value) =
+        (serde_json::from_slice(&live.stdout).unwrap(), serde_json::from_slice(&offline.stdout).unwrap());
+    assert_eq!(offline["summary"], live["summary"]);
+    let rows = |r: &Value| r["clusters"].as_array().unwrap().iter().map(|c| c["cluster"].clone()).collect::<Vec<_>>();
+    assert_eq!(rows(&offline), rows(&live));
+    // A second snapshot into the same directory is refused.
+    let again = snapshot.output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("is not empty"), "{}", text(&again.stderr));
+}
+
+#[test]
+fn sarif_has_one_run_per_cluster_and_the_cluster_in_every_location() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let output = setup.fleet(&["-o", "sarif", "--cluster", "aks-0001*"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let runs = sarif["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 10);
+    let mut categories: Vec<&str> = runs.iter().map(|r| r["automationDetails"]["id"].as_str().unwrap()).collect();
+    categories.dedup();
+    assert_eq!(categories.len(), 10, "one category per cluster");
+    for run in runs {
+        for result in run["results"].as_array().unwrap() {
+            let cluster = result["properties"]["cluster"].as_str().unwrap();
+            let location = &result["locations"][0];
+            let uri = location["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+            let under = uri.to_ascii_lowercase().starts_with(&cluster.trim_start_matches('/').to_ascii_lowercase());
+            assert!(under, "{uri} is not under {cluster}");
+            let logical = location["logicalLocations"].as_array().unwrap();
+            assert!(logical.iter().any(|l| l["fullyQualifiedName"] == cluster), "{logical:?}");
+        }
+    }
+}
+
+#[test]
+fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let output = setup.command().args(["doctor", "--fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
+    let stdout = text(&output.stdout);
+    println!("{stdout}");
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("✓ Resource Graph: 60 clusters visible in 1 request (api-version 2024-04-01)"), "{stdout}");
+    assert!(stdout.contains("  ✓ arm/maintenanceConfigurations"), "{stdout}");
+
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    let first = graph.estate.rows[0]["name"].as_str().unwrap().to_string();
+    graph.forbidden = vec![first];
+    let setup = Setup::new(graph);
+    let output = setup.command().args(["doctor", "--fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("  ✗ arm/upgradeProfile: forbidden"), "{stdout}");
+}
+
+#[test]
+fn kubeconfig_contexts_read_each_cluster_and_one_down_is_unknown_not_fatal() {
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.estate.rows.retain(|row| ["aks-00001", "aks-00002", "aks-00005"].contains(&row["name"].as_str().unwrap()));
+    let setup = Setup::new(graph);
+    let list: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inputs/contoso-hardened/kubectl-get.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let cluster = support::cluster::Cluster::from_list(&list, "kube-token-fleet");
+    let kube = ApiServer::start(move |request| cluster.serve(request));
+    let ca = support::apiserver::base64_encode(kube.ca_pem.as_bytes());
+    // aks-00001 reaches the stand-in; aks-00002's API server is down; aks-00005 has no context.
+    let config = json!({"apiVersion": "v1", "kind": "Config", "current-context": "aks-00001",
+        "clusters": [{"name": "up", "cluster": {"server": kube.url, "certificate-authority-data": ca}},
+                     {"name": "down", "cluster": {"server": "https://127.0.0.1:9", "certificate-authority-data": ca}}],
+        "users": [{"name": "u", "user": {"token": "kube-token-fleet"}}],
+        "contexts": [{"name": "aks-00001", "context": {"cluster": "up", "user": "u"}},
+                     {"name": "AKS-00002", "context": {"cluster": "down", "user": "u"}}]});
+    let kubeconfig = setup.path("kubeconfig");
+    std::fs::write(&kubeconfig, config.to_string()).unwrap();
+    let mut command = setup.command();
+    command.args(["fleet", "--kubeconfig-contexts", "--kubeconfig"]).arg(&kubeconfig);
+    command.args(["-o", "json", "--timeout", "2", "--arm-endpoint", &setup.server.url]);
+    let output = command.output().unwrap();
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["clusters"], 3);
+    let reasons: Vec<String> = report["summary"]["not_read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{}: {}", n["name"], n["reason"]))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    let reason = |name: &str| reasons.iter().find(|r| r.contains(name)).cloned().unwrap_or_default();
+    assert!(reason("aks-00002").contains("context 'AKS-00002' could not be read: cannot reach"), "{reasons:?}");
+    assert!(reason("aks-00005").contains("no kubeconfig context"), "{reasons:?}");
+    // The cluster that was read has its Kubernetes verdicts.
+    assert_eq!(cell(&report, "aks-00001", "privileged-containers"), "pass");
+    assert_eq!(cell(&report, "aks-00002", "privileged-containers"), "unknown");
+}
+
+#[test]
+fn junit_is_well_formed_with_each_cluster_in_its_suites() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let output = setup.fleet(&["-o", "junit", "--cluster", "aks-0000[*", "--cluster", "aks-0000?"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let xml = text(&output.stdout);
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut suites = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(tag)) if tag.name().as_ref() == b"testsuite" => {
+                let name = tag.try_get_attribute("name").unwrap().unwrap();
+                let name = name.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned();
+                suites.push(name);
+            }
+            Ok(_) => {}
+            Err(err) => panic!("not well-formed at {}: {err}\n{xml}", reader.buffer_position()),
+        }
+    }
+    for i in 0..10 {
+        let cluster = format!("aks-{i:05}: ");
+        assert!(suites.iter().any(|s| s.starts_with(&cluster)), "no suite of {cluster} in {suites:?}");
+    }
+    assert!(suites.iter().all(|s| s.starts_with("aks-0000")), "{suites:?}");
+}
+
+#[test]
+fn html_is_a_heat_map_of_rules_by_cluster() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let output = setup.fleet(&["-o", "html", "--cluster", "aks-0000?"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let html = text(&output.stdout);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+    assert_eq!(html.matches("<tr><td>").count(), 10, "a row per cluster");
+    assert!(html.contains("<td class=\"c fail\" title=\"local-accounts: fail\">✗</td>"), "{html}");
+    assert!(html.contains("<h2>Not read</h2>") && html.contains("<code>aks-00007</code>"));
+    assert!(!html.contains("<script"), "no script: one self-contained page");
+}

@@ -1,0 +1,356 @@
+//! A Resource Graph stand-in for the fleet tests and the benchmark: `POST
+//! /providers/Microsoft.ResourceGraph/resources` as the service answers it — bearer token and
+//! api-version checked, the cluster query pinned, at most 300 subscriptions per request, real
+//! `$skipToken` paging over an id-sorted estate, `x-ms-user-quota-*` headers on every answer
+//! and a 429 with `Retry-After` once the quota of a window is spent, `resultTruncated` on demand,
+//! and types and ids lowercased, as ARG returns them.
+//!
+//! Estates are generated (`Estate::generate`) from the Contoso hardened cluster's ARM document.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use super::apiserver::{Reply, Request};
+use super::azure::{contoso, error};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const QUERY: &str = "resources | where type =~ 'microsoft.containerservice/managedclusters' | order by id asc";
+pub const PATH: &str = "/providers/microsoft.resourcegraph/resources";
+
+/// The clusters of a tenant, as ARG rows (sorted by lowercased id), and its management groups.
+#[derive(Clone)]
+pub struct Estate {
+    pub rows: Vec<Value>,
+    /// Management group name → its subscriptions.
+    pub management_groups: BTreeMap<String, Vec<String>>,
+}
+
+pub fn subscription(i: usize) -> String {
+    format!("00000000-0000-0000-0000-{i:012}")
+}
+
+impl Estate {
+    /// `clusters` clusters over `subscriptions` subscriptions (round robin), two resource groups
+    /// per subscription, tags `env=prod` on even clusters and `env=dev` on odd ones, local
+    /// accounts left on in every third cluster; management group `mg-even` holds the even
+    /// subscriptions.
+    pub fn generate(subscriptions: usize, clusters: usize) -> Estate {
+        let template = contoso("aks-show.arm.json");
+        let mut rows: Vec<Value> = (0..clusters).map(|i| row(&template, i, subscriptions)).collect();
+        rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        let even = (0..subscriptions).step_by(2).map(subscription).collect();
+        Estate { rows, management_groups: BTreeMap::from([("mg-even".to_string(), even)]) }
+    }
+
+    /// The ids, lowercased and sorted.
+    pub fn ids(&self) -> Vec<String> {
+        self.rows.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+    }
+}
+
+/// Cluster `i`: ARG's columns around the ARM document, with its type and id lowercased.
+fn row(template: &Value, i: usize, subscriptions: usize) -> Value {
+    let sub = subscription(i % subscriptions);
+    let group = format!("rg-team-{}", i % 2);
+    let name = format!("aks-{i:05}");
+    let id = format!(
+        "/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name}"
+    );
+    let mut row = template.clone();
+    row["id"] = json!(id.to_ascii_lowercase());
+    row["name"] = json!(name);
+    row["type"] = json!("microsoft.containerservice/managedclusters");
+    row["location"] = json!(["eastus", "westeurope", "southeastasia"][i % 3]);
+    row["subscriptionId"] = json!(sub);
+    row["resourceGroup"] = json!(group);
+    row["tenantId"] = json!("22222222-2222-2222-2222-222222222222");
+    row["tags"] = json!({"env": if i % 2 == 0 { "prod" } else { "dev" }, "team": format!("t{}", i % 5)});
+    row["properties"]["fqdn"] = json!(format!("{name}-dns.hcp.eastus.azmk8s.io"));
+    if i % 3 == 0 {
+        row["properties"]["disableLocalAccounts"] = json!(false);
+    }
+    row
+}
+
+/// How the stand-in behaves.
+pub struct ResourceGraph {
+    pub token: String,
+    pub estate: Estate,
+    /// The api-versions this cloud accepts.
+    pub api_versions: Vec<&'static str>,
+    /// Queries per quota window.
+    pub quota: u32,
+    pub window: Duration,
+    /// Mark every answer `resultTruncated` and stop after its first page.
+    pub truncate: bool,
+    /// Send no quota headers, so that only a 429 tells the client to wait.
+    pub hide_quota: bool,
+    /// Simulated latency of every answer.
+    pub latency: Duration,
+    /// Clusters (by name) whose ARM reads answer 403.
+    pub forbidden: Vec<String>,
+    /// The Contoso hardened cluster's documents, served for every cluster's per-cluster reads.
+    around: BTreeMap<&'static str, Value>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    window_start: Option<Instant>,
+    used: u32,
+    /// Every request: when it came, its api-version, its body, and the status answered.
+    log: Vec<Logged>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub at: Instant,
+    pub api_version: String,
+    pub body: Value,
+    pub status: u16,
+}
+
+impl ResourceGraph {
+    pub fn new(token: &str, estate: Estate) -> ResourceGraph {
+        ResourceGraph {
+            token: token.to_string(),
+            estate,
+            api_versions: vec!["2024-04-01", "2022-10-01"],
+            quota: 15,
+            window: Duration::from_secs(5),
+            truncate: false,
+            hide_quota: false,
+            latency: Duration::ZERO,
+            forbidden: Vec::new(),
+            around: around(),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub fn log(&self) -> Vec<Logged> {
+        self.state.lock().unwrap().log.clone()
+    }
+
+    /// Resource Graph's path, and the per-cluster ARM reads of the estate's clusters; `None` for
+    /// anything else.
+    pub fn serve(&self, request: &Request) -> Option<Reply> {
+        if !request.path.eq_ignore_ascii_case(PATH) {
+            return self.serve_arm(request).map(|reply| reply.after(self.latency));
+        }
+        let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+        let version = request.query.get("api-version").cloned().unwrap_or_default();
+        let reply = self.answer(request, &body, &version).after(self.latency);
+        let mut state = self.state.lock().unwrap();
+        state.log.push(Logged { at: Instant::now(), api_version: version, body, status: reply.status });
+        Some(reply)
+    }
+
+    fn answer(&self, request: &Request, body: &Value, version: &str) -> Reply {
+        if request.method != "POST" {
+            return error(405, "MethodNotAllowed", "POST only");
+        }
+        if request.authorization.as_deref() != Some(&format!("Bearer {}", self.token)) {
+            return error(401, "InvalidAuthenticationToken", "The access token is invalid.");
+        }
+        if !self.api_versions.contains(&version) {
+            let supported = self.api_versions.join(",");
+            return error(400, "InvalidApiVersionParameter", &format!("The supported api-versions are '{supported}'."));
+        }
+        let (remaining, resets_after) = match self.spend() {
+            Some(quota) => quota,
+            None => {
+                let wait = self.resets_after();
+                let reply = error(429, "RateLimiting", "Please provide below info when asking for support")
+                    .with_header("Retry-After", &wait.as_secs_f64().ceil().max(1.0).to_string());
+                if self.hide_quota {
+                    return reply;
+                }
+                return reply
+                    .with_header("x-ms-user-quota-remaining", "0")
+                    .with_header("x-ms-user-quota-resets-after", &hms(wait));
+            }
+        };
+        let quota = |reply: Reply| {
+            if self.hide_quota {
+                return reply;
+            }
+            reply
+                .with_header("x-ms-user-quota-remaining", &remaining.to_string())
+                .with_header("x-ms-user-quota-resets-after", &hms(resets_after))
+        };
+        if body["query"] != QUERY {
+            return quota(error(400, "BadRequest", "this stand-in answers the cluster query only"));
+        }
+        let options = &body["options"];
+        let top = options["$top"].as_u64().unwrap_or(100);
+        if options["resultFormat"] != "objectArray" || !(1..=1000).contains(&top) {
+            return quota(error(400, "BadRequest", "resultFormat objectArray and $top 1..1000 expected"));
+        }
+        let Some(rows) = self.in_scope(body) else {
+            return quota(error(400, "BadRequest", "at most 300 subscriptions per request, or one scope"));
+        };
+        let scope = fingerprint(body);
+        let offset = match options.get("$skipToken").and_then(Value::as_str) {
+            None => 0,
+            Some(token) => match decode_token(token, &scope) {
+                Some(offset) => offset,
+                None => return quota(error(400, "InvalidSkipToken", "the $skipToken is not for this query")),
+            },
+        };
+        let page: Vec<&Value> = rows.iter().skip(offset).take(top as usize).copied().collect();
+        let next = offset + page.len();
+        let mut answer = json!({"totalRecords": rows.len(), "count": page.len(), "resultTruncated": "false",
+                                "facets": [], "data": page});
+        if self.truncate {
+            answer["resultTruncated"] = json!("true");
+        } else if next < rows.len() {
+            answer["$skipToken"] = json!(encode_token(next, &scope));
+        }
+        quota(Reply::json(200, answer.to_string()))
+    }
+
+    /// What aksguard reads around a cluster, as the ARM stand-in serves it (token and api-version
+    /// checked), for every cluster of the estate.
+    fn serve_arm(&self, request: &Request) -> Option<Reply> {
+        let path = request.path.to_ascii_lowercase();
+        if request.authorization.as_deref() != Some(&format!("Bearer {}", self.token)) {
+            return Some(error(401, "InvalidAuthenticationToken", "The access token is invalid."));
+        }
+        let expected = super::azure::expected_api_version(&path);
+        if request.query.get("api-version").map(String::as_str) != Some(expected) {
+            return Some(error(400, "InvalidApiVersionParameter", &format!("expected api-version {expected}")));
+        }
+        let (cluster, under) = match path.split_once("/providers/microsoft.containerservice/managedclusters/") {
+            Some((_, rest)) if rest.contains('/') => {
+                let (name, under) = rest.split_once('/').unwrap();
+                let id = &path[..path.len() - under.len() - 1];
+                (self.estate.rows.iter().find(|row| row["id"] == id).map(|_| name.to_string()), under.to_string())
+            }
+            _ => (None, String::new()),
+        };
+        if let Some(name) = &cluster {
+            if self.forbidden.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                return Some(super::azure::forbidden("Microsoft.ContainerService/managedClusters/read"));
+            }
+        }
+        let key = match (cluster.is_some(), under.as_str()) {
+            (true, "maintenanceconfigurations") => "maintenance",
+            (true, "upgradeprofiles/default") => "upgrade",
+            (true, "agentpools/nodepool1/upgradeprofiles/default") => "nodepool1",
+            (true, "agentpools/userpool1/upgradeprofiles/default") => "userpool1",
+            (true, "providers/microsoft.insights/diagnosticsettings") => "diagnostics",
+            (false, _) if path.ends_with("/providers/microsoft.security/pricings/containers") => "pricing",
+            (false, _) if path.ends_with("/kubernetesversions") => "versions",
+            _ => return None,
+        };
+        Some(Reply::json(200, self.around[key].to_string()))
+    }
+
+    /// One query of this window's quota: what is left and when it resets, or `None` when spent.
+    fn spend(&self) -> Option<(u32, Duration)> {
+        let mut state = self.state.lock().unwrap();
+        let now = Instant::now();
+        let start = *state.window_start.get_or_insert(now);
+        if now.duration_since(start) >= self.window {
+            state.window_start = Some(now);
+            state.used = 0;
+        }
+        if state.used >= self.quota {
+            return None;
+        }
+        state.used += 1;
+        let left = self.window.saturating_sub(now.duration_since(state.window_start.unwrap()));
+        Some((self.quota - state.used, left))
+    }
+
+    fn resets_after(&self) -> Duration {
+        let state = self.state.lock().unwrap();
+        let start = state.window_start.unwrap_or_else(Instant::now);
+        self.window.saturating_sub(start.elapsed())
+    }
+
+    /// The rows the body's scope sees; `None` for a scope the service refuses.
+    fn in_scope(&self, body: &Value) -> Option<Vec<&Value>> {
+        let subscriptions: Option<Vec<String>> = match (&body["subscriptions"], &body["managementGroups"]) {
+            (Value::Null, Value::Null) => None,
+            (Value::Array(ids), Value::Null) if ids.len() <= 300 => {
+                Some(ids.iter().filter_map(Value::as_str).map(str::to_ascii_lowercase).collect())
+            }
+            (Value::Null, Value::Array(groups)) => Some(
+                groups
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .flat_map(|g| self.estate.management_groups.get(g).cloned().unwrap_or_default())
+                    .collect(),
+            ),
+            _ => return None,
+        };
+        Some(
+            self.estate
+                .rows
+                .iter()
+                .filter(|row| {
+                    let sub = row["subscriptionId"].as_str().unwrap().to_ascii_lowercase();
+                    subscriptions.as_ref().is_none_or(|ids| ids.contains(&sub))
+                })
+                .collect(),
+        )
+    }
+}
+
+fn around() -> BTreeMap<&'static str, Value> {
+    BTreeMap::from([
+        ("maintenance", json!({"value": contoso("maintenanceconfiguration-list.json")})),
+        ("upgrade", contoso("get-upgrades.json")),
+        ("nodepool1", contoso("nodepool-get-upgrades-nodepool1.json")),
+        ("userpool1", contoso("nodepool-get-upgrades-userpool1.json")),
+        ("diagnostics", json!({"value": contoso("diagnostic-settings-list.json")})),
+        ("pricing", contoso("security-pricing-containers.json")),
+        ("versions", contoso("aks-get-versions.json")),
+    ])
+}
+
+fn hms(duration: Duration) -> String {
+    let s = duration.as_secs_f64();
+    format!("00:00:{:06.3}", s.min(59.999))
+}
+
+/// A token is opaque to clients; this one names the scope it belongs to and the next offset.
+fn encode_token(offset: usize, scope: &str) -> String {
+    super::apiserver::base64_encode(format!("{scope}|{offset}").as_bytes())
+}
+
+fn decode_token(token: &str, scope: &str) -> Option<usize> {
+    let plain = decode_base64(token)?;
+    let (token_scope, offset) = plain.rsplit_once('|')?;
+    (token_scope == scope).then(|| offset.parse().ok()).flatten()
+}
+
+/// The request's scope, so that a token cannot be replayed against another.
+fn fingerprint(body: &Value) -> String {
+    format!("{:x}", fnv(&format!("{}{}", body["subscriptions"], body["managementGroups"])))
+}
+
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf29ce484222325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3))
+}
+
+fn decode_base64(text: &str) -> Option<String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for byte in text.bytes().filter(|b| *b != b'=') {
+        let value = ALPHABET.iter().position(|c| *c == byte)? as u32;
+        bits = (bits << 6) | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
