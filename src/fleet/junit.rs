@@ -20,8 +20,8 @@ impl JunitStream {
     }
 
     pub fn cluster(&mut self, cluster: &FleetCluster, report: &Report) -> Result<()> {
-        let style = crate::report::Style { show: crate::audit::Show::All, colour: false, width: 120 };
-        let xml = crate::report::render(report, crate::report::Format::Junit, style);
+        let style = crate::report::Style { show: crate::audit::Show::All, ..Default::default() };
+        let xml = crate::report::render(report, crate::report::Format::Junit, &style);
         let name = escape(&cluster.name);
         let mut suites = String::new();
         // The lines between `<testsuites ...>` and `</testsuites>`: the cluster's suites.

@@ -37,8 +37,8 @@ impl SarifStream {
 /// a Kubernetes object (`Deployment/ns/name`) is placed under the cluster's id, so the same
 /// object name in two clusters is two locations.
 fn run_of(cluster: &FleetCluster, report: &Report, show: Show) -> Value {
-    let style = crate::report::Style { show, colour: false, width: 120 };
-    let text = crate::report::render(report, crate::report::Format::Sarif, style);
+    let style = crate::report::Style { show, ..Default::default() };
+    let text = crate::report::render(report, crate::report::Format::Sarif, &style);
     let mut log: Value = serde_json::from_str(&text).expect("the SARIF renderer writes JSON");
     let mut run = log["runs"][0].take();
     // Unique per cluster, where the cluster's name alone is not (one name in two resource groups).

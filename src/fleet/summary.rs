@@ -148,8 +148,8 @@ impl Row {
 impl Entry {
     /// The cluster's report in the `audit` JSON schema.
     pub fn json_of(report: &Report, show: Show) -> Box<RawValue> {
-        let style = crate::report::Style { show, colour: false, width: 120 };
-        let text = crate::report::render(report, crate::report::Format::Json, style);
+        let style = crate::report::Style { show, ..Default::default() };
+        let text = crate::report::render(report, crate::report::Format::Json, &style);
         RawValue::from_string(text.trim_end().to_string()).expect("the JSON renderer writes JSON")
     }
 }
