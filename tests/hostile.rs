@@ -8,9 +8,14 @@
 //! Tests marked `#[ignore = "phase 2: …"]` attack defects of the readers still to be fixed;
 //! run them with `cargo test --test hostile -- --ignored`.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::apiserver::{ApiServer, Reply, Request};
+use support::azure::{self, Azure};
+use support::cluster::Cluster;
 
 /// Planted in inputs; must never appear in any output.
 const CANARY: &str = "CANARY-7f3e9a";
@@ -580,4 +585,158 @@ fn mutated_inputs_never_panic_or_leak() {
             }
         }
     }
+}
+
+// Live paths: the binary against local HTTPS servers (tests/support) that misbehave.
+
+/// JWT-shaped, as AKS's Entra tokens are; the signature part is what must never be printed.
+const KUBE_TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJrdWJlIn0.a3ViZS1zaWduYXR1cmUtQ0FOQVJZ";
+const ARM_TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJ1cG4iOiJ0ZXN0ZXJAY29udG9zby5jb20ifQ.YXJtLXNpZ25hdHVyZS1DQU5BUlk";
+const TOKEN_SIGNATURES: [&str; 2] = ["a3ViZS1zaWduYXR1cmUtQ0FOQVJZ", "YXJtLXNpZ25hdHVyZS1DQU5BUlk"];
+
+/// An error body that echoes the request's `Authorization` header, as some proxies do: in a
+/// sentence, bare, and as JSON would quote it.
+fn echo(request: &Request) -> String {
+    let header = request.authorization.clone().unwrap_or_default();
+    let bare = header.trim_start_matches("Bearer ");
+    format!(
+        "upstream failed; request headers: Authorization: {header}; token {bare}; {{\"authorization\":[\"{header}\"]}}"
+    )
+}
+
+/// A live Kubernetes API server and a live ARM, with a home directory, a kubeconfig, a fake
+/// `az` printing the ARM token, and the ARM server's CA trusted through `SSL_CERT_FILE`.
+struct Live {
+    home: tempfile::TempDir,
+    /// Kept for the life of the test, with its request log.
+    _kube: ApiServer,
+    arm: ApiServer,
+}
+
+impl Live {
+    fn new(
+        kube_fault: impl Fn(&Request) -> Option<Reply> + Send + Sync + 'static,
+        arm_fault: impl Fn(&Request) -> Option<Reply> + Send + Sync + 'static,
+    ) -> Live {
+        let list: Value = serde_json::from_str(&fixture_text("inputs/contoso-hardened/kubectl-get.json")).unwrap();
+        let cluster = Cluster::from_list(&list, KUBE_TOKEN);
+        let kube = ApiServer::start(move |request| kube_fault(request).unwrap_or_else(|| cluster.serve(request)));
+        let azure = Azure::contoso(ARM_TOKEN);
+        let url = azure.url.clone();
+        let arm = ApiServer::start(move |request| arm_fault(request).unwrap_or_else(|| azure.serve(request)));
+        url.set(arm.url.clone()).unwrap();
+        let home = tempfile::tempdir().unwrap();
+        kube.kubeconfig(home.path(), "aks-contoso-prod", json!({"token": KUBE_TOKEN}));
+        std::fs::write(home.path().join("arm-ca.pem"), &arm.ca_pem).unwrap();
+        std::fs::create_dir(home.path().join("bin")).unwrap();
+        let az = home.path().join("bin/az");
+        let token = json!({"accessToken": ARM_TOKEN, "expiresOn": "2030-01-01 00:00:00.000000", "expires_on": 1893456000,
+                           "subscription": azure::SUBSCRIPTION, "tenant": "22222222-2222-2222-2222-222222222222", "tokenType": "Bearer"});
+        let script = format!(
+            "#!/bin/sh\ncase \"$1 $2\" in\n  'account get-access-token') echo '{token}' ;;\n  'account show') echo {} ;;\n  *) exit 2 ;;\nesac\n",
+            azure::SUBSCRIPTION
+        );
+        std::fs::write(&az, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Live { home, _kube: kube, arm }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.home.path().join(name).display().to_string()
+    }
+
+    /// `args` against both servers, in a cleared environment.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_aksguard"))
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", format!("{}:/usr/bin:/bin", self.path("bin")))
+            .env("SSL_CERT_FILE", self.path("arm-ca.pem"))
+            .env("KUBECONFIG", self.path("kubeconfig"))
+            .current_dir(self.home.path())
+            .args(args)
+            .args(["--arm-endpoint", &self.arm.url, "-g", azure::GROUP, "-n", azure::CLUSTER])
+            .output()
+            .expect("the binary runs")
+    }
+}
+
+/// No token, nor its signature, nor a raw escape, in `what`.
+fn assert_no_token(output: &str, what: &str) {
+    for secret in [KUBE_TOKEN, ARM_TOKEN].iter().chain(TOKEN_SIGNATURES.iter()) {
+        assert!(!output.contains(secret), "{what}: a token leaked: {}", excerpt(output));
+    }
+    assert!(!output.contains('\u{1b}'), "{what}: a raw escape character");
+}
+
+#[test]
+fn server_error_bodies_that_echo_the_token_never_reach_any_output() {
+    let kube_fault = |request: &Request| {
+        request.path.ends_with("/pods").then(|| Reply::status(500, "InternalError", &echo(request)))
+    };
+    let arm_fault = |request: &Request| {
+        let path = request.path.to_ascii_lowercase();
+        let status = match () {
+            _ if path.ends_with("/maintenanceconfigurations") => 400,
+            _ if path.ends_with("/managedclusters/aks-contoso-prod/upgradeprofiles/default") => 404,
+            _ if path.ends_with("/kubernetesversions") => 500,
+            _ if path.ends_with("/diagnosticsettings") => 503,
+            _ => return None,
+        };
+        Some(azure::error(status, "Bearer echoed-code", &echo(request)))
+    };
+    let live = Live::new(kube_fault, arm_fault);
+    let reports: Vec<String> = ["json", "sarif", "junit", "markdown", "html"]
+        .iter()
+        .map(|format| format!("{format}={}", live.path(&format!("report.{format}"))))
+        .collect();
+    let mut args = vec!["audit", "-v", "--color", "never"];
+    for report in &reports {
+        args.extend(["--report", report.as_str()]);
+    }
+    let audit = live.run(&args);
+    assert!(matches!(audit.status.code(), Some(0 | 1)), "{}", text(&audit.stderr));
+    assert_no_token(&text(&audit.stdout), "table");
+    assert_no_token(&text(&audit.stderr), "-v logs");
+    for format in ["json", "sarif", "junit", "markdown", "html"] {
+        let written = std::fs::read_to_string(live.path(&format!("report.{format}"))).unwrap();
+        assert_no_token(&written, format);
+    }
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(live.path("report.json")).unwrap()).unwrap();
+    let reasons: Vec<(String, String)> = report["unavailable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["source"].as_str().unwrap().to_string(), u["reason"].as_str().unwrap().to_string()))
+        .collect();
+    let reason = |source: &str| {
+        reasons
+            .iter()
+            .find(|(s, _)| s == source)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("{source}: {reasons:?}"))
+    };
+    // What aksguard understands is kept: the status, the Kubernetes reason; the echo is redacted.
+    let pods = reason("kubernetes/pods");
+    assert!(pods.contains("500") && pods.contains("InternalError") && pods.contains("[redacted]"), "{pods}");
+    for (source, status) in [
+        ("arm/maintenanceConfigurations", "400"),
+        ("arm/upgradeProfile", "404"),
+        ("arm/kubernetesVersions", "500"),
+        ("arm/diagnosticSettings", "503"),
+    ] {
+        let why = reason(source);
+        assert!(why.contains(status) && !why.contains("echoed-code"), "{source}: {why}");
+    }
+
+    let snapshot = live.run(&["snapshot"]);
+    assert_eq!(snapshot.status.code(), Some(0), "{}", text(&snapshot.stderr));
+    assert_no_token(&text(&snapshot.stdout), "snapshot");
+    assert_no_token(&text(&snapshot.stderr), "snapshot stderr");
+    let doctor = live.run(&["doctor", "-v"]);
+    assert_eq!(doctor.status.code(), Some(1), "{}", text(&doctor.stderr));
+    assert!(text(&doctor.stdout).contains("✗ kubernetes/pods"), "{}", text(&doctor.stdout));
+    assert_no_token(&text(&doctor.stdout), "doctor");
+    assert_no_token(&text(&doctor.stderr), "doctor -v");
 }

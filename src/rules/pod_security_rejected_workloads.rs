@@ -103,8 +103,9 @@ fn judge_namespace(ctx: &Context, namespace: &str) -> Result<Vec<Finding>, Missi
             )
             .with_evidence(label.clone())
             .with_evidence(Evidence::kubernetes(format!("running pods {}", pod_names(pods))));
-        let finding =
-            reasons.into_iter().fold(finding, |f, reason| f.with_evidence(Evidence::detail(Source::Kubernetes, reason)));
+        let finding = reasons
+            .into_iter()
+            .fold(finding, |f, reason| f.with_evidence(Evidence::detail(Source::Kubernetes, reason)));
         findings.push(finding.with_remediation(remediation(workload, pods)));
     }
     if findings.is_empty() {

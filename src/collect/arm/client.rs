@@ -114,7 +114,9 @@ impl Arm {
     }
 
     async fn send(&self, url: &str) -> Result<Attempt, Unauthorized> {
-        tracing::debug!(%url, "GET");
+        // A nextLink is the server's text: logged as such.
+        let url_shown = crate::redact::server_text(url);
+        tracing::debug!(url = %url_shown, "GET");
         let response = self
             .http
             .get(url)
@@ -127,7 +129,7 @@ impl Arm {
             Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
             Err(err) => {
                 let message = crate::collect::kube::root_cause(&err);
-                tracing::debug!(%url, %message, "no response");
+                tracing::debug!(url = %url_shown, %message, "no response");
                 return Ok(Attempt::Retry(Failure::Transport { message, attempts: 1 }, None));
             }
         };
@@ -141,14 +143,15 @@ impl Arm {
                 return Ok(Attempt::Retry(Failure::Transport { message, attempts: 1 }, None));
             }
         };
-        tracing::debug!(%url, %status, bytes = body.len(), "response");
+        tracing::debug!(url = %url_shown, %status, bytes = body.len(), "response");
         classify(status, after, &body)
     }
 }
 
 fn classify(status: StatusCode, after: Option<std::time::Duration>, body: &[u8]) -> Result<Attempt, Unauthorized> {
     if status.is_success() {
-        let parsed = serde_json::from_slice(body).map_err(|err| Failure::NotJson(err.to_string()));
+        let parsed =
+            serde_json::from_slice(body).map_err(|err| Failure::NotJson(crate::redact::server_text(&err.to_string())));
         return Ok(Attempt::Done(parsed));
     }
     let (code, message) = arm_error(body);
@@ -170,18 +173,14 @@ fn with_attempts(failure: Failure, attempts: u32) -> Failure {
     }
 }
 
-/// ARM's error body, `{"error": {"code": "AuthorizationFailed", "message": "..."}}`; the
-/// message shortened to one line.
+/// ARM's error body, `{"error": {"code": "AuthorizationFailed", "message": "..."}}`: the code
+/// when it is one, the message as server text (a proxy may echo the request's `Authorization`
+/// header into it).
 fn arm_error(body: &[u8]) -> (String, String) {
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let error = &value["error"];
-    let text = |key: &str| error[key].as_str().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
-    let message = text("message");
-    let message = match message.char_indices().nth(300) {
-        Some((cut, _)) => format!("{}…", &message[..cut]),
-        None => message,
-    };
-    (text("code"), message)
+    let text = |key: &str| error[key].as_str().unwrap_or_default();
+    (crate::redact::server_code(text("code")), crate::redact::server_text(text("message")))
 }
 
 #[cfg(test)]
@@ -197,6 +196,8 @@ mod tests {
             ("AuthorizationFailed".to_string(), "The client 'x' does not have authorization".to_string())
         );
         assert_eq!(arm_error(b"<html>"), (String::new(), String::new()));
+        let echoed = br#"{"error":{"code":"Bearer eyJ","message":"echo: Authorization: Bearer eyJhbGciOiJub25lIn0.eyJ1cG4iOiJ4In0.c2ln"}}"#;
+        assert_eq!(arm_error(echoed), (String::new(), "echo: Authorization: Bearer [redacted]".to_string()));
     }
 
     #[test]

@@ -7,13 +7,14 @@ use kube::config::KubeconfigError;
 use std::error::Error as StdError;
 
 /// The innermost error's message on one line: "Connection refused (os error 111)" rather than
-/// the layers of client wrappers around it.
+/// the layers of client wrappers around it. It may quote what a server sent, so it is capped and
+/// redacted as server text is.
 pub fn root_cause(err: &(dyn StdError + 'static)) -> String {
     let mut current = err;
     while let Some(next) = current.source() {
         current = next;
     }
-    one_line(&current.to_string())
+    crate::redact::server_text(&current.to_string())
 }
 
 /// What went wrong getting credentials, when `err` is about credentials.
@@ -62,10 +63,6 @@ pub fn credentials_failed(context: &str, problem: &str) -> String {
     format!(
         "cannot get credentials for context '{context}': {problem}; check the user entry of this context in your kubeconfig"
     )
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

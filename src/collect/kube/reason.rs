@@ -36,7 +36,8 @@ pub fn explain(failure: &Failure, api: Api, namespace: Option<&str>, policy: &Po
 }
 
 pub fn not_a_list(api: Api, path: &str, err: &serde_json::Error) -> String {
-    format!("the API server's answer to GET {path} is not a valid {} list ({err})", api.plural)
+    let why = crate::redact::server_text(&err.to_string());
+    format!("the API server's answer to GET {path} is not a valid {} list ({why})", api.plural)
 }
 
 pub fn expired_twice(api: Api) -> String {
