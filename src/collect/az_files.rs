@@ -143,7 +143,7 @@ enum Read {
 
 fn read_file(path: &Path, found: &mut Found) -> Result<Read> {
     let text = read_text(path, "--from-az")?;
-    let value: Value = serde_json::from_str(&text)
+    let value: Value = crate::strict_json::from_str(&text)
         .map_err(|err| invalid_json(path, &err, "pass the unmodified output of an az command run with -o json"))?;
     match &value {
         // `az ... list` prints an array; the ARM REST list body wraps it in `value`.

@@ -17,7 +17,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
         schema_version: Option<u32>,
     }
     let hint = "pass a file written by `aksguard snapshot --output-file FILE`";
-    let version: Version = serde_json::from_str(text).map_err(|err| invalid_json(path, &err, hint))?;
+    let version: Version = crate::strict_json::from_str(text).map_err(|err| invalid_json(path, &err, hint))?;
     match version.schema_version {
         None => bail!(
             "{} is not an aksguard snapshot (no schema_version); {hint}, or raw az/kubectl output with --from-az/--from-kubectl",
@@ -35,7 +35,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
         ),
         Some(_) => {}
     }
-    serde_json::from_str(text)
+    crate::strict_json::from_str(text)
         .map_err(|err| anyhow::anyhow!("{} is not a valid aksguard snapshot ({err}); {hint}", path.display()))
 }
 

@@ -150,8 +150,8 @@ impl Arm {
 
 fn classify(status: StatusCode, after: Option<std::time::Duration>, body: &[u8]) -> Result<Attempt, Unauthorized> {
     if status.is_success() {
-        let parsed =
-            serde_json::from_slice(body).map_err(|err| Failure::NotJson(crate::redact::server_text(&err.to_string())));
+        let parsed = crate::strict_json::from_slice(body)
+            .map_err(|err| Failure::NotJson(crate::redact::server_text(&err.to_string())));
         return Ok(Attempt::Done(parsed));
     }
     let (code, message) = arm_error(body);

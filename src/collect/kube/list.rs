@@ -112,7 +112,7 @@ impl Lister {
                 }
                 Err(failure) => return Ok(Pages::Failed(reason::explain(&failure, api, namespace, &self.policy))),
             };
-            let page: Page<T> = match serde_json::from_slice(&body) {
+            let page: Page<T> = match crate::strict_json::from_slice(&body) {
                 Ok(page) => page,
                 Err(err) => return Ok(Pages::Failed(reason::not_a_list(api, &path, &err))),
             };
