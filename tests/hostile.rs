@@ -746,3 +746,100 @@ fn server_error_bodies_that_echo_the_token_never_reach_any_output() {
     assert_no_token(&text(&doctor.stdout), "doctor");
     assert_no_token(&text(&doctor.stderr), "doctor -v");
 }
+
+/// A page of an empty pod list with `metadata` as given.
+fn pod_page(metadata: Value) -> Reply {
+    Reply::json(200, json!({"kind": "PodList", "apiVersion": "v1", "metadata": metadata, "items": []}).to_string())
+}
+
+/// `audit -o json` of a live run; the report, after checking the run ended cleanly.
+fn live_report(live: &Live, extra: &[&str]) -> Value {
+    let mut args = vec!["audit", "-o", "json", "--show", "all"];
+    args.extend(extra);
+    let output = live.run(&args);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("a JSON report")
+}
+
+fn unavailable_reason(report: &Value, source: &str) -> String {
+    let found = report["unavailable"].as_array().unwrap().iter().find(|u| u["source"] == source);
+    found.unwrap_or_else(|| panic!("{source} is available: {}", report["unavailable"]))["reason"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn no_fault(_: &Request) -> Option<Reply> {
+    None
+}
+
+#[test]
+fn a_continue_token_that_repeats_ends_the_list() {
+    let live = Live::new(
+        |request: &Request| request.path.ends_with("/pods").then(|| pod_page(json!({"continue": "again"}))),
+        no_fault,
+    );
+    let report = live_report(&live, &[]);
+    let reason = unavailable_reason(&report, "kubernetes/pods");
+    assert!(reason.contains("the pods list does not end (the server sent the same continue token again"), "{reason}");
+    assert_ne!(finding(&report, "privileged-containers")["status"], "pass");
+    let pages = live._kube.requests().iter().filter(|r| r.path.ends_with("/pods")).count();
+    assert_eq!(pages, 2, "the second page's token gave it away");
+}
+
+#[test]
+fn a_list_that_grows_past_what_the_server_announced_ends() {
+    let served = std::sync::atomic::AtomicUsize::new(0);
+    let live = Live::new(
+        move |request: &Request| {
+            request.path.ends_with("/pods").then(|| {
+                let page = served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let item = json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": format!("p{page}"), "namespace": "default"},
+                                  "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}});
+                let body = json!({"kind": "PodList", "apiVersion": "v1", "items": [item],
+                                  "metadata": {"continue": format!("t{page}"), "remainingItemCount": 1}});
+                Reply::json(200, body.to_string())
+            })
+        },
+        no_fault,
+    );
+    let reason = unavailable_reason(&live_report(&live, &[]), "kubernetes/pods");
+    assert!(reason.contains("it grew to 3 objects, past the 2 the server announced"), "{reason}");
+}
+
+#[test]
+fn a_list_that_never_ends_is_cut_by_the_source_deadline() {
+    let served = std::sync::atomic::AtomicUsize::new(0);
+    let live = Live::new(
+        move |request: &Request| {
+            request.path.ends_with("/pods").then(|| {
+                let page = served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                pod_page(json!({"continue": format!("token-{page}")}))
+            })
+        },
+        no_fault,
+    );
+    let started = std::time::Instant::now();
+    let reason = unavailable_reason(&live_report(&live, &["--timeout", "0.25"]), "kubernetes/pods");
+    assert!(reason.starts_with("timeout: the pods list was not complete after 5s (20 × --timeout)"), "{reason}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+}
+
+#[test]
+fn an_arm_next_link_that_loops_ends_the_list() {
+    let url = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let base = url.clone();
+    let arm_fault = move |request: &Request| {
+        request.path.to_ascii_lowercase().ends_with("/maintenanceconfigurations").then(|| {
+            let link = format!("{}{}?api-version=2026-01-01&page=loop", base.get().unwrap(), request.path);
+            Reply::json(200, json!({"value": [], "nextLink": link}).to_string())
+        })
+    };
+    let live = Live::new(no_fault, arm_fault);
+    url.set(live.arm.url.clone()).unwrap();
+    let reason = unavailable_reason(&live_report(&live, &[]), "arm/maintenanceConfigurations");
+    assert!(
+        reason.contains("a nextLink already followed came back after 2 page(s): the list does not end"),
+        "{reason}"
+    );
+}

@@ -130,7 +130,15 @@ fn jobs<'a>(
             }
             let (arm, id, cluster) = (self.arm, self.id, self.cluster);
             self.jobs.push(Box::pin(async move {
-                let part = read::<S>(arm, id, cluster).await?;
+                let part = match tokio::time::timeout(arm.policy.deadline, read::<S>(arm, id, cluster)).await {
+                    Ok(part) => part?,
+                    Err(_) => Part::unavailable(format!(
+                        "timeout: the read of {} was not complete after {}s ({} × --timeout)",
+                        S::READ.what,
+                        arm.policy.deadline.as_secs_f64(),
+                        crate::collect::kube::request::DEADLINE_TIMEOUTS
+                    )),
+                };
                 Ok(Box::new(move |azure: &mut AzureState| *S::part_mut(azure) = part) as Store)
             }));
         }
@@ -235,6 +243,10 @@ fn documents<T: ArmResource>(read: &Read, values: Vec<Value>) -> Result<Vec<T>, 
         .collect()
 }
 
+/// ARM lists aksguard reads (maintenance configurations, diagnostic settings) have a page or
+/// two; a list of more pages is a server that pages forever.
+const MAX_PAGES: usize = 100;
+
 /// The `value` items of a list and of every `nextLink` page after it.
 pub(crate) async fn pages(
     arm: &Arm,
@@ -242,6 +254,7 @@ pub(crate) async fn pages(
     api_version: &str,
 ) -> Result<Result<Vec<Value>, Failure>, Unauthorized> {
     let mut items = Vec::new();
+    let mut links = std::collections::HashSet::new();
     let mut reply: Reply = arm.get(path, api_version).await?;
     loop {
         let page = match reply {
@@ -253,6 +266,17 @@ pub(crate) async fn pages(
             None => return Ok(Err(Failure::NotJson("the answer is not a list (it has no `value`)".into()))),
         }
         match page.get("nextLink").and_then(Value::as_str).filter(|link| !link.is_empty()) {
+            Some(link) if !links.insert(link.to_string()) => {
+                let why = format!(
+                    "a nextLink already followed came back after {} page(s): the list does not end",
+                    links.len() + 1
+                );
+                return Ok(Err(Failure::NotJson(why)));
+            }
+            Some(_) if links.len() > MAX_PAGES => {
+                let why = format!("it has more than {MAX_PAGES} pages, more than any list aksguard reads");
+                return Ok(Err(Failure::NotJson(why)));
+            }
             Some(link) => reply = arm.next(link).await?,
             None => return Ok(Ok(items)),
         }

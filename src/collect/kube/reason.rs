@@ -47,6 +47,20 @@ pub fn expired_twice(api: Api) -> String {
     )
 }
 
+/// A list that would not end: a repeated continue token, more objects than announced.
+pub fn unbounded(api: Api, why: &str) -> String {
+    format!("the {} list does not end ({why}); the API server or a proxy in front of it is misbehaving", api.plural)
+}
+
+pub fn deadline(api: Api, policy: &Policy) -> String {
+    format!(
+        "timeout: the {} list was not complete after {}s ({} × --timeout); raise --timeout if the cluster is that large",
+        api.plural,
+        policy.deadline.as_secs_f64(),
+        super::request::DEADLINE_TIMEOUTS
+    )
+}
+
 fn group_version(api: Api) -> String {
     match api.group {
         "" => api.version.to_string(),

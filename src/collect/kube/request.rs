@@ -17,11 +17,18 @@ pub struct Policy {
     pub attempts: u32,
     /// The first retry waits about this long (plus jitter), each later one twice as long.
     pub backoff_base: Duration,
+    /// For one source, all its pages and retries: a server that pages forever cannot hold the
+    /// run. [`DEADLINE_TIMEOUTS`] times the request timeout.
+    pub deadline: Duration,
 }
+
+/// A source is read within this many request timeouts (10 minutes at the default 30 s): room
+/// for a 100,000-pod list of 200 pages, not for a list that never ends.
+pub const DEADLINE_TIMEOUTS: u32 = 20;
 
 impl Policy {
     pub fn new(timeout: Duration) -> Self {
-        Policy { timeout, attempts: 3, backoff_base: Duration::from_millis(200) }
+        Policy { timeout, attempts: 3, backoff_base: Duration::from_millis(200), deadline: timeout * DEADLINE_TIMEOUTS }
     }
 }
 
