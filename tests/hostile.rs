@@ -843,3 +843,36 @@ fn an_arm_next_link_that_loops_ends_the_list() {
         "{reason}"
     );
 }
+
+#[test]
+fn one_namespaces_pods_never_make_add_ons_and_engines_absent_or_present() {
+    let dir = Dir::new();
+    let pod = |name: &str, phase: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+               "spec": {"containers": [{"name": "c", "image": "quay.io/cilium/cilium:v1.16"}]}, "status": {"phase": phase}})
+    };
+    // A finished connectivity test named like the engine's pods, and a user pod named like an add-on's.
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": [
+        pod("cilium-connectivity-test-7d9f", "Succeeded"), pod("ama-logs-lookalike", "Running"), pod("web-1", "Running"),
+        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "kured", "namespace": "default"},
+         "status": {"desiredNumberScheduled": 0, "numberReady": 0}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": "default"},
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
+    ]});
+    let file = dir.write("default.json", list.to_string());
+    let report =
+        assert_report(&aksguard(&["audit", "--from-kubectl", &file, "-o", "json", "--show", "all"]), "default only");
+    let inferred: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["message"].as_str().unwrap().contains("inferred"))
+        .collect();
+    assert!(inferred.iter().all(|f| f["status"] == "unknown"), "{inferred:#?}");
+    for rule in ["monitoring-enabled", "keyvault-secrets-provider", "azure-policy-addon", "defender-enabled"] {
+        assert_eq!(finding(&report, rule)["status"], "unknown", "{rule}: {}", finding(&report, rule));
+    }
+    let engine = finding(&report, "network-policy-default-deny");
+    assert_eq!(engine["status"], "unknown", "{engine}");
+    assert!(engine["message"].as_str().unwrap().contains("no kube-system pods"), "{engine}");
+}

@@ -123,6 +123,7 @@ fn inferred(ctx: &Context, arm_missing: Missing, enable: String) -> Result<Vec<F
     ));
     let note = Evidence::note(format!("the add-on's ARM setting was not checked: {}", arm_missing.what()));
     if policy.is_empty() || gatekeeper.is_empty() {
+        super::inference::system_pods_seen(ctx, &arm_missing)?;
         return Ok(vec![
             RULE.fail(resource, "Azure Policy does not run in the cluster (inferred from Kubernetes)")
                 .with_evidence(evidence)
@@ -205,8 +206,11 @@ mod tests {
         snapshot.kubernetes.validating_webhook_configurations = webhook();
         snapshot.kubernetes.gatekeeper_constraints = constraints(&[Some("deny")]);
         assert_eq!(statuses(&RULE, &snapshot), [Status::Pass, Status::Pass]);
-        snapshot.kubernetes.pods = Part::Collected(vec![]);
+        snapshot.kubernetes.pods = Part::Collected(vec![pod_in("kube-system", "coredns-1")]);
         assert_eq!(statuses(&RULE, &snapshot), [Status::Fail]);
+        // One namespace's pods: whether the add-on runs cannot be told.
+        snapshot.kubernetes.pods = Part::Collected(vec![pod_in("shop", "web")]);
+        assert_eq!(statuses(&RULE, &snapshot), [Status::Unknown]);
     }
 
     #[test]
