@@ -13,7 +13,7 @@
 //! | `az aks nodepool get-upgrades -o json` (one per pool) | `.../managedClusters/agentPools/upgradeProfiles` |
 //! | `az aks get-versions -l REGION -o json` | no `type`: an object whose `values[]` have a `version` |
 
-use super::input::{invalid_json, read_text};
+use super::input::invalid_json;
 use crate::snapshot::arm::{ArmResource, id_segment};
 use crate::snapshot::sources::{self, ARM_READS, ArmRead, ArmSource, ArmVisitor};
 use crate::snapshot::{AzureState, Part, Snapshot, source};
@@ -141,8 +141,15 @@ enum Read {
     EmptyList,
 }
 
+/// az documents are a few kilobytes each; a list of every maintenance configuration is far below.
+const AZ_FILE: crate::text_file::FileKind = crate::text_file::FileKind {
+    what: "--from-az file",
+    max_bytes: 64 * 1024 * 1024,
+    hint: "pass the unmodified output of an az command run with -o json",
+};
+
 fn read_file(path: &Path, found: &mut Found) -> Result<Read> {
-    let text = read_text(path, "--from-az")?;
+    let text = crate::text_file::read(path, AZ_FILE)?;
     let value: Value = crate::strict_json::from_str(&text)
         .map_err(|err| invalid_json(path, &err, "pass the unmodified output of an az command run with -o json"))?;
     match &value {
