@@ -883,3 +883,20 @@ fn an_az_file_oversized_or_in_the_wrong_encoding_says_so() {
     assert_refused(&az(&dir.write("bom.json", with_bom(&show))), "byte-order mark");
     assert_refused(&az(&dir.write("utf16.json", utf16(&show))), "is UTF-16 text");
 }
+
+#[test]
+fn an_az_document_with_a_null_type_is_recognised_by_its_id() {
+    let dir = Dir::new();
+    let mut list: Value =
+        serde_json::from_str(&fixture_text("inputs/contoso-hardened/maintenanceconfiguration-list.json")).unwrap();
+    for item in list.as_array_mut().unwrap() {
+        item["type"] = Value::Null;
+    }
+    let show = fixture("inputs/contoso-hardened/aks-show.json");
+    let maintenance = dir.write("maintenance.json", list.to_string());
+    let output = aksguard(&["audit", "--from-az", &show, "--from-az", &maintenance, "-o", "json", "--show", "all"]);
+    let report = assert_report(&output, "type null");
+    let unavailable = report["unavailable"].as_array().unwrap();
+    assert!(unavailable.iter().all(|u| u["source"] != "arm/maintenanceConfigurations"), "{unavailable:?}");
+    assert_eq!(finding(&report, "maintenance-window")["status"], "pass", "{}", finding(&report, "maintenance-window"));
+}
