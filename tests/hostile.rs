@@ -900,3 +900,27 @@ fn an_az_document_with_a_null_type_is_recognised_by_its_id() {
     assert!(unavailable.iter().all(|u| u["source"] != "arm/maintenanceConfigurations"), "{unavailable:?}");
     assert_eq!(finding(&report, "maintenance-window")["status"], "pass", "{}", finding(&report, "maintenance-window"));
 }
+
+#[test]
+fn an_untrusted_server_certificate_says_why_not_check_the_network() {
+    let list: Value = serde_json::from_str(&fixture_text("inputs/contoso-hardened/kubectl-get.json")).unwrap();
+    let cluster = Cluster::from_list(&list, KUBE_TOKEN);
+    let server = ApiServer::start(move |request| cluster.serve(request));
+    let other = ApiServer::start(|_| Reply::json(200, "{}"));
+    let dir = Dir::new();
+    let kubeconfig = server.kubeconfig(dir.0.path(), "aks-contoso-prod", json!({"token": KUBE_TOKEN}));
+    // The kubeconfig trusts another CA than the one that signed the server's certificate.
+    let config = std::fs::read_to_string(&kubeconfig).unwrap().replace(
+        &support::apiserver::base64_encode(server.ca_pem.as_bytes()),
+        &support::apiserver::base64_encode(other.ca_pem.as_bytes()),
+    );
+    std::fs::write(&kubeconfig, config).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_aksguard"))
+        .env("HOME", dir.0.path())
+        .env_remove("KUBECONFIG")
+        .args(["audit", "--skip-azure", "--kubeconfig", kubeconfig.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_refused(&output, "the server's TLS certificate is not trusted: its signature does not verify with the trusted CA");
+    assert!(!text(&output.stderr).contains("VPN"), "{}", text(&output.stderr));
+}

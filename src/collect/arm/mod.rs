@@ -161,6 +161,13 @@ async fn read_cluster(arm: &Arm, id: &ClusterId) -> Result<Part<ManagedCluster>>
             id.describe(),
             arm.endpoint
         ),
+        Err(Failure::Transport { message, .. }) if crate::collect::kube::untrusted_certificate(&message).is_some() => {
+            bail!(
+                "cannot connect to ARM at {}: {}; for a TLS-inspecting proxy, point SSL_CERT_FILE at its CA certificate",
+                arm.endpoint,
+                crate::collect::kube::untrusted_certificate(&message).unwrap_or_default()
+            )
+        }
         Err(Failure::Transport { message, .. }) => bail!(
             "cannot reach ARM at {}: {message}; check the network, HTTPS_PROXY/NO_PROXY, SSL_CERT_FILE (for a TLS-inspecting proxy) and --cloud/--arm-endpoint",
             arm.endpoint

@@ -17,6 +17,28 @@ pub fn root_cause(err: &(dyn StdError + 'static)) -> String {
     crate::redact::server_text(&current.to_string())
 }
 
+/// Why the server's TLS certificate was not trusted, when `why` (a root cause) says it was not:
+/// a certificate problem is not a network problem, and the fix is elsewhere.
+pub fn untrusted_certificate(why: &str) -> Option<String> {
+    let detail = why.split_once("invalid peer certificate: ")?.1;
+    let reason = if detail.contains("CaUsedAsEndEntity") {
+        "it is a CA certificate, used as the server's own certificate (the server must present a certificate the CA signed)"
+    } else if detail.contains("UnknownIssuer") {
+        "it is not signed by a trusted CA (not the kubeconfig's certificate-authority-data, nor SSL_CERT_FILE or the system store; a TLS-inspecting proxy?)"
+    } else if detail.contains("BadSignature") {
+        "its signature does not verify with the trusted CA of that name (a CA issued again with another key, or a TLS-inspecting proxy?)"
+    } else if detail.contains("NotValidForName") {
+        "it is not issued for this host name"
+    } else if detail.contains("Expired") {
+        "it has expired (or this machine's clock is wrong)"
+    } else if detail.contains("NotValidYet") {
+        "it is not valid yet (or this machine's clock is wrong)"
+    } else {
+        return Some(format!("the server's TLS certificate is not trusted ({})", crate::redact::server_text(detail)));
+    };
+    Some(format!("the server's TLS certificate is not trusted: {reason}"))
+}
+
 /// What went wrong getting credentials, when `err` is about credentials.
 pub fn credentials(err: &(dyn StdError + 'static)) -> Option<String> {
     let mut source = Some(err);
@@ -77,6 +99,15 @@ mod tests {
         std::fs::write(&path, "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: SECRET-TOKEN-VALUE\n").unwrap();
         let err = Kubeconfig::read_from(&path).unwrap_err();
         assert_eq!(kubeconfig(&err), "it is not valid kubeconfig YAML (line 5, column 9)");
+    }
+
+    #[test]
+    fn untrusted_certificates_say_why() {
+        let ca = "invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))";
+        assert!(untrusted_certificate(ca).unwrap().contains("a CA certificate, used as the server's own"));
+        let unknown = untrusted_certificate("invalid peer certificate: UnknownIssuer").unwrap();
+        assert!(unknown.starts_with("the server's TLS certificate is not trusted: it is not signed by a trusted CA"));
+        assert_eq!(untrusted_certificate("Connection refused (os error 111)"), None);
     }
 
     #[test]
