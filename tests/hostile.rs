@@ -500,12 +500,15 @@ fn a_pod_with_wrong_json_types_never_passes() {
 }
 
 #[test]
-#[ignore = "phase 2: names from the cluster reach the table output with their control characters"]
-fn control_characters_in_cluster_names_are_escaped_in_the_table() {
+fn control_characters_in_cluster_names_are_escaped_in_every_text_format() {
     let dir = Dir::new();
-    let list = r#"{"apiVersion":"v1","kind":"List","items":[{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"evil\u001b]0;owned\u0007"}}]}"#;
-    let output = aksguard(&["audit", "--from-kubectl", &dir.write("k.json", list), "--show", "all"]);
-    assert_clean(&output, "table");
+    let list = r#"{"apiVersion":"v1","kind":"List","items":[{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"evil\u001b]0;owned\u0007"}},{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p\u001b[2J","namespace":"evil\u001b]0;owned\u0007"},"spec":{"containers":[{"name":"c\u001b[31m","image":"nginx\u001b[8m:latest","securityContext":{"privileged":true}}]},"status":{"phase":"Running"}}]}"#;
+    let file = dir.write("k.json", list);
+    for format in ["table", "markdown", "junit", "sarif", "html", "json"] {
+        let output = aksguard(&["audit", "--from-kubectl", &file, "--show", "all", "-o", format, "--color", "never"]);
+        assert_clean(&output, format);
+        assert!(!text(&output.stdout).contains('\u{7}'), "{format}: a raw BEL");
+    }
 }
 
 #[test]
@@ -921,6 +924,9 @@ fn an_untrusted_server_certificate_says_why_not_check_the_network() {
         .args(["audit", "--skip-azure", "--kubeconfig", kubeconfig.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_refused(&output, "the server's TLS certificate is not trusted: its signature does not verify with the trusted CA");
+    assert_refused(
+        &output,
+        "the server's TLS certificate is not trusted: its signature does not verify with the trusted CA",
+    );
     assert!(!text(&output.stderr).contains("VPN"), "{}", text(&output.stderr));
 }

@@ -24,7 +24,7 @@ pub fn untrusted_certificate(why: &str) -> Option<String> {
     let reason = if detail.contains("CaUsedAsEndEntity") {
         "it is a CA certificate, used as the server's own certificate (the server must present a certificate the CA signed)"
     } else if detail.contains("UnknownIssuer") {
-        "it is not signed by a trusted CA (not the kubeconfig's certificate-authority-data, nor SSL_CERT_FILE or the system store; a TLS-inspecting proxy?)"
+        "it is not signed by a trusted CA (the wrong CA, or a TLS-inspecting proxy?)"
     } else if detail.contains("BadSignature") {
         "its signature does not verify with the trusted CA of that name (a CA issued again with another key, or a TLS-inspecting proxy?)"
     } else if detail.contains("NotValidForName") {
