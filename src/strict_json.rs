@@ -43,7 +43,7 @@ pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> serde_json:
 /// is also copied there: that is how a map learns its keys, whatever type reads them.
 pub struct Strict<'k, D> {
     inner: D,
-    key: Option<&'k mut Option<String>>,
+    key: Option<&'k mut KeySlot>,
 }
 
 impl<D> Strict<'_, D> {
@@ -52,10 +52,49 @@ impl<D> Strict<'_, D> {
     }
 }
 
+/// A map's current key as it is read: its hash (for the duplicate check) and its first
+/// [`KEY_BYTES`] bytes (for messages), in place, so that no key allocates.
+struct KeySlot {
+    hash: u64,
+    text: [u8; KEY_BYTES],
+    len: usize,
+    truncated: bool,
+    set: bool,
+}
+
+/// The longest key a message repeats whole.
+const KEY_BYTES: usize = 64;
+
+impl Default for KeySlot {
+    fn default() -> Self {
+        KeySlot { hash: 0, text: [0; KEY_BYTES], len: 0, truncated: false, set: false }
+    }
+}
+
+impl KeySlot {
+    fn set(&mut self, key: &str) {
+        self.hash = fnv1a(key.as_bytes());
+        let mut len = key.len().min(KEY_BYTES);
+        while !key.is_char_boundary(len) {
+            len -= 1;
+        }
+        self.text[..len].copy_from_slice(&key.as_bytes()[..len]);
+        self.len = len;
+        self.truncated = len < key.len();
+        self.set = true;
+    }
+
+    /// The key, for a message (`…` when cut).
+    fn shown(&self) -> String {
+        let text = std::str::from_utf8(&self.text[..self.len]).unwrap_or("?");
+        if self.truncated { format!("{text}…") } else { text.to_string() }
+    }
+}
+
 /// A visitor passing on what it gets through strict wrappers.
 struct Wrap<'k, V> {
     visitor: V,
-    key: Option<&'k mut Option<String>>,
+    key: Option<&'k mut KeySlot>,
 }
 
 macro_rules! forward_deserialize {
@@ -146,21 +185,21 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<V::Value, E> {
         if let Some(key) = self.key {
-            *key = Some(value.to_string());
+            key.set(value);
         }
         self.visitor.visit_str(value)
     }
 
     fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<V::Value, E> {
         if let Some(key) = self.key {
-            *key = Some(value.to_string());
+            key.set(value);
         }
         self.visitor.visit_borrowed_str(value)
     }
 
     fn visit_string<E: de::Error>(self, value: String) -> Result<V::Value, E> {
         if let Some(key) = self.key {
-            *key = Some(value.clone());
+            key.set(&value);
         }
         self.visitor.visit_string(value)
     }
@@ -197,7 +236,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
 /// A seed whose value is read strictly.
 struct Seed<'k, S> {
     seed: S,
-    key: Option<&'k mut Option<String>>,
+    key: Option<&'k mut KeySlot>,
 }
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, S> {
@@ -217,9 +256,8 @@ struct SeenKeys {
 }
 
 impl SeenKeys {
-    /// Remembers `key`; false when it was already there.
-    fn insert(&mut self, key: &str) -> bool {
-        let hash = fnv1a(key.as_bytes());
+    /// Remembers a key by its hash; false when it was already there.
+    fn insert(&mut self, hash: u64) -> bool {
         let inline = &self.inline[..self.len.min(16)];
         if inline.contains(&hash) || self.more.contains(&hash) {
             return false;
@@ -242,7 +280,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// and an error in a value prefixed with its key.
 pub struct StrictMap<A> {
     inner: A,
-    key: Option<String>,
+    key: KeySlot,
     seen: SeenKeys,
     /// Values are read strictly (false for [`StrictMap::keys_only`]).
     values: bool,
@@ -250,7 +288,7 @@ pub struct StrictMap<A> {
 
 impl<A> StrictMap<A> {
     fn new(inner: A) -> Self {
-        StrictMap { inner, key: None, seen: SeenKeys::default(), values: true }
+        StrictMap { inner, key: KeySlot::default(), seen: SeenKeys::default(), values: true }
     }
 
     /// Checks the keys only: for a hand-written visitor (the kubectl stream's items) whose values
@@ -264,12 +302,11 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
-        self.key = None;
+        self.key.set = false;
         let key = self.inner.next_key_seed(Seed { seed, key: Some(&mut self.key) })?;
-        if let Some(name) = &self.key {
-            if !self.seen.insert(name) {
-                return Err(de::Error::custom(format_args!("duplicate field `{}`", crate::redact::excerpt(name, 80))));
-            }
+        if self.key.set && !self.seen.insert(self.key.hash) {
+            let name = self.key.shown();
+            return Err(de::Error::custom(format_args!("duplicate field `{}`", crate::redact::excerpt(&name, 80))));
         }
         Ok(key)
     }
@@ -278,7 +315,10 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<A> {
         if !self.values {
             return self.inner.next_value_seed(seed);
         }
-        self.inner.next_value_seed(Seed { seed, key: None }).map_err(|err| at(self.key.as_deref().unwrap_or("?"), err))
+        self.inner.next_value_seed(Seed { seed, key: None }).map_err(|err| match self.key.set {
+            true => at(&self.key.shown(), err),
+            false => at("?", err),
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -351,6 +391,11 @@ const PATH_END: &str = "`: ";
 /// The position serde_json adds at each level is kept once, from the innermost.
 fn at<E: de::Error>(step: &str, err: E) -> E {
     let message = err.to_string();
+    // The end of the input is not an error of the data: a reader fed in chunks (the kubectl
+    // stream) knows it by its category, and reads on once it has more.
+    if message.starts_with("EOF while parsing") {
+        return err;
+    }
     let (path, rest) = match message.strip_prefix("at `").and_then(|m| m.split_once(PATH_END)) {
         Some((path, rest)) => (path.to_string(), rest.to_string()),
         None => (String::new(), message),

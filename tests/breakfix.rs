@@ -146,7 +146,7 @@ fn diff_reads_reports_and_snapshots_and_fails_on_what_newly_fails() {
     let report = dir.join("hardened-report.json");
     std::fs::write(&report, serde_json::to_string(&audit_demo("hardened")).unwrap()).unwrap();
     let snapshot = dir.join("dns-blocked-snapshot.json");
-    let written = aksguard(&["snapshot", "--demo", "dns-blocked", "-o", snapshot.to_str().unwrap()]);
+    let written = aksguard(&["snapshot", "--demo", "dns-blocked", "--output-file", snapshot.to_str().unwrap()]);
     assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
     let (report, snapshot) = (report.to_str().unwrap(), snapshot.to_str().unwrap());
 
