@@ -63,7 +63,7 @@ struct KeySlot {
 }
 
 /// The longest key a message repeats whole.
-const KEY_BYTES: usize = 64;
+const KEY_BYTES: usize = 40;
 
 impl Default for KeySlot {
     fn default() -> Self {
@@ -250,7 +250,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, S> {
 /// Keys of one object remembered by hash: a handful inline, more on the heap.
 #[derive(Default)]
 struct SeenKeys {
-    inline: [u64; 16],
+    inline: [u64; 8],
     len: usize,
     more: Vec<u64>,
 }
@@ -258,11 +258,11 @@ struct SeenKeys {
 impl SeenKeys {
     /// Remembers a key by its hash; false when it was already there.
     fn insert(&mut self, hash: u64) -> bool {
-        let inline = &self.inline[..self.len.min(16)];
+        let inline = &self.inline[..self.len.min(8)];
         if inline.contains(&hash) || self.more.contains(&hash) {
             return false;
         }
-        match self.len < 16 {
+        match self.len < 8 {
             true => self.inline[self.len] = hash,
             false => self.more.push(hash),
         }
