@@ -81,7 +81,7 @@ impl Baseline {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Baseline> {
-        let saved: SavedReport = serde_json::from_str(text).map_err(|err| not_a_report(text, path, &err))?;
+        let saved: SavedReport = crate::strict_json::from_str(text).map_err(|err| not_a_report(text, path, &err))?;
         if saved.schema_version > crate::audit::REPORT_SCHEMA_VERSION {
             bail!(
                 "baseline {} has report schema_version {}, newer than this aksguard reads; upgrade aksguard",
@@ -322,7 +322,7 @@ mod tests {
         let message = format!("{:#}", Baseline::parse(&text, Path::new("base.json")).unwrap_err());
         assert!(message.len() < 500, "{} bytes", message.len());
         assert!(!message.contains('\u{1b}') && !message.contains("CANARY"), "{message}");
-        assert!(message.contains("not an aksguard JSON report (unknown variant"), "{message}");
+        assert!(message.contains("not an aksguard JSON report (at `findings[0].status`: unknown variant"), "{message}");
     }
 
     fn saved_target(cluster: Option<&str>, group: Option<&str>, subscription: Option<&str>) -> Baseline {

@@ -21,4 +21,5 @@ pub mod report_file;
 pub mod rules;
 pub mod scope;
 pub mod snapshot;
+pub mod strict_json;
 pub mod text_file;

@@ -60,6 +60,30 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// The longest human message of a server (an error body's `message`) a reason repeats.
+pub const SERVER_TEXT_CHARS: usize = 200;
+
+/// A human message a server sent, as aksguard may repeat it: on one line, credentials
+/// redacted, control characters escaped, at most [`SERVER_TEXT_CHARS`]. A server or a proxy
+/// may echo the request (its `Authorization` header) into an error body.
+pub fn server_text(text: &str) -> String {
+    let head = prefix(text, SERVER_TEXT_CHARS * 8);
+    let shown = excerpt(&head.split_whitespace().collect::<Vec<_>>().join(" "), SERVER_TEXT_CHARS);
+    match head.len() < text.len() && !shown.ends_with('…') {
+        true => format!("{shown}…"),
+        false => shown,
+    }
+}
+
+/// A machine-readable code a server sent (ARM's `error.code`, a Kubernetes `reason`): kept
+/// when it is one (letters, digits, `.`, `_`, `-`, `:`, at most 80), else empty.
+pub fn server_code(code: &str) -> String {
+    let valid = code.len() <= 80
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':'))
+        && redact(code) == code;
+    if valid { code.to_string() } else { String::new() }
+}
+
 /// At most `max_bytes` of `text`, cut at a character boundary.
 fn prefix(text: &str, max_bytes: usize) -> &str {
     if text.len() <= max_bytes {
@@ -378,5 +402,26 @@ mod tests {
         let cut_jwt = format!("{} {JWT}", "z".repeat(1400));
         assert!(!excerpt(&cut_jwt, 100).contains("eyJ"), "a JWT cut by the bound is still redacted");
         assert_eq!(excerpt("a\u{1b}[2Jb", 20), "a\\u{1b}[2Jb");
+    }
+
+    #[test]
+    fn server_text_is_one_capped_redacted_line() {
+        let echoed = format!("upstream error\nAuthorization: Bearer {JWT}\r\n\u{1b}]0;x\u{7}");
+        let shown = server_text(&echoed);
+        assert!(!shown.contains("eyJ") && !shown.contains('\u{1b}') && !shown.contains('\n'), "{shown}");
+        assert!(shown.starts_with("upstream error Authorization: Bearer [redacted]"), "{shown}");
+        let long = server_text(&"word ".repeat(100_000));
+        assert_eq!(long.chars().count(), SERVER_TEXT_CHARS + 1, "{long}");
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn server_codes_are_kept_only_when_they_are_codes() {
+        assert_eq!(server_code("AuthorizationFailed"), "AuthorizationFailed");
+        assert_eq!(server_code("InternalError"), "InternalError");
+        assert_eq!(server_code("Bearer abc"), "");
+        assert_eq!(server_code(JWT), "");
+        assert_eq!(server_code(&"A".repeat(81)), "");
+        assert_eq!(server_code("a\u{1b}b"), "");
     }
 }

@@ -143,12 +143,12 @@ impl Findings {
         let path = Path::new(argument);
         let text = read_bounded(path, what)?;
         let hint = "pass a report from `aksguard audit --format json` or a snapshot from `aksguard snapshot`";
-        let probe: Probe = serde_json::from_str(&text)
+        let probe: Probe = crate::strict_json::from_str(&text)
             .map_err(|err| anyhow!("{what} {} is not valid JSON ({err}); {hint}", path.display()))?;
         if probe.findings.is_none() {
             return Ok(Findings::audit(&snapshot_file::parse(path, &text)?));
         }
-        let saved: SavedReport = serde_json::from_str(&text)
+        let saved: SavedReport = crate::strict_json::from_str(&text)
             .map_err(|err| anyhow!("{what} {} is not an aksguard JSON report ({err}); {hint}", path.display()))?;
         if saved.schema_version > REPORT_SCHEMA_VERSION {
             bail!(

@@ -502,7 +502,13 @@ fn an_untrusted_certificate_stops_the_run() {
     let args = [&["snapshot", "--skip-kubernetes"][..], &NAMED[..], &["--arm-endpoint", &setup.arm.url][..]].concat();
     // Without SSL_CERT_FILE, the test CA is not in the system store.
     let output = setup.command().args(&args).env_remove("SSL_CERT_FILE").output().unwrap();
-    assert_stops(&output, &format!("cannot reach ARM at {}: ", setup.arm.url));
+    assert_stops(
+        &output,
+        &format!(
+            "cannot connect to ARM at {}: the server's TLS certificate is not trusted: it is not signed by a trusted CA",
+            setup.arm.url
+        ),
+    );
     assert!(text(&output.stderr).to_lowercase().contains("certificate"), "{}", text(&output.stderr));
 }
 

@@ -361,7 +361,7 @@ fn errors_that_outlast_the_retries_say_what_happened() {
     assert_eq!(
         unavailable(&report, "kubernetes/daemonsets").as_deref(),
         Some(
-            "the API server answered 503 Service Unavailable to the daemonsets list after 3 attempts: apiserver is shutting down"
+            "the API server answered 503 Service Unavailable to the daemonsets list after 3 attempts: ServiceUnavailable: apiserver is shutting down"
         )
     );
     assert_eq!(requests_for(&server, "daemonsets").len(), 3, "at most 3 attempts");

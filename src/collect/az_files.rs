@@ -13,7 +13,7 @@
 //! | `az aks nodepool get-upgrades -o json` (one per pool) | `.../managedClusters/agentPools/upgradeProfiles` |
 //! | `az aks get-versions -l REGION -o json` | no `type`: an object whose `values[]` have a `version` |
 
-use super::input::{invalid_json, read_text};
+use super::input::invalid_json;
 use crate::snapshot::arm::{ArmResource, id_segment};
 use crate::snapshot::sources::{self, ARM_READS, ArmRead, ArmSource, ArmVisitor};
 use crate::snapshot::{AzureState, Part, Snapshot, source};
@@ -141,9 +141,16 @@ enum Read {
     EmptyList,
 }
 
+/// az documents are a few kilobytes each; a list of every maintenance configuration is far below.
+const AZ_FILE: crate::text_file::FileKind = crate::text_file::FileKind {
+    what: "--from-az file",
+    max_bytes: 64 * 1024 * 1024,
+    hint: "pass the unmodified output of an az command run with -o json",
+};
+
 fn read_file(path: &Path, found: &mut Found) -> Result<Read> {
-    let text = read_text(path, "--from-az")?;
-    let value: Value = serde_json::from_str(&text)
+    let text = crate::text_file::read(path, AZ_FILE)?;
+    let value: Value = crate::strict_json::from_str(&text)
         .map_err(|err| invalid_json(path, &err, "pass the unmodified output of an az command run with -o json"))?;
     match &value {
         // `az ... list` prints an array; the ARM REST list body wraps it in `value`.
@@ -185,13 +192,12 @@ fn read_list(path: &Path, items: &[Value], found: &mut Found) -> Result<Read> {
     Ok(Read::Documents)
 }
 
-/// The source a document is: by its ARM `type`, else by its shape.
+/// The source a document is: by its ARM `type`, else by the type its `id` path names (older az
+/// builds print `"type": null` for maintenance configurations), else by its shape.
 fn recognise(doc: &Value) -> Option<&'static ArmRead> {
-    match doc.get("type").and_then(Value::as_str) {
-        Some(resource_type) => {
-            let lower = resource_type.to_ascii_lowercase();
-            ARM_READS.iter().find(|read| read.az_type == Some(lower.as_str()))
-        }
+    let named = doc.get("type").and_then(Value::as_str).map(str::to_ascii_lowercase);
+    match named.or_else(|| doc.get("id").and_then(Value::as_str).and_then(type_from_id)) {
+        Some(lower) => ARM_READS.iter().find(|read| read.az_type == Some(lower.as_str())),
         None => {
             struct Shape<'d>(&'d Value, Option<&'static ArmRead>);
             impl ArmVisitor for Shape<'_> {
@@ -206,6 +212,21 @@ fn recognise(doc: &Value) -> Option<&'static ArmRead> {
             shape.1
         }
     }
+}
+
+/// The lower-case ARM type an id names: after its last `/providers/`, the namespace and every
+/// other segment (`…/providers/Microsoft.ContainerService/managedClusters/c/maintenanceConfigurations/d`
+/// is `microsoft.containerservice/managedclusters/maintenanceconfigurations`).
+fn type_from_id(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let (_, after) = lower.rsplit_once("/providers/")?;
+    let segments: Vec<&str> = after.split('/').collect();
+    let (namespace, rest) = segments.split_first()?;
+    if namespace.is_empty() || rest.len() < 2 || rest.len() % 2 != 0 || rest.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
+    Some(format!("{namespace}/{}", types.join("/")))
 }
 
 /// Reads one document into its source's model and keeps it; `false` when a list holds a
@@ -296,5 +317,25 @@ fn json_kind(value: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_is_read_from_the_id_when_it_is_null() {
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c/maintenanceConfigurations/default";
+        assert_eq!(
+            type_from_id(id).as_deref(),
+            Some("microsoft.containerservice/managedclusters/maintenanceconfigurations")
+        );
+        let setting = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c/providers/Microsoft.Insights/diagnosticSettings/x";
+        assert_eq!(type_from_id(setting).as_deref(), Some("microsoft.insights/diagnosticsettings"));
+        assert_eq!(type_from_id("/subscriptions/s/resourceGroups/rg"), None);
+        assert_eq!(type_from_id("/subscriptions/s/providers/Microsoft.Security/pricings"), None);
+        let doc = serde_json::json!({"id": id, "name": "default", "type": null, "properties": {}});
+        assert_eq!(recognise(&doc).map(|read| read.source), Some(source::MAINTENANCE_CONFIGURATIONS));
     }
 }

@@ -16,11 +16,18 @@ pub struct Policy {
     pub attempts: u32,
     /// The first retry waits about this long (plus jitter), each later one twice as long.
     pub backoff_base: Duration,
+    /// For one source, all its pages and retries: a server that pages forever cannot hold the
+    /// run. [`DEADLINE_TIMEOUTS`] times the request timeout.
+    pub deadline: Duration,
 }
+
+/// A source is read within this many request timeouts (10 minutes at the default 30 s): room
+/// for a 100,000-pod list of 200 pages, not for a list that never ends.
+pub const DEADLINE_TIMEOUTS: u32 = 20;
 
 impl Policy {
     pub fn new(timeout: Duration) -> Self {
-        Policy { timeout, attempts: 3, backoff_base: Duration::from_millis(200) }
+        Policy { timeout, attempts: 3, backoff_base: Duration::from_millis(200), deadline: timeout * DEADLINE_TIMEOUTS }
     }
 }
 
@@ -128,27 +135,57 @@ pub fn after(attempts: u32) -> String {
 }
 
 /// The innermost error's message on one line: "Connection refused (os error 111)" rather than
-/// the layers of client wrappers around it.
+/// the layers of client wrappers around it. It may quote what a server sent, so it is capped and
+/// redacted as server text is.
 pub fn root_cause(err: &(dyn StdError + 'static)) -> String {
     let mut current = err;
     while let Some(next) = current.source() {
         current = next;
     }
-    current.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::redact::server_text(&current.to_string())
 }
 
-/// A server's message on one line and at most 300 characters: it is text from outside.
-pub fn shorten(message: &str) -> String {
-    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    match message.char_indices().nth(300) {
-        Some((cut, _)) => format!("{}…", &message[..cut]),
-        None => message,
-    }
+/// Why the server's TLS certificate was not trusted, when `why` (a root cause) says it was not:
+/// a certificate problem is not a network problem, and the fix is elsewhere.
+pub fn untrusted_certificate(why: &str) -> Option<String> {
+    let detail = why.split_once("invalid peer certificate: ")?.1;
+    let reason = if detail.contains("CaUsedAsEndEntity") {
+        "it is a CA certificate, used as the server's own certificate (the server must present a certificate the CA signed)"
+    } else if detail.contains("UnknownIssuer") {
+        "it is not signed by a trusted CA (the wrong CA, or a TLS-inspecting proxy?)"
+    } else if detail.contains("BadSignature") {
+        "its signature does not verify with the trusted CA of that name (a CA issued again with another key, or a TLS-inspecting proxy?)"
+    } else if detail.contains("NotValidForName") {
+        "it is not issued for this host name"
+    } else if detail.contains("Expired") {
+        "it has expired (or this machine's clock is wrong)"
+    } else if detail.contains("NotValidYet") {
+        "it is not valid yet (or this machine's clock is wrong)"
+    } else {
+        return Some(format!("the server's TLS certificate is not trusted ({})", crate::redact::server_text(detail)));
+    };
+    Some(format!("the server's TLS certificate is not trusted: {reason}"))
 }
+
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn untrusted_certificates_say_why() {
+        let ca = "invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))";
+        assert!(untrusted_certificate(ca).unwrap().contains("a CA certificate, used as the server's own"));
+        let unknown = untrusted_certificate("invalid peer certificate: UnknownIssuer").unwrap();
+        assert!(unknown.starts_with("the server's TLS certificate is not trusted: it is not signed by a trusted CA"));
+        assert_eq!(untrusted_certificate("Connection refused (os error 111)"), None);
+    }
+
+    #[test]
+    fn root_causes_are_one_line() {
+        let err = std::io::Error::other("first\n  second");
+        assert_eq!(root_cause(&err), "first second");
+    }
+
     use std::cell::Cell;
 
     #[test]
@@ -191,10 +228,4 @@ mod tests {
         assert_eq!(reply, Ok(Err(Failure::Transport { message: "reset".into(), attempts: 3 })));
     }
 
-    #[test]
-    fn messages_are_one_line_and_short() {
-        assert_eq!(shorten("a\n  b"), "a b");
-        assert_eq!(shorten(&"x".repeat(400)).chars().count(), 301);
-        assert_eq!(root_cause(&std::io::Error::other("first\n  second")), "first second");
-    }
 }

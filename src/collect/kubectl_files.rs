@@ -12,6 +12,7 @@ use super::kubectl_stream::{self, KindName, RawFields, ReadError, Sink};
 use crate::snapshot::kube::ObjectMeta;
 use crate::snapshot::sources::{self, KubernetesSource, KubernetesVisitor};
 use crate::snapshot::{KubernetesState, Part, Snapshot};
+use crate::strict_json::Strict;
 use anyhow::{Result, bail};
 use serde::Deserialize;
 use serde::de::MapAccess;
@@ -83,7 +84,7 @@ impl Sink for Objects {
         impl<'de, A: MapAccess<'de>> KubernetesVisitor for Add<'_, 'de, A> {
             fn visit<S: KubernetesSource>(&mut self) {
                 let Some(fields) = self.fields.take() else { return };
-                self.result = S::Object::deserialize(MapAccessDeserializer::new(fields)).map(|object| {
+                self.result = S::Object::deserialize(Strict::new(MapAccessDeserializer::new(fields))).map(|object| {
                     if let Part::Collected(objects) = S::part_mut(self.state) {
                         objects.push(object);
                     }
@@ -293,7 +294,10 @@ mod tests {
         let bad = r#"{"kind": "List", "items": [{"kind": "Namespace", "metadata": {"name": "shop"}},
             {"kind": "Pod", "metadata": {"name": "web"}, "spec": {"containers": "nginx"}}]}"#;
         let err = read(&[bad]).unwrap_err().to_string();
-        assert!(err.contains("holds a Pod that cannot be read (invalid type: string \"nginx\""), "{err}");
+        assert!(
+            err.contains("holds a Pod that cannot be read (at `spec.containers`: invalid type: string \"nginx\""),
+            "{err}"
+        );
         assert!(err.contains("line 2"), "the position is in the file: {err}");
         let not_json = read(&[r#"{"kind": "List", "items": [{"kind": "Pod",}]}"#]).unwrap_err().to_string();
         assert!(not_json.contains("is not valid JSON"), "{not_json}");

@@ -223,12 +223,14 @@ fn read_document<R: Read, S: Sink>(chunks: &mut Chunks<R>, state: &mut State<S>)
     let mut api_version: Option<String> = None;
     let mut fields = RawFields::default();
     let mut document = Document { kind: None, resource_type: None, items: None };
+    let mut seen: Vec<String> = Vec::new();
     chunks.expect(b"{", "a Kubernetes object or list (`{`)")?;
     if chunks.peek()? == Some(b'}') {
         chunks.expect(b"}", "`}`")?;
     } else {
         loop {
             let key = chunks.value(|d| Key::deserialize(d))?;
+            refuse_duplicate(&mut seen, key.name())?;
             chunks.expect(b":", "`:`")?;
             match key {
                 Key::ApiVersion => {
@@ -273,6 +275,16 @@ fn read_document<R: Read, S: Sink>(chunks: &mut Chunks<R>, state: &mut State<S>)
         }
     }
     Ok(document)
+}
+
+/// A top-level key met twice is refused, as [`crate::strict_json`] refuses it everywhere else.
+fn refuse_duplicate(seen: &mut Vec<String>, key: &str) -> Result<(), ChunkError> {
+    if seen.iter().any(|k| k == key) {
+        let message = format!("duplicate field `{}`", crate::redact::excerpt(key, 80));
+        return Err(ChunkError::Json { category: Category::Data, message });
+    }
+    seen.push(key.to_string());
+    Ok(())
 }
 
 impl RawFields {
@@ -331,7 +343,10 @@ impl<'de, S: Sink> Visitor<'de> for ItemSeed<'_, '_, S> {
         f.write_str("a Kubernetes object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        // Every key of the item is checked against the others: `{"kind": "Secret", "kind": "Pod"}`
+        // must not be a Secret to aksguard and a Pod to the cluster.
+        let mut map = crate::strict_json::StrictMap::keys_only(map);
         let sink = &mut *self.state.sink;
         let current = &mut self.state.current;
         match self.kind {

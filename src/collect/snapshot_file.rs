@@ -1,23 +1,45 @@
 //! Snapshot files written by `aksguard snapshot --output-file FILE`.
 
-use super::input::{invalid_json, read_text};
+use super::input::invalid_json;
 use crate::snapshot::{SCHEMA_VERSION, Snapshot};
+use crate::text_file::FileKind;
 use anyhow::{Result, bail};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use std::path::Path;
 
+/// Snapshots keep only what rules read: 100,000 pods make about 100 MiB.
+const FILE: FileKind = FileKind {
+    what: "--snapshot file",
+    max_bytes: 1024 * 1024 * 1024,
+    hint: "pass a file written by `aksguard snapshot --output-file FILE`",
+};
+
 pub fn read(path: &Path) -> Result<Snapshot> {
-    let text = read_text(path, "--snapshot")?;
+    let text = crate::text_file::read(path, FILE)?;
     parse(path, &text)
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
+    /// What the top level says the file is, read before the whole snapshot.
     #[derive(Deserialize)]
-    struct Version {
+    struct Probe {
         schema_version: Option<u32>,
+        findings: Option<IgnoredAny>,
     }
-    let hint = "pass a file written by `aksguard snapshot --output-file FILE`";
-    let version: Version = serde_json::from_str(text).map_err(|err| invalid_json(path, &err, hint))?;
+    let hint = FILE.hint;
+    match text.trim_start().as_bytes().first() {
+        Some(b'{') | None => {}
+        Some(b'[') => bail!("{} is a JSON array, not an aksguard snapshot (a JSON object); {hint}", path.display()),
+        Some(_) => bail!("{} is not an aksguard snapshot (a JSON object); {hint}", path.display()),
+    }
+    let version: Probe = crate::strict_json::from_str(text).map_err(|err| invalid_json(path, &err, hint))?;
+    if version.findings.is_some() {
+        bail!(
+            "{} is an aksguard report, not a snapshot; audit it again from its inputs, or write a snapshot with `aksguard snapshot --output-file FILE`",
+            path.display()
+        );
+    }
     match version.schema_version {
         None => bail!(
             "{} is not an aksguard snapshot (no schema_version); {hint}, or raw az/kubectl output with --from-az/--from-kubectl",
@@ -35,7 +57,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
         ),
         Some(_) => {}
     }
-    serde_json::from_str(text)
+    crate::strict_json::from_str(text)
         .map_err(|err| anyhow::anyhow!("{} is not a valid aksguard snapshot ({err}); {hint}", path.display()))
 }
 

@@ -81,7 +81,7 @@ impl FleetCluster {
             tags: read_tags(row.get("tags")),
             cluster: ManagedCluster::from_document(row).map_err(|err| {
                 // serde quotes the offending value, which is text from outside: keep it short.
-                let why = crate::collect::http::shorten(&err.to_string());
+                let why = crate::redact::server_text(&err.to_string());
                 format!("Resource Graph's row for it cannot be read as a managed cluster ({why})")
             }),
             absent: absent_properties(row),

@@ -76,7 +76,7 @@ pub async fn read(
         Ok(Ok(read)) => Ok(read.state),
         Ok(Err(err)) => Err(format!(
             "the Kubernetes API of context '{context}' could not be read: {}",
-            crate::collect::http::shorten(&format!("{err:#}"))
+            crate::redact::server_text(&format!("{err:#}"))
         )),
         Err(_) => Err(format!(
             "the Kubernetes API of context '{context}' was not read within the {}s deadline",

@@ -4,7 +4,7 @@
 //! Text from the cluster is escaped, so a name can never inject markup into a PR comment.
 
 use super::Style;
-use super::text::{escape_xml, short_resource};
+use super::text::{escape_control, escape_xml, short_resource};
 use crate::audit::{Report, Show};
 use crate::finding::{BaselineState, Finding, Severity, Status};
 use std::fmt::Write;
@@ -243,10 +243,11 @@ fn the_rest(out: &mut String, report: &Report, folded: bool) {
 }
 
 /// Escapes Markdown (backslashes) and inline HTML (entities); newlines become `<br>` so table
-/// cells stay on one row.
+/// cells stay on one row. Control characters are shown as the table shows them
+/// ([`escape_control`]): a Markdown file is read in terminals too (`cat`, CI logs).
 fn escape(text: &str) -> String {
     let mut marked = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in escape_control(text).chars() {
         if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!') {
             marked.push('\\');
         }
@@ -257,7 +258,7 @@ fn escape(text: &str) -> String {
 
 /// Text for inside a code span: backticks and pipes cannot be escaped there, so they are replaced.
 fn code(text: &str) -> String {
-    text.replace('`', "'").replace('|', "¦").replace('\n', " ")
+    escape_control(text).replace('`', "'").replace('|', "¦").replace('\n', " ")
 }
 
 fn code_span(text: &str) -> String {
@@ -266,6 +267,7 @@ fn code_span(text: &str) -> String {
 
 /// A fenced block long enough that no backtick run in the text can close it.
 fn fenced(text: &str) -> String {
+    let text = &escape_control(text);
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let language = if text.trim_start().starts_with("apiVersion:") { "yaml" } else { "sh" };
@@ -281,5 +283,8 @@ mod tests {
         assert_eq!(escape("<img src=x> *bold* | [link](u)"), "&lt;img src=x&gt; \\*bold\\* \\| \\[link\\](u)");
         assert_eq!(code("a`b|c"), "a'b¦c");
         assert_eq!(fenced("echo ```"), "````sh\necho ```\n````");
+        assert_eq!(escape("ns\u{1b}]0;owned\u{7}"), r"ns\\u{1b}\]0;owned\\u{7}");
+        assert_eq!(code("a\u{1b}[2J"), "a\\u{1b}[2J");
+        assert!(!fenced("kubectl -n \u{1b}[2J edit").contains('\u{1b}'));
     }
 }

@@ -111,8 +111,27 @@ fn enforcement(ctx: &Context) -> Finding {
     }
 }
 
-/// Kubernetes-only: the add-on is inferred from its pods.
+/// The label the Azure Policy add-on puts on the Gatekeeper constraints it installs.
+const ADDON_LABEL: (&str, &str) = ("managed-by", "azure-policy-addon");
+
+/// Kubernetes-only: the add-on is inferred from the constraints it installs, else from its pods.
 fn inferred(ctx: &Context, arm_missing: Missing, enable: String) -> Result<Vec<Finding>, Missing> {
+    let installed = ctx.gatekeeper_constraints().ok().and_then(|constraints| {
+        constraints.iter().find(|c| c.metadata.labels.get(ADDON_LABEL.0).is_some_and(|v| v == ADDON_LABEL.1))
+    });
+    if let Some(constraint) = installed {
+        let evidence = Evidence::inferred(format!(
+            "constraint {}/{} is labelled {}={}: the add-on installed it",
+            constraint.kind, constraint.metadata.name, ADDON_LABEL.0, ADDON_LABEL.1
+        ));
+        let note = Evidence::note(format!("the add-on's ARM setting was not checked: {}", arm_missing.what()));
+        return Ok(vec![
+            RULE.pass(ctx.cluster_resource(), "Azure Policy runs in the cluster (inferred from Kubernetes)")
+                .with_evidence(evidence)
+                .with_evidence(note),
+            enforcement(ctx),
+        ]);
+    }
     let policy = ctx.pods_named("kube-system", POLICY_PODS).map_err(|_| arm_missing.clone())?;
     let gatekeeper = ctx.pods_named("gatekeeper-system", GATEKEEPER_PODS).map_err(|_| arm_missing.clone())?;
     let resource = ctx.cluster_resource();
@@ -123,6 +142,7 @@ fn inferred(ctx: &Context, arm_missing: Missing, enable: String) -> Result<Vec<F
     ));
     let note = Evidence::note(format!("the add-on's ARM setting was not checked: {}", arm_missing.what()));
     if policy.is_empty() || gatekeeper.is_empty() {
+        super::inference::system_pods_seen(ctx, &arm_missing)?;
         return Ok(vec![
             RULE.fail(resource, "Azure Policy does not run in the cluster (inferred from Kubernetes)")
                 .with_evidence(evidence)
@@ -205,8 +225,17 @@ mod tests {
         snapshot.kubernetes.validating_webhook_configurations = webhook();
         snapshot.kubernetes.gatekeeper_constraints = constraints(&[Some("deny")]);
         assert_eq!(statuses(&RULE, &snapshot), [Status::Pass, Status::Pass]);
-        snapshot.kubernetes.pods = Part::Collected(vec![]);
+        snapshot.kubernetes.pods = Part::Collected(vec![pod_in("kube-system", "coredns-1")]);
         assert_eq!(statuses(&RULE, &snapshot), [Status::Fail]);
+        // One namespace's pods: whether the add-on runs cannot be told.
+        snapshot.kubernetes.pods = Part::Collected(vec![pod_in("shop", "web")]);
+        assert_eq!(statuses(&RULE, &snapshot), [Status::Unknown]);
+        // A constraint the add-on installed says it runs, whatever pods were read.
+        snapshot.kubernetes.gatekeeper_constraints = Part::Collected(vec![k8s(
+            json!({"kind": "K8sAzureV2NoPrivilege",
+            "metadata": {"name": "azurepolicy-k8sazurev2noprivilege-1", "labels": {"managed-by": "azure-policy-addon"}}}),
+        )]);
+        assert_eq!(statuses(&RULE, &snapshot), [Status::Pass, Status::Pass]);
     }
 
     #[test]

@@ -138,6 +138,9 @@ fn inferred_from_kubernetes(ctx: &Context, arm_missing: &Missing) -> Result<Find
     let resource = ctx.cluster_resource();
     let note = Evidence::note(format!("the Defender profile and plan were not checked: {}", arm_missing.what()));
     let sensor = observe_sensor(ctx).map_err(|_| arm_missing.clone())?;
+    if matches!(sensor, Sensor::Absent(_)) {
+        super::inference::system_pods_seen(ctx, arm_missing)?;
+    }
     Ok(match sensor {
         Sensor::Healthy(evidence) => RULE
             .pass(resource, "Defender's sensor runs and is ready (inferred from Kubernetes)")
@@ -300,6 +303,9 @@ mod tests {
         assert_eq!(finding.confidence, crate::finding::Confidence::Medium);
 
         snapshot.kubernetes.daemon_sets = Part::Collected(vec![]);
+        assert_eq!(only(&RULE, &snapshot).status, Status::Unknown, "no pods: absence proves nothing");
+        snapshot.kubernetes.pods =
+            Part::Collected(vec![crate::rules::helpers::testing::pod_in("kube-system", "coredns-1")]);
         let finding = only(&RULE, &snapshot);
         assert_eq!(finding.status, Status::Fail);
         assert!(finding.message.contains("inferred"));

@@ -2,6 +2,7 @@
 //! ingress by default, and default-deny egress still lets pods resolve names.
 
 use super::Area;
+use super::inference::{SystemDaemonSet, daemon_set_evidence, system_pods_seen};
 use super::{Context, Missing, Rule};
 use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::kube::{IntOrString, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule};
@@ -46,7 +47,15 @@ allow the traffic each workload needs before you apply it.
 
 const ENGINES: &[&str] = &["azure", "calico", "cilium"];
 /// Pods whose presence shows an engine runs, by name prefix.
-const ENGINE_PODS: &[(&str, &str)] = &[("azure-npm", "azure"), ("calico-node", "calico"), ("cilium", "cilium")];
+/// Each engine's DaemonSet, where AKS (or the Tigera operator, for calico-system) installs it.
+const ENGINE_DAEMON_SETS: &[(SystemDaemonSet, &str)] = &[
+    (SystemDaemonSet { name: "azure-npm", namespaces: &["kube-system"], image: "azure-npm" }, "azure"),
+    (
+        SystemDaemonSet { name: "calico-node", namespaces: &["kube-system", "calico-system"], image: "calico/node" },
+        "calico",
+    ),
+    (SystemDaemonSet { name: "cilium", namespaces: &["kube-system"], image: "cilium/cilium" }, "cilium"),
+];
 const DNS_PORT: i32 = 53;
 
 #[derive(Debug, PartialEq)]
@@ -112,25 +121,28 @@ fn engine(ctx: &Context) -> Result<(Finding, Engine), Missing> {
     })
 }
 
-/// Kubernetes-only: an engine is inferred from its pods.
+/// Kubernetes-only: an engine is inferred from its DaemonSet (see [`SystemDaemonSet`]).
 fn inferred_engine(
     ctx: &Context,
     resource: Resource,
     fix: String,
     arm_missing: Missing,
 ) -> Result<(Finding, Engine), Missing> {
-    let pods = ctx.pods().map_err(|_| arm_missing.clone())?;
-    let found = pods.iter().find_map(|pod| {
-        ENGINE_PODS
-            .iter()
-            .find(|(prefix, _)| pod.metadata.name.starts_with(prefix))
-            .map(|(_, engine)| (*engine, format!("pod {}/{}", pod.metadata.namespace(), pod.metadata.name)))
-    });
+    let mut found = None;
+    for (daemon_set, engine) in ENGINE_DAEMON_SETS {
+        if let Some((running, pod)) = daemon_set.running(ctx).map_err(|_| arm_missing.clone())? {
+            found = Some((*engine, daemon_set_evidence(running, pod, daemon_set.image)));
+            break;
+        }
+    }
+    if found.is_none() {
+        system_pods_seen(ctx, &arm_missing)?;
+    }
     let note = Evidence::note(format!("the cluster's networkProfile was not checked: {}", arm_missing.what()));
     Ok(match found {
-        Some((engine, pod)) => (
+        Some((engine, evidence)) => (
             RULE.pass(resource, format!("network policy engine {engine} runs (inferred from Kubernetes)"))
-                .with_evidence(Evidence::inferred(format!("{pod} runs")))
+                .with_evidence(evidence)
                 .with_evidence(note),
             Engine::Enforced,
         ),
@@ -140,7 +152,9 @@ fn inferred_engine(
                 "no network policy engine runs (inferred from Kubernetes): NetworkPolicies are ignored",
             )
             .with_severity(Severity::High)
-            .with_evidence(Evidence::inferred("no azure-npm, calico-node or cilium pods"))
+            .with_evidence(Evidence::inferred(
+                "no ready azure-npm, calico-node or cilium DaemonSet in kube-system (calico-system) running its image",
+            ))
             .with_evidence(note)
             .with_remediation(fix),
             Engine::Absent,
@@ -350,8 +364,11 @@ fn default_deny_manifest(namespace: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Finding;
     use crate::finding::Status;
+    use crate::rules::helpers::testing::{daemon_pod, daemon_set_in};
     use crate::rules::testing::{k8s, pod_in, run, with_cluster};
+    use crate::snapshot::kube::{DaemonSet, Pod};
     use crate::snapshot::{Part, Snapshot};
     use serde_json::{Value, json};
 
@@ -493,19 +510,65 @@ mod tests {
         assert!(findings[1].message.contains("networkpolicies"));
     }
 
-    #[test]
-    fn kubernetes_only_infers_the_engine_from_pods() {
+    /// Kubernetes only: `daemon_sets` and `pods` (coredns in kube-system added).
+    fn engine_status(daemon_sets: Vec<DaemonSet>, pods: Vec<Pod>) -> Finding {
         let mut snapshot = Snapshot::empty("test", "not provided");
-        snapshot.kubernetes.pods = Part::Collected(vec![pod_in("kube-system", "azure-npm-x7k2p")]);
+        snapshot.kubernetes.pods = Part::Collected([vec![pod_in("kube-system", "coredns-1")], pods].concat());
+        snapshot.kubernetes.daemon_sets = Part::Collected(daemon_sets);
         snapshot.kubernetes.network_policies = Part::Collected(vec![]);
-        let findings = run(&RULE, &snapshot);
-        assert_eq!(findings[0].status, Status::Pass);
-        assert!(findings[0].message.contains("inferred"));
-        assert_eq!(findings[0].confidence, crate::finding::Confidence::Medium);
+        run(&RULE, &snapshot).remove(0)
+    }
 
+    #[test]
+    fn kubernetes_only_infers_the_engine_from_its_ready_daemon_set() {
+        let npm = "mcr.microsoft.com/containernetworking/azure-npm:v1.5.45";
+        let found = engine_status(
+            vec![daemon_set_in("kube-system", "azure-npm", 3, 3)],
+            vec![daemon_pod("kube-system", "azure-npm", npm)],
+        );
+        assert_eq!(found.status, Status::Pass);
+        assert!(found.message.contains("inferred"));
+        assert_eq!(found.confidence, crate::finding::Confidence::Medium);
+        let calico = engine_status(
+            vec![daemon_set_in("calico-system", "calico-node", 2, 1)],
+            vec![daemon_pod("calico-system", "calico-node", "mcr.microsoft.com/oss/calico/node:v3.28.2")],
+        );
+        assert_eq!(calico.status, Status::Pass);
+
+        let fails = [
+            // A user's test Job named like the engine, in default.
+            engine_status(vec![], vec![pod_in("default", "cilium-connectivity-test-abc")]),
+            // The right DaemonSet with nothing scheduled, or not ready.
+            engine_status(vec![daemon_set_in("kube-system", "cilium", 0, 0)], vec![]),
+            engine_status(
+                vec![daemon_set_in("kube-system", "cilium", 3, 0)],
+                vec![daemon_pod("kube-system", "cilium", "quay.io/cilium/cilium:v1.16")],
+            ),
+            // The right name in a user's namespace.
+            engine_status(
+                vec![daemon_set_in("default", "cilium", 1, 1)],
+                vec![daemon_pod("default", "cilium", "quay.io/cilium/cilium:v1.16")],
+            ),
+            // Ready, but its pods run another image.
+            engine_status(
+                vec![daemon_set_in("kube-system", "cilium", 1, 1)],
+                vec![daemon_pod("kube-system", "cilium", "busybox:1.36")],
+            ),
+        ];
+        for finding in fails {
+            assert_eq!(finding.status, Status::Fail, "{finding:?}");
+        }
+    }
+
+    #[test]
+    fn without_kube_system_pods_the_engine_is_unknown_never_absent() {
+        let mut snapshot = Snapshot::empty("test", "not provided");
         snapshot.kubernetes.pods = Part::Collected(vec![pod_in("shop", "web")]);
-        let findings = run(&RULE, &snapshot);
-        assert_eq!(findings[0].status, Status::Fail);
+        snapshot.kubernetes.daemon_sets = Part::Collected(vec![]);
+        snapshot.kubernetes.network_policies = Part::Collected(vec![]);
+        let found = run(&RULE, &snapshot).remove(0);
+        assert_eq!(found.status, Status::Unknown);
+        assert!(found.message.contains("holds no kube-system pods"), "{}", found.message);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `node-os-upgrade-channel`: node operating systems receive security patches automatically.
 
 use super::Area;
-use super::inference::arm_setting;
+use super::inference::{arm_setting, daemon_set_evidence, pod_of};
 use super::{Context, Missing, Rule};
 use crate::finding::{Evidence, Finding, Resource, Severity};
 use crate::snapshot::kube::DaemonSet;
@@ -82,19 +82,40 @@ fn unmanaged(ctx: &Context, resource: Resource, fix: String, channel_evidence: E
                 .with_evidence(channel_evidence);
         }
     };
-    match daemon_sets.iter().find(|ds| is_kured(ds)) {
-        Some(kured) => RULE
+    // A DaemonSet named kured proves nothing by itself: it must be scheduled, ready, and run kured.
+    let scheduled = daemon_sets
+        .iter()
+        .filter(|ds| is_kured(ds) && ds.status.desired_number_scheduled > 0 && ds.status.number_ready > 0);
+    let mut running = None;
+    for daemon_set in scheduled {
+        match pod_of(ctx, daemon_set, "kured") {
+            Ok(Some(pod)) => {
+                running = Some((daemon_set, pod));
+                break;
+            }
+            Ok(None) => {}
+            Err(missing) => {
+                return RULE
+                    .unknown(
+                        resource,
+                        format!(
+                            "channel Unmanaged is safe only with kured, and the pods cannot be read: {}",
+                            missing.reason
+                        ),
+                    )
+                    .with_evidence(channel_evidence);
+            }
+        }
+    }
+    match running {
+        Some((kured, pod)) => RULE
             .pass(resource, "channel Unmanaged with kured rebooting nodes after OS updates")
             .with_evidence(channel_evidence)
-            .with_evidence(Evidence::kubernetes(format!(
-                "DaemonSet {}/{} runs",
-                kured.metadata.namespace(),
-                kured.metadata.name
-            ))),
+            .with_evidence(daemon_set_evidence(kured, pod, "kured")),
         None => RULE
             .fail(resource, "channel Unmanaged without kured: OS updates install but nodes never reboot to apply them")
             .with_evidence(channel_evidence)
-            .with_evidence(Evidence::kubernetes("no kured DaemonSet in any namespace"))
+            .with_evidence(Evidence::kubernetes("no scheduled, ready kured DaemonSet running a kured image"))
             .with_remediation(fix),
     }
 }
@@ -103,6 +124,7 @@ fn unmanaged(ctx: &Context, resource: Resource, fix: String, channel_evidence: E
 mod tests {
     use super::*;
     use crate::finding::Status;
+    use crate::rules::helpers::testing::{daemon_pod, daemon_set_in};
     use crate::rules::testing::{k8s, only, with_cluster};
     use crate::snapshot::{Part, Snapshot};
     use serde_json::json;
@@ -137,9 +159,21 @@ mod tests {
             Some("az aks update -g rg1 -n aks1 --node-os-upgrade-channel NodeImage")
         );
 
-        snapshot.kubernetes.daemon_sets =
-            Part::Collected(vec![k8s(json!({"metadata": {"name": "kured", "namespace": "kured"}}))]);
-        assert_eq!(only(&RULE, &snapshot).status, Status::Pass);
+        // Named kured, but nothing scheduled: no reboots.
+        snapshot.kubernetes.daemon_sets = Part::Collected(vec![daemon_set_in("kured", "kured", 0, 0)]);
+        snapshot.kubernetes.pods = Part::Collected(vec![]);
+        assert_eq!(only(&RULE, &snapshot).status, Status::Fail);
+
+        snapshot.kubernetes.daemon_sets = Part::Collected(vec![daemon_set_in("kured", "kured", 3, 3)]);
+        snapshot.kubernetes.pods = Part::Unavailable("forbidden".into());
+        assert_eq!(only(&RULE, &snapshot).status, Status::Unknown, "its pods cannot be read");
+        snapshot.kubernetes.pods = Part::Collected(vec![daemon_pod("kured", "kured", "busybox:1.36")]);
+        assert_eq!(only(&RULE, &snapshot).status, Status::Fail, "not a kured image");
+        snapshot.kubernetes.pods =
+            Part::Collected(vec![daemon_pod("kured", "kured", "ghcr.io/kubereboot/kured:1.17.1")]);
+        let finding = only(&RULE, &snapshot);
+        assert_eq!(finding.status, Status::Pass);
+        assert!(finding.evidence.iter().any(|e| e.as_str().contains("3 of 3 pods ready")), "{:?}", finding.evidence);
     }
 
     #[test]

@@ -25,10 +25,12 @@ where
     R: DeserializeOwned,
     P: DeserializeOwned,
 {
-    let envelope = R::deserialize(doc)?;
+    use crate::strict_json::Strict;
+    let envelope = R::deserialize(Strict::new(doc))?;
+    // `properties` that are there but not an object are an error, not the az shape.
     let properties = match doc.get("properties") {
-        Some(wrapped) if wrapped.is_object() => P::deserialize(wrapped)?,
-        _ => P::deserialize(doc)?,
+        Some(Value::Null) | None => P::deserialize(Strict::new(doc))?,
+        Some(wrapped) => P::deserialize(Strict::new(wrapped))?,
     };
     Ok((envelope, properties))
 }

@@ -124,6 +124,25 @@ fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: 
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A value the API never sends as `null` (a pod's `containers`, a container's `image`): `null`
+/// is an error, so that the object is unreadable rather than read as having none. Absent is
+/// still the default (with `#[serde(default)]`).
+fn never_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    T::deserialize(d)
+}
+
+/// `never_null` for an optional value: absent is `None`, `null` an error.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// A list, never `null`, holding no spare capacity (see [`exact_list`]).
+fn exact_required_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let mut list: Vec<T> = never_null(d)?;
+    list.shrink_to_fit();
+    Ok(list)
+}
+
 /// A list, with `null` as the empty one, holding no spare capacity: a list read from JSON grows
 /// to room for four items at least, and most of a pod's lists hold one or two.
 fn exact_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
@@ -210,7 +229,7 @@ pub struct PodSpec {
     pub security_context: Option<PodSecurityContext>,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub init_containers: Vec<Container>,
-    #[serde(deserialize_with = "exact_list")]
+    #[serde(deserialize_with = "exact_required_list")]
     pub containers: Vec<Container>,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub ephemeral_containers: Vec<Container>,
@@ -235,7 +254,7 @@ pub struct PodSecurityContext {
 #[serde(default, rename_all = "camelCase")]
 pub struct Container {
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_context: Option<SecurityContext>,

@@ -84,7 +84,9 @@ impl Arm {
     }
 
     async fn send(&self, url: &str) -> Result<Attempt<Value>, Unauthorized> {
-        tracing::debug!(%url, "GET");
+        // A nextLink is the server's text: logged as such.
+        let url_shown = crate::redact::server_text(url);
+        tracing::debug!(url = %url_shown, "GET");
         let response = self
             .http
             .get(url)
@@ -97,7 +99,7 @@ impl Arm {
             Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
             Err(err) => {
                 let message = root_cause(&err);
-                tracing::debug!(%url, %message, "no response");
+                tracing::debug!(url = %url_shown, %message, "no response");
                 return Ok(Attempt::transport(message));
             }
         };
@@ -108,7 +110,7 @@ impl Arm {
             Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
             Err(err) => return Ok(Attempt::transport(root_cause(&err))),
         };
-        tracing::debug!(%url, %status, bytes = body.len(), "response");
+        tracing::debug!(url = %url_shown, %status, bytes = body.len(), "response");
         classify(status, after, &body)
     }
 }
@@ -119,7 +121,8 @@ fn classify(
     body: &[u8],
 ) -> Result<Attempt<Value>, Unauthorized> {
     if status.is_success() {
-        let parsed = serde_json::from_slice(body).map_err(|err| Failure::NotJson(err.to_string()));
+        let parsed = crate::strict_json::from_slice(body)
+            .map_err(|err| Failure::NotJson(crate::redact::server_text(&err.to_string())));
         return Ok(Attempt::Done(parsed));
     }
     let (code, message) = arm_error(body);
@@ -129,13 +132,14 @@ fn classify(
     }
 }
 
-/// ARM's error body, `{"error": {"code": "AuthorizationFailed", "message": "..."}}`; the
-/// message shortened to one line.
+/// ARM's error body, `{"error": {"code": "AuthorizationFailed", "message": "..."}}`: the code
+/// when it is one, the message as server text (a proxy may echo the request's `Authorization`
+/// header into it).
 fn arm_error(body: &[u8]) -> (String, String) {
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let error = &value["error"];
-    let text = |key: &str| http::shorten(error[key].as_str().unwrap_or_default());
-    (text("code"), text("message"))
+    let text = |key: &str| error[key].as_str().unwrap_or_default();
+    (crate::redact::server_code(text("code")), crate::redact::server_text(text("message")))
 }
 
 #[cfg(test)]
@@ -151,6 +155,8 @@ mod tests {
             ("AuthorizationFailed".to_string(), "The client 'x' does not have authorization".to_string())
         );
         assert_eq!(arm_error(b"<html>"), (String::new(), String::new()));
+        let echoed = br#"{"error":{"code":"Bearer eyJ","message":"echo: Authorization: Bearer eyJhbGciOiJub25lIn0.eyJ1cG4iOiJ4In0.c2ln"}}"#;
+        assert_eq!(arm_error(echoed), (String::new(), "echo: Authorization: Bearer [redacted]".to_string()));
     }
 
     #[test]

@@ -171,8 +171,9 @@ fn env_set(name: &str) -> bool {
 }
 
 /// azure_core errors can span lines (the CLI's stderr); a sentence is one line.
+/// They may also quote what Entra ID or the CLI answered, so they are capped and redacted.
 fn one_line(err: &dyn fmt::Display) -> String {
-    err.to_string().split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches('.').to_string()
+    crate::redact::server_text(&err.to_string()).trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]

@@ -136,7 +136,15 @@ fn jobs<'a>(
             }
             let (arm, id, cluster) = (self.arm, self.id, self.cluster);
             self.jobs.push(Box::pin(async move {
-                let part = read::<S>(arm, id, cluster).await?;
+                let part = match tokio::time::timeout(arm.policy.deadline, read::<S>(arm, id, cluster)).await {
+                    Ok(part) => part?,
+                    Err(_) => Part::unavailable(format!(
+                        "timeout: the read of {} was not complete after {}s ({} × --timeout)",
+                        S::READ.what,
+                        arm.policy.deadline.as_secs_f64(),
+                        crate::collect::http::DEADLINE_TIMEOUTS
+                    )),
+                };
                 Ok(Box::new(move |azure: &mut AzureState| *S::part_mut(azure) = part) as Store)
             }));
         }
@@ -159,6 +167,13 @@ async fn read_cluster(arm: &Arm, id: &ClusterId) -> Result<Part<ManagedCluster>>
             id.describe(),
             arm.endpoint
         ),
+        Err(Failure::Transport { message, .. }) if crate::collect::http::untrusted_certificate(&message).is_some() => {
+            bail!(
+                "cannot connect to ARM at {}: {}; for a TLS-inspecting proxy, point SSL_CERT_FILE at its CA certificate",
+                arm.endpoint,
+                crate::collect::http::untrusted_certificate(&message).unwrap_or_default()
+            )
+        }
         Err(Failure::Transport { message, .. }) => bail!(
             "cannot reach ARM at {}: {message}; check the network, HTTPS_PROXY/NO_PROXY, SSL_CERT_FILE (for a TLS-inspecting proxy) and --cloud/--arm-endpoint",
             arm.endpoint
@@ -241,6 +256,10 @@ fn documents<T: ArmResource>(read: &Read, values: Vec<Value>) -> Result<Vec<T>, 
         .collect()
 }
 
+/// ARM lists aksguard reads (maintenance configurations, diagnostic settings) have a page or
+/// two; a list of more pages is a server that pages forever.
+const MAX_PAGES: usize = 100;
+
 /// The `value` items of a list and of every `nextLink` page after it.
 pub(crate) async fn pages(
     arm: &Arm,
@@ -248,6 +267,7 @@ pub(crate) async fn pages(
     api_version: &str,
 ) -> Result<Result<Vec<Value>, Failure>, Unauthorized> {
     let mut items = Vec::new();
+    let mut links = std::collections::HashSet::new();
     let mut reply: Reply = arm.get(path, api_version).await?;
     loop {
         let page = match reply {
@@ -259,6 +279,17 @@ pub(crate) async fn pages(
             None => return Ok(Err(Failure::NotJson("the answer is not a list (it has no `value`)".into()))),
         }
         match page.get("nextLink").and_then(Value::as_str).filter(|link| !link.is_empty()) {
+            Some(link) if !links.insert(link.to_string()) => {
+                let why = format!(
+                    "a nextLink already followed came back after {} page(s): the list does not end",
+                    links.len() + 1
+                );
+                return Ok(Err(Failure::NotJson(why)));
+            }
+            Some(_) if links.len() > MAX_PAGES => {
+                let why = format!("it has more than {MAX_PAGES} pages, more than any list aksguard reads");
+                return Ok(Err(Failure::NotJson(why)));
+            }
             Some(link) => reply = arm.next(link).await?,
             None => return Ok(Ok(items)),
         }

@@ -114,7 +114,7 @@ async fn discover<T: DeserializeOwned>(lister: &Lister, kind: &KubernetesKind) -
         Err(Failure::Status { status: http::StatusCode::NOT_FOUND, .. }) => return Ok(Part::Collected(Vec::new())),
         Err(failure) => return Ok(Part::unavailable(reason::explain(&failure, group, None, &lister.policy))),
     };
-    let discovery: Discovery = match serde_json::from_slice(&body) {
+    let discovery: Discovery = match crate::strict_json::from_slice(&body) {
         Ok(discovery) => discovery,
         Err(err) => return Ok(Part::unavailable(reason::not_a_list(group, &path, &err))),
     };

@@ -33,9 +33,12 @@ struct Page<T> {
 }
 
 #[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ListMeta {
     #[serde(rename = "continue")]
     continue_token: Option<String>,
+    /// How many objects the server says are left after this page.
+    remaining_item_count: Option<u64>,
 }
 
 fn null_as_empty<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
@@ -59,7 +62,12 @@ impl Lister {
         };
         let mut items = Vec::new();
         for namespace in scopes {
-            match self.list_in(source, api, namespace).await? {
+            let list = tokio::time::timeout(self.policy.deadline, self.list_in(source, api, namespace));
+            let Ok(list) = list.await else {
+                self.progress.finish(source);
+                return Ok(Part::unavailable(reason::deadline(api, &self.policy)));
+            };
+            match list? {
                 // The first (usually only) scope's list is kept as it is, not copied.
                 Ok(more) if items.is_empty() => items = more,
                 Ok(more) => items.extend(more),
@@ -103,6 +111,7 @@ impl Lister {
     ) -> Result<Pages<T>, Fatal> {
         let mut items = Vec::new();
         let mut token: Option<String> = None;
+        let mut bound = Bound::default();
         loop {
             let path = page_path(api, namespace, token.as_deref());
             let body = match request::get(&self.client, &path, &self.policy).await? {
@@ -112,16 +121,47 @@ impl Lister {
                 }
                 Err(failure) => return Ok(Pages::Failed(reason::explain(&failure, api, namespace, &self.policy))),
             };
-            let page: Page<T> = match serde_json::from_slice(&body) {
+            let page: Page<T> = match crate::strict_json::from_slice(&body) {
                 Ok(page) => page,
                 Err(err) => return Ok(Pages::Failed(reason::not_a_list(api, &path, &err))),
             };
             self.progress.add(source, page.items.len());
             items.extend(page.items);
+            if let Err(why) = bound.check(items.len(), &page.metadata) {
+                return Ok(Pages::Failed(reason::unbounded(api, &why)));
+            }
             match page.metadata.continue_token {
                 Some(next) if !next.is_empty() => token = Some(next),
                 _ => return Ok(Pages::Done(items)),
             }
+        }
+    }
+}
+
+/// What keeps a paginated list finite besides the deadline: no continue token twice, and no
+/// more objects than the server announced (`remainingItemCount`, the fewest it announced).
+#[derive(Default)]
+struct Bound {
+    tokens: std::collections::HashSet<String>,
+    announced: Option<u64>,
+}
+
+impl Bound {
+    /// After a page, with `read` objects read so far: why the list cannot end, if it cannot.
+    fn check(&mut self, read: usize, metadata: &ListMeta) -> Result<(), String> {
+        let read = read as u64;
+        if let Some(remaining) = metadata.remaining_item_count {
+            let total = read.saturating_add(remaining);
+            self.announced = Some(self.announced.map_or(total, |announced| announced.min(total)));
+        }
+        if let Some(announced) = self.announced.filter(|announced| read > *announced) {
+            return Err(format!("it grew to {read} objects, past the {announced} the server announced"));
+        }
+        match &metadata.continue_token {
+            Some(token) if !token.is_empty() && !self.tokens.insert(token.clone()) => {
+                Err(format!("the server sent the same continue token again after {read} objects"))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -147,6 +187,21 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn meta(token: &str, remaining: Option<u64>) -> ListMeta {
+        ListMeta { continue_token: Some(token.to_string()), remaining_item_count: remaining }
+    }
+
+    #[test]
+    fn a_repeated_token_or_a_list_past_its_announced_size_ends_the_list() {
+        let mut bound = Bound::default();
+        assert!(bound.check(500, &meta("a", Some(600))).is_ok());
+        assert!(bound.check(1000, &meta("b", None)).is_ok());
+        assert!(bound.check(1101, &meta("c", Some(5))).unwrap_err().contains("grew to 1101 objects, past the 1100"));
+        let mut bound = Bound::default();
+        assert!(bound.check(500, &meta("a", None)).is_ok());
+        assert!(bound.check(1000, &meta("a", None)).unwrap_err().contains("same continue token again after 1000"));
+    }
 
     #[test]
     fn continue_tokens_are_encoded() {

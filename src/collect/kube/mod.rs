@@ -132,6 +132,10 @@ fn stop(fatal: request::Fatal, connection: &connect::Connection) -> anyhow::Erro
             "the API server of context '{context}' ({server}) refused the credentials (401 Unauthorized); refresh them (for AKS: `az aks get-credentials`, then `kubelogin convert-kubeconfig -l azurecli`) or choose another context with --context"
         ),
         request::Fatal::Credentials(why) => problem::credentials_failed(context, &why),
+        request::Fatal::Unreachable(why) if crate::collect::http::untrusted_certificate(&why).is_some() => format!(
+            "cannot connect to the API server of context '{context}' at {server}: {}; fix the cluster's certificate-authority-data in the kubeconfig (`az aks get-credentials` writes it) or the server's certificate",
+            crate::collect::http::untrusted_certificate(&why).unwrap_or_default()
+        ),
         request::Fatal::Unreachable(why) => format!(
             "cannot reach the API server of context '{context}' at {server}: {why}; check the network, VPN or the cluster's authorized IP ranges, or choose another context with --context"
         ),

@@ -38,13 +38,28 @@ pub fn explain(failure: &Failure, api: Api, namespace: Option<&str>, policy: &Po
 }
 
 pub fn not_a_list(api: Api, path: &str, err: &serde_json::Error) -> String {
-    format!("the API server's answer to GET {path} is not a valid {} list ({err})", api.plural)
+    let why = crate::redact::server_text(&err.to_string());
+    format!("the API server's answer to GET {path} is not a valid {} list ({why})", api.plural)
 }
 
 pub fn expired_twice(api: Api) -> String {
     format!(
         "the {} list changed faster than it could be read (its continue token expired twice, 410 Gone); run again",
         api.plural
+    )
+}
+
+/// A list that would not end: a repeated continue token, more objects than announced.
+pub fn unbounded(api: Api, why: &str) -> String {
+    format!("the {} list does not end ({why}); the API server or a proxy in front of it is misbehaving", api.plural)
+}
+
+pub fn deadline(api: Api, policy: &Policy) -> String {
+    format!(
+        "timeout: the {} list was not complete after {}s ({} × --timeout); raise --timeout if the cluster is that large",
+        api.plural,
+        policy.deadline.as_secs_f64(),
+        crate::collect::http::DEADLINE_TIMEOUTS
     )
 }
 

@@ -62,14 +62,19 @@ fn classify(status: StatusCode, after: Option<Duration>, body: Vec<u8>) -> Resul
     }
 }
 
-/// The `message` of a `Status` body, shortened; empty when the body is not one.
+/// The `reason` and `message` of a `Status` body (`InternalError: …`), as
+/// [`crate::redact::server_code`] and [`crate::redact::server_text`] let them through: a proxy
+/// may echo the request's `Authorization` header into it. Empty when the body is not one.
 fn status_message(body: &[u8]) -> String {
     #[derive(Deserialize)]
     struct Status {
+        reason: Option<String>,
         message: Option<String>,
     }
-    let message = serde_json::from_slice::<Status>(body).ok().and_then(|s| s.message).unwrap_or_default();
-    http::shorten(&message)
+    let Ok(status) = serde_json::from_slice::<Status>(body) else { return String::new() };
+    let reason = crate::redact::server_code(status.reason.as_deref().unwrap_or_default());
+    let message = crate::redact::server_text(status.message.as_deref().unwrap_or_default());
+    [reason, message].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(": ")
 }
 
 #[cfg(test)]
@@ -79,8 +84,14 @@ mod tests {
     #[test]
     fn status_messages_are_read_and_shortened() {
         assert_eq!(status_message(br#"{"kind":"Status","message":"pods is forbidden"}"#), "pods is forbidden");
+        assert_eq!(
+            status_message(br#"{"reason":"InternalError","message":"etcd\nleader changed"}"#),
+            "InternalError: etcd leader changed"
+        );
         assert_eq!(status_message(b"<html>bad gateway</html>"), "");
         let long = format!(r#"{{"message":"{}"}}"#, "x".repeat(400));
-        assert_eq!(status_message(long.as_bytes()).chars().count(), 301);
+        assert_eq!(status_message(long.as_bytes()).chars().count(), crate::redact::SERVER_TEXT_CHARS + 1);
+        let echoed = br#"{"reason":"Bearer x","message":"headers: Authorization: Bearer kube-token-77c1d"}"#;
+        assert_eq!(status_message(echoed), "headers: Authorization: Bearer [redacted]");
     }
 }

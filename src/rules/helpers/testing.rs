@@ -17,6 +17,20 @@ pub fn pod_in(namespace: &str, name: &str) -> crate::snapshot::kube::Pod {
     )
 }
 
+/// A DaemonSet with `desired` pods scheduled and `ready` ready.
+pub fn daemon_set_in(namespace: &str, name: &str, desired: i64, ready: i64) -> crate::snapshot::kube::DaemonSet {
+    k8s(serde_json::json!({"metadata": {"name": name, "namespace": namespace},
+                           "status": {"desiredNumberScheduled": desired, "numberReady": ready}}))
+}
+
+/// A running pod of DaemonSet `owner` with one container of `image`.
+pub fn daemon_pod(namespace: &str, owner: &str, image: &str) -> crate::snapshot::kube::Pod {
+    k8s(serde_json::json!({
+        "metadata": {"name": format!("{owner}-x7k2p"), "namespace": namespace,
+                     "ownerReferences": [{"kind": "DaemonSet", "name": owner, "controller": true}]},
+        "spec": {"containers": [{"name": "main", "image": image}]}, "status": {"phase": "Running"}}))
+}
+
 /// A snapshot with nothing collected and the given managed cluster (ARM or az shape).
 pub fn with_cluster(cluster: Value) -> Snapshot {
     let mut snapshot = Snapshot::empty("test", "not provided");
