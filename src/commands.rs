@@ -24,6 +24,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(args) => {
             let text = match args.framework {
                 Some(Framework::CisAks18) => list_cis_controls(args.format),
+                Some(azure) => {
+                    report::policy_listing::render(azure.azure_policy_initiative(), args.format, DEFAULT_WIDTH)
+                }
                 None => list_rules(args.format),
             };
             print(&text)?;

@@ -4,6 +4,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+pub mod policy_listing;
 mod sarif;
 mod table;
 mod text;

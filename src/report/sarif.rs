@@ -12,7 +12,7 @@ use crate::audit::{Report, Show};
 use crate::baseline;
 use crate::config::WaiverOutcome;
 use crate::finding::{Finding, Severity, Status};
-use crate::rules::{self, Rule, meta};
+use crate::rules::{self, Rule, azure_policy_map, meta};
 use serde_json::{Value, json};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -84,6 +84,7 @@ fn descriptor(rule: &Rule) -> Value {
             "tags": ["security", "aks", "kubernetes", meta::area(rule.id)],
             "precision": "very-high",
             "security-severity": security_severity(rule.severity),
+            "azure-policy": azure_policy_map::definitions_of(rule.id),
         },
     })
 }
@@ -125,6 +126,7 @@ fn result(finding: &Finding, id: &str, rules: &[&Rule]) -> Value {
             "security-severity": security_severity(finding.severity),
             "evidence": finding.evidence,
             "remediation": finding.remediation,
+            "azure-policy": azure_policy_map::definitions_of(rule_id),
         },
     });
     if let Some(index) = rules.iter().position(|rule| rule.id == rule_id) {

@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     cis: &["4.1.1"],
     references: &[
         "Microsoft Learn: Best practices for authentication and authorization in AKS (bind Entra groups, not users)",
+        "Azure Policy: Kubernetes clusters should ensure that the cluster-admin role is only used where required (a3dc4946-dba6-43e6-950d-f96532848c9f)",
     ],
     check,
 };

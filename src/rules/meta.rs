@@ -17,6 +17,20 @@ pub const AREAS: [&str; 9] = [
     "Other",
 ];
 
+/// Rules for controls of the Pod Security Standards, documented on the Standards' page.
+const POD_SECURITY_STANDARD_RULES: &[&str] = &[
+    "read-only-root-filesystem",
+    "allowed-capabilities",
+    "allowed-volume-types",
+    "host-ports",
+    "approved-user-group-ids",
+    "allowed-sysctls",
+    "apparmor-profile",
+    "selinux-options",
+    "proc-mount",
+    "windows-container-privileges",
+];
+
 /// The area a rule id belongs to (catalog ids from RULES.md included, so new rules land right).
 pub fn area(rule: &str) -> &'static str {
     match rule {
@@ -26,7 +40,7 @@ pub fn area(rule: &str) -> &'static str {
         | "cluster-admin-bindings"
         | "workload-identity"
         | "node-ssh-access" => "Access control",
-        "network-policy-default-deny" => "Network",
+        "network-policy-default-deny" | "azure-cni" => "Network",
         "defender-enabled" => "Threat protection",
         "auto-upgrade-channel"
         | "node-os-upgrade-channel"
@@ -41,10 +55,13 @@ pub fn area(rule: &str) -> &'static str {
         | "privilege-escalation"
         | "host-namespaces"
         | "seccomp-profile"
-        | "default-namespace-workloads" => "Workload security",
-        "trusted-registries" | "image-tag-pinning" | "image-integrity" => "Supply chain",
-        "azure-policy-addon" | "keyvault-secrets-provider" => "Governance and secrets",
+        | "default-namespace-workloads"
+        | "automount-service-account-token" => "Workload security",
+        pss if POD_SECURITY_STANDARD_RULES.contains(&pss) => "Workload security",
+        "trusted-registries" | "image-tag-pinning" | "image-integrity" | "image-cleaner" => "Supply chain",
+        "azure-policy-addon" | "keyvault-secrets-provider" | "kms-etcd-encryption" => "Governance and secrets",
         "monitoring-enabled" | "audit-logs" | "cluster-sku-tier" | "nodes-not-ready" => "Operations",
+        "resource-limits" | "health-probes" | "pod-anti-affinity" | "bare-pods" | "csi-drivers" => "Operations",
         _ => "Other",
     }
 }
@@ -63,6 +80,19 @@ pub fn help_uri(rule: &str) -> &'static str {
         "pod-security-labels" => "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
         "network-policy-default-deny" => "https://learn.microsoft.com/azure/aks/use-network-policies",
         "audit-logs" => "https://learn.microsoft.com/azure/aks/monitor-aks",
+        "kms-etcd-encryption" => "https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption",
+        "image-cleaner" => "https://learn.microsoft.com/azure/aks/image-cleaner",
+        "csi-drivers" => "https://learn.microsoft.com/azure/aks/csi-storage-drivers",
+        "azure-cni" => "https://learn.microsoft.com/azure/aks/concepts-network-cni-overview",
+        "resource-limits" | "health-probes" | "pod-anti-affinity" | "bare-pods" => {
+            "https://learn.microsoft.com/azure/aks/deployment-safeguards"
+        }
+        pss if POD_SECURITY_STANDARD_RULES.contains(&pss) => {
+            "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
+        }
+        "automount-service-account-token" => {
+            "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting"
+        }
         _ => "https://learn.microsoft.com/azure/aks/operator-best-practices-cluster-security",
     }
 }

@@ -1,6 +1,7 @@
 //! The rule registry. Each rule lives in its own file (`src/rules/<id>.rs`, with `-` as `_`)
 //! holding its documentation, its logic and its tests, and is listed once in [`ALL`].
 
+pub mod azure_policy_map;
 pub mod cis;
 mod context;
 pub mod images;
@@ -49,6 +50,26 @@ mod node_ssh_access;
 mod nodes_not_ready;
 mod pdb_blocks_drain;
 mod upgrade_surge;
+// The Azure Policy built-ins' workload and cluster settings.
+mod allowed_capabilities;
+mod allowed_sysctls;
+mod allowed_volume_types;
+mod apparmor_profile;
+mod approved_user_group_ids;
+mod automount_service_account_token;
+mod azure_cni;
+mod bare_pods;
+mod csi_drivers;
+mod health_probes;
+mod host_ports;
+mod image_cleaner;
+mod kms_etcd_encryption;
+mod pod_anti_affinity;
+mod proc_mount;
+mod read_only_root_filesystem;
+mod resource_limits;
+mod selinux_options;
+mod windows_container_privileges;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -111,6 +132,26 @@ pub static ALL: &[&Rule] = &[
     &nodes_not_ready::RULE,
     &node_ssh_access::RULE,
     &cluster_sku_tier::RULE,
+    // The Azure Policy built-ins' workload and cluster settings.
+    &resource_limits::RULE,
+    &health_probes::RULE,
+    &pod_anti_affinity::RULE,
+    &read_only_root_filesystem::RULE,
+    &allowed_capabilities::RULE,
+    &allowed_volume_types::RULE,
+    &host_ports::RULE,
+    &approved_user_group_ids::RULE,
+    &allowed_sysctls::RULE,
+    &apparmor_profile::RULE,
+    &selinux_options::RULE,
+    &proc_mount::RULE,
+    &windows_container_privileges::RULE,
+    &automount_service_account_token::RULE,
+    &bare_pods::RULE,
+    &kms_etcd_encryption::RULE,
+    &image_cleaner::RULE,
+    &csi_drivers::RULE,
+    &azure_cni::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -28,6 +28,10 @@ replaces it (repeat the flag; `*.example.com` matches subdomains). An image with
 host comes from Docker Hub (`nginx` is `docker.io/library/nginx`). Pods are grouped by workload;
 system namespaces go to the platform-managed group.
 
+Azure Policy febd0533 (allowed images) takes an organisation's `allowedContainerImagesRegex`
+and has no default; aksguard's registry allow-list plays that part, with Azure Container Registry
+and the Microsoft registry allowed by default.
+
 ## Why it matters
 Images pulled from public registries are outside your scanning, signing and retention; a
 typo-squatted or hijacked public image runs with whatever access the pod has. Pulling through
