@@ -360,6 +360,13 @@ fn browser_dom(page: &Path) -> Option<String> {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromium starts");
+    // Read the DOM while Chromium writes it: a page larger than the pipe's buffer (64 KiB) would
+    // otherwise block Chromium until the timeout.
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut dom = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut dom).map(|_| dom)
+    });
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > Duration::from_secs(90) {
@@ -368,8 +375,7 @@ fn browser_dom(page: &Path) -> Option<String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let output = child.wait_with_output().unwrap();
-    Some(String::from_utf8(output.stdout).unwrap())
+    Some(reader.join().unwrap().expect("the DOM is UTF-8"))
 }
 
 fn html_page(dir: &tempfile::TempDir, name: &str, args: &[String]) -> PathBuf {
