@@ -2,7 +2,7 @@
 //! and drop all the others.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
@@ -11,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "allowed-capabilities",
     title: "Containers add only allowed capabilities and drop ALL",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],
@@ -126,7 +128,7 @@ mod tests {
         )]);
         let findings = run(&RULE, &with_pods(pods));
         match findings[0].status {
-            Status::Fail => findings[0].evidence[1..].to_vec(),
+            Status::Fail => findings[0].evidence[1..].iter().map(ToString::to_string).collect(),
             _ => Vec::new(),
         }
     }

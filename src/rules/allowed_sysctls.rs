@@ -1,7 +1,7 @@
 //! `allowed-sysctls`: pods set only the sysctls that are safe to namespace per pod.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "allowed-sysctls",
     title: "Pods set only safe sysctls",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],
@@ -97,7 +99,9 @@ mod tests {
             json!([{"name": "kernel.msgmax", "value": "65536"}, {"name": "net.ipv4.tcp_syncookies", "value": "1"}]);
         let finding = &run(&RULE, &with_pods(json!([pod(unsafe_)])))[0];
         assert_eq!(finding.status, Status::Fail);
-        assert!(finding.evidence.iter().any(|e| e == "sets sysctl kernel.msgmax = \"65536\", not in the safe set"));
+        assert!(
+            finding.evidence.iter().any(|e| e.as_str() == "sets sysctl kernel.msgmax = \"65536\", not in the safe set")
+        );
         assert_eq!(finding.evidence.len(), 2, "{:?}", finding.evidence);
     }
 

@@ -2,7 +2,7 @@
 //! (and no FlexVolume driver).
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
@@ -11,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "allowed-volume-types",
     title: "Pods use only allowed volume types",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],
@@ -100,7 +102,7 @@ mod tests {
             "volume \"share\" is of type nfs",
             "volume \"flex\" is a flexVolume (driver \"acme/lvm\")",
         ] {
-            assert!(finding.evidence.iter().any(|e| e == expected), "{expected} in {:?}", finding.evidence);
+            assert!(finding.evidence.iter().any(|e| e.as_str() == expected), "{expected} in {:?}", finding.evidence);
         }
     }
 

@@ -1,7 +1,7 @@
 //! `apparmor-profile`: no container runs without AppArmor confinement.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{APPARMOR_ANNOTATION_PREFIX, Container, Pod};
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "apparmor-profile",
     title: "Containers keep an AppArmor profile (never unconfined)",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],

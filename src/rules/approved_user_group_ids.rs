@@ -1,7 +1,7 @@
 //! `approved-user-group-ids`: containers run as a non-root user and with approved group IDs.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Container, Pod};
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "approved-user-group-ids",
     title: "Containers run with approved (non-root) user and group IDs",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],
@@ -126,7 +128,10 @@ mod tests {
         let pod = json!({"metadata": {"name": "p", "namespace": "shop"}, "spec": {"securityContext": pod_context,
             "containers": [{"name": "c", "securityContext": container_context}]}, "status": {"phase": "Running"}});
         let finding = run(&RULE, &with_pods(json!([pod]))).remove(0);
-        (finding.status, finding.evidence.into_iter().filter(|e| !e.starts_with("pods ")).collect())
+        (
+            finding.status,
+            finding.evidence.into_iter().filter(|e| !e.starts_with("pods ")).map(|e| e.to_string()).collect(),
+        )
     }
 
     #[test]

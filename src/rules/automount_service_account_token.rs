@@ -1,7 +1,7 @@
 //! `automount-service-account-token`: pods do not get a Kubernetes API token they did not ask for.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Pod, SERVICE_ACCOUNT_TOKEN_PATH};
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "automount-service-account-token",
     title: "Pods do not automount a service account token",
     severity: Severity::Low,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.1.6"],
@@ -113,7 +115,9 @@ mod tests {
     fn a_mounted_token_fails_with_a_patch() {
         let findings = run(&RULE, &with_pods(json!([deployment_pod("shop", "web", token_mount())])));
         assert_eq!(findings[0].status, Status::Fail);
-        assert!(findings[0].evidence.iter().any(|e| e == "container \"web\" mounts the service account token"));
+        assert!(
+            findings[0].evidence.iter().any(|e| e.as_str() == "container \"web\" mounts the service account token")
+        );
         assert_eq!(
             findings[0].remediation.as_deref(),
             Some(

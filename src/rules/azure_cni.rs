@@ -1,13 +1,15 @@
 //! `azure-cni`: the cluster's pod network is Azure CNI (not kubenet).
 
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "azure-cni",
     title: "The cluster uses Azure CNI networking",
     severity: Severity::Low,
+    area: Area::Network,
+    help_uri: "https://learn.microsoft.com/azure/aks/concepts-network-cni-overview",
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &[],
@@ -43,7 +45,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         return Ok(vec![RULE.unknown(resource, "ARM returned no networkProfile.networkPlugin")]);
     };
     let mode = network.and_then(|n| n.network_plugin_mode.as_deref());
-    let evidence = format!("properties.networkProfile.networkPlugin = {plugin:?} (ARM)");
+    let evidence = Evidence::arm(format!("properties.networkProfile.networkPlugin = {plugin:?}"));
     let finding = match plugin.eq_ignore_ascii_case("azure") {
         true => RULE.pass(resource, format!("Azure CNI{}", mode.map(|m| format!(" ({m})")).unwrap_or_default())),
         false => RULE

@@ -1,7 +1,7 @@
 //! `bare-pods`: every pod is managed by a controller that replaces it.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "bare-pods",
     title: "No bare pods (every pod has a controller)",
     severity: Severity::Low,
+    area: Area::Operations,
+    help_uri: "https://learn.microsoft.com/azure/aks/deployment-safeguards",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],

@@ -1,7 +1,7 @@
 //! `csi-drivers`: the Azure Disk and Azure Files CSI drivers are enabled.
 
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::arm::Enabled;
 use crate::snapshot::source;
 
@@ -9,6 +9,8 @@ pub static RULE: Rule = Rule {
     id: "csi-drivers",
     title: "The Azure Disk and Azure Files CSI drivers are enabled",
     severity: Severity::Low,
+    area: Area::Operations,
+    help_uri: "https://learn.microsoft.com/azure/aks/csi-storage-drivers",
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &[],
@@ -44,13 +46,13 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let state = |driver: &Option<Enabled>| driver.as_ref().and_then(|d| d.enabled);
     let drivers =
         [("diskCSIDriver", state(&storage.disk_csi_driver)), ("fileCSIDriver", state(&storage.file_csi_driver))];
-    let evidence: Vec<String> = drivers
+    let evidence: Vec<Evidence> = drivers
         .iter()
         .map(|(name, on)| {
-            format!(
-                "properties.storageProfile.{name}.enabled = {} (ARM)",
+            Evidence::arm(format!(
+                "properties.storageProfile.{name}.enabled = {}",
                 on.map_or("absent".into(), |on| on.to_string())
-            )
+            ))
         })
         .collect();
     let off: Vec<&str> = drivers.iter().filter(|(_, on)| *on == Some(false)).map(|(name, _)| *name).collect();

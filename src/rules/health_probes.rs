@@ -1,7 +1,7 @@
 //! `health-probes`: containers have readiness and liveness probes.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "health-probes",
     title: "Containers have readiness and liveness probes",
     severity: Severity::Low,
+    area: Area::Operations,
+    help_uri: "https://learn.microsoft.com/azure/aks/deployment-safeguards",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],
@@ -90,7 +92,7 @@ mod tests {
         let one = deployment_pod("shop", "web", json!({"name": "web", "readinessProbe": probe}));
         let finding = &run(&RULE, &with_pods(json!([one])))[0];
         assert_eq!(finding.status, Status::Fail);
-        assert!(finding.evidence.iter().any(|e| e == "container \"web\" has no livenessProbe"));
+        assert!(finding.evidence.iter().any(|e| e.as_str() == "container \"web\" has no livenessProbe"));
     }
 
     #[test]

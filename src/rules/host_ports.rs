@@ -1,7 +1,7 @@
 //! `host-ports`: no container binds a port of the node.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "host-ports",
     title: "No containers bind host ports",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],
@@ -75,7 +77,7 @@ mod tests {
         )]);
         let finding = &run(&RULE, &with_pods(bound))[0];
         assert_eq!((finding.status, finding.resource.as_str()), (Status::Fail, "Deployment/shop/web"));
-        assert!(finding.evidence.iter().any(|e| e == "container \"web\" binds host port 8080"));
+        assert!(finding.evidence.iter().any(|e| e.as_str() == "container \"web\" binds host port 8080"));
         let plain = json!([deployment_pod(
             "shop",
             "web",

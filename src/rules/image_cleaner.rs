@@ -1,13 +1,15 @@
 //! `image-cleaner`: Image Cleaner removes unused (and vulnerable) images from the nodes.
 
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "image-cleaner",
     title: "Image Cleaner removes stale images from the nodes",
     severity: Severity::Low,
+    area: Area::SupplyChain,
+    help_uri: "https://learn.microsoft.com/azure/aks/image-cleaner",
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &[],
@@ -37,7 +39,7 @@ Trivy finds vulnerable, on a schedule.
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let cleaner = ctx.cluster()?.properties.security_profile.as_ref().and_then(|p| p.image_cleaner.as_ref());
     let enabled = cleaner.and_then(|c| c.enabled) == Some(true);
-    let evidence = format!("properties.securityProfile.imageCleaner.enabled = {enabled} (ARM)");
+    let evidence = Evidence::arm(format!("properties.securityProfile.imageCleaner.enabled = {enabled}"));
     let finding = match enabled {
         true => {
             let interval =

@@ -1,13 +1,15 @@
 //! `kms-etcd-encryption`: Kubernetes secrets in etcd are encrypted with a customer key (KMS).
 
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "kms-etcd-encryption",
     title: "etcd is encrypted with a customer key in Key Vault (KMS)",
     severity: Severity::Medium,
+    area: Area::GovernanceAndSecrets,
+    help_uri: "https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption",
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &[],
@@ -41,12 +43,14 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let kms = ctx.cluster()?.properties.security_profile.as_ref().and_then(|p| p.azure_key_vault_kms.as_ref());
     let enabled = kms.and_then(|k| k.enabled) == Some(true);
     let key = kms.and_then(|k| k.key_id.as_deref()).filter(|key| !key.is_empty());
-    let evidence = format!("properties.securityProfile.azureKeyVaultKms.enabled = {enabled} (ARM)");
+    let evidence = Evidence::arm(format!("properties.securityProfile.azureKeyVaultKms.enabled = {enabled}"));
     let finding = match (enabled, key) {
         (true, Some(_)) => {
             let access = kms.and_then(|k| k.key_vault_network_access.as_deref()).unwrap_or("Public");
             RULE.pass(ctx.cluster_resource(), "etcd is encrypted with a customer key in Key Vault").with_evidence(
-                format!("properties.securityProfile.azureKeyVaultKms.keyVaultNetworkAccess = {access:?} (ARM)"),
+                Evidence::arm(format!(
+                    "properties.securityProfile.azureKeyVaultKms.keyVaultNetworkAccess = {access:?}"
+                )),
             )
         }
         (true, None) => RULE

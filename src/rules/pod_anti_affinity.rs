@@ -2,8 +2,8 @@
 //! draining does not take them all.
 
 use super::workloads::{WorkloadRef, pod_names};
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
 
@@ -11,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "pod-anti-affinity",
     title: "Multi-replica workloads set pod anti-affinity or topology spread",
     severity: Severity::Low,
+    area: Area::Operations,
+    help_uri: "https://learn.microsoft.com/azure/aks/deployment-safeguards",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],
@@ -63,8 +65,9 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     if !findings.iter().any(|f| !f.platform_managed) {
         let message =
             format!("all {judged} multi-replica workloads outside system namespaces spread their replicas over nodes");
-        findings
-            .push(RULE.pass(ctx.cluster_resource(), message).with_evidence("checked every running pod (Kubernetes)"));
+        findings.push(
+            RULE.pass(ctx.cluster_resource(), message).with_evidence(Evidence::kubernetes("checked every running pod")),
+        );
     }
     Ok(findings)
 }
@@ -78,11 +81,14 @@ fn fail(workload: &WorkloadRef, pods: &[&Pod], platform: bool) -> Finding {
     let (kind, namespace, name) = (workload.kind, workload.namespace, workload.name);
     let finding = RULE
         .fail(
-            workload.to_string(),
+            Resource::namespaced(kind, namespace, name),
             format!("{kind} {namespace}/{name} runs {} replicas without anti-affinity or topology spread", pods.len()),
         )
-        .with_evidence(format!("pods {} (Kubernetes)", pod_names(pods)))
-        .with_evidence("no affinity.podAntiAffinity terms and no topologySpreadConstraints")
+        .with_evidence(Evidence::kubernetes(format!("pods {}", pod_names(pods))))
+        .with_evidence(Evidence::detail(
+            Source::Kubernetes,
+            "no affinity.podAntiAffinity terms and no topologySpreadConstraints",
+        ))
         .platform_managed(platform);
     match platform {
         true => finding,

@@ -2,6 +2,7 @@
 
 use super::windows_container_privileges;
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -11,6 +12,8 @@ pub static RULE: Rule = Rule {
     id: "privileged-containers",
     title: "No privileged containers",
     severity: Severity::High,
+    area: Area::WorkloadSecurity,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.2.1"],
@@ -133,7 +136,12 @@ mod tests {
             "status": {"phase": "Running"}});
         let findings = run(&RULE, &with_pods(json!([pod])));
         assert_eq!(findings[0].status, Status::Fail);
-        assert!(findings[0].evidence.iter().any(|e| e == "container \"exporter\" is a Windows HostProcess container"));
+        assert!(
+            findings[0]
+                .evidence
+                .iter()
+                .any(|e| e.as_str() == "container \"exporter\" is a Windows HostProcess container")
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `read-only-root-filesystem`: containers cannot write to the filesystem of their image.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "read-only-root-filesystem",
     title: "Containers run with a read-only root filesystem",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],

@@ -1,7 +1,7 @@
 //! `resource-limits`: containers declare CPU and memory requests and limits.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Container, Pod};
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "resource-limits",
     title: "Containers set CPU and memory requests and limits",
     severity: Severity::Medium,
+    area: Area::Operations,
+    help_uri: "https://learn.microsoft.com/azure/aks/deployment-safeguards",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],
@@ -103,7 +105,12 @@ mod tests {
         let finding = run(&RULE, &with_pods(json!([pod]))).remove(0);
         (
             finding.status,
-            finding.evidence.into_iter().filter(|e| !e.starts_with("pods ") && !e.starts_with("checked")).collect(),
+            finding
+                .evidence
+                .into_iter()
+                .filter(|e| !e.starts_with("pods ") && !e.starts_with("checked"))
+                .map(|e| e.to_string())
+                .collect(),
         )
     }
 

@@ -1,7 +1,7 @@
 //! `selinux-options`: no pod or container sets an SELinux user, role or unconfined type.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Pod, SeLinuxOptions};
 use crate::snapshot::source;
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "selinux-options",
     title: "Pods and containers use only the container SELinux types",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],
@@ -101,7 +103,7 @@ mod tests {
             "container \"c\" sets SELinux user \"system_u\"",
             "container \"c\" sets SELinux role \"system_r\"",
         ] {
-            assert!(found.evidence.iter().any(|e| e == expected), "{expected} in {:?}", found.evidence);
+            assert!(found.evidence.iter().any(|e| e.as_str() == expected), "{expected} in {:?}", found.evidence);
         }
     }
 

@@ -2,7 +2,7 @@
 //! ContainerAdministrator.
 
 use super::workload_check::WorkloadCheck;
-use super::{Context, Missing, Rule};
+use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Pod, WindowsOptions};
 use crate::snapshot::source;
@@ -11,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "windows-container-privileges",
     title: "Windows containers are neither HostProcess nor ContainerAdministrator",
     severity: Severity::High,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],
@@ -99,9 +101,9 @@ mod tests {
     fn host_process_and_container_administrator_fail() {
         let found = finding(json!({"hostProcess": true, "runAsUserName": "NT AUTHORITY\\SYSTEM"}), json!({}));
         assert_eq!(found.status, Status::Fail);
-        assert!(found.evidence.iter().any(|e| e == "container \"iis\" is a HostProcess container"));
+        assert!(found.evidence.iter().any(|e| e.as_str() == "container \"iis\" is a HostProcess container"));
         let found = finding(json!({}), json!({"runAsUserName": "containeradministrator"}));
-        assert!(found.evidence.iter().any(|e| e == "container \"iis\" runs as containeradministrator"));
+        assert!(found.evidence.iter().any(|e| e.as_str() == "container \"iis\" runs as containeradministrator"));
     }
 
     #[test]
