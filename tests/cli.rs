@@ -236,9 +236,9 @@ fn table_is_grouped_by_severity_and_plain_when_piped() {
     let high = table.find("\nhigh     ").expect("high rules in the overview");
     let medium = table.find("\nmedium   ").expect("medium rules in the overview");
     assert!(high < medium, "most severe first");
-    assert!(table.contains("59 failing (19 high, 26 medium, 13 low, 1 info)"), "{table}");
+    assert!(table.contains("112 failing (22 high, 58 medium, 31 low, 1 info)"), "{table}");
     assert!(table.contains("--disable-local-accounts"), "the fix is in the table");
-    let platform = table.find("\nplatform-managed: 6 findings in system namespaces").expect("a section of their own");
+    let platform = table.find("\nplatform-managed: 16 findings in system namespaces").expect("a section of their own");
     assert!(table[platform..].contains("DaemonSet/kube-system/kube-proxy"), "{table}");
 }
 

@@ -5,7 +5,7 @@
 //! The audit's clock is fixed and the tool version replaced by a placeholder, so the files only
 //! change when the report does. After an intended change, rewrite them and review the diff:
 //!
-//!     UPDATE_GOLDEN=1 cargo test --test golden
+//!     AKSGUARD_BLESS=1 cargo test --test golden
 
 use aksguard::audit::{self, Show};
 use aksguard::collect::{self, demo};
@@ -28,17 +28,17 @@ fn json_report(snapshot: &Snapshot) -> String {
 fn check(name: &str, snapshot: &Snapshot) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.json"));
     let actual = json_report(snapshot);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+    if std::env::var_os("AKSGUARD_BLESS").is_some() {
         std::fs::write(&path, &actual).unwrap();
         return;
     }
     let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("{}: {err}; write it with UPDATE_GOLDEN=1", path.display()));
+        .unwrap_or_else(|err| panic!("{}: {err}; write it with AKSGUARD_BLESS=1", path.display()));
     if actual != expected {
         let line = actual.lines().zip(expected.lines()).position(|(a, e)| a != e).unwrap_or(0);
         panic!(
             "{} differs from the report, first at line {}:\n  golden: {}\n  actual: {}\n\
-             review the change, then UPDATE_GOLDEN=1 cargo test --test golden",
+             review the change, then AKSGUARD_BLESS=1 cargo test --test golden",
             path.display(),
             line + 1,
             expected.lines().nth(line).unwrap_or("<end>"),

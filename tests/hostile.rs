@@ -211,7 +211,7 @@ fn a_namespaces_filter_that_matches_nothing_is_announced() {
 
 fn demo_report(dir: &Dir) -> Value {
     let path = dir.path("report.json").display().to_string();
-    let output = aksguard(&["audit", "--demo", "insecure", "--format", "json", "-o", &path]);
+    let output = aksguard(&["audit", "--demo", "insecure", "-o", "json", "--output-file", &path]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
@@ -256,7 +256,7 @@ fn a_baseline_of_another_cluster_is_refused_unless_meant() {
 fn the_wrong_kind_of_baseline_file_is_named() {
     let dir = Dir::new();
     let snapshot = dir.path("snapshot.json").display().to_string();
-    assert!(aksguard(&["snapshot", "--demo", "insecure", "-o", &snapshot]).status.success());
+    assert!(aksguard(&["snapshot", "--demo", "insecure", "--output-file", &snapshot]).status.success());
     let sarif = aksguard(&["audit", "--demo", "insecure", "--format", "sarif"]).stdout;
     let junit = aksguard(&["audit", "--demo", "insecure", "--format", "junit"]).stdout;
     let markdown = aksguard(&["audit", "--demo", "insecure", "--format", "markdown"]).stdout;
@@ -293,8 +293,8 @@ fn a_tampered_baseline_is_refused_with_an_excerpt() {
             report.replacen("\"status\":\"fail\"", "\"status\":\"fail\",\"status\":\"pass\"", 1),
             "duplicate field `status`",
         ),
-        (report.replacen("\"schema_version\":1", "\"schema_version\":\"1\"", 1), "not an aksguard JSON report"),
-        (report.replacen("\"schema_version\":1", "\"schema_version\":99", 1), "newer than this aksguard reads"),
+        (report.replacen("\"schema_version\":2", "\"schema_version\":\"1\"", 1), "not an aksguard JSON report"),
+        (report.replacen("\"schema_version\":2", "\"schema_version\":99", 1), "newer than this aksguard reads"),
         (format!("{}{report}", "[".repeat(100_000)), "is not valid JSON"),
     ];
     for (tampered, expected) in cases {

@@ -613,7 +613,7 @@ fn every_declared_kind_is_collected_live_read_from_files_and_kept_in_snapshots()
     assert_eq!(live["kubernetes"], from_file["kubernetes"], "one deserialisation path");
 
     let saved = setup.path("every-kind-snapshot.json");
-    let written = setup.run(&["snapshot", "--kubeconfig", setup.kubeconfig(), "-o", &saved]);
+    let written = setup.run(&["snapshot", "--kubeconfig", setup.kubeconfig(), "--output-file", &saved]);
     assert!(written.status.success(), "{}", text(&written.stderr));
     let text_saved = std::fs::read_to_string(&saved).unwrap();
     let read_back = aksguard::collect::snapshot_file::read(Path::new(&saved)).unwrap();

@@ -371,16 +371,31 @@ fn fix_block(out: &mut Lines, finding: &Finding) {
         out.prefixed(&pad, FIX_INDENT, &note, FIX_INDENT);
         return;
     }
-    // A here-document's lines are data (a manifest): from its start on, nothing is rewrapped.
-    let mut verbatim = false;
+    // A here-document's lines are data (a manifest): from its start to its delimiter, nothing is
+    // rewrapped; the commands after it are.
+    let mut heredoc_end: Option<String> = None;
     for line in fix.lines() {
-        verbatim |= line.contains("<<");
+        let verbatim = heredoc_end.is_some() || line.contains("<<");
         let pieces = if verbatim { vec![line.to_string()] } else { wrap_command(line, out.style.width, FIX_INDENT) };
         for piece in pieces {
             let painted = out.paint(&piece, CYAN);
             out.push(format!("{pad}{painted}"));
         }
+        heredoc_end = match heredoc_end {
+            Some(end) if line.trim() == end => None,
+            Some(end) => Some(end),
+            None => heredoc_delimiter(line),
+        };
     }
+}
+
+/// The word that ends a here-document a command line starts (`<<'EOF'`, `<<-EOF`, `<< EOF`).
+fn heredoc_delimiter(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once("<<")?;
+    let rest = rest.trim_start_matches('-').trim_start();
+    let word: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != ';').collect();
+    let word = word.trim_matches(|c| c == '\'' || c == '"');
+    (!word.is_empty()).then(|| word.to_string())
 }
 
 /// Findings about AKS-managed components: their own section, one line per rule; `--full` or
@@ -513,6 +528,19 @@ mod tests {
             full.contains("Namespace/ns-9  no default deny") && !full.contains("more:"),
             "--full lists every one:\n{full}"
         );
+    }
+
+    #[test]
+    fn commands_after_a_here_document_wrap_again() {
+        assert_eq!(heredoc_delimiter("kubectl apply -f - <<'EOF'").as_deref(), Some("EOF"));
+        assert_eq!(heredoc_delimiter("cat <<-END > x").as_deref(), Some("END"));
+        assert_eq!(heredoc_delimiter("az aks update -n a"), None);
+        let long = "# then deny all other ingress and egress: add policies for the traffic your workloads need";
+        let fix = format!("kubectl apply -f - <<'EOF'\nkind: NetworkPolicy\nEOF\n{long}");
+        let findings = vec![finding(Status::Fail, "Namespace/shop", "no default deny").with_remediation(fix)];
+        let text = render_at(&report(findings), 60, true);
+        assert!(text.lines().all(|line| line.chars().count() <= 60), "{text}");
+        assert!(text.contains("    kind: NetworkPolicy"), "the manifest stays as it is:\n{text}");
     }
 
     #[test]

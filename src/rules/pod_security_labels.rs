@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     area: Area::WorkloadSecurity,
     help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
-    reads: &[source::NAMESPACES, source::PODS],
+    reads: &[source::NAMESPACES, source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.2.1", "4.2.2", "4.2.3", "4.2.4", "4.2.5"],
     references: &[

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     area: Area::WorkloadSecurity,
     help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
-    reads: &[source::NAMESPACES, source::PODS],
+    reads: &[source::NAMESPACES, source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],
     references: &[
@@ -109,7 +109,11 @@ fn judge_namespace(ctx: &Context, namespace: &str) -> Result<Vec<Finding>, Missi
         findings.push(finding.with_remediation(remediation(workload, pods)));
     }
     if findings.is_empty() {
-        let message = format!("all {} running workloads comply with the restricted profile it enforces", groups.len());
+        let message = match groups.len() {
+            0 => "no workload runs here: every new pod is admitted only if it complies with restricted".to_string(),
+            1 => "its one running workload complies with the restricted profile it enforces".to_string(),
+            n => format!("all {n} running workloads comply with the restricted profile it enforces"),
+        };
         findings.push(RULE.pass(Resource::kube_namespace(namespace), message).with_evidence(label));
     }
     Ok(findings)
