@@ -142,17 +142,26 @@ pub struct ObjectMeta {
     pub labels: Labels,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
-    /// Only the AppArmor annotations (`container.apparmor.security.beta.kubernetes.io/<container>`);
-    /// every other annotation is dropped on read, as some carry secrets.
-    #[serde(deserialize_with = "apparmor_annotations", skip_serializing_if = "Labels::is_empty")]
+    /// Only the annotations rules read: AppArmor (`container.apparmor.security.beta.kubernetes.io/<container>`)
+    /// and [`INTERNAL_LOAD_BALANCER_ANNOTATION`]; every other annotation is dropped on read, as some
+    /// carry secrets.
+    #[serde(deserialize_with = "kept_annotations", skip_serializing_if = "Labels::is_empty")]
     pub annotations: Labels,
 }
 
 /// The annotation prefix of the AppArmor profile of one container (before Kubernetes 1.30).
 pub const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
-/// Keeps the AppArmor annotations of an `annotations` map and skips the rest unread.
-fn apparmor_annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Labels, D::Error> {
+/// The annotation that makes a LoadBalancer Service internal on AKS.
+pub const INTERNAL_LOAD_BALANCER_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
+
+/// An annotation a rule reads (everything else is skipped unread).
+fn is_kept_annotation(key: &str) -> bool {
+    key.starts_with(APPARMOR_ANNOTATION_PREFIX) || key == INTERNAL_LOAD_BALANCER_ANNOTATION
+}
+
+/// Keeps the annotations rules read of an `annotations` map and skips the rest unread.
+fn kept_annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Labels, D::Error> {
     struct AppArmorVisitor;
     impl<'de> Visitor<'de> for AppArmorVisitor {
         type Value = Labels;
@@ -165,7 +174,7 @@ fn apparmor_annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Labels, D::Er
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels, A::Error> {
             let mut kept = Vec::new();
             while let Some(key) = map.next_key::<String>()? {
-                match key.starts_with(APPARMOR_ANNOTATION_PREFIX) {
+                match is_kept_annotation(&key) {
                     true => kept.push((key, map.next_value::<String>()?)),
                     false => drop(map.next_value::<IgnoredAny>()?),
                 }
@@ -750,6 +759,116 @@ impl DaemonSet {
     }
 }
 
+/// A Service: how a set of pods is exposed (cluster-internal, on node ports, or on a load balancer).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Service {
+    pub metadata: ObjectMeta,
+    pub spec: ServiceSpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceSpec {
+    /// `ClusterIP` when absent, as the API server defaults it.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub service_type: Option<String>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Labels::is_empty")]
+    pub selector: Labels,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ServicePort>,
+    #[serde(rename = "externalIPs", deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub external_ips: Vec<String>,
+}
+
+impl Service {
+    pub fn service_type(&self) -> &str {
+        self.spec.service_type.as_deref().unwrap_or("ClusterIP")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServicePort {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub port: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_port: Option<i32>,
+}
+
+/// An Ingress: HTTP(S) routes into the cluster; `tls` lists the hosts it serves over HTTPS.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Ingress {
+    pub metadata: ObjectMeta,
+    pub spec: IngressSpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IngressSpec {
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub tls: Vec<IngressTls>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<IngressRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IngressTls {
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IngressRule {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// A ServiceAccount: only whether pods using it get its token mounted by default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceAccount {
+    pub metadata: ObjectMeta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automount_service_account_token: Option<bool>,
+}
+
+/// A Role or ClusterRole: the verbs it allows on which resources.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Role {
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "exact_list")]
+    pub rules: Vec<PolicyRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PolicyRule {
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub api_groups: Vec<String>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub verbs: Vec<String>,
+    #[serde(rename = "nonResourceURLs", deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub non_resource_urls: Vec<String>,
+}
+
+/// A StorageClass: which provisioner creates its volumes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageClass {
+    pub metadata: ObjectMeta,
+    pub provisioner: String,
+}
+
 /// A ClusterRoleBinding: who gets which ClusterRole cluster-wide.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -759,6 +878,9 @@ pub struct ClusterRoleBinding {
     #[serde(deserialize_with = "exact_list")]
     pub subjects: Vec<Subject>,
 }
+
+/// A RoleBinding: who gets a Role or ClusterRole within one namespace (same shape as the cluster-wide one).
+pub type RoleBinding = ClusterRoleBinding;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
