@@ -117,7 +117,7 @@ mod tests {
         assert!(text.starts_with("Azure Policy built-in definitions for Kubernetes: "), "{text}");
         assert!(text.contains("of 121 answered by a rule"), "{text}");
         assert!(text.contains("no rule: admission-only: judges edits, not state"));
-        assert!(text.contains("planned: public-load-balancers (needs the services source)"));
+        assert!(text.contains("planned: service-exposure (needs the services source)"), "{text}");
         assert!(text.contains("set aside: Arc-enabled clusters only"));
     }
 

@@ -152,6 +152,11 @@ pub const BY_RULE: &[(&str, &[&str])] = &[
     ("image-cleaner", &["af3c26b2-6fad-493e-9236-9c68928516ab"]),
     ("csi-drivers", &["c5110b6e-5272-4989-9935-59ad06fdf341"]),
     ("azure-cni", &["46238e2f-3f6f-4589-9f3f-77bed4116e67"]),
+    // Services, Ingresses, RBAC roles and StorageClasses.
+    ("public-load-balancers", &["3fc4dc25-5baf-40d8-9b05-7fe74c1bc64e"]),
+    ("ingress-https", &["1a5b4dca-0b6f-4cf5-907c-56316bc1bf3d", "d8c942c6-16a3-400b-8f2e-785f44030036"]),
+    ("rbac-wildcards", &["ca8d5704-aa2b-40cf-b110-dc19052825ad"]),
+    ("storage-class-csi", &["4f3823b6-6dac-4b5a-9c61-ce1afb829f17"]),
 ];
 
 /// Why a definition has no rule today.
@@ -295,18 +300,13 @@ pub const GAPS: &[(&str, Gap)] = &[
         "13cd7ae3-5bc0-4ac4-a62d-4f7c120b9759",
         Gap::NoRule("deprecated by Azure; Defender for Containers scans images (defender-enabled)"),
     ),
-    ("ca8d5704-aa2b-40cf-b110-dc19052825ad", Gap::Planned { rule: "rbac-wildcards", needs: "roles and clusterroles" }),
     (
         "1ddac26b-ed48-4c30-8cc5-3a68c79b8001",
         Gap::Planned { rule: "aggregate-to-edit-endpoints", needs: "clusterroles" },
     ),
-    ("3fc4dc25-5baf-40d8-9b05-7fe74c1bc64e", Gap::Planned { rule: "public-load-balancers", needs: "services" }),
     ("233a2a17-77ca-4fb1-9b6b-69223d272a44", Gap::Planned { rule: "service-exposure", needs: "services" }),
     ("d46c275d-1680-448d-b2ec-e495a3b6cc89", Gap::Planned { rule: "service-exposure", needs: "services" }),
     ("b0fdedee-7b9e-4a17-9f5d-5e8e912d2f01", Gap::Planned { rule: "service-selector-collisions", needs: "services" }),
-    ("1a5b4dca-0b6f-4cf5-907c-56316bc1bf3d", Gap::Planned { rule: "ingress-https", needs: "ingresses" }),
-    ("d8c942c6-16a3-400b-8f2e-785f44030036", Gap::Planned { rule: "ingress-https", needs: "ingresses" }),
-    ("4f3823b6-6dac-4b5a-9c61-ce1afb829f17", Gap::Planned { rule: "storage-class-csi", needs: "storageclasses" }),
 ];
 
 /// The definitions a rule answers (empty for rules no built-in matches).

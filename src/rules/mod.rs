@@ -63,6 +63,11 @@ mod read_only_root_filesystem;
 mod resource_limits;
 mod selinux_options;
 mod windows_container_privileges;
+// Services, Ingresses, RBAC roles and StorageClasses (issue 14, phase 2).
+mod ingress_https;
+mod public_load_balancers;
+mod rbac_wildcards;
+mod storage_class_csi;
 
 #[cfg(test)]
 pub(crate) use helpers::testing;
@@ -152,6 +157,10 @@ pub static ALL: &[&Rule] = &[
     &image_cleaner::RULE,
     &csi_drivers::RULE,
     &azure_cni::RULE,
+    &public_load_balancers::RULE,
+    &ingress_https::RULE,
+    &rbac_wildcards::RULE,
+    &storage_class_csi::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
