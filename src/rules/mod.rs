@@ -64,6 +64,7 @@ mod resource_limits;
 mod selinux_options;
 mod windows_container_privileges;
 // Services, Ingresses, RBAC roles and StorageClasses (issue 14, phase 2).
+mod aggregate_to_edit_endpoints;
 mod ingress_https;
 mod public_load_balancers;
 mod rbac_wildcards;
@@ -161,6 +162,7 @@ pub static ALL: &[&Rule] = &[
     &ingress_https::RULE,
     &rbac_wildcards::RULE,
     &storage_class_csi::RULE,
+    &aggregate_to_edit_endpoints::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
