@@ -68,6 +68,7 @@ mod aggregate_to_edit_endpoints;
 mod ingress_https;
 mod public_load_balancers;
 mod rbac_wildcards;
+mod service_selector_collisions;
 mod storage_class_csi;
 
 #[cfg(test)]
@@ -163,6 +164,7 @@ pub static ALL: &[&Rule] = &[
     &rbac_wildcards::RULE,
     &storage_class_csi::RULE,
     &aggregate_to_edit_endpoints::RULE,
+    &service_selector_collisions::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
