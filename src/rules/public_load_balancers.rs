@@ -86,15 +86,9 @@ fn fail(ctx: &Context, service: &Service) -> Finding {
 mod tests {
     use super::*;
     use crate::finding::Status;
-    use crate::rules::testing::{k8s, run};
-    use crate::snapshot::{Part, Snapshot};
+    use crate::rules::testing::{run, with_services};
+    use crate::snapshot::Snapshot;
     use serde_json::{Value, json};
-
-    fn with_services(services: Value) -> Snapshot {
-        let mut snapshot = Snapshot::empty("test", "not provided");
-        snapshot.kubernetes.services = Part::Collected(k8s(services));
-        snapshot
-    }
 
     fn service(name: &str, type_: &str, annotations: Value) -> Value {
         json!({"metadata": {"name": name, "namespace": "shop", "annotations": annotations}, "spec": {"type": type_, "ports": [{"port": 80}]}})

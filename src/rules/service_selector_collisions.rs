@@ -83,15 +83,9 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
 mod tests {
     use super::*;
     use crate::finding::Status;
-    use crate::rules::testing::{k8s, run};
-    use crate::snapshot::{Part, Snapshot};
+    use crate::rules::testing::{run, with_services};
+    use crate::snapshot::Snapshot;
     use serde_json::{Value, json};
-
-    fn with_services(services: Value) -> Snapshot {
-        let mut snapshot = Snapshot::empty("test", "not provided");
-        snapshot.kubernetes.services = Part::Collected(k8s(services));
-        snapshot
-    }
 
     fn service(namespace: &str, name: &str, selector: Value) -> Value {
         json!({"metadata": {"name": name, "namespace": namespace}, "spec": {"selector": selector}})
