@@ -59,7 +59,7 @@ for size in "${sizes[@]}"; do
     fi
     files=("$dir"/az/*.json "$dir/kubectl-get.json")
     input_mb=$(du -bc "${files[@]}" | awk 'END { printf "%.1f", $1 / 1e6 }')
-    audit=("$aksguard" audit --from-az "$dir"/az/*.json --from-kubectl "$dir/kubectl-get.json" --format json -o /dev/null)
+    audit=("$aksguard" audit --from-az "$dir"/az/*.json --from-kubectl "$dir/kubectl-get.json" --format json --output-file /dev/null)
 
     parse=$(median "$parse_only ignored ${files[*]}")
     snapshot=$(median "$parse_only snapshot ${files[*]}")

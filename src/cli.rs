@@ -498,6 +498,34 @@ pub enum Framework {
     /// CIS Azure Kubernetes Service (AKS) Benchmark v1.8
     #[value(name = "cis-aks-1.8")]
     CisAks18,
+    /// Every Azure Policy built-in definition for Kubernetes
+    #[value(name = "azure-policy")]
+    AzurePolicy,
+    /// Azure Policy: pod security baseline standards initiative
+    #[value(name = "azure-policy:baseline")]
+    AzurePolicyBaseline,
+    /// Azure Policy: pod security restricted standards initiative
+    #[value(name = "azure-policy:restricted")]
+    AzurePolicyRestricted,
+    /// Azure Policy: AKS Deployment Safeguards initiative
+    #[value(name = "azure-policy:safeguards")]
+    AzurePolicySafeguards,
+    /// Azure Policy: CIS Kubernetes benchmark initiative
+    #[value(name = "azure-policy:cis")]
+    AzurePolicyCis,
+}
+
+impl Framework {
+    /// The Azure Policy initiative an `azure-policy:NAME` framework lists (`None`: every built-in).
+    pub fn azure_policy_initiative(self) -> Option<&'static str> {
+        match self {
+            Framework::CisAks18 | Framework::AzurePolicy => None,
+            Framework::AzurePolicyBaseline => Some("baseline"),
+            Framework::AzurePolicyRestricted => Some("restricted"),
+            Framework::AzurePolicySafeguards => Some("safeguards"),
+            Framework::AzurePolicyCis => Some("cis"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

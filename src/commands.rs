@@ -24,6 +24,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(args) => {
             let text = match args.framework {
                 Some(Framework::CisAks18) => listing::cis_controls(args.format),
+                Some(azure) => report::policy_listing::render(
+                    azure.azure_policy_initiative(),
+                    args.format,
+                    terminal::width(std::io::stdout().is_terminal()) as u16,
+                ),
                 None => listing::rules(args.format),
             };
             print(&text)?;

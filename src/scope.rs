@@ -32,6 +32,11 @@ pub fn to_namespaces(snapshot: &mut Snapshot, namespaces: &[String]) -> Result<(
     retain(&mut k.replica_sets, |o| keep(&o.metadata));
     retain(&mut k.jobs, |o| keep(&o.metadata));
     retain(&mut k.pod_disruption_budgets, |o| keep(&o.metadata));
+    retain(&mut k.services, |o| keep(&o.metadata));
+    retain(&mut k.ingresses, |o| keep(&o.metadata));
+    retain(&mut k.service_accounts, |o| keep(&o.metadata));
+    retain(&mut k.roles, |o| keep(&o.metadata));
+    retain(&mut k.role_bindings, |o| keep(&o.metadata));
     snapshot.source.push_str(&format!(", namespaces {}", namespaces.join(", ")));
     Ok(())
 }

@@ -476,7 +476,11 @@ fn doctor_checks_kubernetes_even_without_an_azure_login() {
         failed[1..].iter().all(|line| line.starts_with("✗ arm/")
             && line.ends_with("not checked: the ARM API could not be used (see above)"))
     );
-    assert_eq!(stdout.lines().filter(|line| line.starts_with("✓ kubernetes/")).count(), 11, "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|line| line.starts_with("✓ kubernetes/")).count(),
+        aksguard::snapshot::sources::kubernetes_kinds().count(),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -58,7 +58,14 @@ fn pss_outage_fails_the_rules_of_a_root_workload_under_enforced_restricted() {
     let report = audit_demo("pss-outage");
     assert_eq!(
         failing_rules(&report),
-        set(&["pod-security-rejected-workloads", "privilege-escalation", "seccomp-profile"])
+        set(&[
+            "allowed-capabilities",
+            "approved-user-group-ids",
+            "pod-security-rejected-workloads",
+            "privilege-escalation",
+            "read-only-root-filesystem",
+            "seccomp-profile"
+        ])
     );
     let rejected = report.findings.iter().find(|f| f.rule == "pod-security-rejected-workloads").unwrap();
     assert_eq!(rejected.resource.to_string(), "Deployment/contoso-production/backend-api");

@@ -236,9 +236,9 @@ fn table_is_grouped_by_severity_and_plain_when_piped() {
     let high = table.find("\nhigh     ").expect("high rules in the overview");
     let medium = table.find("\nmedium   ").expect("medium rules in the overview");
     assert!(high < medium, "most severe first");
-    assert!(table.contains("59 failing (19 high, 26 medium, 13 low, 1 info)"), "{table}");
+    assert!(table.contains("119 failing (22 high, 63 medium, 33 low, 1 info)"), "{table}");
     assert!(table.contains("--disable-local-accounts"), "the fix is in the table");
-    let platform = table.find("\nplatform-managed: 6 findings in system namespaces").expect("a section of their own");
+    let platform = table.find("\nplatform-managed: 16 findings in system namespaces").expect("a section of their own");
     assert!(table[platform..].contains("DaemonSet/kube-system/kube-proxy"), "{table}");
 }
 
@@ -281,6 +281,42 @@ fn the_cis_framework_lists_every_control_with_its_rules_or_why_it_is_manual() {
     assert!(table.contains("controls automated") && table.contains("4.4.2"));
     let explained = stdout(&aksguard(&["explain", "privileged-containers"]));
     assert!(explained.contains("CIS AKS Benchmark v1.8 4.2.1: Minimize the admission of privileged containers"));
+}
+
+#[test]
+fn the_azure_policy_framework_maps_every_built_in_and_findings_carry_definition_ids() {
+    let output = aksguard(&["rules", "--framework", "azure-policy", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let definitions: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let definitions = definitions.as_array().unwrap();
+    assert_eq!(definitions.len(), 121);
+    for definition in definitions {
+        let answered = !definition["rules"].as_array().unwrap().is_empty();
+        let reasons = ["planned", "no_rule", "set_aside"].iter().filter(|key| !definition[**key].is_null()).count();
+        assert_eq!(usize::from(answered) + reasons, 1, "exactly one answer: {definition}");
+    }
+    let table = stdout(&aksguard(&["rules", "--framework", "azure-policy:baseline"]));
+    assert!(
+        table.contains("a8640138-9b0a-4a28-b8cb-1666c838647d") && table.contains("5 of 5 answered by a rule"),
+        "{table}"
+    );
+    let safeguards = stdout(&aksguard(&["rules", "--framework", "azure-policy:safeguards", "--format", "json"]));
+    let safeguards: Value = serde_json::from_str(&safeguards).unwrap();
+    let find = |id: &str| safeguards.as_array().unwrap().iter().find(|d| d["id"] == id).unwrap().clone();
+    assert_eq!(find("53a4a537-990c-495a-92e0-7c21a465442c")["no_rule"], "admission-only: judges edits, not state");
+    let selectors = find("b0fdedee-7b9e-4a17-9f5d-5e8e912d2f01");
+    assert_eq!(selectors["rules"], serde_json::json!(["service-selector-collisions"]), "{selectors}");
+
+    let (report, _) = json_report(&["audit", "--demo", "insecure"]);
+    let findings = report["findings"].as_array().unwrap();
+    let privileged = findings.iter().find(|f| f["rule"] == "privileged-containers").unwrap();
+    assert!(
+        privileged["azure_policy"].as_array().unwrap().contains(&Value::from("95edb821-ddaf-4404-9732-666045e056b4"))
+    );
+    let sarif: Value =
+        serde_json::from_str(&stdout(&aksguard(&["audit", "--demo", "insecure", "--format", "sarif"]))).unwrap();
+    let result = sarif["runs"][0]["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "host-ports").unwrap();
+    assert_eq!(result["properties"]["azure-policy"], serde_json::json!(["82985f06-dc18-4a48-bc1c-b9f4f0098cfe"]));
 }
 
 /// Bad input: exit 2, one line on stderr that names the problem.

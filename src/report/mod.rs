@@ -5,6 +5,7 @@ mod json;
 mod junit;
 pub mod listing;
 mod markdown;
+pub mod policy_listing;
 mod sarif;
 mod table;
 pub mod terminal;

@@ -14,7 +14,7 @@ use crate::audit::{Report, Show};
 use crate::baseline;
 use crate::config::WaiverOutcome;
 use crate::finding::{Confidence, Finding, Resource, Severity, Status};
-use crate::rules::{self, Rule};
+use crate::rules::{self, Rule, azure_policy_map};
 use serde_json::{Value, json};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -94,6 +94,7 @@ fn descriptor(rule: &Rule) -> Value {
             "tags": ["security", "aks", "kubernetes", rule.area.as_str()],
             "precision": "very-high",
             "security-severity": security_severity(rule.severity),
+            "azure-policy": azure_policy_map::definitions_of(rule.id),
         },
     })
 }
@@ -138,6 +139,7 @@ fn result(finding: &Finding, id: &str, rules: &[&Rule]) -> Value {
             "confidence": finding.confidence,
             "evidence": finding.evidence,
             "remediation": finding.remediation,
+            "azure-policy": azure_policy_map::definitions_of(rule_id),
         },
     });
     if let Some(index) = rules.iter().position(|rule| rule.id == rule_id) {

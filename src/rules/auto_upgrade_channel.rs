@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     cis: &[],
     references: &[
         "Azure Policy: Kubernetes Services should be upgraded to a non-vulnerable Kubernetes version (fb893a29-21bb-418c-a157-e99480ec364c)",
+        "Azure Policy: Azure Kubernetes Service Clusters should enable cluster auto-upgrade (5c345cdf-2049-47e0-b8fe-b0e96bc2df35)",
     ],
     check,
 };

@@ -3,7 +3,7 @@
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Evidence, Finding, Resource, Severity};
-use crate::snapshot::kube::{ClusterRoleBinding, Subject};
+use crate::snapshot::kube::{ClusterRoleBinding, RoleBinding, Subject};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
@@ -12,11 +12,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     area: Area::AccessControl,
     help_uri: meta::BEST_PRACTICES,
-    reads: &[source::CLUSTER_ROLE_BINDINGS],
+    reads: &[source::CLUSTER_ROLE_BINDINGS, source::ROLE_BINDINGS],
     docs: DOCS,
     cis: &["4.1.1"],
     references: &[
         "Microsoft Learn: Best practices for authentication and authorization in AKS (bind Entra groups, not users)",
+        "Azure Policy: Kubernetes clusters should ensure that the cluster-admin role is only used where required (a3dc4946-dba6-43e6-950d-f96532848c9f)",
     ],
     check,
 };
@@ -29,6 +30,11 @@ Every ClusterRoleBinding to the `cluster-admin` ClusterRole:
 - an individual User, or a ServiceAccount outside kube-system, fails (medium): bind a group.
 Group `system:masters` and AKS's own bindings (names starting `aks-` or `system:`) are not
 findings: the platform manages them.
+
+Every RoleBinding to the `cluster-admin` ClusterRole fails too (critical when it is to
+everyone): inside one namespace the built-in `admin` ClusterRole gives every right a namespace
+owner needs, and cluster-admin is never required there (Azure Policy a3dc4946, \"only where
+required\"). RoleBindings in system namespaces are reported as platform-managed.
 
 ## Why it matters
 A user bound directly keeps cluster-admin after leaving the team, and the grant never shows up in
@@ -54,11 +60,17 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         .filter(|b| !is_platform_binding(&b.metadata.name))
         .collect();
     let mut findings: Vec<Finding> = admin.iter().filter_map(|binding| judge(binding)).collect();
-    if findings.is_empty() {
+    let namespaced: Vec<&RoleBinding> = ctx
+        .role_bindings()?
+        .iter()
+        .filter(|b| b.role_ref.kind == "ClusterRole" && b.role_ref.name == "cluster-admin")
+        .collect();
+    findings.extend(namespaced.iter().map(|binding| judge_namespaced(ctx, binding)));
+    if !findings.iter().any(|f| !f.platform_managed) {
         let message = format!("{} cluster-admin binding(s) outside AKS's own, all to groups", admin.len());
         findings.push(
             RULE.pass(ctx.cluster_resource(), message)
-                .with_evidence(Evidence::kubernetes("checked every ClusterRoleBinding")),
+                .with_evidence(Evidence::kubernetes("checked every ClusterRoleBinding and RoleBinding")),
         );
     }
     Ok(findings)
@@ -89,6 +101,32 @@ fn judge(binding: &ClusterRoleBinding) -> Option<Finding> {
         "ClusterRoleBinding {name}: roleRef ClusterRole/cluster-admin, subjects {}",
         describe(&binding.subjects.iter().collect::<Vec<_>>())
     ))))
+}
+
+/// A RoleBinding to cluster-admin: within a namespace, the `admin` ClusterRole is what is required.
+fn judge_namespaced(ctx: &Context, binding: &RoleBinding) -> Finding {
+    let (namespace, name) = (binding.metadata.namespace(), binding.metadata.name.as_str());
+    let everyone = binding.subjects.iter().any(is_everyone);
+    let platform = ctx.is_system_namespace(namespace);
+    let finding = RULE
+        .fail(
+            Resource::namespaced("RoleBinding", namespace, name),
+            format!(
+                "RoleBinding {namespace}/{name} grants cluster-admin in {namespace}: the admin role is enough there"
+            ),
+        )
+        .with_evidence(Evidence::kubernetes(format!(
+            "RoleBinding {namespace}/{name}: roleRef ClusterRole/cluster-admin, subjects {}",
+            describe(&binding.subjects.iter().collect::<Vec<_>>())
+        )))
+        .platform_managed(platform);
+    let finding = if everyone { finding.with_severity(Severity::Critical) } else { finding };
+    match platform {
+        true => finding,
+        false => finding.with_remediation(format!(
+            "kubectl -n {namespace} get rolebinding {name} -o yaml | sed 's/name: cluster-admin$/name: admin/' > {name}.yaml\nkubectl -n {namespace} delete rolebinding {name}\nkubectl -n {namespace} apply -f {name}.yaml"
+        )),
+    }
 }
 
 fn is_everyone(subject: &Subject) -> bool {
@@ -129,7 +167,27 @@ mod tests {
     fn findings(bindings: Value) -> Vec<Finding> {
         let mut snapshot = Snapshot::empty("t", "not provided");
         snapshot.kubernetes.cluster_role_bindings = Part::Collected(k8s(bindings));
+        snapshot.kubernetes.role_bindings = Part::Collected(vec![]);
         run(&RULE, &snapshot)
+    }
+
+    #[test]
+    fn a_role_binding_to_cluster_admin_fails_admin_passes_and_unread_role_bindings_are_unknown() {
+        let mut snapshot = Snapshot::empty("t", "not provided");
+        snapshot.kubernetes.cluster_role_bindings = Part::Collected(vec![]);
+        let in_shop = |name: &str, role: &str| {
+            json!({"metadata": {"name": name, "namespace": "shop"}, "roleRef": {"kind": "ClusterRole", "name": role},
+                   "subjects": [{"kind": "User", "name": "dev@contoso.com"}]})
+        };
+        snapshot.kubernetes.role_bindings =
+            Part::Collected(k8s(json!([in_shop("dev-admin", "cluster-admin"), in_shop("dev-ok", "admin")])));
+        let found = run(&RULE, &snapshot);
+        let verdicts: Vec<(String, Status)> = found.iter().map(|f| (f.resource.to_string(), f.status)).collect();
+        assert_eq!(verdicts, [("RoleBinding/shop/dev-admin".to_string(), Status::Fail)]);
+        assert!(found[0].remediation.as_ref().unwrap().to_string().contains("name: admin/"));
+
+        snapshot.kubernetes.role_bindings = Part::Unavailable("forbidden".into());
+        assert_eq!(run(&RULE, &snapshot).iter().map(|f| f.status).collect::<Vec<_>>(), [Status::Unknown]);
     }
 
     #[test]

@@ -16,13 +16,19 @@ pub static RULE: Rule = Rule {
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.3"],
-    references: &["Kubernetes documentation: Namespaces, \"Initial namespaces\""],
+    references: &[
+        "Kubernetes documentation: Namespaces, \"Initial namespaces\"",
+        "Azure Policy: Kubernetes clusters should not use the default namespace (9f061a12-e40d-4183-a00e-171812443373)",
+    ],
     check,
 };
 
 const DOCS: &str = "\
 ## What it checks
 Running pods in the `default` namespace fail, one finding per workload.
+
+Azure Policy 9f061a12 also judges ConfigMaps, Secrets, Services and ServiceAccounts in `default`;
+aksguard reads only pods there today (the other kinds are planned as sources of their own).
 
 ## Why it matters
 `default` is where everything lands when nobody chose: it usually has no Pod Security label, no

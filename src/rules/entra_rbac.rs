@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     cis: &["5.5.1", "5.5.2"],
     references: &[
         "Azure Policy: Role-Based Access Control (RBAC) should be used on Kubernetes Services (ac4a19c2-fa67-49b4-8ae5-0b2e78c49457)",
+        "Azure Policy: Azure Kubernetes Service Clusters should enable Microsoft Entra ID integration (450d2877-ebea-41e8-b00c-e286317d21bf)",
     ],
     check,
 };

@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
     references: &[
         "Azure Policy: Kubernetes cluster containers should not share host process ID or host IPC namespace (47a1ee2f-2a2a-4576-bf2a-e0e36709c2b8)",
         "Azure Policy: Kubernetes cluster pod hostPath volumes should only use allowed host paths (098fc59e-46c7-4d99-9b16-64990e543d75)",
+        "Azure Policy: Kubernetes cluster pods should only use approved host network and port list (82985f06-dc18-4a48-bc1c-b9f4f0098cfe)",
     ],
     check,
 };
@@ -27,6 +28,10 @@ const DOCS: &str = "\
 ## What it checks
 Every running pod: `hostNetwork`, `hostPID` or `hostIPC` set to true, or a `hostPath` volume,
 fails. Pods are grouped by their workload; system namespaces go to the platform-managed group.
+
+This answers Azure Policy 47a1ee2f (host PID and IPC), the `allowHostNetwork: false` half of
+82985f06 (its host-port half is `host-ports`), and 098fc59e with the initiatives' default of no
+allowed host paths: every `hostPath` fails, as it would at admission.
 
 ## Why it matters
 A pod in the host's network namespace sees and can spoof the node's traffic and reach services

@@ -14,7 +14,10 @@ pub static RULE: Rule = Rule {
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &[],
-    references: &["Microsoft Learn: Use Image Integrity to validate signed images before deploying them to AKS"],
+    references: &[
+        "Microsoft Learn: Use Image Integrity to validate signed images before deploying them to AKS",
+        "Azure Policy: [Preview]: [Image Integrity] Kubernetes clusters should only use images signed by notation (cf426bb8-b320-4321-8545-1b784a5df3a4)",
+    ],
     check,
 };
 

@@ -17,7 +17,10 @@ pub static RULE: Rule = Rule {
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],
-    references: &["Kubernetes documentation: Images, \"avoid the :latest tag in production\""],
+    references: &[
+        "Kubernetes documentation: Images, \"avoid the :latest tag in production\"",
+        "Azure Policy: Kubernetes cluster container images should not include latest image tag (021f8078-41a0-40e6-81b6-c6597da9f3ee)",
+    ],
     check,
 };
 
@@ -26,6 +29,9 @@ const DOCS: &str = "\
 Every container image of every running pod: an image with no tag, or the tag `latest`, and no
 `@sha256:` digest fails. Pods are grouped by workload; system namespaces go to the
 platform-managed group.
+
+Azure Policy 021f8078 (AKS Deployment Safeguards) rejects the `latest` tag; aksguard is stricter
+and also fails an image with no tag at all, which pulls `latest` as well.
 
 ## Why it matters
 `latest` changes under you: two replicas of the same Deployment can run different code, a node

@@ -2,6 +2,7 @@
 //! holding its documentation, its logic and its tests, and is listed once in [`ALL`]. What rules
 //! share (the context, workload grouping, inference, the CIS catalog, ...) is in [`helpers`].
 
+pub mod azure_policy_map;
 pub mod helpers;
 
 use helpers::{aks_calendar, clock, inference, kube_version, node_image, workload_check};
@@ -42,6 +43,33 @@ mod node_ssh_access;
 mod nodes_not_ready;
 mod pdb_blocks_drain;
 mod upgrade_surge;
+// The Azure Policy built-ins' workload and cluster settings.
+mod allowed_capabilities;
+mod allowed_sysctls;
+mod allowed_volume_types;
+mod apparmor_profile;
+mod approved_user_group_ids;
+mod automount_service_account_token;
+mod azure_cni;
+mod bare_pods;
+mod csi_drivers;
+mod health_probes;
+mod host_ports;
+mod image_cleaner;
+mod kms_etcd_encryption;
+mod pod_anti_affinity;
+mod proc_mount;
+mod read_only_root_filesystem;
+mod resource_limits;
+mod selinux_options;
+mod windows_container_privileges;
+// Services, Ingresses, RBAC roles and StorageClasses (issue 14, phase 2).
+mod aggregate_to_edit_endpoints;
+mod ingress_https;
+mod public_load_balancers;
+mod rbac_wildcards;
+mod service_selector_collisions;
+mod storage_class_csi;
 
 #[cfg(test)]
 pub(crate) use helpers::testing;
@@ -111,6 +139,32 @@ pub static ALL: &[&Rule] = &[
     &nodes_not_ready::RULE,
     &node_ssh_access::RULE,
     &cluster_sku_tier::RULE,
+    // The Azure Policy built-ins' workload and cluster settings.
+    &resource_limits::RULE,
+    &health_probes::RULE,
+    &pod_anti_affinity::RULE,
+    &read_only_root_filesystem::RULE,
+    &allowed_capabilities::RULE,
+    &allowed_volume_types::RULE,
+    &host_ports::RULE,
+    &approved_user_group_ids::RULE,
+    &allowed_sysctls::RULE,
+    &apparmor_profile::RULE,
+    &selinux_options::RULE,
+    &proc_mount::RULE,
+    &windows_container_privileges::RULE,
+    &automount_service_account_token::RULE,
+    &bare_pods::RULE,
+    &kms_etcd_encryption::RULE,
+    &image_cleaner::RULE,
+    &csi_drivers::RULE,
+    &azure_cni::RULE,
+    &public_load_balancers::RULE,
+    &ingress_https::RULE,
+    &rbac_wildcards::RULE,
+    &storage_class_csi::RULE,
+    &aggregate_to_edit_endpoints::RULE,
+    &service_selector_collisions::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

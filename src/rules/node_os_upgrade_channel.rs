@@ -16,7 +16,10 @@ pub static RULE: Rule = Rule {
     reads: &[source::MANAGED_CLUSTER, source::DAEMON_SETS],
     docs: DOCS,
     cis: &[],
-    references: &["Microsoft Learn: Apply security and kernel updates to Linux nodes in AKS (kured)"],
+    references: &[
+        "Microsoft Learn: Apply security and kernel updates to Linux nodes in AKS (kured)",
+        "Azure Policy: Azure Kubernetes Service Clusters should enable node os auto-upgrade (04408ca5-aa10-42ce-8536-98955cdddd4c)",
+    ],
     check,
 };
 

@@ -15,7 +15,10 @@ pub static RULE: Rule = Rule {
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["5.4.3"],
-    references: &["Microsoft Learn: Manage SSH for secure access to AKS nodes (securityProfile.sshAccess)"],
+    references: &[
+        "Microsoft Learn: Manage SSH for secure access to AKS nodes (securityProfile.sshAccess)",
+        "Azure Policy: Azure Kubernetes Clusters should disable SSH (28257686-e9db-403e-b9e2-a5eecbe03da9)",
+    ],
     check,
 };
 

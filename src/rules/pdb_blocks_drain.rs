@@ -16,7 +16,11 @@ pub static RULE: Rule = Rule {
     reads: &[source::POD_DISRUPTION_BUDGETS, source::PODS],
     docs: DOCS,
     cis: &[],
-    references: &["Microsoft Learn: Troubleshoot UpgradeFailed errors due to eviction failures caused by PDBs"],
+    references: &[
+        "Microsoft Learn: Troubleshoot UpgradeFailed errors due to eviction failures caused by PDBs",
+        "Azure Policy: [Preview]: Kubernetes cluster should implement accurate Pod Disruption Budgets (d9e8f2c1-4c5a-4f5c-8b5a-2abf1e9f7b4d)",
+        "Azure Policy (mutation): Sets maxUnavailable pods to 1 for PodDisruptionBudget resources (d77f191e-2338-45d0-b6d4-4ee1c586a192)",
+    ],
     check,
 };
 

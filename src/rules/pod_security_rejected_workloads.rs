@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     area: Area::WorkloadSecurity,
     help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
-    reads: &[source::NAMESPACES, source::PODS],
+    reads: &[source::NAMESPACES, source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],
     references: &[

@@ -19,6 +19,8 @@ pub static RULE: Rule = Rule {
     references: &[
         "Azure Policy: Kubernetes clusters should not allow container privilege escalation (1c6e92c9-99f0-4e55-9cf2-0c234dc48f99)",
         "Azure Policy: Kubernetes cluster pods and containers should only run with approved user and group IDs (f06ddb64-5fa3-4b77-b166-acb36f7f6042)",
+        "Azure Policy (mutation): [Preview]: Sets Privilege escalation in the Pod spec in init containers to false. (4ee3ee6a-96ea-4d25-9c00-17f11d2e02c8)",
+        "Azure Policy (mutation): [Preview]: Sets Privilege escalation in the Pod spec to false. (d77df159-718b-4aca-b94b-8e8890a98231)",
     ],
     check,
 };
@@ -28,6 +30,10 @@ const DOCS: &str = "\
 Every container of every running pod: `allowPrivilegeEscalation` must be `false`, and the
 container must not run as root: `runAsNonRoot: true` (on the container or the pod) and no
 `runAsUser: 0`. Pods are grouped by workload; system namespaces go to the platform-managed group.
+
+Azure Policy 1c6e92c9 fails a container that does not set `allowPrivilegeEscalation: false`,
+as aksguard does. Running as root is the user half of f06ddb64, reported in full (user and group
+IDs) by `approved-user-group-ids`.
 
 ## Why it matters
 `allowPrivilegeEscalation` defaults to true: a setuid binary in the image can make the process

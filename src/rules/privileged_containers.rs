@@ -1,5 +1,6 @@
 //! `privileged-containers`: no container runs privileged or adds the capabilities that amount to it.
 
+use super::windows_container_privileges;
 use super::workload_check::WorkloadCheck;
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
@@ -17,7 +18,9 @@ pub static RULE: Rule = Rule {
     docs: DOCS,
     cis: &["4.2.1"],
     references: &[
-        "Azure Policy: Kubernetes cluster should not allow privileged containers (95edb821-ddaf-4404-9ab7-b5e48dd6d8e0)",
+        "Azure Policy: Kubernetes cluster should not allow privileged containers (95edb821-ddaf-4404-9732-666045e056b4)",
+        "Azure Policy: Kubernetes clusters should not grant CAP_SYS_ADMIN security capabilities (d2e7ea85-6b44-4317-a0be-1b951587f626)",
+        "Azure Policy: Kubernetes cluster Windows pods should not run HostProcess containers (077f0ce1-86d6-4058-bc60-de05067e8622)",
     ],
     check,
 };
@@ -25,8 +28,16 @@ pub static RULE: Rule = Rule {
 const DOCS: &str = "\
 ## What it checks
 Every running pod's containers (init and ephemeral included): `securityContext.privileged: true`,
-or added capabilities `SYS_ADMIN`, `NET_ADMIN` or `ALL`, fail. Pods are grouped by the workload
+a Windows HostProcess container (`windowsOptions.hostProcess: true`, on the container or the pod:
+it runs on the node with the node's rights), or added capabilities `SYS_ADMIN`, `NET_ADMIN` or
+`ALL`, fail. Pods are grouped by the workload
 that owns them. Workloads in system namespaces are reported in the platform-managed group.
+
+Azure Policy 95edb821 (in the baseline, restricted, Safeguards and CIS initiatives) denies only
+`privileged: true`; aksguard is stricter and also fails the capabilities that amount to it
+(d2e7ea85 forbids `SYS_ADMIN`) and HostProcess containers (077f0ce1). The built-ins' excluded
+namespaces (`kube-system`, `gatekeeper-system`, `azure-arc`, ...) are reported as
+platform-managed instead of being skipped.
 
 ## Why it matters
 A privileged container has every capability and access to the host's devices: escaping to the
@@ -54,6 +65,10 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
 fn problems(_: &Context, pod: &Pod) -> Vec<String> {
     let mut found = Vec::new();
     for container in pod.all_containers() {
+        let own_windows = container.security_context.as_ref().and_then(|c| c.windows_options.as_deref());
+        if windows_container_privileges::host_process(pod, own_windows) {
+            found.push(format!("container \"{}\" is a Windows HostProcess container", container.name));
+        }
         let Some(context) = &container.security_context else { continue };
         if context.privileged == Some(true) {
             found.push(format!("container \"{}\" is privileged", container.name));
@@ -112,6 +127,21 @@ mod tests {
         assert_eq!(findings.len(), 2);
         assert!(findings[0].platform_managed && findings[0].status == Status::Fail);
         assert_eq!(findings[1].status, Status::Pass);
+    }
+
+    #[test]
+    fn a_windows_host_process_container_is_privileged() {
+        let pod = json!({"metadata": {"name": "exporter", "namespace": "monitoring"}, "spec": {"os": {"name": "windows"},
+            "securityContext": {"windowsOptions": {"hostProcess": true}}, "containers": [{"name": "exporter"}]},
+            "status": {"phase": "Running"}});
+        let findings = run(&RULE, &with_pods(json!([pod])));
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0]
+                .evidence
+                .iter()
+                .any(|e| e.as_str() == "container \"exporter\" is a Windows HostProcess container")
+        );
     }
 
     #[test]

@@ -16,7 +16,12 @@ pub static RULE: Rule = Rule {
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],
-    references: &["Kubernetes documentation: Restrict a Container's Syscalls with seccomp"],
+    references: &[
+        "Kubernetes documentation: Restrict a Container's Syscalls with seccomp",
+        "Azure Policy: Kubernetes cluster containers should only use allowed seccomp profiles (975ce327-682c-4f2e-aa46-b9598289b86c)",
+        "Azure Policy (mutation): [Preview]: Sets Kubernetes cluster containers' secure computing mode profile type to RuntimeDefault if not present. (6f87d474-38a9-46c9-bdfe-d7fa3b9836bf)",
+        "Azure Policy (mutation): [Preview]: Sets Kubernetes cluster init containers' secure computing mode profile type to RuntimeDefault if not present. (6bcd4321-fb89-4e3e-bf6c-999c13d47f43)",
+    ],
     check,
 };
 
@@ -26,6 +31,13 @@ Every container of every running pod must end up with a seccomp profile of type
 `RuntimeDefault` or `Localhost`, set on the container or inherited from the pod. `Unconfined`,
 or no profile at all, fails. Pods are grouped by workload; system namespaces go to the
 platform-managed group.
+
+Azure Policy 975ce327 is assigned by the AKS Deployment Safeguards with `allowedProfiles:
+[RuntimeDefault, Localhost]`, which aksguard follows. The restricted initiative's default lists
+only the runtime default (`runtime/default`, `docker/default`, the pre-1.19 annotation names);
+aksguard accepts `Localhost` there too, as the restricted Pod Security Standard does: a profile
+loaded on the node is a deliberate, usually tighter, choice. The seccomp annotations removed in
+Kubernetes 1.27 are not read.
 
 ## Why it matters
 Without a seccomp filter a container can call every system call the kernel offers, including

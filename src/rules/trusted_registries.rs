@@ -33,6 +33,10 @@ any of its names (`docker.io`, `index.docker.io`, `registry-1.docker.io`), in im
 allow-list alike. Pods are grouped by workload;
 system namespaces go to the platform-managed group.
 
+Azure Policy febd0533 (allowed images) takes an organisation's `allowedContainerImagesRegex`
+and has no default; aksguard's registry allow-list plays that part, with Azure Container Registry
+and the Microsoft registry allowed by default.
+
 ## Why it matters
 Images pulled from public registries are outside your scanning, signing and retention; a
 typo-squatted or hijacked public image runs with whatever access the pod has. Pulling through

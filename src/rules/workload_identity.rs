@@ -15,7 +15,11 @@ pub static RULE: Rule = Rule {
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["5.2.1"],
-    references: &["Microsoft Learn: Use Microsoft Entra Workload ID with AKS"],
+    references: &[
+        "Microsoft Learn: Use Microsoft Entra Workload ID with AKS",
+        "Azure Policy: Azure Kubernetes Service Clusters should enable workload identity (2cc2e023-0dac-4046-875b-178f683929d5)",
+        "Azure Policy: Azure Kubernetes Service Clusters should use managed identities (da6e2401-19da-4532-9141-fb8fbde08431)",
+    ],
     check,
 };
 

@@ -187,6 +187,7 @@ pub struct ClusterProperties {
     pub auto_upgrade_profile: Option<AutoUpgradeProfile>,
     pub security_profile: Option<SecurityProfile>,
     pub network_profile: Option<NetworkProfile>,
+    pub storage_profile: Option<StorageProfile>,
     pub oidc_issuer_profile: Option<Enabled>,
     pub azure_monitor_profile: Option<AzureMonitorProfile>,
     pub service_principal_profile: Option<ServicePrincipalProfile>,
@@ -230,6 +231,41 @@ pub struct SecurityProfile {
     pub defender: Option<DefenderProfile>,
     pub image_integrity: Option<Enabled>,
     pub workload_identity: Option<Enabled>,
+    /// KMS etcd encryption with a key in Azure Key Vault; absent when it was never turned on.
+    pub azure_key_vault_kms: Option<AzureKeyVaultKms>,
+    /// Image Cleaner (Eraser): removes unused, vulnerable images from the nodes.
+    pub image_cleaner: Option<ImageCleaner>,
+}
+
+/// KMS settings. The key id is the key's URL in Key Vault (vault, key name, version): it names the
+/// key, it is not key material.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AzureKeyVaultKms {
+    pub enabled: Option<bool>,
+    pub key_id: Option<String>,
+    /// `Public` or `Private`.
+    pub key_vault_network_access: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ImageCleaner {
+    pub enabled: Option<bool>,
+    pub interval_hours: Option<u32>,
+}
+
+/// The CSI drivers and the snapshot controller AKS manages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StorageProfile {
+    #[serde(rename = "diskCSIDriver", alias = "diskCsiDriver")]
+    pub disk_csi_driver: Option<Enabled>,
+    #[serde(rename = "fileCSIDriver", alias = "fileCsiDriver")]
+    pub file_csi_driver: Option<Enabled>,
+    #[serde(rename = "blobCSIDriver", alias = "blobCsiDriver")]
+    pub blob_csi_driver: Option<Enabled>,
+    pub snapshot_controller: Option<Enabled>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

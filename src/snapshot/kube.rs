@@ -161,6 +161,63 @@ pub struct ObjectMeta {
     pub labels: Labels,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
+    /// Only the annotations rules read: AppArmor (`container.apparmor.security.beta.kubernetes.io/<container>`)
+    /// and [`INTERNAL_LOAD_BALANCER_ANNOTATION`]; every other annotation is dropped on read, as some
+    /// carry secrets.
+    #[serde(deserialize_with = "kept_annotations", skip_serializing_if = "Labels::is_empty")]
+    pub annotations: Labels,
+}
+
+/// The annotation prefix of the AppArmor profile of one container (before Kubernetes 1.30).
+pub const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
+
+/// The annotation that makes a LoadBalancer Service internal on AKS.
+pub const INTERNAL_LOAD_BALANCER_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
+
+/// An annotation a rule reads (everything else is skipped unread).
+fn is_kept_annotation(key: &str) -> bool {
+    key.starts_with(APPARMOR_ANNOTATION_PREFIX) || key == INTERNAL_LOAD_BALANCER_ANNOTATION
+}
+
+/// Keeps the annotations rules read of an `annotations` map and skips the rest unread.
+fn kept_annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Labels, D::Error> {
+    struct AppArmorVisitor;
+    impl<'de> Visitor<'de> for AppArmorVisitor {
+        type Value = Labels;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of annotations")
+        }
+        fn visit_unit<E>(self) -> Result<Labels, E> {
+            Ok(Labels::default())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels, A::Error> {
+            let mut kept = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                match is_kept_annotation(&key) {
+                    true => kept.push((key, map.next_value::<String>()?)),
+                    false => drop(map.next_value::<IgnoredAny>()?),
+                }
+            }
+            Ok(kept.into_iter().collect())
+        }
+    }
+    d.deserialize_option(OptionMap(AppArmorVisitor))
+}
+
+/// `null` or a map, handed to the inner visitor.
+struct OptionMap<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for OptionMap<V> {
+    type Value = V::Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.0.expecting(f)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        d.deserialize_map(self.0)
+    }
 }
 
 impl ObjectMeta {
@@ -235,6 +292,106 @@ pub struct PodSpec {
     pub ephemeral_containers: Vec<Container>,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automount_service_account_token: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Box<Affinity>>,
+    /// Only whether constraints exist matters; their settings are skipped unread.
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<Present>,
+    /// `spec.os.name` (`linux`, `windows`), when the pod declares it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<Box<PodOs>>,
+}
+
+/// A block whose presence is what matters (a probe, a topology spread constraint, an anti-affinity
+/// term): its fields are skipped unread and it is written back as `{}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Present {}
+
+/// Only a JSON object is a block: an array or a scalar in its place is refused, not read by position.
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PresentVisitor;
+        impl<'de> Visitor<'de> for PresentVisitor {
+            type Value = Present;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Present, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Present {})
+            }
+        }
+        deserializer.deserialize_map(PresentVisitor)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Affinity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_anti_affinity: Option<PodAntiAffinity>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodAntiAffinity {
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub required_during_scheduling_ignored_during_execution: Vec<Present>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<Present>,
+}
+
+impl PodAntiAffinity {
+    pub fn has_terms(&self) -> bool {
+        !self.required_during_scheduling_ignored_during_execution.is_empty()
+            || !self.preferred_during_scheduling_ignored_during_execution.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PodOs {
+    pub name: String,
+}
+
+/// SELinux labels; `level` is not modelled (no policy restricts it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SeLinuxOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub label_type: Option<String>,
+}
+
+/// `securityContext.appArmorProfile` (Kubernetes 1.30 and later).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AppArmorProfile {
+    #[serde(rename = "type")]
+    pub profile_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub localhost_profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WindowsOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_process: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_as_user_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Sysctl {
+    pub name: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -246,6 +403,20 @@ pub struct PodSecurityContext {
     pub run_as_user: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seccomp_profile: Option<SeccompProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_as_group: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fs_group: Option<i64>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub supplemental_groups: Vec<i64>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub sysctls: Vec<Sysctl>,
+    #[serde(rename = "seLinuxOptions", skip_serializing_if = "Option::is_none")]
+    pub se_linux_options: Option<Box<SeLinuxOptions>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_armor_profile: Option<Box<AppArmorProfile>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub windows_options: Option<Box<WindowsOptions>>,
 }
 
 /// A container: its name, image and security settings. `env`, `envFrom`, `command` and `args`
@@ -260,6 +431,82 @@ pub struct Container {
     pub security_context: Option<SecurityContext>,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<ContainerPort>,
+    #[serde(skip_serializing_if = "Resources::is_empty")]
+    pub resources: Resources,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Present>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Option<Present>,
+    /// Only the mounts of the service account token directory; other mounts are skipped unread.
+    #[serde(deserialize_with = "token_mounts", skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<VolumeMount>,
+}
+
+/// Where Kubernetes mounts a pod's service account token (and `kubectl` reads it back from).
+pub const SERVICE_ACCOUNT_TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VolumeMount {
+    pub name: String,
+    pub mount_path: String,
+}
+
+/// Keeps the mounts of the service account token directory.
+fn token_mounts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<VolumeMount>, D::Error> {
+    let mut mounts: Vec<VolumeMount> = null_as_default(d)?;
+    mounts.retain(|m| m.mount_path.trim_end_matches('/') == SERVICE_ACCOUNT_TOKEN_PATH);
+    mounts.shrink_to_fit();
+    Ok(mounts)
+}
+
+/// CPU and memory requests and limits, as quantities (`100m`, `128Mi`); other resources are
+/// skipped unread.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Resources {
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "CpuMemory::is_empty")]
+    pub requests: CpuMemory,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "CpuMemory::is_empty")]
+    pub limits: CpuMemory,
+}
+
+impl Resources {
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty() && self.limits.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CpuMemory {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Quantity>,
+}
+
+impl CpuMemory {
+    pub fn is_empty(&self) -> bool {
+        self.cpu.is_none() && self.memory.is_none()
+    }
+}
+
+/// A resource quantity: the API writes strings (`"500m"`), hand-written manifests often numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Quantity {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Quantity::Text(text) => f.write_str(text),
+            Quantity::Number(number) => write!(f, "{number}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -286,6 +533,17 @@ pub struct SecurityContext {
     pub capabilities: Option<Capabilities>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seccomp_profile: Option<SeccompProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_as_group: Option<i64>,
+    #[serde(rename = "seLinuxOptions", skip_serializing_if = "Option::is_none")]
+    pub se_linux_options: Option<Box<SeLinuxOptions>>,
+    /// `Default` or `Unmasked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proc_mount: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_armor_profile: Option<Box<AppArmorProfile>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub windows_options: Option<Box<WindowsOptions>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -311,6 +569,8 @@ pub struct Volume {
     pub name: String,
     pub source: String,
     pub host_path: Option<String>,
+    /// For `flexVolume`, the driver (`vendor/driver`).
+    pub flex_volume_driver: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for Volume {
@@ -326,6 +586,10 @@ impl<'de> Deserialize<'de> for Volume {
                 struct HostPath {
                     path: Option<String>,
                 }
+                #[derive(Deserialize)]
+                struct FlexVolume {
+                    driver: Option<String>,
+                }
                 let mut volume = Volume::default();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
@@ -333,6 +597,11 @@ impl<'de> Deserialize<'de> for Volume {
                         "hostPath" => {
                             let host_path: Option<HostPath> = map.next_value()?;
                             volume.host_path = Some(host_path.and_then(|h| h.path).unwrap_or_default());
+                            volume.source = key;
+                        }
+                        "flexVolume" => {
+                            let flex: Option<FlexVolume> = map.next_value()?;
+                            volume.flex_volume_driver = Some(flex.and_then(|f| f.driver).unwrap_or_default());
                             volume.source = key;
                         }
                         _ => {
@@ -354,6 +623,9 @@ impl Serialize for Volume {
         map.serialize_entry("name", &self.name)?;
         match &self.host_path {
             Some(path) => map.serialize_entry("hostPath", &BTreeMap::from([("path", path)]))?,
+            None if self.flex_volume_driver.is_some() => {
+                map.serialize_entry("flexVolume", &BTreeMap::from([("driver", &self.flex_volume_driver)]))?
+            }
             None if !self.source.is_empty() => map.serialize_entry(&self.source, &BTreeMap::<(), ()>::new())?,
             None => {}
         }
@@ -506,6 +778,116 @@ impl DaemonSet {
     }
 }
 
+/// A Service: how a set of pods is exposed (cluster-internal, on node ports, or on a load balancer).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Service {
+    pub metadata: ObjectMeta,
+    pub spec: ServiceSpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceSpec {
+    /// `ClusterIP` when absent, as the API server defaults it.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub service_type: Option<String>,
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Labels::is_empty")]
+    pub selector: Labels,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ServicePort>,
+    #[serde(rename = "externalIPs", deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub external_ips: Vec<String>,
+}
+
+impl Service {
+    pub fn service_type(&self) -> &str {
+        self.spec.service_type.as_deref().unwrap_or("ClusterIP")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServicePort {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub port: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_port: Option<i32>,
+}
+
+/// An Ingress: HTTP(S) routes into the cluster; `tls` lists the hosts it serves over HTTPS.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Ingress {
+    pub metadata: ObjectMeta,
+    pub spec: IngressSpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IngressSpec {
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub tls: Vec<IngressTls>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<IngressRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IngressTls {
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IngressRule {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// A ServiceAccount: only whether pods using it get its token mounted by default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceAccount {
+    pub metadata: ObjectMeta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automount_service_account_token: Option<bool>,
+}
+
+/// A Role or ClusterRole: the verbs it allows on which resources.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Role {
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "exact_list")]
+    pub rules: Vec<PolicyRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PolicyRule {
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub api_groups: Vec<String>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub verbs: Vec<String>,
+    #[serde(rename = "nonResourceURLs", deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
+    pub non_resource_urls: Vec<String>,
+}
+
+/// A StorageClass: which provisioner creates its volumes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageClass {
+    pub metadata: ObjectMeta,
+    pub provisioner: String,
+}
+
 /// A ClusterRoleBinding: who gets which ClusterRole cluster-wide.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -515,6 +897,9 @@ pub struct ClusterRoleBinding {
     #[serde(deserialize_with = "exact_list")]
     pub subjects: Vec<Subject>,
 }
+
+/// A RoleBinding: who gets a Role or ClusterRole within one namespace (same shape as the cluster-wide one).
+pub type RoleBinding = ClusterRoleBinding;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

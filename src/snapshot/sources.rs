@@ -49,6 +49,18 @@ macro_rules! kubernetes_sources {
             Node => nodes: Node, NODES = "nodes", ("", "v1", Cluster), short ["no"];
             PodDisruptionBudget => pod_disruption_budgets: PodDisruptionBudget, POD_DISRUPTION_BUDGETS =
                 "poddisruptionbudgets", ("policy", "v1", Namespaced), short ["pdb"];
+            Service => services: Service, SERVICES = "services", ("", "v1", Namespaced), short ["svc"];
+            Ingress => ingresses: Ingress, INGRESSES = "ingresses", ("networking.k8s.io", "v1", Namespaced),
+                short ["ing"];
+            ServiceAccount => service_accounts: ServiceAccount, SERVICE_ACCOUNTS = "serviceaccounts",
+                ("", "v1", Namespaced), short ["sa"];
+            Role => roles: Role, ROLES = "roles", ("rbac.authorization.k8s.io", "v1", Namespaced), short [];
+            ClusterRole => cluster_roles: Role, CLUSTER_ROLES = "clusterroles",
+                ("rbac.authorization.k8s.io", "v1", Cluster), short [];
+            RoleBinding => role_bindings: RoleBinding, ROLE_BINDINGS = "rolebindings",
+                ("rbac.authorization.k8s.io", "v1", Namespaced), short [];
+            StorageClass => storage_classes: StorageClass, STORAGE_CLASSES = "storageclasses",
+                ("storage.k8s.io", "v1", Cluster), short ["sc"];
         }
     };
 }

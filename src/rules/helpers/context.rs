@@ -3,10 +3,10 @@
 
 use super::Rule;
 use super::system::Settings;
-use super::workloads::{WorkloadIndex, WorkloadRef};
+use super::workloads::{WorkloadIndex, WorkloadRef, group_by_workload};
 use crate::finding::{Finding, Resource};
 use crate::snapshot::{Part, Snapshot, arm, kube, source};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -98,12 +98,18 @@ pub struct Context<'a> {
     workloads: OnceLock<WorkloadIndex<'a>>,
     /// Pods by namespace, built on first use: per-namespace rules stay linear in pods.
     pods_by_namespace: OnceLock<HashMap<&'a str, Vec<&'a kube::Pod>>>,
+    /// Running pods by owning workload, built on first use: the two dozen pod-level rules share
+    /// one grouping instead of each resolving every pod again.
+    running_workloads: OnceLock<RunningWorkloads<'a>>,
     /// The sources handed out (see [`Context::touched`]).
     touched: Mutex<BTreeSet<&'static str>>,
     /// [`Context::workload_of`] was used: it reads ReplicaSets and Jobs. A flag, not the set, as
     /// it runs once per pod.
     resolved_workloads: AtomicBool,
 }
+
+/// Running pods grouped by the workload that owns them, in a stable order.
+pub type RunningWorkloads<'a> = BTreeMap<WorkloadRef<'a>, Vec<&'a kube::Pod>>;
 
 impl<'a> Context<'a> {
     pub fn new(snapshot: &'a Snapshot, settings: &'a Settings) -> Self {
@@ -112,6 +118,7 @@ impl<'a> Context<'a> {
             settings,
             workloads: OnceLock::new(),
             pods_by_namespace: OnceLock::new(),
+            running_workloads: OnceLock::new(),
             touched: Mutex::new(BTreeSet::new()),
             resolved_workloads: AtomicBool::new(false),
         }
@@ -197,6 +204,14 @@ impl<'a> Context<'a> {
             index
         });
         Ok(index.get(namespace).map_or(&[], Vec::as_slice))
+    }
+
+    /// The running pods, grouped by the workload that owns them.
+    pub fn running_workloads(&self) -> Result<&RunningWorkloads<'a>, Missing> {
+        let pods = self.pods()?;
+        Ok(self
+            .running_workloads
+            .get_or_init(|| group_by_workload(pods.iter().filter(|pod| pod.is_running()), |pod| self.workload_of(pod))))
     }
 
     /// The Deployment, StatefulSet, DaemonSet, CronJob, ... that owns a pod.

@@ -75,6 +75,13 @@ pub fn with_pods(pods: Value) -> Snapshot {
     snapshot
 }
 
+/// A snapshot with only these Services (API-shaped JSON) collected.
+pub fn with_services(services: Value) -> Snapshot {
+    let mut snapshot = Snapshot::empty("test", "not provided");
+    snapshot.kubernetes.services = Part::Collected(k8s(services));
+    snapshot
+}
+
 /// A running pod owned by a ReplicaSet of Deployment `deployment`, with one container.
 pub fn deployment_pod(namespace: &str, deployment: &str, container: Value) -> Value {
     serde_json::json!({

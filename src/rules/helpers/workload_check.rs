@@ -2,7 +2,7 @@
 //! workload that owns them (one finding per Deployment, not one per replica), flag workloads in
 //! system namespaces as platform-managed, and pass once when no user workload fails.
 
-use super::workloads::{WorkloadRef, group_by_workload, pod_names};
+use super::workloads::{WorkloadRef, pod_names};
 use super::{Context, Missing, Rule};
 use crate::finding::{Evidence, Finding, Resource, Source};
 use crate::snapshot::kube::Pod;
@@ -20,11 +20,10 @@ pub struct WorkloadCheck {
 
 impl WorkloadCheck {
     pub fn run(&self, ctx: &Context) -> Result<Vec<Finding>, Missing> {
-        let running = ctx.pods()?.iter().filter(|pod| pod.is_running());
-        let groups = group_by_workload(running, |pod| ctx.workload_of(pod));
+        let groups = ctx.running_workloads()?;
         let mut findings = Vec::new();
         let mut user_workloads = 0;
-        for (workload, pods) in &groups {
+        for (workload, pods) in groups {
             let system = ctx.is_system_namespace(workload.namespace);
             user_workloads += usize::from(!system);
             let problems = union(pods.iter().flat_map(|pod| (self.problems)(ctx, pod)));
