@@ -5,7 +5,7 @@ use super::Rule;
 use super::system::Settings;
 use super::workloads::{WorkloadIndex, WorkloadRef};
 use crate::finding::Finding;
-use crate::snapshot::{Part, Snapshot, arm, kube, source};
+use crate::snapshot::{Part, Snapshot, arm, authorization, kube, policy, security, source};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -109,6 +109,38 @@ impl<'a> Context<'a> {
 
     pub fn kubernetes_versions(&self) -> Result<&'a arm::KubernetesVersions, Missing> {
         need(&self.snapshot.azure.kubernetes_versions, source::KUBERNETES_VERSIONS)
+    }
+
+    pub fn defender_cluster_pricing(&self) -> Result<&'a arm::DefenderPricing, Missing> {
+        need(&self.snapshot.azure.defender_cluster_pricing, source::DEFENDER_CLUSTER_PRICING)
+    }
+
+    pub fn defender_alerts(&self) -> Result<&'a [security::SecurityAlert], Missing> {
+        need(&self.snapshot.azure.defender_alerts, source::DEFENDER_ALERTS).map(Vec::as_slice)
+    }
+
+    pub fn defender_assessments(&self) -> Result<&'a [security::SecurityAssessment], Missing> {
+        need(&self.snapshot.azure.defender_assessments, source::DEFENDER_ASSESSMENTS).map(Vec::as_slice)
+    }
+
+    pub fn defender_sub_assessments(&self) -> Result<&'a [security::SubAssessment], Missing> {
+        need(&self.snapshot.azure.defender_sub_assessments, source::DEFENDER_SUB_ASSESSMENTS).map(Vec::as_slice)
+    }
+
+    pub fn policy_assignments(&self) -> Result<&'a [policy::PolicyAssignment], Missing> {
+        need(&self.snapshot.azure.policy_assignments, source::POLICY_ASSIGNMENTS).map(Vec::as_slice)
+    }
+
+    pub fn policy_states(&self) -> Result<&'a [policy::PolicyState], Missing> {
+        need(&self.snapshot.azure.policy_states, source::POLICY_STATES).map(Vec::as_slice)
+    }
+
+    pub fn component_policy_states(&self) -> Result<&'a [policy::PolicyState], Missing> {
+        need(&self.snapshot.azure.component_policy_states, source::COMPONENT_POLICY_STATES).map(Vec::as_slice)
+    }
+
+    pub fn role_assignments(&self) -> Result<&'a [authorization::RoleAssignment], Missing> {
+        need(&self.snapshot.azure.role_assignments, source::ROLE_ASSIGNMENTS).map(Vec::as_slice)
     }
 
     pub fn nodes(&self) -> Result<&'a [kube::Node], Missing> {

@@ -2,8 +2,12 @@
 //! only this type. It is saved and loaded as versioned JSON (`aksguard snapshot -o FILE`).
 
 pub mod arm;
+pub mod authorization;
 pub mod kube;
 mod part;
+pub mod policy;
+pub mod security;
+mod strict;
 
 pub use part::Part;
 
@@ -38,6 +42,23 @@ pub struct AzureState {
     pub agent_pool_upgrade_profiles: Part<Vec<arm::AgentPoolUpgradeProfile>>,
     #[serde(default = "not_in_snapshot")]
     pub kubernetes_versions: Part<arm::KubernetesVersions>,
+    // Defender, Azure Policy and Azure RBAC (issue 13).
+    #[serde(default = "not_in_snapshot")]
+    pub defender_cluster_pricing: Part<arm::DefenderPricing>,
+    #[serde(default = "not_in_snapshot")]
+    pub defender_alerts: Part<Vec<security::SecurityAlert>>,
+    #[serde(default = "not_in_snapshot")]
+    pub defender_assessments: Part<Vec<security::SecurityAssessment>>,
+    #[serde(default = "not_in_snapshot")]
+    pub defender_sub_assessments: Part<Vec<security::SubAssessment>>,
+    #[serde(default = "not_in_snapshot")]
+    pub policy_assignments: Part<Vec<policy::PolicyAssignment>>,
+    #[serde(default = "not_in_snapshot")]
+    pub policy_states: Part<Vec<policy::PolicyState>>,
+    #[serde(default = "not_in_snapshot")]
+    pub component_policy_states: Part<Vec<policy::PolicyState>>,
+    #[serde(default = "not_in_snapshot")]
+    pub role_assignments: Part<Vec<authorization::RoleAssignment>>,
 }
 
 /// What the Kubernetes API says.
@@ -95,6 +116,14 @@ impl Snapshot {
                 diagnostic_settings: Part::unavailable(reason),
                 agent_pool_upgrade_profiles: Part::unavailable(reason),
                 kubernetes_versions: Part::unavailable(reason),
+                defender_cluster_pricing: Part::unavailable(reason),
+                defender_alerts: Part::unavailable(reason),
+                defender_assessments: Part::unavailable(reason),
+                defender_sub_assessments: Part::unavailable(reason),
+                policy_assignments: Part::unavailable(reason),
+                policy_states: Part::unavailable(reason),
+                component_policy_states: Part::unavailable(reason),
+                role_assignments: Part::unavailable(reason),
             },
             kubernetes: KubernetesState {
                 namespaces: Part::unavailable(reason),
@@ -113,7 +142,7 @@ impl Snapshot {
     }
 
     /// Every source with its unavailability reason, in a fixed order; `None` when collected.
-    pub fn sources(&self) -> [(&'static str, Option<&str>); 18] {
+    pub fn sources(&self) -> [(&'static str, Option<&str>); 26] {
         let (a, k) = (&self.azure, &self.kubernetes);
         [
             (source::MANAGED_CLUSTER, a.managed_cluster.unavailable_reason()),
@@ -123,6 +152,14 @@ impl Snapshot {
             (source::DIAGNOSTIC_SETTINGS, a.diagnostic_settings.unavailable_reason()),
             (source::AGENT_POOL_UPGRADE_PROFILES, a.agent_pool_upgrade_profiles.unavailable_reason()),
             (source::KUBERNETES_VERSIONS, a.kubernetes_versions.unavailable_reason()),
+            (source::DEFENDER_CLUSTER_PRICING, a.defender_cluster_pricing.unavailable_reason()),
+            (source::DEFENDER_ALERTS, a.defender_alerts.unavailable_reason()),
+            (source::DEFENDER_ASSESSMENTS, a.defender_assessments.unavailable_reason()),
+            (source::DEFENDER_SUB_ASSESSMENTS, a.defender_sub_assessments.unavailable_reason()),
+            (source::POLICY_ASSIGNMENTS, a.policy_assignments.unavailable_reason()),
+            (source::POLICY_STATES, a.policy_states.unavailable_reason()),
+            (source::COMPONENT_POLICY_STATES, a.component_policy_states.unavailable_reason()),
+            (source::ROLE_ASSIGNMENTS, a.role_assignments.unavailable_reason()),
             (source::NAMESPACES, k.namespaces.unavailable_reason()),
             (source::PODS, k.pods.unavailable_reason()),
             (source::NETWORK_POLICIES, k.network_policies.unavailable_reason()),
@@ -154,6 +191,14 @@ pub mod source {
     pub const DIAGNOSTIC_SETTINGS: &str = "arm/diagnosticSettings";
     pub const AGENT_POOL_UPGRADE_PROFILES: &str = "arm/agentPools/upgradeProfiles";
     pub const KUBERNETES_VERSIONS: &str = "arm/kubernetesVersions";
+    pub const DEFENDER_CLUSTER_PRICING: &str = "arm/cluster/pricings/Containers";
+    pub const DEFENDER_ALERTS: &str = "arm/security/alerts";
+    pub const DEFENDER_ASSESSMENTS: &str = "arm/security/assessments";
+    pub const DEFENDER_SUB_ASSESSMENTS: &str = "arm/security/subAssessments";
+    pub const POLICY_ASSIGNMENTS: &str = "arm/policyAssignments";
+    pub const POLICY_STATES: &str = "arm/policyStates";
+    pub const COMPONENT_POLICY_STATES: &str = "arm/componentPolicyStates";
+    pub const ROLE_ASSIGNMENTS: &str = "arm/roleAssignments";
     pub const NAMESPACES: &str = "kubernetes/namespaces";
     pub const PODS: &str = "kubernetes/pods";
     pub const NETWORK_POLICIES: &str = "kubernetes/networkpolicies";
