@@ -12,6 +12,19 @@ pub const PRICINGS_API: &str = "2024-01-01";
 /// how most clusters send `kube-audit`; az uses this version too.
 pub const DIAGNOSTICS_API: &str = "2021-05-01-preview";
 
+/// Defender for Cloud alerts, GA.
+pub const ALERTS_API: &str = "2022-01-01";
+/// Defender for Cloud assessments (recommendations), GA.
+pub const ASSESSMENTS_API: &str = "2021-06-01";
+/// Defender for Cloud sub-assessments: the only version there is.
+pub const SUB_ASSESSMENTS_API: &str = "2019-01-01-preview";
+/// Policy assignments: GA and served by every cloud; 2025-03-01 has the same shape.
+pub const POLICY_ASSIGNMENTS_API: &str = "2023-04-01";
+/// Policy Insights: the first GA version with `componentPolicyStates`; 2024-10-01 has the same shape.
+pub const POLICY_STATES_API: &str = "2022-04-01";
+/// Role assignments, GA.
+pub const ROLE_ASSIGNMENTS_API: &str = "2022-04-01";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Read {
     pub source: &'static str,
@@ -67,8 +80,58 @@ pub const DIAGNOSTIC_SETTINGS: Read = Read {
     action: "Microsoft.Insights/diagnosticSettings/read",
 };
 
+// Defender, Azure Policy and Azure RBAC (issue 13).
+pub const DEFENDER_CLUSTER_PRICING: Read = Read {
+    source: source::DEFENDER_CLUSTER_PRICING,
+    what: "the cluster's own Defender for Containers plan",
+    api_version: PRICINGS_API,
+    action: "Microsoft.Security/pricings/read",
+};
+pub const DEFENDER_ALERTS: Read = Read {
+    source: source::DEFENDER_ALERTS,
+    what: "the subscription's Defender alerts",
+    api_version: ALERTS_API,
+    action: "Microsoft.Security/locations/alerts/read",
+};
+pub const DEFENDER_ASSESSMENTS: Read = Read {
+    source: source::DEFENDER_ASSESSMENTS,
+    what: "the Defender recommendations",
+    api_version: ASSESSMENTS_API,
+    action: "Microsoft.Security/assessments/read",
+};
+pub const DEFENDER_SUB_ASSESSMENTS: Read = Read {
+    source: source::DEFENDER_SUB_ASSESSMENTS,
+    what: "Defender's registry image vulnerabilities",
+    api_version: SUB_ASSESSMENTS_API,
+    action: "Microsoft.Security/assessments/subAssessments/read",
+};
+pub const POLICY_ASSIGNMENTS: Read = Read {
+    source: source::POLICY_ASSIGNMENTS,
+    what: "the policy assignments that apply to the cluster",
+    api_version: POLICY_ASSIGNMENTS_API,
+    action: "Microsoft.Authorization/policyAssignments/read",
+};
+pub const POLICY_STATES: Read = Read {
+    source: source::POLICY_STATES,
+    what: "the cluster's policy compliance states",
+    api_version: POLICY_STATES_API,
+    action: "Microsoft.PolicyInsights/policyStates/queryResults/action",
+};
+pub const COMPONENT_POLICY_STATES: Read = Read {
+    source: source::COMPONENT_POLICY_STATES,
+    what: "the compliance states of the cluster's Kubernetes objects",
+    api_version: POLICY_STATES_API,
+    action: "Microsoft.PolicyInsights/componentPolicyStates/queryResults/action",
+};
+pub const ROLE_ASSIGNMENTS: Read = Read {
+    source: source::ROLE_ASSIGNMENTS,
+    what: "the role assignments at the cluster's scope and above",
+    api_version: ROLE_ASSIGNMENTS_API,
+    action: "Microsoft.Authorization/roleAssignments/read",
+};
+
 /// Every read, in the order of the snapshot's ARM parts.
-pub const ALL: [Read; 7] = [
+pub const ALL: [Read; 15] = [
     CLUSTER,
     MAINTENANCE,
     UPGRADE_PROFILE,
@@ -76,6 +139,14 @@ pub const ALL: [Read; 7] = [
     DIAGNOSTIC_SETTINGS,
     POOL_UPGRADE_PROFILES,
     KUBERNETES_VERSIONS,
+    DEFENDER_CLUSTER_PRICING,
+    DEFENDER_ALERTS,
+    DEFENDER_ASSESSMENTS,
+    DEFENDER_SUB_ASSESSMENTS,
+    POLICY_ASSIGNMENTS,
+    POLICY_STATES,
+    COMPONENT_POLICY_STATES,
+    ROLE_ASSIGNMENTS,
 ];
 
 /// The distinct actions, sorted: the custom role's `Actions`.
