@@ -25,9 +25,10 @@ pub fn area(rule: &str) -> &'static str {
         | "entra-rbac"
         | "cluster-admin-bindings"
         | "workload-identity"
-        | "node-ssh-access" => "Access control",
+        | "node-ssh-access"
+        | "azure-rbac-admins" => "Access control",
         "network-policy-default-deny" => "Network",
-        "defender-enabled" => "Threat protection",
+        "defender-enabled" | "defender-alerts" | "defender-recommendations" => "Threat protection",
         "auto-upgrade-channel"
         | "node-os-upgrade-channel"
         | "maintenance-window"
@@ -42,8 +43,12 @@ pub fn area(rule: &str) -> &'static str {
         | "host-namespaces"
         | "seccomp-profile"
         | "default-namespace-workloads" => "Workload security",
-        "trusted-registries" | "image-tag-pinning" | "image-integrity" => "Supply chain",
-        "azure-policy-addon" | "keyvault-secrets-provider" => "Governance and secrets",
+        "trusted-registries" | "image-tag-pinning" | "image-integrity" | "running-image-vulnerabilities" => {
+            "Supply chain"
+        }
+        "azure-policy-addon" | "keyvault-secrets-provider" | "azure-policy-assignments" | "azure-policy-compliance" => {
+            "Governance and secrets"
+        }
         "monitoring-enabled" | "audit-logs" | "cluster-sku-tier" | "nodes-not-ready" => "Operations",
         _ => "Other",
     }
@@ -63,6 +68,17 @@ pub fn help_uri(rule: &str) -> &'static str {
         "pod-security-labels" => "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
         "network-policy-default-deny" => "https://learn.microsoft.com/azure/aks/use-network-policies",
         "audit-logs" => "https://learn.microsoft.com/azure/aks/monitor-aks",
+        "defender-alerts" => "https://learn.microsoft.com/azure/defender-for-cloud/alerts-containers",
+        "defender-recommendations" => {
+            "https://learn.microsoft.com/azure/defender-for-cloud/review-security-recommendations"
+        }
+        "running-image-vulnerabilities" => {
+            "https://learn.microsoft.com/azure/defender-for-cloud/agentless-vulnerability-assessment-azure"
+        }
+        "azure-policy-assignments" | "azure-policy-compliance" => {
+            "https://learn.microsoft.com/azure/governance/policy/concepts/policy-for-kubernetes"
+        }
+        "azure-rbac-admins" => "https://learn.microsoft.com/azure/aks/manage-azure-rbac",
         _ => "https://learn.microsoft.com/azure/aks/operator-best-practices-cluster-security",
     }
 }

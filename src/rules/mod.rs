@@ -50,6 +50,15 @@ mod nodes_not_ready;
 mod pdb_blocks_drain;
 mod upgrade_surge;
 
+// Defender, Azure Policy and Azure RBAC (issue 13).
+mod azure_policy_assignments;
+mod azure_policy_compliance;
+mod azure_rbac_admins;
+mod defender_alerts;
+mod defender_recommendations;
+mod defender_severity;
+mod running_image_vulnerabilities;
+
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -111,6 +120,13 @@ pub static ALL: &[&Rule] = &[
     &nodes_not_ready::RULE,
     &node_ssh_access::RULE,
     &cluster_sku_tier::RULE,
+    // Defender, Azure Policy and Azure RBAC (issue 13).
+    &defender_alerts::RULE,
+    &defender_recommendations::RULE,
+    &running_image_vulnerabilities::RULE,
+    &azure_policy_assignments::RULE,
+    &azure_policy_compliance::RULE,
+    &azure_rbac_admins::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -7,7 +7,7 @@ pub mod kube;
 mod part;
 pub mod policy;
 pub mod security;
-mod strict;
+pub mod strict;
 
 pub use part::Part;
 

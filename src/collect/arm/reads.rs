@@ -115,13 +115,13 @@ pub const POLICY_STATES: Read = Read {
     source: source::POLICY_STATES,
     what: "the cluster's policy compliance states",
     api_version: POLICY_STATES_API,
-    action: "Microsoft.PolicyInsights/policyStates/queryResults/action",
+    action: "Microsoft.PolicyInsights/policyStates/queryResults/read",
 };
 pub const COMPONENT_POLICY_STATES: Read = Read {
     source: source::COMPONENT_POLICY_STATES,
     what: "the compliance states of the cluster's Kubernetes objects",
     api_version: POLICY_STATES_API,
-    action: "Microsoft.PolicyInsights/componentPolicyStates/queryResults/action",
+    action: "Microsoft.PolicyInsights/componentPolicyStates/queryResults/read",
 };
 pub const ROLE_ASSIGNMENTS: Read = Read {
     source: source::ROLE_ASSIGNMENTS,
