@@ -170,9 +170,15 @@ fn cluster_plan(ctx: &Context) -> Finding {
     if own.is_standard() {
         RULE.pass(resource, "the cluster's own Defender for Containers plan is Standard").with_evidence(evidence)
     } else {
-        RULE.fail(resource, format!("the cluster is opted out of Defender for Containers: its own plan is {tier}, whatever the subscription's"))
-            .with_evidence(evidence)
-            .with_remediation(put_cluster_plan(ctx, false))
+        let message = match own.properties.inherited.as_deref() {
+            Some(inherited) if inherited.eq_ignore_ascii_case("True") => {
+                format!("the cluster's Defender for Containers plan is {tier}, inherited from its subscription")
+            }
+            _ => format!(
+                "the cluster is opted out of Defender for Containers: its own plan is {tier}, whatever the subscription's"
+            ),
+        };
+        RULE.fail(resource, message).with_evidence(evidence).with_remediation(put_cluster_plan(ctx, false))
     }
 }
 
