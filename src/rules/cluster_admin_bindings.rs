@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     id: "cluster-admin-bindings",
     title: "cluster-admin is bound to groups only",
     severity: Severity::Medium,
-    reads: &[source::CLUSTER_ROLE_BINDINGS],
+    reads: &[source::CLUSTER_ROLE_BINDINGS, source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["4.1.1"],
     references: &[
@@ -39,6 +39,8 @@ Bind an Entra group instead, then delete the binding:
     kubectl delete clusterrolebinding NAME
 
 With Azure RBAC, prefer the \"Azure Kubernetes Service RBAC Cluster Admin\" role assigned to a group.
+On an Azure RBAC cluster the ClusterRoleBindings are only half of who is admin: the Azure role
+assignments are judged by `azure-rbac-admins`, and a pass here says so.
 ";
 
 const EVERYONE: &[&str] = &["system:anonymous", "system:unauthenticated", "system:authenticated"];
@@ -53,11 +55,22 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let mut findings: Vec<Finding> = admin.iter().filter_map(|binding| judge(binding)).collect();
     if findings.is_empty() {
         let message = format!("{} cluster-admin binding(s) outside AKS's own, all to groups", admin.len());
-        findings.push(
-            RULE.pass(ctx.cluster_resource(), message).with_evidence("checked every ClusterRoleBinding (Kubernetes)"),
-        );
+        let mut pass =
+            RULE.pass(ctx.cluster_resource(), message).with_evidence("checked every ClusterRoleBinding (Kubernetes)");
+        if azure_rbac(ctx) {
+            pass = pass.with_evidence(
+                "Azure RBAC is on: Azure role assignments also make admins, and azure-rbac-admins judges them",
+            );
+        }
+        findings.push(pass);
     }
     Ok(findings)
+}
+
+/// Whether the cluster authorises with Azure RBAC, so that bindings alone do not say who is admin.
+fn azure_rbac(ctx: &Context) -> bool {
+    let aad = ctx.cluster().ok().and_then(|c| c.properties.aad_profile.as_ref());
+    aad.and_then(|a| a.enable_azure_rbac) == Some(true)
 }
 
 fn is_platform_binding(name: &str) -> bool {
@@ -169,6 +182,16 @@ mod tests {
             json!([{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}])
         )]));
         assert_eq!(found[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn on_an_azure_rbac_cluster_a_pass_points_at_the_role_assignments() {
+        let mut snapshot =
+            crate::rules::testing::with_cluster(json!({"properties": {"aadProfile": {"enableAzureRBAC": true}}}));
+        snapshot.kubernetes.cluster_role_bindings = Part::Collected(vec![]);
+        let found = run(&RULE, &snapshot);
+        assert_eq!(found[0].status, Status::Pass);
+        assert!(found[0].evidence.iter().any(|e| e.contains("azure-rbac-admins")));
     }
 
     #[test]
