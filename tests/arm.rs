@@ -156,15 +156,10 @@ fn reason(snapshot: &Value, part: &str) -> String {
     snapshot["azure"][part]["reason"].as_str().unwrap_or("").to_string()
 }
 
-const ARM_PARTS: [&str; 7] = [
-    "managed_cluster",
-    "maintenance_configurations",
-    "upgrade_profile",
-    "defender_pricing",
-    "diagnostic_settings",
-    "agent_pool_upgrade_profiles",
-    "kubernetes_versions",
-];
+/// Every ARM part of the declaration (`snapshot::sources`).
+fn arm_parts() -> impl Iterator<Item = &'static str> {
+    aksguard::snapshot::sources::ARM_READS.iter().map(|read| read.field)
+}
 
 const NAMED: [&str; 4] = ["-g", GROUP, "-n", CLUSTER];
 
@@ -207,7 +202,8 @@ fn live_arm_reads_what_the_az_files_hold() {
     assert!(from_files.status.success(), "{}", text(&from_files.stderr));
     let from_files: Value = serde_json::from_slice(&from_files.stdout).unwrap();
     assert_eq!(live["azure"], from_files["azure"]);
-    for part in ARM_PARTS {
+    // Every declared ARM source is collected live, and read alike from its az file.
+    for part in arm_parts() {
         assert_eq!(status(&live, part), "collected", "{part}: {}", reason(&live, part));
     }
     assert_eq!(live["kubernetes"]["pods"]["status"], "collected");
@@ -241,7 +237,8 @@ fn the_reference_shapes_of_the_arm_api_are_read() {
     let arm = serve_arm(Azure::reference(TOKEN), no_fault);
     let setup = Setup::new(arm, "https://unused.example:443");
     let (snapshot, _) = setup.snapshot(&["--skip-kubernetes", "-g", "rg1", "-n", "clustername1"]);
-    for part in ARM_PARTS {
+    // Every declared ARM source is collected live, and read alike from its az file.
+    for part in arm_parts() {
         assert_eq!(status(&snapshot, part), "collected", "{part}: {}", reason(&snapshot, part));
     }
     let azure = &snapshot["azure"];
@@ -321,7 +318,7 @@ fn a_forbidden_pricing_read_leaves_only_the_defender_plan_unknown() {
     );
     let setup = Setup::new(arm, "https://unused.example:443");
     let (snapshot, _) = setup.snapshot(&[&["--skip-kubernetes"][..], &NAMED[..]].concat());
-    for part in ARM_PARTS.iter().filter(|part| **part != "defender_pricing") {
+    for part in arm_parts().filter(|part| *part != "defender_pricing") {
         assert_eq!(status(&snapshot, part), "collected", "{part}: {}", reason(&snapshot, part));
     }
     assert_eq!(
@@ -413,7 +410,8 @@ fn skip_azure_reads_nothing_from_arm() {
     let kube = serve_kube(no_fault);
     let setup = Setup::with_kube(serve_arm(Azure::contoso(TOKEN), no_fault), &kube);
     let (snapshot, _) = setup.snapshot(&["--skip-azure"]);
-    for part in ARM_PARTS {
+    // Every declared ARM source is collected live, and read alike from its az file.
+    for part in arm_parts() {
         assert_eq!(reason(&snapshot, part), "not requested: --skip-azure");
     }
     assert!(setup.arm.requests().is_empty());

@@ -14,154 +14,115 @@
 //! | `az aks get-versions -l REGION -o json` | no `type`: an object whose `values[]` have a `version` |
 
 use super::input::{invalid_json, read_text};
-use crate::snapshot::arm::{
-    AgentPoolUpgradeProfile, DefenderPricing, DiagnosticSetting, KubernetesVersions, MaintenanceConfiguration,
-    ManagedCluster, UpgradeProfile, id_segment,
-};
-use crate::snapshot::{Part, Snapshot};
+use crate::snapshot::arm::{ArmResource, id_segment};
+use crate::snapshot::sources::{self, ARM_READS, ArmRead, ArmSource, ArmVisitor};
+use crate::snapshot::{AzureState, Part, Snapshot, source};
 use anyhow::{Result, bail};
 use serde_json::Value;
-use std::path::Path;
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-const WHAT_IT_READS: &str = "it reads `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades`, `az security pricing show -n Containers`, `az monitor diagnostic-settings list`, `az aks nodepool get-upgrades` and `az aks get-versions` output (-o json)";
+/// The list-shaped az outputs, which `--az-lists` names (declared in `snapshot::sources`).
+pub use crate::snapshot::AzList;
 
-/// The list-shaped az outputs, which `--az-lists` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AzList {
-    MaintenanceConfigurations,
-    DiagnosticSettings,
+fn what_it_reads() -> String {
+    let commands: Vec<String> = ARM_READS.iter().map(|read| format!("`{}`", az_base(read.az_command))).collect();
+    let (last, rest) = commands.split_last().expect("aksguard reads ARM sources");
+    format!("it reads {} and {last} output (-o json)", rest.join(", "))
 }
 
-impl AzList {
-    pub const ALL: [AzList; 2] = [AzList::MaintenanceConfigurations, AzList::DiagnosticSettings];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            AzList::MaintenanceConfigurations => "maintenanceconfigurations",
-            AzList::DiagnosticSettings => "diagnosticsettings",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<AzList, String> {
-        let lower = text.trim().to_ascii_lowercase().replace('-', "");
-        AzList::ALL.into_iter().find(|kind| kind.name() == lower).ok_or_else(|| {
-            format!("'{text}' is not an az list aksguard reads (maintenanceconfigurations, diagnosticsettings)")
-        })
-    }
+/// `az aks show` of `az aks show -g RG -n NAME -o json`: the command without its arguments.
+fn az_base(command: &str) -> String {
+    // `az security pricing show -n Containers`: the plan's name is part of what to run.
+    let words: Vec<&str> = command.split_whitespace().take_while(|w| !w.starts_with('-') || *w == "-n").collect();
+    words.join(" ")
 }
 
-/// One recognised ARM document.
-enum ArmDocument {
-    Cluster(Box<ManagedCluster>),
-    Maintenance(Vec<MaintenanceConfiguration>),
-    Upgrades(UpgradeProfile),
-    Pricing(DefenderPricing),
-    DiagnosticSettings(Vec<DiagnosticSetting>),
-    /// `[]`: a list of nothing, of a kind it does not say.
-    EmptyList,
-    PoolUpgrades(AgentPoolUpgradeProfile),
-    Versions(KubernetesVersions),
+/// The documents read so far: per source, a `Vec<(ARM id, S::Document)>` (typed, so held as
+/// `Any`), and which file the managed cluster came from.
+#[derive(Default)]
+struct Found {
+    documents: BTreeMap<&'static str, Box<dyn Any>>,
+    cluster_file: Option<PathBuf>,
 }
+
+type Documents<T> = Vec<(Option<String>, T)>;
 
 /// Reads every `--from-az` file into the snapshot's ARM parts.
-pub fn read_into(
-    paths: &[std::path::PathBuf],
-    lists: &[AzList],
-    snapshot: &mut Snapshot,
-    notes: &mut Vec<String>,
-) -> Result<()> {
-    // A list named by --az-lists is collected even when no file holds one of its documents.
-    let mut cluster: Option<(ManagedCluster, &Path)> = None;
-    let mut maintenance: Option<Vec<MaintenanceConfiguration>> =
-        lists.contains(&AzList::MaintenanceConfigurations).then(Vec::new);
-    let mut diagnostics: Option<Vec<DiagnosticSetting>> = lists.contains(&AzList::DiagnosticSettings).then(Vec::new);
-    let mut upgrades = None;
-    let mut pricing = None;
-    let mut pool_upgrades: Option<Vec<AgentPoolUpgradeProfile>> = None;
-    let mut versions = None;
+pub fn read_into(paths: &[PathBuf], lists: &[AzList], snapshot: &mut Snapshot, notes: &mut Vec<String>) -> Result<()> {
+    let mut found = Found::default();
     for path in paths {
-        for document in read_file(path)? {
-            match document {
-                ArmDocument::Cluster(found) => {
-                    if let Some((_, first)) = &cluster {
-                        bail!(
-                            "{} and {} both hold a managed cluster; audit one cluster at a time",
-                            first.display(),
-                            path.display()
-                        );
-                    }
-                    cluster = Some((*found, path));
-                }
-                ArmDocument::Maintenance(list) => maintenance.get_or_insert_with(Vec::new).extend(list),
-                ArmDocument::Upgrades(profile) => upgrades = Some(profile),
-                ArmDocument::Pricing(found) => pricing = Some(found),
-                ArmDocument::DiagnosticSettings(list) => diagnostics.get_or_insert_with(Vec::new).extend(list),
-                ArmDocument::EmptyList if lists.is_empty() => notes.push(format!(
-                    "{} is an empty list, which does not say what it lists; name the lists you passed with --az-lists {}",
-                    path.display(),
-                    AzList::ALL.map(AzList::name).join(",")
-                )),
-                ArmDocument::EmptyList => {}
-                ArmDocument::PoolUpgrades(profile) => {
-                    add_pool_profile(pool_upgrades.get_or_insert_with(Vec::new), profile)
-                }
-                ArmDocument::Versions(found) => versions = Some(found),
-            }
+        if read_file(path, &mut found)? == Read::EmptyList && lists.is_empty() {
+            notes.push(format!(
+                "{} is an empty list, which does not say what it lists; name the lists you passed with --az-lists {}",
+                path.display(),
+                AzList::all().map(AzList::name).collect::<Vec<_>>().join(",")
+            ));
         }
     }
-    if let Some((cluster, path)) = &cluster {
-        let configurations = maintenance
-            .iter()
-            .flatten()
-            .map(|c| (format!("maintenance configuration {}", c.name.as_deref().unwrap_or("?")), c.id.as_deref()));
-        let pools = pool_upgrades
-            .iter()
-            .flatten()
-            .map(|p| (format!("the upgrade profile of agent pool {}", p.pool().unwrap_or("?")), p.id.as_deref()));
-        check_same_cluster(cluster, path, configurations.chain(pools))?;
+    let mut finish = Finish { found, lists, azure: &mut snapshot.azure, cluster: None, owned: Vec::new() };
+    sources::each_arm(&mut finish);
+    let Finish { cluster, owned, found, .. } = finish;
+    if let (Some(name), Some(path)) = (cluster, found.cluster_file.as_deref()) {
+        check_same_cluster(&name, path, owned)?;
     }
-    let azure = &mut snapshot.azure;
-    azure.managed_cluster =
-        cluster.map_or_else(|| missing("az aks show -g RG -n NAME -o json"), |(c, _)| Part::Collected(c));
-    azure.maintenance_configurations = maintenance.map_or_else(
-        || missing("az aks maintenanceconfiguration list -g RG --cluster-name NAME -o json"),
-        Part::Collected,
-    );
-    azure.upgrade_profile =
-        upgrades.map_or_else(|| missing("az aks get-upgrades -g RG -n NAME -o json"), Part::Collected);
-    azure.defender_pricing =
-        pricing.map_or_else(|| missing("az security pricing show -n Containers -o json"), Part::Collected);
-    azure.diagnostic_settings = diagnostics
-        .map_or_else(|| missing("az monitor diagnostic-settings list --resource CLUSTER_ID -o json"), Part::Collected);
-    azure.agent_pool_upgrade_profiles = pool_upgrades.map_or_else(
-        || missing("az aks nodepool get-upgrades -g RG --cluster-name NAME -n POOL -o json"),
-        Part::Collected,
-    );
-    azure.kubernetes_versions =
-        versions.map_or_else(|| missing("az aks get-versions -l REGION -o json"), Part::Collected);
     Ok(())
 }
 
-/// One profile per pool: the same pool given twice counts once (the last one read).
-fn add_pool_profile(profiles: &mut Vec<AgentPoolUpgradeProfile>, profile: AgentPoolUpgradeProfile) {
-    profiles.retain(|known| known.pool().is_none() || known.pool() != profile.pool());
-    profiles.push(profile);
+/// Fills every ARM part from the documents found: collected when a file held one (or
+/// `--az-lists` names it), else unavailable with the command to run.
+struct Finish<'a> {
+    found: Found,
+    lists: &'a [AzList],
+    azure: &'a mut AzureState,
+    /// The managed cluster's name, and what each other document is with its ARM id.
+    cluster: Option<String>,
+    owned: Vec<(String, Option<String>)>,
+}
+
+impl ArmVisitor for Finish<'_> {
+    fn visit<S: ArmSource>(&mut self) {
+        let read = &S::READ;
+        let documents =
+            self.found.documents.remove(read.source).and_then(|d| d.downcast::<Documents<S::Document>>().ok());
+        let named = self.lists.iter().any(|list| list.read().source == read.source);
+        let documents = match (documents, named) {
+            (Some(documents), _) => *documents,
+            (None, true) => Vec::new(),
+            (None, false) => {
+                *S::part_mut(self.azure) = missing(read.az_command);
+                return;
+            }
+        };
+        for (id, document) in &documents {
+            match (read.source == source::MANAGED_CLUSTER, document.describe()) {
+                (true, _) => self.cluster = cluster_name(id.as_deref()),
+                (false, Some(what)) => self.owned.push((what, id.clone())),
+                (false, None) => {}
+            }
+        }
+        *S::part_mut(self.azure) = match S::from_documents(documents.into_iter().map(|(_, d)| d).collect()) {
+            Some(data) => Part::Collected(data),
+            None => missing(read.az_command),
+        };
+    }
+}
+
+/// The name of the cluster an id is, for the other documents' check.
+fn cluster_name(id: Option<&str>) -> Option<String> {
+    id.and_then(|id| id_segment(id, "managedclusters")).map(str::to_string)
 }
 
 fn missing<T>(command: &str) -> Part<T> {
     Part::unavailable(format!("not provided: pass the output of `{command}` with --from-az"))
 }
 
-/// Maintenance configurations or pool upgrade profiles of another cluster would make the audit
-/// wrong, not just incomplete. `owned`: what each document is, and its ARM id.
-fn check_same_cluster<'a>(
-    cluster: &ManagedCluster,
-    path: &Path,
-    owned: impl IntoIterator<Item = (String, Option<&'a str>)>,
-) -> Result<()> {
-    let Some(name) = cluster.name.as_deref() else { return Ok(()) };
+/// Documents of another cluster (maintenance configurations, pool upgrade profiles) would make
+/// the audit wrong, not just incomplete. `owned`: what each document is, and its ARM id.
+fn check_same_cluster(name: &str, path: &Path, owned: Vec<(String, Option<String>)>) -> Result<()> {
     for (what, id) in owned {
-        let owner = id.and_then(|id| id_segment(id, "managedclusters"));
+        let owner = id.as_deref().and_then(|id| id_segment(id, "managedclusters"));
         if let Some(owner) = owner.filter(|owner| !owner.eq_ignore_ascii_case(name)) {
             bail!(
                 "{what} belongs to cluster {owner}, but {} is cluster {name}; pass the files of one cluster",
@@ -172,113 +133,178 @@ fn check_same_cluster<'a>(
     Ok(())
 }
 
-fn read_file(path: &Path) -> Result<Vec<ArmDocument>> {
+/// What a file held.
+#[derive(PartialEq, Eq)]
+enum Read {
+    Documents,
+    /// `[]`: a list of nothing, of a kind it does not say.
+    EmptyList,
+}
+
+fn read_file(path: &Path, found: &mut Found) -> Result<Read> {
     let text = read_text(path, "--from-az")?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|err| invalid_json(path, &err, "pass the unmodified output of an az command run with -o json"))?;
-    let documents = match &value {
+    match &value {
         // `az ... list` prints an array; the ARM REST list body wraps it in `value`.
-        Value::Array(items) => read_list(path, items)?,
+        Value::Array(items) => read_list(path, items, found),
         Value::Object(map) if map.get("value").is_some_and(Value::is_array) => {
-            read_list(path, map["value"].as_array().expect("checked above"))?
+            read_list(path, map["value"].as_array().expect("checked above"), found)
         }
-        Value::Object(_) if KubernetesVersions::recognises(&value) => {
-            let versions = serde_json::from_value(value.clone()).map_err(|err| {
-                anyhow::anyhow!("{} holds a Kubernetes version list that cannot be read ({err})", path.display())
-            })?;
-            vec![ArmDocument::Versions(versions)]
+        Value::Object(_) => {
+            add(path, &value, false, found)?;
+            Ok(Read::Documents)
         }
-        Value::Object(_) => vec![read_document(path, &value, false)?.expect("a single document is never skipped")],
-        _ => bail!("{} holds a JSON {}, not az output; {WHAT_IT_READS}", path.display(), json_kind(&value)),
-    };
-    Ok(documents)
+        _ => bail!("{} holds a JSON {}, not az output; {}", path.display(), json_kind(&value), what_it_reads()),
+    }
 }
 
-fn read_list(path: &Path, items: &[Value]) -> Result<Vec<ArmDocument>> {
+fn read_list(path: &Path, items: &[Value], found: &mut Found) -> Result<Read> {
     if items.is_empty() {
-        return Ok(vec![ArmDocument::EmptyList]);
+        return Ok(Read::EmptyList);
     }
-    let mut documents = Vec::new();
-    let mut maintenance = Vec::new();
-    let mut diagnostics = Vec::new();
-    for item in items {
-        match read_document(path, item, true)? {
-            Some(ArmDocument::Maintenance(list)) => maintenance.extend(list),
-            Some(ArmDocument::DiagnosticSettings(list)) => diagnostics.extend(list),
-            Some(other) => documents.push(other),
-            None => {}
-        }
-    }
-    let clusters = documents.iter().filter(|d| matches!(d, ArmDocument::Cluster(_))).count();
+    let clusters =
+        items.iter().filter(|item| recognise(item).is_some_and(|r| r.source == source::MANAGED_CLUSTER)).count();
     if clusters > 1 {
         bail!(
             "{} lists {clusters} managed clusters; pass `az aks show -g RG -n NAME -o json` for the one to audit",
             path.display()
         );
     }
-    if !maintenance.is_empty() {
-        documents.push(ArmDocument::Maintenance(maintenance));
+    let mut added = 0;
+    for item in items {
+        added += usize::from(add(path, item, true, found)?);
     }
-    if !diagnostics.is_empty() {
-        documents.push(ArmDocument::DiagnosticSettings(diagnostics));
-    }
-    if documents.is_empty() {
+    if added == 0 {
         bail!(
-            "{} lists no document aksguard reads (for example, a pricing list without the Containers plan); {WHAT_IT_READS}",
-            path.display()
+            "{} lists no document aksguard reads (for example, a pricing list without the Containers plan); {}",
+            path.display(),
+            what_it_reads()
         );
     }
-    Ok(documents)
+    Ok(Read::Documents)
 }
 
-/// Recognises one document by its ARM `type`. `in_list`: other Defender plans of a pricing list
-/// are skipped (`None`) rather than rejected.
-fn read_document(path: &Path, doc: &Value, in_list: bool) -> Result<Option<ArmDocument>> {
-    let Some(resource_type) = doc.get("type").and_then(Value::as_str) else {
-        if doc.get("apiVersion").is_some() && doc.get("kind").is_some() {
-            bail!("{} looks like kubectl output; pass it with --from-kubectl", path.display());
+/// The source a document is: by its ARM `type`, else by its shape.
+fn recognise(doc: &Value) -> Option<&'static ArmRead> {
+    match doc.get("type").and_then(Value::as_str) {
+        Some(resource_type) => {
+            let lower = resource_type.to_ascii_lowercase();
+            let mut typed = ARM_READS.iter().filter(|read| read.az_type == Some(lower.as_str()));
+            let first = typed.next()?;
+            // Reads that share a type (the subscription's Defender plan and the cluster's own) are
+            // told apart by the one that recognises the document; the first is the default.
+            Some(typed.find(|read| recognised_as(read, doc)).unwrap_or(first))
         }
-        bail!("{} is not a document aksguard reads (it has no ARM `type`); {WHAT_IT_READS}", path.display());
-    };
-    let parsed = |err: serde_json::Error| {
-        anyhow::anyhow!("{} holds a {resource_type} that cannot be read ({err})", path.display())
-    };
-    let lower = resource_type.to_ascii_lowercase();
-    let document = match lower.as_str() {
-        "microsoft.containerservice/managedclusters" => {
-            ArmDocument::Cluster(Box::new(ManagedCluster::from_document(doc).map_err(parsed)?))
+        None => {
+            struct Shape<'d>(&'d Value, Option<&'static ArmRead>);
+            impl ArmVisitor for Shape<'_> {
+                fn visit<S: ArmSource>(&mut self) {
+                    if self.1.is_none() && S::READ.az_type.is_none() && S::Document::recognises(self.0) {
+                        self.1 = Some(&S::READ);
+                    }
+                }
+            }
+            let mut shape = Shape(doc, None);
+            sources::each_arm(&mut shape);
+            shape.1
         }
-        "microsoft.containerservice/managedclusters/maintenanceconfigurations" => {
-            ArmDocument::Maintenance(vec![MaintenanceConfiguration::from_document(doc).map_err(parsed)?])
-        }
-        "microsoft.containerservice/managedclusters/upgradeprofiles" => {
-            ArmDocument::Upgrades(UpgradeProfile::from_document(doc).map_err(parsed)?)
-        }
-        "microsoft.insights/diagnosticsettings" => {
-            ArmDocument::DiagnosticSettings(vec![DiagnosticSetting::from_document(doc).map_err(parsed)?])
-        }
-        "microsoft.containerservice/managedclusters/agentpools/upgradeprofiles" => {
-            ArmDocument::PoolUpgrades(AgentPoolUpgradeProfile::from_document(doc).map_err(parsed)?)
-        }
-        "microsoft.security/pricings" => {
-            let pricing = DefenderPricing::from_document(doc).map_err(parsed)?;
-            match pricing.name.as_deref() {
-                Some(name) if name.eq_ignore_ascii_case("Containers") => ArmDocument::Pricing(pricing),
-                _ if in_list => return Ok(None),
-                Some(name) if name.eq_ignore_ascii_case("KubernetesService") => bail!(
-                    "{} is the deprecated KubernetesService Defender plan, not Defender for Containers; pass `az security pricing show -n Containers -o json`",
-                    path.display()
-                ),
-                other => bail!(
-                    "{} is the Defender plan {}, not Containers; pass `az security pricing show -n Containers -o json`",
-                    path.display(),
-                    other.unwrap_or("with no name")
-                ),
+    }
+}
+
+/// Reads one document into its source's model and keeps it; `false` when a list holds a
+/// document of the right type that is not the source (another Defender plan), which is skipped.
+/// Whether `read`'s document type recognises `doc` (its `ArmResource::recognises`).
+fn recognised_as(read: &'static ArmRead, doc: &Value) -> bool {
+    struct Ask<'d>(&'static ArmRead, &'d Value, bool);
+    impl ArmVisitor for Ask<'_> {
+        fn visit<S: ArmSource>(&mut self) {
+            if S::READ.source == self.0.source {
+                self.2 = S::Document::recognises(self.1);
             }
         }
-        _ => bail!("{} is a {resource_type} document, which aksguard does not read; {WHAT_IT_READS}", path.display()),
+    }
+    let mut ask = Ask(read, doc, false);
+    sources::each_arm(&mut ask);
+    ask.2
+}
+
+fn add(path: &Path, doc: &Value, in_list: bool, found: &mut Found) -> Result<bool> {
+    let Some(read) = recognise(doc) else {
+        return Err(unrecognised(path, doc));
     };
-    Ok(Some(document))
+    struct Add<'a> {
+        read: &'static ArmRead,
+        path: &'a Path,
+        doc: &'a Value,
+        in_list: bool,
+        found: &'a mut Found,
+        result: Result<bool>,
+    }
+    impl ArmVisitor for Add<'_> {
+        fn visit<S: ArmSource>(&mut self) {
+            if S::READ.source == self.read.source {
+                self.result = add_as::<S>(self.path, self.doc, self.in_list, self.found);
+            }
+        }
+    }
+    let mut add = Add { read, path, doc, in_list, found, result: Ok(false) };
+    sources::each_arm(&mut add);
+    add.result
+}
+
+fn add_as<S: ArmSource>(path: &Path, doc: &Value, in_list: bool, found: &mut Found) -> Result<bool> {
+    let read = &S::READ;
+    let what = doc.get("type").and_then(Value::as_str).unwrap_or(read.what);
+    let document = S::Document::from_document(doc)
+        .map_err(|err| anyhow::anyhow!("{} holds a {what} that cannot be read ({err})", path.display()))?;
+    if let Some(why) = document.refuse() {
+        if in_list {
+            return Ok(false);
+        }
+        bail!("{} is {why}; pass `{}`", path.display(), read.az_command);
+    }
+    if read.source == source::MANAGED_CLUSTER {
+        if let Some(first) = &found.cluster_file {
+            bail!(
+                "{} and {} both hold a managed cluster; audit one cluster at a time",
+                first.display(),
+                path.display()
+            );
+        }
+        found.cluster_file = Some(path.to_path_buf());
+    }
+    let id = doc.get("id").and_then(Value::as_str).map(str::to_string);
+    let documents = found
+        .documents
+        .entry(read.source)
+        .or_insert_with(|| Box::new(Documents::<S::Document>::new()))
+        .downcast_mut::<Documents<S::Document>>()
+        .expect("each source holds its own documents");
+    // The same document given twice (same ARM id) counts once: the last one read.
+    if let Some(id) = &id {
+        documents.retain(|(known, _)| !known.as_ref().is_some_and(|known| known.eq_ignore_ascii_case(id)));
+    }
+    documents.push((id, document));
+    Ok(true)
+}
+
+fn unrecognised(path: &Path, doc: &Value) -> anyhow::Error {
+    match doc.get("type").and_then(Value::as_str) {
+        Some(resource_type) => anyhow::anyhow!(
+            "{} is a {resource_type} document, which aksguard does not read; {}",
+            path.display(),
+            what_it_reads()
+        ),
+        None if doc.get("apiVersion").is_some() && doc.get("kind").is_some() => {
+            anyhow::anyhow!("{} looks like kubectl output; pass it with --from-kubectl", path.display())
+        }
+        None => anyhow::anyhow!(
+            "{} is not a document aksguard reads (it has no ARM `type`); {}",
+            path.display(),
+            what_it_reads()
+        ),
+    }
 }
 
 fn json_kind(value: &Value) -> &'static str {

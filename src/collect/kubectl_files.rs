@@ -8,111 +8,21 @@
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
 use super::input::{invalid_json, open, unreadable};
-use super::kubectl_stream::{self, Item, KindName, Object, RawFields, ReadError};
-use crate::snapshot::kube::{
-    ClusterRoleBinding, Constraint, DaemonSet, Namespace, NetworkPolicy, Node, ObjectMeta, OwnedObject, Pod,
-    PodDisruptionBudget,
-};
-use crate::snapshot::{Part, Snapshot};
+use super::kubectl_stream::{self, KindName, RawFields, ReadError, Sink};
+use crate::snapshot::kube::ObjectMeta;
+use crate::snapshot::sources::{self, KubernetesSource, KubernetesVisitor};
+use crate::snapshot::{KubernetesState, Part, Snapshot};
 use anyhow::{Result, bail};
+use serde::Deserialize;
+use serde::de::MapAccess;
+use serde::de::value::MapAccessDeserializer;
 use serde_json::error::Category;
 use std::collections::{BTreeSet, HashSet};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-/// The Kubernetes kinds aksguard reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Namespace,
-    Pod,
-    NetworkPolicy,
-    DaemonSet,
-    ReplicaSet,
-    Job,
-    Node,
-    PodDisruptionBudget,
-    ClusterRoleBinding,
-    ValidatingWebhookConfiguration,
-    /// Gatekeeper constraints: any kind in the `constraints.gatekeeper.sh` API group.
-    Constraint,
-}
-
-/// The API group of Gatekeeper constraints (each constraint template is a kind of its own).
-pub const CONSTRAINTS_GROUP: &str = "constraints.gatekeeper.sh/";
-
-impl Kind {
-    pub const ALL: [Kind; 11] = [
-        Kind::Namespace,
-        Kind::Pod,
-        Kind::NetworkPolicy,
-        Kind::DaemonSet,
-        Kind::ReplicaSet,
-        Kind::Job,
-        Kind::Node,
-        Kind::PodDisruptionBudget,
-        Kind::ClusterRoleBinding,
-        Kind::ValidatingWebhookConfiguration,
-        Kind::Constraint,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Namespace => "Namespace",
-            Kind::Pod => "Pod",
-            Kind::NetworkPolicy => "NetworkPolicy",
-            Kind::DaemonSet => "DaemonSet",
-            Kind::ReplicaSet => "ReplicaSet",
-            Kind::Job => "Job",
-            Kind::Node => "Node",
-            Kind::PodDisruptionBudget => "PodDisruptionBudget",
-            Kind::ClusterRoleBinding => "ClusterRoleBinding",
-            Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
-            Kind::Constraint => "Gatekeeper constraint",
-        }
-    }
-
-    /// The resource name kubectl takes (`kubectl get networkpolicies`).
-    pub fn plural(self) -> &'static str {
-        match self {
-            Kind::Namespace => "namespaces",
-            Kind::Pod => "pods",
-            Kind::NetworkPolicy => "networkpolicies",
-            Kind::DaemonSet => "daemonsets",
-            Kind::ReplicaSet => "replicasets",
-            Kind::Job => "jobs",
-            Kind::Node => "nodes",
-            Kind::PodDisruptionBudget => "poddisruptionbudgets",
-            Kind::ClusterRoleBinding => "clusterrolebindings",
-            Kind::ValidatingWebhookConfiguration => "validatingwebhookconfigurations",
-            Kind::Constraint => "constraints",
-        }
-    }
-
-    /// The kind named by an object's `kind` (constraints are recognised by their API group).
-    pub(super) fn from_kind(kind: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| *k != Kind::Constraint && k.name() == kind)
-    }
-
-    /// Parses what kubectl accepts: plural, singular or short name, any case.
-    pub fn parse(text: &str) -> Result<Kind, String> {
-        let lower = text.trim().to_ascii_lowercase();
-        let short = match lower.as_str() {
-            "ns" => Some(Kind::Namespace),
-            "po" => Some(Kind::Pod),
-            "netpol" => Some(Kind::NetworkPolicy),
-            "ds" => Some(Kind::DaemonSet),
-            "rs" => Some(Kind::ReplicaSet),
-            "no" => Some(Kind::Node),
-            "pdb" => Some(Kind::PodDisruptionBudget),
-            _ => None,
-        };
-        short
-            .or_else(|| Kind::ALL.into_iter().find(|k| k.plural() == lower || k.name().to_ascii_lowercase() == lower))
-            .ok_or_else(|| {
-                let known: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
-                format!("'{text}' is not a kind aksguard reads ({})", known.join(", "))
-            })
-    }
-}
+/// The Kubernetes kinds aksguard reads (declared in `snapshot::sources`).
+pub use crate::snapshot::Kind;
 
 /// The command that collects every kind aksguard reads, for messages and the README.
 pub fn kubectl_command() -> String {
@@ -120,54 +30,80 @@ pub fn kubectl_command() -> String {
     format!("kubectl get {} -A -o json", kinds.join(","))
 }
 
-#[derive(Default)]
+/// The objects read from every file, in the snapshot's parts (all collected while reading).
 struct Objects {
-    namespaces: Vec<Namespace>,
-    pods: Vec<Pod>,
-    network_policies: Vec<NetworkPolicy>,
-    daemon_sets: Vec<DaemonSet>,
-    replica_sets: Vec<OwnedObject>,
-    jobs: Vec<OwnedObject>,
-    nodes: Vec<Node>,
-    pod_disruption_budgets: Vec<PodDisruptionBudget>,
-    cluster_role_bindings: Vec<ClusterRoleBinding>,
-    webhooks: Vec<OwnedObject>,
-    constraints: Vec<Constraint>,
-    /// Kinds seen (or declared complete): these become collected parts.
+    state: KubernetesState,
+    /// Kinds seen (or declared complete): only these stay collected.
     seen: BTreeSet<Kind>,
+    /// In the file being read: objects read, kinds skipped, items whose kind comes later.
+    read: usize,
+    skipped: BTreeSet<String>,
+    untyped: Vec<RawFields>,
 }
 
 impl Objects {
-    fn add(&mut self, object: Object) {
-        self.seen.insert(object.kind());
-        match object {
-            Object::Namespace(o) => self.namespaces.push(o),
-            Object::Pod(o) => self.pods.push(o),
-            Object::NetworkPolicy(o) => self.network_policies.push(o),
-            Object::DaemonSet(o) => self.daemon_sets.push(o),
-            Object::ReplicaSet(o) => self.replica_sets.push(o),
-            Object::Job(o) => self.jobs.push(o),
-            Object::Node(o) => self.nodes.push(o),
-            Object::PodDisruptionBudget(o) => self.pod_disruption_budgets.push(o),
-            Object::ClusterRoleBinding(o) => self.cluster_role_bindings.push(o),
-            Object::ValidatingWebhookConfiguration(o) => self.webhooks.push(o),
-            Object::Constraint(o) => self.constraints.push(o),
+    fn new() -> Self {
+        struct Empty<'s>(&'s mut KubernetesState);
+        impl KubernetesVisitor for Empty<'_> {
+            fn visit<S: KubernetesSource>(&mut self) {
+                *S::part_mut(self.0) = Part::Collected(Vec::new());
+            }
         }
+        let mut state = KubernetesState::unavailable("not read yet");
+        sources::each_kubernetes(&mut Empty(&mut state));
+        Objects { state, seen: BTreeSet::new(), read: 0, skipped: BTreeSet::new(), untyped: Vec::new() }
     }
 
-    /// The same object in two files (or named twice in one) counts once: the first is kept.
-    fn dedupe(&mut self) {
-        dedupe(&mut self.namespaces, |o| &o.metadata);
-        dedupe(&mut self.pods, |o| &o.metadata);
-        dedupe(&mut self.network_policies, |o| &o.metadata);
-        dedupe(&mut self.daemon_sets, |o| &o.metadata);
-        dedupe(&mut self.replica_sets, |o| &o.metadata);
-        dedupe(&mut self.jobs, |o| &o.metadata);
-        dedupe(&mut self.nodes, |o| &o.metadata);
-        dedupe(&mut self.pod_disruption_budgets, |o| &o.metadata);
-        dedupe(&mut self.cluster_role_bindings, |o| &o.metadata);
-        dedupe(&mut self.webhooks, |o| &o.metadata);
-        dedupe(&mut self.constraints, |o| &o.metadata);
+    /// Every kind: duplicates dropped, and unavailable when no file held it.
+    fn finish(mut self) -> KubernetesState {
+        struct Finish<'s>(&'s mut KubernetesState, &'s BTreeSet<Kind>);
+        impl KubernetesVisitor for Finish<'_> {
+            fn visit<S: KubernetesSource>(&mut self) {
+                let part = S::part_mut(self.0);
+                match (self.1.contains(&S::KIND), part) {
+                    (true, Part::Collected(objects)) => dedupe(objects, S::metadata),
+                    (_, part) => *part = Part::unavailable(not_provided(S::KIND)),
+                }
+            }
+        }
+        sources::each_kubernetes(&mut Finish(&mut self.state, &self.seen));
+        self.state
+    }
+}
+
+impl Sink for Objects {
+    fn object<'de, A: MapAccess<'de>>(&mut self, kind: Kind, fields: A) -> Result<(), A::Error> {
+        /// Reads the object into its kind's type and adds it to its part.
+        struct Add<'s, 'de, A: MapAccess<'de>> {
+            state: &'s mut KubernetesState,
+            fields: Option<A>,
+            result: Result<(), A::Error>,
+            de: PhantomData<&'de ()>,
+        }
+        impl<'de, A: MapAccess<'de>> KubernetesVisitor for Add<'_, 'de, A> {
+            fn visit<S: KubernetesSource>(&mut self) {
+                let Some(fields) = self.fields.take() else { return };
+                self.result = S::Object::deserialize(MapAccessDeserializer::new(fields)).map(|object| {
+                    if let Part::Collected(objects) = S::part_mut(self.state) {
+                        objects.push(object);
+                    }
+                });
+            }
+        }
+        let mut add = Add { state: &mut self.state, fields: Some(fields), result: Ok(()), de: PhantomData };
+        kind.visit(&mut add);
+        add.result?;
+        self.seen.insert(kind);
+        self.read += 1;
+        Ok(())
+    }
+
+    fn skipped(&mut self, kind: String) {
+        self.skipped.insert(kind);
+    }
+
+    fn untyped(&mut self, fields: RawFields) {
+        self.untyped.push(fields);
     }
 }
 
@@ -191,57 +127,29 @@ fn dedupe<T>(objects: &mut Vec<T>, metadata: impl Fn(&T) -> &ObjectMeta) {
 }
 
 pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, notes: &mut Vec<String>) -> Result<()> {
-    let mut objects = Objects::default();
+    let mut objects = Objects::new();
     for path in paths {
         read_file(path, &mut objects, notes)?;
     }
-    objects.dedupe();
     objects.seen.extend(complete.iter().copied());
-    let seen = &objects.seen;
-    let k8s = &mut snapshot.kubernetes;
-    k8s.namespaces = collected(seen, Kind::Namespace, objects.namespaces);
-    k8s.pods = collected(seen, Kind::Pod, objects.pods);
-    k8s.network_policies = collected(seen, Kind::NetworkPolicy, objects.network_policies);
-    k8s.daemon_sets = collected(seen, Kind::DaemonSet, objects.daemon_sets);
-    k8s.replica_sets = collected(seen, Kind::ReplicaSet, objects.replica_sets);
-    k8s.jobs = collected(seen, Kind::Job, objects.jobs);
-    k8s.nodes = collected(seen, Kind::Node, objects.nodes);
-    k8s.pod_disruption_budgets = collected(seen, Kind::PodDisruptionBudget, objects.pod_disruption_budgets);
-    k8s.cluster_role_bindings = collected(seen, Kind::ClusterRoleBinding, objects.cluster_role_bindings);
-    k8s.validating_webhook_configurations = collected(seen, Kind::ValidatingWebhookConfiguration, objects.webhooks);
-    k8s.gatekeeper_constraints = collected(seen, Kind::Constraint, objects.constraints);
+    snapshot.kubernetes = objects.finish();
     Ok(())
 }
 
-fn collected<T>(seen: &BTreeSet<Kind>, kind: Kind, items: Vec<T>) -> Part<Vec<T>> {
-    match seen.contains(&kind) {
-        true => Part::Collected(items),
-        false => Part::unavailable(format!(
-            "not provided: no {} in the --from-kubectl files (pass `kubectl get {} -A -o json`, or --kubectl-kinds {} if there are none)",
-            kind.name(),
-            kind.plural(),
-            kind.plural()
-        )),
-    }
+fn not_provided(kind: Kind) -> String {
+    format!(
+        "not provided: no {} in the --from-kubectl files (pass `kubectl get {} -A -o json`, or --kubectl-kinds {} if there are none)",
+        kind.name(),
+        kind.plural(),
+        kind.plural()
+    )
 }
 
 fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Result<()> {
     let file = open(path, "--from-kubectl")?;
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
-    let mut skipped = BTreeSet::new();
-    let mut read = 0;
-    let mut untyped = Vec::new();
-    let document = kubectl_stream::read(file, &mut |item| match item {
-        Item::Object(object) => {
-            objects.add(object);
-            read += 1;
-        }
-        Item::Skipped(kind) => {
-            skipped.insert(kind);
-        }
-        Item::Untyped(fields) => untyped.push(fields),
-    })
-    .map_err(|err| read_error(path, err, &hint))?;
+    (objects.read, objects.skipped, objects.untyped) = (0, BTreeSet::new(), Vec::new());
+    let document = kubectl_stream::read(file, objects).map_err(|err| read_error(path, err, &hint))?;
     if document.resource_type.is_some_and(|t| t.to_ascii_lowercase().starts_with("microsoft.")) {
         bail!("{} is not Kubernetes JSON; it looks like az output: pass it with --from-az", path.display());
     }
@@ -254,11 +162,11 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
                     objects.seen.insert(*kind);
                 }
                 Some(KindName::Other(other)) => {
-                    skipped.insert(other.clone());
+                    objects.skipped.insert(other.clone());
                 }
                 None => {}
             }
-            read += add_untyped(path, untyped, item_kind.as_ref(), objects)?;
+            add_untyped(path, item_kind.as_ref(), objects)?;
             if count == 0 && item_kind.is_none() {
                 notes.push(format!(
                     "{} is an empty List, which does not say which kinds were asked for; use --kubectl-kinds to say they have no objects",
@@ -270,8 +178,8 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
         (None, Some(_)) => {}
         (None, None) => bail!("{} is not Kubernetes JSON (no `kind`); {hint}", path.display()),
     }
-    if read == 0 && !skipped.is_empty() {
-        let found: Vec<String> = skipped.into_iter().collect();
+    if objects.read == 0 && !objects.skipped.is_empty() {
+        let found: Vec<String> = std::mem::take(&mut objects.skipped).into_iter().collect();
         let known: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
         bail!(
             "{} holds no kind aksguard reads (found {}); it reads {}",
@@ -284,23 +192,22 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
 }
 
 /// Items without a `kind` of their own, read once the typed list's `kind` (after them) is known.
-fn add_untyped(path: &Path, untyped: Vec<RawFields>, kind: Option<&KindName>, objects: &mut Objects) -> Result<usize> {
+fn add_untyped(path: &Path, kind: Option<&KindName>, objects: &mut Objects) -> Result<()> {
+    let untyped = std::mem::take(&mut objects.untyped);
     if untyped.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
     let kind = match kind {
         Some(KindName::Known(kind)) => *kind,
-        Some(KindName::Other(_)) => return Ok(0),
+        Some(KindName::Other(_)) => return Ok(()),
         None => bail!("{} holds a List item without `kind`; pass the output of kubectl get -o json", path.display()),
     };
-    let count = untyped.len();
     for fields in untyped {
-        let object = fields
-            .into_object(kind)
+        fields
+            .into_object(kind, objects)
             .map_err(|err| anyhow::anyhow!("{} holds a {} that cannot be read ({err})", path.display(), kind.name()))?;
-        objects.add(object);
     }
-    Ok(count)
+    Ok(())
 }
 
 /// The file failed, its JSON is invalid, or valid JSON is not the object it claims to be.
@@ -344,7 +251,7 @@ mod tests {
         "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}, "annotations": {"a": "CANARY"}},
         "apiVersion": "v1", "kind": "Pod"}"#;
 
-    fn pods(snapshot: &Snapshot) -> &[Pod] {
+    fn pods(snapshot: &Snapshot) -> &[crate::snapshot::kube::Pod] {
         snapshot.kubernetes.pods.collected().unwrap()
     }
 
@@ -400,14 +307,6 @@ mod tests {
         let mut snapshot = Snapshot::empty("test", "not provided");
         let err = read_into(&[path], &[], &mut snapshot, &mut Vec::new()).unwrap_err().to_string();
         assert!(err.contains("is not valid JSON (invalid unicode code point at line 1 column"), "{err}");
-    }
-
-    #[test]
-    fn kinds_parse_like_kubectl() {
-        assert_eq!(Kind::parse("netpol"), Ok(Kind::NetworkPolicy));
-        assert_eq!(Kind::parse("NetworkPolicies"), Ok(Kind::NetworkPolicy));
-        assert_eq!(Kind::parse("pod"), Ok(Kind::Pod));
-        assert!(Kind::parse("secrets").unwrap_err().contains("not a kind aksguard reads"));
     }
 
     #[test]

@@ -11,79 +11,25 @@
 //! ([`Item::Untyped`]) for the caller to finish.
 
 use super::chunks::{ChunkError, Chunks};
-use super::kubectl_files::{CONSTRAINTS_GROUP, Kind};
-use crate::snapshot::kube::{
-    ClusterRoleBinding, Constraint, DaemonSet, Namespace, NetworkPolicy, Node, ObjectMeta, OwnedObject, Pod,
-    PodDisruptionBudget,
-};
+use crate::snapshot::Kind;
 use serde::Deserialize;
+use serde::de::value::StringDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::error::Category;
 use serde_json::value::RawValue;
 use std::fmt;
 use std::io::Read;
 
-/// An object of a kind aksguard reads, in its typed view.
-pub enum Object {
-    Namespace(Namespace),
-    Pod(Pod),
-    NetworkPolicy(NetworkPolicy),
-    DaemonSet(DaemonSet),
-    ReplicaSet(OwnedObject),
-    Job(OwnedObject),
-    Node(Node),
-    PodDisruptionBudget(PodDisruptionBudget),
-    ClusterRoleBinding(ClusterRoleBinding),
-    ValidatingWebhookConfiguration(OwnedObject),
-    Constraint(Constraint),
-}
-
-impl Object {
-    fn empty(kind: Kind) -> Object {
-        match kind {
-            Kind::Namespace => Object::Namespace(Namespace::default()),
-            Kind::Pod => Object::Pod(Pod::default()),
-            Kind::NetworkPolicy => Object::NetworkPolicy(NetworkPolicy::default()),
-            Kind::DaemonSet => Object::DaemonSet(DaemonSet::default()),
-            Kind::ReplicaSet => Object::ReplicaSet(OwnedObject::default()),
-            Kind::Job => Object::Job(OwnedObject::default()),
-            Kind::Node => Object::Node(Node::default()),
-            Kind::PodDisruptionBudget => Object::PodDisruptionBudget(PodDisruptionBudget::default()),
-            Kind::ClusterRoleBinding => Object::ClusterRoleBinding(ClusterRoleBinding::default()),
-            Kind::ValidatingWebhookConfiguration => Object::ValidatingWebhookConfiguration(OwnedObject::default()),
-            Kind::Constraint => Object::Constraint(Constraint::default()),
-        }
-    }
-
-    pub fn kind(&self) -> Kind {
-        match self {
-            Object::Namespace(_) => Kind::Namespace,
-            Object::Pod(_) => Kind::Pod,
-            Object::NetworkPolicy(_) => Kind::NetworkPolicy,
-            Object::DaemonSet(_) => Kind::DaemonSet,
-            Object::ReplicaSet(_) => Kind::ReplicaSet,
-            Object::Job(_) => Kind::Job,
-            Object::Node(_) => Kind::Node,
-            Object::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
-            Object::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
-            Object::ValidatingWebhookConfiguration(_) => Kind::ValidatingWebhookConfiguration,
-            Object::Constraint(_) => Kind::Constraint,
-        }
-    }
-
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        match self {
-            Object::Namespace(o) => &mut o.metadata,
-            Object::Pod(o) => &mut o.metadata,
-            Object::NetworkPolicy(o) => &mut o.metadata,
-            Object::DaemonSet(o) => &mut o.metadata,
-            Object::ReplicaSet(o) | Object::Job(o) | Object::ValidatingWebhookConfiguration(o) => &mut o.metadata,
-            Object::Node(o) => &mut o.metadata,
-            Object::PodDisruptionBudget(o) => &mut o.metadata,
-            Object::ClusterRoleBinding(o) => &mut o.metadata,
-            Object::Constraint(o) => &mut o.metadata,
-        }
-    }
+/// Where the objects go. The reader knows kinds only by name (`snapshot::Kind`); the sink reads
+/// each object into its type, with the same derived `Deserialize` every other input uses.
+pub trait Sink {
+    /// An object of `kind`: `fields` are all of its fields (those met before its `kind` replayed
+    /// first). Called once the kind is known, so the fields go straight into the typed view.
+    fn object<'de, A: MapAccess<'de>>(&mut self, kind: Kind, fields: A) -> Result<(), A::Error>;
+    /// An object of a kind aksguard does not read: nothing of it was kept.
+    fn skipped(&mut self, kind: String);
+    /// An item with no `kind`, met before the list said its kind: its fields, unread.
+    fn untyped(&mut self, fields: RawFields);
 }
 
 /// What an object's `kind` says: one aksguard reads, or another (`Secret`, `List`, `PodList`).
@@ -108,11 +54,9 @@ impl KindName {
     /// A kind aksguard does not know by name may still be one it reads by API group: every kind of
     /// `constraints.gatekeeper.sh` is a Gatekeeper constraint.
     fn with_api_version(self, api_version: Option<&str>) -> KindName {
-        match self {
-            KindName::Other(_) if api_version.is_some_and(|v| v.starts_with(CONSTRAINTS_GROUP)) => {
-                KindName::Known(Kind::Constraint)
-            }
-            other => other,
+        match (&self, api_version.and_then(Kind::from_group)) {
+            (KindName::Other(_), Some(kind)) => KindName::Known(kind),
+            _ => self,
         }
     }
 
@@ -123,47 +67,73 @@ impl KindName {
     }
 }
 
-impl<'de> Deserialize<'de> for KindName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KindVisitor;
-        impl Visitor<'_> for KindVisitor {
-            type Value = KindName;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a kind name")
-            }
-            fn visit_str<E: de::Error>(self, name: &str) -> Result<KindName, E> {
-                Ok(KindName::new(name))
-            }
-        }
-        deserializer.deserialize_str(KindVisitor)
-    }
-}
-
-/// One item of a list, as it is handed to the caller.
-// One item exists at a time, moved straight into its Vec: boxing it would allocate per object.
-#[allow(clippy::large_enum_variant)]
-pub enum Item {
-    Object(Object),
-    /// A kind aksguard does not read: nothing of it was kept.
-    Skipped(String),
-    /// An item with no `kind`, met before the list said its kind: its fields, unread.
-    Untyped(RawFields),
+/// A field read before the object's kind was known.
+enum Raw {
+    /// `apiVersion` and `kind`, already read as text.
+    Text(String),
+    Json(Box<RawValue>),
 }
 
 /// The fields of an object whose kind was not known yet, as raw JSON.
 #[derive(Default)]
 pub struct RawFields {
-    fields: Vec<(Field, Box<RawValue>)>,
+    fields: Vec<(String, Raw)>,
 }
 
 impl RawFields {
-    /// Reads the fields into an object of `kind`.
-    pub fn into_object(self, kind: Kind) -> serde_json::Result<Object> {
-        let mut object = Object::empty(kind);
-        for (field, raw) in self.fields {
-            FieldSeed { field, object: &mut object }.deserialize(&mut serde_json::Deserializer::from_str(raw.get()))?;
+    /// Hands the fields to `sink` as an object of `kind`.
+    pub fn into_object(self, kind: Kind, sink: &mut impl Sink) -> serde_json::Result<()> {
+        sink.object(kind, Replay::<NoMore> { fields: self.fields.into_iter(), value: None, rest: None })
+    }
+}
+
+/// The fields kept raw, then (for a list item) the rest of the object, as one map.
+struct Replay<A> {
+    fields: std::vec::IntoIter<(String, Raw)>,
+    /// The value of the key just replayed.
+    value: Option<Raw>,
+    rest: Option<A>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        if let Some((key, value)) = self.fields.next() {
+            self.value = Some(value);
+            return seed.deserialize(StringDeserializer::new(key)).map(Some);
         }
-        Ok(object)
+        match &mut self.rest {
+            Some(rest) => rest.next_key_seed(seed),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match (self.value.take(), &mut self.rest) {
+            (Some(Raw::Text(text)), _) => seed.deserialize(StringDeserializer::new(text)),
+            // A reader, not a slice: what it reads is owned, so any `'de` will do.
+            (Some(Raw::Json(raw)), _) => seed
+                .deserialize(&mut serde_json::Deserializer::from_reader(raw.get().as_bytes()))
+                .map_err(de::Error::custom),
+            (None, Some(rest)) => rest.next_value_seed(seed),
+            (None, None) => Err(de::Error::custom("a value without a key")),
+        }
+    }
+}
+
+/// The end of a replay that has nothing after its raw fields.
+struct NoMore;
+
+impl<'de> MapAccess<'de> for NoMore {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, _: K) -> serde_json::Result<Option<K::Value>> {
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, _: V) -> serde_json::Result<V::Value> {
+        Err(de::Error::custom("a value without a key"))
     }
 }
 
@@ -185,11 +155,11 @@ pub enum ReadError {
 
 /// Reads the JSON document from `source`, handing each object (or list item) to `sink` as soon
 /// as it is complete.
-pub fn read(source: impl Read, sink: &mut dyn FnMut(Item)) -> Result<Document, ReadError> {
+pub fn read(source: impl Read, sink: &mut impl Sink) -> Result<Document, ReadError> {
     read_chunks(&mut Chunks::new(source), sink)
 }
 
-fn read_chunks<R: Read>(chunks: &mut Chunks<R>, sink: &mut dyn FnMut(Item)) -> Result<Document, ReadError> {
+fn read_chunks<R: Read, S: Sink>(chunks: &mut Chunks<R>, sink: &mut S) -> Result<Document, ReadError> {
     let mut state = State { sink, current: None };
     read_document(chunks, &mut state).map_err(|err| match err {
         ChunkError::Io(err) => ReadError::Io(err),
@@ -197,163 +167,90 @@ fn read_chunks<R: Read>(chunks: &mut Chunks<R>, sink: &mut dyn FnMut(Item)) -> R
     })
 }
 
-struct State<'s> {
-    sink: &'s mut dyn FnMut(Item),
+struct State<'s, S> {
+    sink: &'s mut S,
     /// The kind of the object being read, for error messages.
     current: Option<KindName>,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
-#[serde(field_identifier, rename_all = "lowercase")]
-enum Field {
-    #[serde(rename = "apiVersion")]
+/// A key the reader acts on; others are kept (before the kind is known) or left to the type.
+enum Key {
     ApiVersion,
     Kind,
-    Metadata,
-    Spec,
-    Status,
-    #[serde(rename = "roleRef")]
-    RoleRef,
-    Subjects,
     Items,
     Type,
-    #[serde(other)]
-    Other,
+    Other(String),
 }
 
-/// How far an object is read.
-#[allow(clippy::large_enum_variant)] // as for `Item`: one at a time, no allocation per object
-enum Progress {
-    /// Its kind is not known yet: fields are kept raw.
-    Unknown(RawFields),
-    /// A kind aksguard reads: fields go straight into the view.
-    Reading(Object),
-    /// A kind aksguard does not read: fields are skipped.
-    Skipping(String),
-}
-
-impl Progress {
-    fn new(kind: Option<KindName>) -> Self {
-        match kind {
-            None => Progress::Unknown(RawFields::default()),
-            Some(KindName::Known(kind)) => Progress::Reading(Object::empty(kind)),
-            Some(KindName::Other(name)) => Progress::Skipping(name),
-        }
-    }
-
-    fn kind(&self) -> Option<KindName> {
-        match self {
-            Progress::Unknown(_) => None,
-            Progress::Reading(object) => Some(KindName::Known(object.kind())),
-            Progress::Skipping(name) => Some(KindName::Other(name.clone())),
-        }
-    }
-
-    /// The kind is known now (`api_version` when it came first, as kubectl and the API print
-    /// it): fields kept raw until then are read.
-    fn learn<E: de::Error>(&mut self, kind: KindName, api_version: Option<&str>, state: &mut State) -> Result<(), E> {
-        let name = kind.name().to_string();
-        let kind = kind.with_api_version(api_version);
-        state.current = Some(kind.clone());
-        let Progress::Unknown(raw) = self else { return Ok(()) };
-        let raw = std::mem::take(raw);
-        *self = match kind {
-            KindName::Known(kind) => {
-                let mut object = raw.into_object(kind).map_err(E::custom)?;
-                // A constraint's kind names its policy (`K8sAzureV2NoPrivilege`): keep it.
-                if let Object::Constraint(constraint) = &mut object {
-                    constraint.kind = name;
-                }
-                Progress::Reading(object)
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
             }
-            KindName::Other(name) => Progress::Skipping(name),
-        };
-        Ok(())
-    }
-
-    /// Reads `metadata`, `spec` or `status`: into the view, kept raw, or skipped.
-    fn read<'de, D: Deserializer<'de>>(&mut self, field: Field, deserializer: D) -> Result<(), D::Error> {
-        match self {
-            Progress::Unknown(raw) => raw.fields.push((field, Deserialize::deserialize(deserializer)?)),
-            Progress::Reading(object) => FieldSeed { field, object }.deserialize(deserializer)?,
-            Progress::Skipping(_) => drop(IgnoredAny::deserialize(deserializer)?),
-        }
-        Ok(())
-    }
-
-    fn into_item(self) -> Item {
-        match self {
-            Progress::Unknown(raw) => Item::Untyped(raw),
-            Progress::Reading(object) => Item::Object(object),
-            Progress::Skipping(name) => Item::Skipped(name),
-        }
-    }
-}
-
-/// Reads an object's `metadata`, `spec` or `status` into its typed view; what the view does not
-/// model is skipped.
-struct FieldSeed<'o> {
-    field: Field,
-    object: &'o mut Object,
-}
-
-impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        match (self.field, self.object) {
-            (Field::Metadata, object) => *object.metadata_mut() = ObjectMeta::deserialize(deserializer)?,
-            (Field::Spec, Object::Pod(pod)) => pod.spec = Deserialize::deserialize(deserializer)?,
-            (Field::Spec, Object::NetworkPolicy(policy)) => policy.spec = Deserialize::deserialize(deserializer)?,
-            (Field::Status, Object::Pod(pod)) => pod.status = Deserialize::deserialize(deserializer)?,
-            (Field::Status, Object::DaemonSet(set)) => set.status = Deserialize::deserialize(deserializer)?,
-            (Field::Spec, Object::Node(node)) => node.spec = Deserialize::deserialize(deserializer)?,
-            (Field::Status, Object::Node(node)) => node.status = Deserialize::deserialize(deserializer)?,
-            (Field::Spec, Object::PodDisruptionBudget(pdb)) => pdb.spec = Deserialize::deserialize(deserializer)?,
-            (Field::Status, Object::PodDisruptionBudget(pdb)) => pdb.status = Deserialize::deserialize(deserializer)?,
-            (Field::Spec, Object::Constraint(constraint)) => constraint.spec = Deserialize::deserialize(deserializer)?,
-            (Field::RoleRef, Object::ClusterRoleBinding(binding)) => {
-                binding.role_ref = Deserialize::deserialize(deserializer)?
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+                Ok(match key {
+                    "apiVersion" => Key::ApiVersion,
+                    "kind" => Key::Kind,
+                    "items" => Key::Items,
+                    "type" => Key::Type,
+                    other => Key::Other(other.to_string()),
+                })
             }
-            (Field::Subjects, Object::ClusterRoleBinding(binding)) => {
-                binding.subjects = Option::deserialize(deserializer)?.unwrap_or_default()
-            }
-            _ => drop(IgnoredAny::deserialize(deserializer)?),
         }
-        Ok(())
+        deserializer.deserialize_identifier(KeyVisitor)
     }
 }
 
-/// The document's top level, walked by hand so that each list item is parsed on its own.
-fn read_document<R: Read>(chunks: &mut Chunks<R>, state: &mut State) -> Result<Document, ChunkError> {
-    let mut progress = Progress::new(None);
+impl Key {
+    fn name(&self) -> &str {
+        match self {
+            Key::ApiVersion => "apiVersion",
+            Key::Kind => "kind",
+            Key::Items => "items",
+            Key::Type => "type",
+            Key::Other(name) => name,
+        }
+    }
+}
+
+/// The document's top level, walked by hand so that each list item is parsed on its own. The
+/// other top-level fields are kept raw: a single object is read from them at the end.
+fn read_document<R: Read, S: Sink>(chunks: &mut Chunks<R>, state: &mut State<S>) -> Result<Document, ChunkError> {
+    let mut kind: Option<KindName> = None;
     let mut api_version: Option<String> = None;
+    let mut fields = RawFields::default();
     let mut document = Document { kind: None, resource_type: None, items: None };
     chunks.expect(b"{", "a Kubernetes object or list (`{`)")?;
     if chunks.peek()? == Some(b'}') {
         chunks.expect(b"}", "`}`")?;
     } else {
         loop {
-            let field = chunks.value(|d| Field::deserialize(d))?;
+            let key = chunks.value(|d| Key::deserialize(d))?;
             chunks.expect(b":", "`:`")?;
-            match field {
-                Field::ApiVersion => api_version = chunks.value(|d| Option::<String>::deserialize(d))?,
-                Field::Kind if matches!(progress, Progress::Unknown(_)) => {
-                    if let Some(kind) = chunks.value(|d| Option::<KindName>::deserialize(d))? {
-                        progress
-                            .learn::<serde_json::Error>(kind, api_version.as_deref(), state)
-                            .map_err(|err| ChunkError::Json { category: Category::Data, message: err.to_string() })?;
-                    }
+            match key {
+                Key::ApiVersion => {
+                    api_version = chunks.value(|d| Option::<String>::deserialize(d))?;
+                    fields.keep("apiVersion", api_version.clone());
                 }
-                Field::Metadata | Field::Spec | Field::Status | Field::RoleRef | Field::Subjects => {
-                    chunks.value(|d| progress.read(field, d))?
+                Key::Kind => {
+                    let name = chunks.value(|d| Option::<String>::deserialize(d))?;
+                    kind = name.as_deref().map(KindName::new);
+                    fields.keep("kind", name);
                 }
-                Field::Items => {
-                    let kind = progress.kind().and_then(|kind| kind.item_kind());
-                    document.items = read_items(chunks, kind, state)?;
+                Key::Items => {
+                    let item_kind = kind.as_ref().and_then(KindName::item_kind);
+                    document.items = read_items(chunks, item_kind, state)?;
                 }
-                Field::Type => document.resource_type = chunks.value(|d| Option::<String>::deserialize(d))?,
-                _ => drop(chunks.value(|d| IgnoredAny::deserialize(d))?),
+                Key::Type => {
+                    document.resource_type = chunks.value(|d| Option::<String>::deserialize(d))?;
+                }
+                Key::Other(name) => {
+                    let raw = chunks.value(|d| Box::<RawValue>::deserialize(d))?;
+                    fields.fields.push((name, Raw::Json(raw)));
+                }
             }
             if chunks.expect(b",}", "`,` or `}`")? == b'}' {
                 break;
@@ -361,18 +258,36 @@ fn read_document<R: Read>(chunks: &mut Chunks<R>, state: &mut State) -> Result<D
         }
     }
     chunks.end()?;
-    document.kind = progress.kind();
-    if document.items.is_none() && document.kind.is_some() {
-        (state.sink)(progress.into_item());
+    document.kind = kind.map(|kind| kind.with_api_version(api_version.as_deref()));
+    if document.items.is_none() {
+        match &document.kind {
+            Some(KindName::Known(kind)) => {
+                state.current = document.kind.clone();
+                fields
+                    .into_object(*kind, state.sink)
+                    .map_err(|err| ChunkError::Json { category: Category::Data, message: err.to_string() })?;
+                state.current = None;
+            }
+            Some(KindName::Other(name)) => state.sink.skipped(name.clone()),
+            None => {}
+        }
     }
     Ok(document)
 }
 
+impl RawFields {
+    fn keep(&mut self, key: &str, text: Option<String>) {
+        if let Some(text) = text {
+            self.fields.push((key.to_string(), Raw::Text(text)));
+        }
+    }
+}
+
 /// A list's `items` (`null` reads as none), each handed to the sink once read.
-fn read_items<R: Read>(
+fn read_items<R: Read, S: Sink>(
     chunks: &mut Chunks<R>,
     kind: Option<KindName>,
-    state: &mut State,
+    state: &mut State<S>,
 ) -> Result<Option<usize>, ChunkError> {
     if chunks.peek()? == Some(b'n') {
         chunks.value(|d| <()>::deserialize(d))?;
@@ -393,54 +308,15 @@ fn read_items<R: Read>(
     }
 }
 
-/// Reads an item's fields.
-fn read_fields<'de, A: MapAccess<'de>>(
-    map: &mut A,
-    given_kind: Option<KindName>,
-    state: &mut State,
-) -> Result<Progress, A::Error> {
-    let mut progress = Progress::new(given_kind);
-    let mut api_version: Option<String> = None;
-    while let Some(field) = map.next_key::<Field>()? {
-        match field {
-            Field::ApiVersion => api_version = map.next_value()?,
-            Field::Kind if matches!(progress, Progress::Unknown(_)) => {
-                if let Some(kind) = map.next_value::<Option<KindName>>()? {
-                    progress.learn(kind, api_version.as_deref(), state)?;
-                }
-            }
-            Field::Metadata | Field::Spec | Field::Status | Field::RoleRef | Field::Subjects => {
-                map.next_value_seed(ProgressSeed { progress: &mut progress, field })?
-            }
-            _ => drop(map.next_value::<IgnoredAny>()?),
-        }
-    }
-    Ok(progress)
-}
-
-/// [`Progress::read`] as a seed, for a field met inside an item.
-struct ProgressSeed<'p> {
-    progress: &'p mut Progress,
-    field: Field,
-}
-
-impl<'de> DeserializeSeed<'de> for ProgressSeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.progress.read(self.field, deserializer)
-    }
-}
-
 /// One list item. The sink gets it only once it is read whole, so a parse that
 /// [`Chunks::value`] repeats after a refill hands nothing on twice.
-struct ItemSeed<'a, 's> {
+struct ItemSeed<'a, 's, S> {
     /// The kind a typed list (`PodList`) gives its items.
     kind: Option<KindName>,
-    state: &'a mut State<'s>,
+    state: &'a mut State<'s, S>,
 }
 
-impl<'de> DeserializeSeed<'de> for ItemSeed<'_, '_> {
+impl<'de, S: Sink> DeserializeSeed<'de> for ItemSeed<'_, '_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -448,7 +324,7 @@ impl<'de> DeserializeSeed<'de> for ItemSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for ItemSeed<'_, '_> {
+impl<'de, S: Sink> Visitor<'de> for ItemSeed<'_, '_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -456,10 +332,57 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.state.current = self.kind.clone();
-        let progress = read_fields(&mut map, self.kind, self.state)?;
-        self.state.current = None;
-        (self.state.sink)(progress.into_item());
+        let sink = &mut *self.state.sink;
+        let current = &mut self.state.current;
+        match self.kind {
+            Some(KindName::Known(kind)) => {
+                *current = Some(KindName::Known(kind));
+                sink.object(kind, map)?;
+                *current = None;
+                return Ok(());
+            }
+            // A typed list of a kind aksguard does not read (`SecretList`): nothing is kept.
+            Some(KindName::Other(name)) => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                sink.skipped(name);
+                return Ok(());
+            }
+            None => {}
+        }
+        // Fields before `kind` are kept raw (kubectl sorts keys, so that is `apiVersion`).
+        let mut fields = RawFields::default();
+        let mut api_version: Option<String> = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::ApiVersion => {
+                    api_version = map.next_value()?;
+                    fields.keep("apiVersion", api_version.clone());
+                }
+                Key::Kind => {
+                    let Some(name) = map.next_value::<Option<String>>()? else { continue };
+                    let kind = KindName::new(&name).with_api_version(api_version.as_deref());
+                    *current = Some(kind.clone());
+                    match kind {
+                        KindName::Known(kind) => {
+                            fields.keep("kind", Some(name));
+                            let replay = Replay { fields: fields.fields.into_iter(), value: None, rest: Some(map) };
+                            sink.object(kind, replay)?;
+                        }
+                        KindName::Other(name) => {
+                            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                            sink.skipped(name);
+                        }
+                    }
+                    *current = None;
+                    return Ok(());
+                }
+                other => {
+                    let raw: Box<RawValue> = map.next_value()?;
+                    fields.fields.push((other.name().to_string(), Raw::Json(raw)));
+                }
+            }
+        }
+        sink.untyped(fields);
         Ok(())
     }
 }
@@ -468,19 +391,36 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_> {
 mod tests {
     use super::super::chunks::tests::Trickle;
     use super::*;
+    use crate::snapshot::kube::Pod;
+
+    #[derive(Default)]
+    struct Names {
+        pods: Vec<String>,
+        skipped: Vec<String>,
+    }
+
+    impl Sink for Names {
+        fn object<'de, A: MapAccess<'de>>(&mut self, kind: Kind, fields: A) -> Result<(), A::Error> {
+            assert_eq!(kind, Kind::Pod);
+            let pod = Pod::deserialize(de::value::MapAccessDeserializer::new(fields))?;
+            self.pods.push(pod.metadata.name);
+            Ok(())
+        }
+        fn skipped(&mut self, kind: String) {
+            self.skipped.push(kind);
+        }
+        fn untyped(&mut self, _: RawFields) {
+            panic!("every item has a kind");
+        }
+    }
 
     /// Names of the pods read, and the kinds skipped, from `text` read `step` bytes at a time
     /// through a buffer of `buffer` bytes.
-    fn read_small(text: &str, step: usize, buffer: usize) -> (Vec<String>, Vec<String>) {
-        let (mut pods, mut skipped) = (Vec::new(), Vec::new());
+    fn read_small(text: &str, step: usize, buffer: usize) -> Names {
+        let mut names = Names::default();
         let mut chunks = Chunks::with_buffer(Trickle(text.as_bytes(), step), buffer);
-        let document = read_chunks(&mut chunks, &mut |item| match item {
-            Item::Object(Object::Pod(pod)) => pods.push(pod.metadata.name),
-            Item::Skipped(kind) => skipped.push(kind),
-            _ => {}
-        });
-        assert!(document.is_ok(), "step {step}, buffer {buffer}");
-        (pods, skipped)
+        assert!(read_chunks(&mut chunks, &mut names).is_ok(), "step {step}, buffer {buffer}");
+        names
     }
 
     #[test]
@@ -491,15 +431,17 @@ mod tests {
                 "spec": {{"containers": [{{"name": "c", "env": [{{"name": "P", "value": "x"}}]}}]}}, "status": {{"phase": "Running"}}}}"#
             )
         };
+        // The second pod names its kind last: its fields are kept raw, then replayed.
+        let late = r#"{"metadata": {"name": "c"}, "spec": {"containers": []}, "kind": "Pod"}"#;
         let text = format!(
-            r#"{{"apiVersion": "v1", "items": [{}, {{"kind": "Secret", "data": {{"k": "dg=="}}}}, {}], "kind": "List", "metadata": {{}}}}"#,
+            r#"{{"apiVersion": "v1", "items": [{}, {{"kind": "Secret", "data": {{"k": "dg=="}}}}, {}, {late}], "kind": "List", "metadata": {{}}}}"#,
             pod("a"),
             pod("b")
         );
         for (step, buffer) in [(1, 1), (3, 8), (17, 64), (100, 300), (4096, 1 << 20)] {
-            let (pods, skipped) = read_small(&text, step, buffer);
-            assert_eq!(pods, ["a", "b"], "step {step}, buffer {buffer}");
-            assert_eq!(skipped, ["Secret"]);
+            let names = read_small(&text, step, buffer);
+            assert_eq!(names.pods, ["a", "b", "c"], "step {step}, buffer {buffer}");
+            assert_eq!(names.skipped, ["Secret"]);
         }
     }
 }

@@ -98,7 +98,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         policies.entry(state.policy_key()).or_default().cluster.push(state);
     }
     if let Ok(components) = components {
-        for state in components.iter().filter(about_cluster).filter(|s| s.is_non_compliant()) {
+        for state in components.iter().map(|c| &c.0).filter(about_cluster).filter(|s| s.is_non_compliant()) {
             policies.entry(state.policy_key()).or_default().components.push(state);
         }
     }
@@ -184,6 +184,7 @@ mod tests {
     use super::*;
     use crate::finding::Status;
     use crate::rules::testing::{deployment_pod, k8s, run, with_cluster};
+    use crate::snapshot::policy::ComponentPolicyState;
     use crate::snapshot::{Part, Snapshot};
     use serde_json::{Value, json};
 
@@ -207,7 +208,10 @@ mod tests {
     fn snapshot(states: Vec<PolicyState>, components: Part<Vec<PolicyState>>) -> Snapshot {
         let mut snapshot = with_cluster(json!({}));
         snapshot.azure.policy_states = Part::Collected(states);
-        snapshot.azure.component_policy_states = components;
+        snapshot.azure.component_policy_states = match components {
+            Part::Collected(rows) => Part::Collected(rows.into_iter().map(ComponentPolicyState).collect()),
+            Part::Unavailable(reason) => Part::Unavailable(reason),
+        };
         snapshot
     }
 

@@ -5,10 +5,11 @@ use super::Rule;
 use super::system::Settings;
 use super::workloads::{WorkloadIndex, WorkloadRef};
 use crate::finding::Finding;
-use crate::snapshot::{Part, Snapshot, arm, authorization, kube, policy, security, source};
-use std::collections::HashMap;
+use crate::snapshot::{Part, Snapshot, arm, kube, source};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// A source a rule needs could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +34,55 @@ impl fmt::Display for Missing {
     }
 }
 
-fn need<'a, T>(part: &'a Part<T>, source: &'static str) -> Result<&'a T, Missing> {
-    part.get().map_err(|reason| Missing { source, reason: reason.to_string() })
+/// One accessor per source of the declaration (`snapshot::sources`): `Err(Missing)` when the
+/// part is unavailable. Kubernetes parts are slices; ARM parts are the document or a slice.
+macro_rules! kubernetes_accessors {
+    ($( $marker:ident => $field:ident: $model:ident, $konst:ident = $plural:literal,
+        ($group:literal, $version:literal, $scope:ident), short [$($short:literal),*]; )*) => {
+        impl<'a> Context<'a> {
+            $(
+                pub fn $field(&self) -> Result<&'a [kube::$model], Missing> {
+                    self.need(&self.snapshot.kubernetes.$field, source::$konst).map(Vec::as_slice)
+                }
+            )*
+        }
+    };
 }
+
+macro_rules! arm_accessors {
+    ($( $marker:ident => $field:ident: $shape:ident $model:ident, $konst:ident = $name:literal,
+        accessor $accessor:ident, what $what:literal, api $api:ident, action $action:literal,
+        live $path:ident($at:literal), az $az:literal, az_type $az_type:tt, az_list $az_list:tt; )*) => {
+        impl<'a> Context<'a> {
+            $(
+                pub fn $accessor(&self) -> Result<&'a arm_accessor_type!($shape $model), Missing> {
+                    self.need(&self.snapshot.azure.$field, source::$konst).map(arm_accessor_view!($shape))
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! arm_accessor_type {
+    (one $model:ident) => {
+        arm::$model
+    };
+    (list $model:ident) => {
+        [arm::$model]
+    };
+}
+
+macro_rules! arm_accessor_view {
+    (one) => {
+        |document| document
+    };
+    (list) => {
+        Vec::as_slice
+    };
+}
+
+crate::kubernetes_sources!(kubernetes_accessors);
+crate::arm_sources!(arm_accessors);
 
 /// The resource group and cluster name remediation commands are filled in with. Placeholders
 /// when the ARM data is not available.
@@ -51,104 +98,41 @@ pub struct Context<'a> {
     workloads: OnceLock<WorkloadIndex<'a>>,
     /// Pods by namespace, built on first use: per-namespace rules stay linear in pods.
     pods_by_namespace: OnceLock<HashMap<&'a str, Vec<&'a kube::Pod>>>,
+    /// The sources handed out (see [`Context::touched`]).
+    touched: Mutex<BTreeSet<&'static str>>,
+    /// [`Context::workload_of`] was used: it reads ReplicaSets and Jobs. A flag, not the set, as
+    /// it runs once per pod.
+    resolved_workloads: AtomicBool,
 }
 
 impl<'a> Context<'a> {
     pub fn new(snapshot: &'a Snapshot, settings: &'a Settings) -> Self {
-        Context { snapshot, settings, workloads: OnceLock::new(), pods_by_namespace: OnceLock::new() }
+        Context {
+            snapshot,
+            settings,
+            workloads: OnceLock::new(),
+            pods_by_namespace: OnceLock::new(),
+            touched: Mutex::new(BTreeSet::new()),
+            resolved_workloads: AtomicBool::new(false),
+        }
     }
 
-    pub fn cluster(&self) -> Result<&'a arm::ManagedCluster, Missing> {
-        need(&self.snapshot.azure.managed_cluster, source::MANAGED_CLUSTER)
+    /// Every source this context handed to a rule (or refused it, as [`Missing`]) since it was
+    /// made: what the rules it ran actually read, which their `reads` must declare.
+    pub fn touched(&self) -> BTreeSet<&'static str> {
+        let mut touched = self.touched.lock().map(|touched| touched.clone()).unwrap_or_default();
+        if self.resolved_workloads.load(Ordering::Relaxed) {
+            touched.extend([source::REPLICA_SETS, source::JOBS]);
+        }
+        touched
     }
 
-    pub fn maintenance_configurations(&self) -> Result<&'a [arm::MaintenanceConfiguration], Missing> {
-        need(&self.snapshot.azure.maintenance_configurations, source::MAINTENANCE_CONFIGURATIONS).map(Vec::as_slice)
-    }
-
-    pub fn defender_pricing(&self) -> Result<&'a arm::DefenderPricing, Missing> {
-        need(&self.snapshot.azure.defender_pricing, source::DEFENDER_PRICING)
-    }
-
-    pub fn diagnostic_settings(&self) -> Result<&'a [arm::DiagnosticSetting], Missing> {
-        need(&self.snapshot.azure.diagnostic_settings, source::DIAGNOSTIC_SETTINGS).map(Vec::as_slice)
-    }
-
-    pub fn namespaces(&self) -> Result<&'a [kube::Namespace], Missing> {
-        need(&self.snapshot.kubernetes.namespaces, source::NAMESPACES).map(Vec::as_slice)
-    }
-
-    pub fn pods(&self) -> Result<&'a [kube::Pod], Missing> {
-        need(&self.snapshot.kubernetes.pods, source::PODS).map(Vec::as_slice)
-    }
-
-    pub fn network_policies(&self) -> Result<&'a [kube::NetworkPolicy], Missing> {
-        need(&self.snapshot.kubernetes.network_policies, source::NETWORK_POLICIES).map(Vec::as_slice)
-    }
-
-    pub fn daemon_sets(&self) -> Result<&'a [kube::DaemonSet], Missing> {
-        need(&self.snapshot.kubernetes.daemon_sets, source::DAEMON_SETS).map(Vec::as_slice)
-    }
-
-    pub fn cluster_role_bindings(&self) -> Result<&'a [kube::ClusterRoleBinding], Missing> {
-        need(&self.snapshot.kubernetes.cluster_role_bindings, source::CLUSTER_ROLE_BINDINGS).map(Vec::as_slice)
-    }
-
-    pub fn validating_webhook_configurations(&self) -> Result<&'a [kube::OwnedObject], Missing> {
-        need(&self.snapshot.kubernetes.validating_webhook_configurations, source::VALIDATING_WEBHOOKS)
-            .map(Vec::as_slice)
-    }
-
-    pub fn gatekeeper_constraints(&self) -> Result<&'a [kube::Constraint], Missing> {
-        need(&self.snapshot.kubernetes.gatekeeper_constraints, source::GATEKEEPER_CONSTRAINTS).map(Vec::as_slice)
-    }
-
-    pub fn agent_pool_upgrade_profiles(&self) -> Result<&'a [arm::AgentPoolUpgradeProfile], Missing> {
-        need(&self.snapshot.azure.agent_pool_upgrade_profiles, source::AGENT_POOL_UPGRADE_PROFILES).map(Vec::as_slice)
-    }
-
-    pub fn kubernetes_versions(&self) -> Result<&'a arm::KubernetesVersions, Missing> {
-        need(&self.snapshot.azure.kubernetes_versions, source::KUBERNETES_VERSIONS)
-    }
-
-    pub fn defender_cluster_pricing(&self) -> Result<&'a arm::DefenderPricing, Missing> {
-        need(&self.snapshot.azure.defender_cluster_pricing, source::DEFENDER_CLUSTER_PRICING)
-    }
-
-    pub fn defender_alerts(&self) -> Result<&'a [security::SecurityAlert], Missing> {
-        need(&self.snapshot.azure.defender_alerts, source::DEFENDER_ALERTS).map(Vec::as_slice)
-    }
-
-    pub fn defender_assessments(&self) -> Result<&'a [security::SecurityAssessment], Missing> {
-        need(&self.snapshot.azure.defender_assessments, source::DEFENDER_ASSESSMENTS).map(Vec::as_slice)
-    }
-
-    pub fn defender_sub_assessments(&self) -> Result<&'a [security::SubAssessment], Missing> {
-        need(&self.snapshot.azure.defender_sub_assessments, source::DEFENDER_SUB_ASSESSMENTS).map(Vec::as_slice)
-    }
-
-    pub fn policy_assignments(&self) -> Result<&'a [policy::PolicyAssignment], Missing> {
-        need(&self.snapshot.azure.policy_assignments, source::POLICY_ASSIGNMENTS).map(Vec::as_slice)
-    }
-
-    pub fn policy_states(&self) -> Result<&'a [policy::PolicyState], Missing> {
-        need(&self.snapshot.azure.policy_states, source::POLICY_STATES).map(Vec::as_slice)
-    }
-
-    pub fn component_policy_states(&self) -> Result<&'a [policy::PolicyState], Missing> {
-        need(&self.snapshot.azure.component_policy_states, source::COMPONENT_POLICY_STATES).map(Vec::as_slice)
-    }
-
-    pub fn role_assignments(&self) -> Result<&'a [authorization::RoleAssignment], Missing> {
-        need(&self.snapshot.azure.role_assignments, source::ROLE_ASSIGNMENTS).map(Vec::as_slice)
-    }
-
-    pub fn nodes(&self) -> Result<&'a [kube::Node], Missing> {
-        need(&self.snapshot.kubernetes.nodes, source::NODES).map(Vec::as_slice)
-    }
-
-    pub fn pod_disruption_budgets(&self) -> Result<&'a [kube::PodDisruptionBudget], Missing> {
-        need(&self.snapshot.kubernetes.pod_disruption_budgets, source::POD_DISRUPTION_BUDGETS).map(Vec::as_slice)
+    /// A part, or the reason it is missing; recorded as touched either way.
+    fn need<T>(&self, part: &'a Part<T>, source: &'static str) -> Result<&'a T, Missing> {
+        if let Ok(mut touched) = self.touched.lock() {
+            touched.insert(source);
+        }
+        part.get().map_err(|reason| Missing { source, reason: reason.to_string() })
     }
 
     /// The time the audit judges ages and deadlines against (the system clock, or a test's).
@@ -216,7 +200,9 @@ impl<'a> Context<'a> {
     }
 
     /// The Deployment, StatefulSet, DaemonSet, CronJob, ... that owns a pod.
+    /// Reads ReplicaSets and Jobs (when collected) to resolve owners.
     pub fn workload_of(&self, pod: &'a kube::Pod) -> WorkloadRef<'a> {
+        self.resolved_workloads.store(true, Ordering::Relaxed);
         self.workloads.get_or_init(|| WorkloadIndex::new(&self.snapshot.kubernetes)).resolve(pod)
     }
 

@@ -81,7 +81,7 @@ fn watched(ctx: &Context) -> Result<String, String> {
     if profile.and_then(|d| d.security_monitoring.as_ref()).and_then(|m| m.enabled) == Some(true) {
         return Ok("the Defender profile (sensor) is enabled on the cluster (ARM)".into());
     }
-    let plans = [ctx.defender_cluster_pricing(), ctx.defender_pricing()];
+    let plans = [ctx.defender_cluster_pricing().map(|own| &own.0), ctx.defender_pricing()];
     match plans.iter().flatten().find(|plan| plan.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case("Containers")))
     {
         Some(plan) if plan.is_standard() => Ok("the Defender for Containers plan is Standard (ARM)".into()),

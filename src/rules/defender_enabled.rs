@@ -205,7 +205,7 @@ fn cluster_plan_from_coverage(ctx: &Context, resource: String, missing: &Missing
 /// The plan that applies to the cluster: its own when read, else the subscription's.
 fn effective_plan<'a>(ctx: &Context<'a>) -> Result<(&'a DefenderPricing, &'static str), Missing> {
     match ctx.defender_cluster_pricing() {
-        Ok(own) if not_the_containers_plan(own).is_none() => Ok((own, "the cluster's own plan")),
+        Ok(own) if not_the_containers_plan(own).is_none() => Ok((&own.0, "the cluster's own plan")),
         _ => ctx.defender_pricing().map(|p| (p, "the subscription's plan")),
     }
 }
@@ -394,6 +394,7 @@ mod tests {
     use super::*;
     use crate::finding::Status;
     use crate::rules::testing::{k8s, only, run, statuses, with_cluster};
+    use crate::snapshot::security::ClusterPricing;
     use crate::snapshot::{Part, Snapshot};
     use serde_json::json;
 
@@ -500,9 +501,9 @@ mod tests {
     #[test]
     fn a_cluster_opted_out_of_a_standard_subscription_fails() {
         let mut snapshot = defender(true, "Standard");
-        snapshot.azure.defender_cluster_pricing = Part::Collected(pricing(
+        snapshot.azure.defender_cluster_pricing = Part::Collected(ClusterPricing(pricing(
             json!({"name": "Containers", "properties": {"pricingTier": "Free", "inherited": "False"}}),
-        ));
+        )));
         let findings = run(&RULE, &snapshot);
         let own = finding(&findings, OWN);
         assert_eq!(own.status, Status::Fail);
@@ -515,7 +516,7 @@ mod tests {
     fn the_cluster_plan_decides_the_extensions_when_read() {
         let mut snapshot = defender(true, "Standard");
         let body = reference("defender-pricing-containers-on-aks-cluster.2024-01-01.json");
-        snapshot.azure.defender_cluster_pricing = Part::Collected(pricing(body));
+        snapshot.azure.defender_cluster_pricing = Part::Collected(ClusterPricing(pricing(body)));
         snapshot.kubernetes.daemon_sets = sensor(1, 1);
         assert_eq!(statuses(&RULE, &snapshot), [Status::Pass; 5]);
         // The subscription's extensions are all off, but the cluster's own plan is what applies.

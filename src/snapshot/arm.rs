@@ -33,6 +33,42 @@ where
     Ok((envelope, properties))
 }
 
+/// A model of one ARM document, read from either shape. Most models are the envelope (`id`, made
+/// canonical, and `name`) plus their `properties`: they say how to [`assemble`](Self::assemble)
+/// them and share [`from_document`](Self::from_document); a model of another shape overrides it.
+pub trait ArmResource: Sized {
+    type Properties: DeserializeOwned;
+
+    fn assemble(envelope: Envelope, properties: Self::Properties) -> Self;
+
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        let (mut envelope, properties): (Envelope, Self::Properties) = read_resource(doc)?;
+        envelope.id = envelope.id.map(canonical_id);
+        Ok(Self::assemble(envelope, properties))
+    }
+
+    /// Why a document of the right type is still not this source (`is <why>`), if it is not.
+    fn refuse(&self) -> Option<String> {
+        None
+    }
+
+    /// What the document is, for a message that it belongs to another cluster.
+    fn describe(&self) -> Option<String> {
+        None
+    }
+
+    /// A document without an ARM `type` that has this model's shape (`--from-az`).
+    fn recognises(_doc: &Value) -> bool {
+        false
+    }
+}
+
+// Defender, Azure Policy and Azure RBAC models (issue 13) live in their own modules; the
+// declaration names every model in `snapshot::arm`.
+pub use super::authorization::RoleAssignment;
+pub use super::policy::{ComponentPolicyState, PolicyAssignment, PolicyState};
+pub use super::security::{ClusterPricing, SecurityAlert, SecurityAssessment, SubAssessment};
+
 /// The envelope every ARM resource has.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -58,8 +94,16 @@ pub struct ManagedCluster {
     pub properties: ClusterProperties,
 }
 
-impl ManagedCluster {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+impl ArmResource for ManagedCluster {
+    type Properties = ClusterProperties;
+
+    fn assemble(envelope: Envelope, properties: ClusterProperties) -> Self {
+        let Envelope { id, name, resource_type, location } = envelope;
+        ManagedCluster { id, name, resource_type, location, sku: None, identity: None, properties }
+    }
+
+    /// The envelope also holds `sku` and `identity`.
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
         #[derive(Default, Deserialize)]
         #[serde(default, rename_all = "camelCase")]
         struct Top {
@@ -68,18 +112,13 @@ impl ManagedCluster {
             sku: Option<ClusterSku>,
             identity: Option<ClusterIdentity>,
         }
-        let (top, properties): (Top, ClusterProperties) = read_resource(doc)?;
-        Ok(ManagedCluster {
-            id: top.envelope.id.map(canonical_id),
-            name: top.envelope.name,
-            resource_type: top.envelope.resource_type,
-            location: top.envelope.location,
-            sku: top.sku,
-            identity: top.identity,
-            properties,
-        })
+        let (mut top, properties): (Top, ClusterProperties) = read_resource(doc)?;
+        top.envelope.id = top.envelope.id.map(canonical_id);
+        Ok(ManagedCluster { sku: top.sku, identity: top.identity, ..Self::assemble(top.envelope, properties) })
     }
+}
 
+impl ManagedCluster {
     /// Resource group, parsed from the ARM id (`/subscriptions/S/resourceGroups/RG/...`).
     pub fn resource_group(&self) -> Option<&str> {
         id_segment(self.id.as_deref()?, "resourcegroups")
@@ -295,10 +334,13 @@ pub struct MaintenanceConfiguration {
     pub properties: MaintenanceProperties,
 }
 
-impl MaintenanceConfiguration {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        let (envelope, properties): (Envelope, MaintenanceProperties) = read_resource(doc)?;
-        Ok(MaintenanceConfiguration { id: envelope.id.map(canonical_id), name: envelope.name, properties })
+impl ArmResource for MaintenanceConfiguration {
+    type Properties = MaintenanceProperties;
+    fn assemble(envelope: Envelope, properties: MaintenanceProperties) -> Self {
+        MaintenanceConfiguration { id: envelope.id, name: envelope.name, properties }
+    }
+    fn describe(&self) -> Option<String> {
+        Some(format!("maintenance configuration {}", self.name.as_deref().unwrap_or("?")))
     }
 }
 
@@ -375,10 +417,10 @@ pub struct UpgradeProfile {
     pub properties: UpgradeProfileProperties,
 }
 
-impl UpgradeProfile {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        let (envelope, properties): (Envelope, UpgradeProfileProperties) = read_resource(doc)?;
-        Ok(UpgradeProfile { id: envelope.id.map(canonical_id), properties })
+impl ArmResource for UpgradeProfile {
+    type Properties = UpgradeProfileProperties;
+    fn assemble(envelope: Envelope, properties: UpgradeProfileProperties) -> Self {
+        UpgradeProfile { id: envelope.id, properties }
     }
 }
 
@@ -415,12 +457,14 @@ pub struct DiagnosticSetting {
     pub properties: DiagnosticProperties,
 }
 
-impl DiagnosticSetting {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        let (envelope, properties): (Envelope, DiagnosticProperties) = read_resource(doc)?;
-        Ok(DiagnosticSetting { id: envelope.id.map(canonical_id), name: envelope.name, properties })
+impl ArmResource for DiagnosticSetting {
+    type Properties = DiagnosticProperties;
+    fn assemble(envelope: Envelope, properties: DiagnosticProperties) -> Self {
+        DiagnosticSetting { id: envelope.id, name: envelope.name, properties }
     }
+}
 
+impl DiagnosticSetting {
     /// Sent somewhere: a Log Analytics workspace, a storage account, an event hub or a partner.
     pub fn has_destination(&self) -> bool {
         let p = &self.properties;
@@ -461,12 +505,17 @@ pub struct AgentPoolUpgradeProfile {
     pub properties: AgentPoolUpgradeProfileProperties,
 }
 
-impl AgentPoolUpgradeProfile {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        let (envelope, properties): (Envelope, AgentPoolUpgradeProfileProperties) = read_resource(doc)?;
-        Ok(AgentPoolUpgradeProfile { id: envelope.id.map(canonical_id), properties })
+impl ArmResource for AgentPoolUpgradeProfile {
+    type Properties = AgentPoolUpgradeProfileProperties;
+    fn assemble(envelope: Envelope, properties: AgentPoolUpgradeProfileProperties) -> Self {
+        AgentPoolUpgradeProfile { id: envelope.id, properties }
     }
+    fn describe(&self) -> Option<String> {
+        Some(format!("the upgrade profile of agent pool {}", self.pool().unwrap_or("?")))
+    }
+}
 
+impl AgentPoolUpgradeProfile {
     /// The pool's name, from the id (`.../agentPools/POOL/upgradeProfiles/default`).
     pub fn pool(&self) -> Option<&str> {
         id_segment(self.id.as_deref()?, "agentpools")
@@ -491,9 +540,18 @@ pub struct KubernetesVersions {
     pub values: Vec<KubernetesVersion>,
 }
 
-impl KubernetesVersions {
-    /// Whether a JSON document has this shape: an object whose `values` are objects with `version`.
-    pub fn recognises(doc: &Value) -> bool {
+/// No envelope: the document is the model.
+impl ArmResource for KubernetesVersions {
+    type Properties = KubernetesVersions;
+    fn assemble(_: Envelope, versions: KubernetesVersions) -> Self {
+        versions
+    }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        KubernetesVersions::deserialize(doc)
+    }
+
+    /// An object whose `values` are objects with `version`.
+    fn recognises(doc: &Value) -> bool {
         doc.get("values").and_then(Value::as_array).is_some_and(|values| {
             !values.is_empty() && values.iter().all(|v| v.get("version").is_some_and(Value::is_string))
         })
@@ -544,10 +602,22 @@ pub struct DefenderPricing {
     pub properties: PricingProperties,
 }
 
-impl DefenderPricing {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        let (envelope, properties): (Envelope, PricingProperties) = read_resource(doc)?;
-        Ok(DefenderPricing { id: envelope.id.map(canonical_id), name: envelope.name, properties })
+impl ArmResource for DefenderPricing {
+    type Properties = PricingProperties;
+    fn assemble(envelope: Envelope, properties: PricingProperties) -> Self {
+        DefenderPricing { id: envelope.id, name: envelope.name, properties }
+    }
+
+    /// `pricings/Containers`, and nothing else: the deprecated `KubernetesService` plan is not
+    /// Defender for Containers.
+    fn refuse(&self) -> Option<String> {
+        match self.name.as_deref() {
+            Some(name) if name.eq_ignore_ascii_case("Containers") => None,
+            Some(name) if name.eq_ignore_ascii_case("KubernetesService") => {
+                Some("the deprecated KubernetesService Defender plan, not Defender for Containers".into())
+            }
+            other => Some(format!("the Defender plan {}, not Containers", other.unwrap_or("with no name"))),
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 //! name). The principal is kept by type and object id only: az's `principalName` (a person's
 //! sign-in name) is not read.
 
-use super::arm::{Envelope, read_resource};
-use super::strict::{self, expect_object};
+use super::arm::{ArmResource, Envelope};
+use super::strict;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -29,13 +29,17 @@ pub struct RoleAssignmentProperties {
     pub scope: Option<String>,
 }
 
-impl RoleAssignment {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        expect_object(doc, "a role assignment")?;
-        let (envelope, properties): (Envelope, RoleAssignmentProperties) = read_resource(doc)?;
-        Ok(RoleAssignment { id: envelope.id, properties })
+impl ArmResource for RoleAssignment {
+    type Properties = RoleAssignmentProperties;
+    fn assemble(envelope: Envelope, properties: RoleAssignmentProperties) -> Self {
+        RoleAssignment { id: envelope.id, properties }
     }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        strict::resource(doc, "a role assignment")
+    }
+}
 
+impl RoleAssignment {
     /// The role definition's GUID, lower-cased.
     pub fn role_key(&self) -> Option<String> {
         self.properties.role_definition_id.as_deref()?.rsplit('/').next().map(str::to_ascii_lowercase)

@@ -3,7 +3,7 @@
 //! read the ARM REST bodies, `az policy assignment list` (properties flattened) and
 //! `az policy state list` (the same rows as REST), strictly (see [`super::strict`]).
 
-use super::arm::{Envelope, read_resource};
+use super::arm::{ArmResource, Envelope};
 use super::strict::{self, expect_object, is_management_group, within};
 use serde::de::{Deserializer, Error};
 use serde::{Deserialize, Serialize};
@@ -70,13 +70,17 @@ pub enum Applies {
     Perhaps(String),
 }
 
-impl PolicyAssignment {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        expect_object(doc, "a policy assignment")?;
-        let (envelope, properties): (Envelope, AssignmentProperties) = read_resource(doc)?;
-        Ok(PolicyAssignment { id: envelope.id, name: envelope.name, properties })
+impl ArmResource for PolicyAssignment {
+    type Properties = AssignmentProperties;
+    fn assemble(envelope: Envelope, properties: AssignmentProperties) -> Self {
+        PolicyAssignment { id: envelope.id, name: envelope.name, properties }
     }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        strict::resource(doc, "a policy assignment")
+    }
+}
 
+impl PolicyAssignment {
     /// Whether the assignment applies to `resource`: its scope contains it (a management group
     /// is taken to, as ARM's `atScope()` returned it), and no `notScopes` entry does.
     pub fn applies_to(&self, resource: &str) -> Applies {
@@ -149,12 +153,59 @@ pub struct PolicyState {
     pub component_type: Option<String>,
 }
 
-impl PolicyState {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        expect_object(doc, "a policy state")?;
-        serde_json::from_value(doc.clone())
-    }
+/// A policy state row has no envelope: it is read whole.
+fn state_row(doc: &Value) -> Result<PolicyState, serde_json::Error> {
+    expect_object(doc, "a policy state")?;
+    PolicyState::deserialize(doc)
+}
 
+impl ArmResource for PolicyState {
+    type Properties = PolicyState;
+    fn assemble(_: Envelope, state: PolicyState) -> Self {
+        state
+    }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        state_row(doc)
+    }
+    fn refuse(&self) -> Option<String> {
+        self.component_id.is_some().then(|| "a Kubernetes object's policy state (componentPolicyStates)".to_string())
+    }
+    /// `az policy state list` rows have no ARM `type`.
+    fn recognises(doc: &Value) -> bool {
+        Self::is_state_row(doc) && doc.get("componentId").is_none()
+    }
+}
+
+/// A `componentPolicyStates` row: one Kubernetes object's compliance with one policy. The same
+/// row as [`PolicyState`], with `componentId` set; a source of its own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ComponentPolicyState(pub PolicyState);
+
+impl std::ops::Deref for ComponentPolicyState {
+    type Target = PolicyState;
+    fn deref(&self) -> &PolicyState {
+        &self.0
+    }
+}
+
+impl ArmResource for ComponentPolicyState {
+    type Properties = PolicyState;
+    fn assemble(_: Envelope, state: PolicyState) -> Self {
+        ComponentPolicyState(state)
+    }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        state_row(doc).map(ComponentPolicyState)
+    }
+    fn refuse(&self) -> Option<String> {
+        self.component_id.is_none().then(|| "a resource's policy state, not a Kubernetes object's".to_string())
+    }
+    fn recognises(doc: &Value) -> bool {
+        PolicyState::is_state_row(doc) && doc.get("componentId").is_some_and(Value::is_string)
+    }
+}
+
+impl PolicyState {
     pub fn is_non_compliant(&self) -> bool {
         self.compliance_state.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("NonCompliant"))
     }
@@ -169,8 +220,8 @@ impl PolicyState {
         )
     }
 
-    /// Recognises a state row among `az` outputs: it has a compliance state and an assignment.
-    pub fn recognises(doc: &Value) -> bool {
+    /// A state row among `az` outputs: it has a compliance state and an assignment.
+    pub fn is_state_row(doc: &Value) -> bool {
         doc.get("complianceState").is_some_and(Value::is_string)
             && doc.get("policyAssignmentId").is_some_and(Value::is_string)
     }
@@ -236,10 +287,15 @@ mod tests {
     fn reads_policy_and_component_states() {
         let states = body("policy-states-latest-query-resource.2024-10-01.json");
         let state = PolicyState::from_document(&states["value"][0]).unwrap();
-        assert!(state.is_non_compliant() && PolicyState::recognises(&states["value"][0]));
+        assert!(state.is_non_compliant() && <PolicyState as ArmResource>::recognises(&states["value"][0]));
+        assert!(!<ComponentPolicyState as ArmResource>::recognises(&states["value"][0]));
         assert!(state.component_id.is_none());
         let components = body("component-policy-states-aks-pod.2024-10-01.json");
-        let pod = PolicyState::from_document(&components["value"][0]).unwrap();
+        let pod = ComponentPolicyState::from_document(&components["value"][0]).unwrap();
+        assert!(<ComponentPolicyState as ArmResource>::recognises(&components["value"][0]));
+        assert!(
+            pod.refuse().is_none() && PolicyState::from_document(&components["value"][0]).unwrap().refuse().is_some()
+        );
         assert_eq!(pod.component_id.as_deref(), Some("default/test-pod"));
         assert_eq!(pod.component_type.as_deref(), Some("pod"));
         assert!(PolicyState::from_document(&json!({"complianceState": false})).is_err());

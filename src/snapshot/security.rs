@@ -5,8 +5,8 @@
 //! `resourceDetails.Id`), read strictly (see [`super::strict`]). Only what rules use is kept;
 //! server text is shortened and made printable on read.
 
-use super::arm::{Envelope, canonical_id, read_resource};
-use super::strict::{self, expect_object, same_id, within};
+use super::arm::{ArmResource, DefenderPricing, Envelope, PricingProperties, canonical_id};
+use super::strict::{self, same_id, within};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -57,13 +57,17 @@ pub struct ResourceIdentifier {
     pub azure_resource_id: Option<String>,
 }
 
-impl SecurityAlert {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        expect_object(doc, "a security alert")?;
-        let (envelope, properties): (Envelope, AlertProperties) = read_resource(doc)?;
-        Ok(SecurityAlert { id: envelope.id, name: envelope.name, properties })
+impl ArmResource for SecurityAlert {
+    type Properties = AlertProperties;
+    fn assemble(envelope: Envelope, properties: AlertProperties) -> Self {
+        SecurityAlert { id: envelope.id, name: envelope.name, properties }
     }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        strict::resource(doc, "a security alert")
+    }
+}
 
+impl SecurityAlert {
     /// Whether one of the alert's resource identifiers is `resource` or lies under it (a node
     /// pool, a container of the cluster). An alert on another cluster never is.
     pub fn names(&self, resource: &str) -> bool {
@@ -151,13 +155,17 @@ pub struct AssessmentLinks {
     pub azure_portal_uri: Option<String>,
 }
 
-impl SecurityAssessment {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        expect_object(doc, "a security assessment")?;
-        let (envelope, properties): (Envelope, AssessmentProperties) = read_resource(doc)?;
-        Ok(SecurityAssessment { id: envelope.id.map(canonical_id), name: envelope.name, properties })
+impl ArmResource for SecurityAssessment {
+    type Properties = AssessmentProperties;
+    fn assemble(envelope: Envelope, properties: AssessmentProperties) -> Self {
+        SecurityAssessment { id: envelope.id.map(canonical_id), name: envelope.name, properties }
     }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        strict::resource(doc, "a security assessment")
+    }
+}
 
+impl SecurityAssessment {
     /// The assessed resource's id: `resourceDetails.id`, else the resource the assessment id
     /// hangs under (`{resource}/providers/Microsoft.Security/assessments/{key}`).
     pub fn resource_id(&self) -> Option<&str> {
@@ -287,13 +295,17 @@ pub struct SoftwareDetails {
     pub fix_status: Option<String>,
 }
 
-impl SubAssessment {
-    pub fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        expect_object(doc, "a security sub-assessment")?;
-        let (envelope, properties): (Envelope, SubAssessmentProperties) = read_resource(doc)?;
-        Ok(SubAssessment { id: envelope.id, properties })
+impl ArmResource for SubAssessment {
+    type Properties = SubAssessmentProperties;
+    fn assemble(envelope: Envelope, properties: SubAssessmentProperties) -> Self {
+        SubAssessment { id: envelope.id, properties }
     }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        strict::resource(doc, "a security sub-assessment")
+    }
+}
 
+impl SubAssessment {
     pub fn artifact(&self) -> Option<&ArtifactDetails> {
         self.properties.additional_data.as_ref()?.artifact_details.as_ref()
     }
@@ -343,6 +355,53 @@ impl SubAssessment {
         artifact.digest.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(digest))
             && agree(registry, artifact.registry_host.as_deref())
             && agree(repository, artifact.repository_name.as_deref())
+    }
+}
+
+/// The Defender for Containers plan set on the cluster itself
+/// (`{cluster}/providers/Microsoft.Security/pricings/Containers`): the subscription's plan's
+/// shape, a source of its own. Its ARM `type` is the subscription plan's, so it is recognised by
+/// its id, which lies under a managed cluster.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClusterPricing(pub DefenderPricing);
+
+impl std::ops::Deref for ClusterPricing {
+    type Target = DefenderPricing;
+    fn deref(&self) -> &DefenderPricing {
+        &self.0
+    }
+}
+
+fn under_a_cluster(id: Option<&str>) -> bool {
+    id.is_some_and(|id| id.to_ascii_lowercase().contains("/microsoft.containerservice/managedclusters/"))
+}
+
+impl ArmResource for ClusterPricing {
+    type Properties = PricingProperties;
+    fn assemble(envelope: Envelope, properties: PricingProperties) -> Self {
+        ClusterPricing(DefenderPricing { id: envelope.id.map(canonical_id), name: envelope.name, properties })
+    }
+    fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
+        strict::resource(doc, "a Defender plan")
+    }
+    fn refuse(&self) -> Option<String> {
+        match self.name.as_deref() {
+            Some(name) if !name.eq_ignore_ascii_case("Containers") => {
+                Some(format!("the Defender plan {name}, not Containers"))
+            }
+            _ if !under_a_cluster(self.id.as_deref()) => {
+                Some("a subscription's Defender plan, not a cluster's own".into())
+            }
+            _ => None,
+        }
+    }
+    fn describe(&self) -> Option<String> {
+        Some("the cluster's own Defender plan".into())
+    }
+    fn recognises(doc: &Value) -> bool {
+        doc.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Security/pricings"))
+            && under_a_cluster(doc.get("id").and_then(Value::as_str))
     }
 }
 

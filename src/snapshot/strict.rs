@@ -56,6 +56,13 @@ pub fn expect_object(doc: &Value, what: &str) -> Result<(), serde_json::Error> {
     }
 }
 
+/// Reads an ARM resource (REST or az shape) that must be a JSON object.
+pub fn resource<T: super::arm::ArmResource>(doc: &Value, what: &str) -> Result<T, serde_json::Error> {
+    expect_object(doc, what)?;
+    let (envelope, properties) = super::arm::read_resource(doc)?;
+    Ok(T::assemble(envelope, properties))
+}
+
 /// Two ARM ids name the same resource: ids differ in case between ARM, az and Resource Graph.
 pub fn same_id(a: &str, b: &str) -> bool {
     a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))

@@ -5,8 +5,10 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use super::apiserver::{Reply, Request};
+use aksguard::snapshot::sources::{Scope, kubernetes_kinds};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 pub struct Cluster {
     /// Items by resource plural (`pods`), in the order given.
@@ -17,28 +19,30 @@ pub struct Cluster {
 
 const CONSTRAINTS: &str = "constraints.gatekeeper.sh/v1beta1";
 
-/// Served cluster-wide only.
-const CLUSTER_SCOPED: &[&str] = &["Namespace", "Node", "ClusterRoleBinding", "ValidatingWebhookConfiguration"];
-
-/// (kind, plural, group/version) for every kind the fake serves.
-const KINDS: &[(&str, &str, &str)] = &[
-    ("Namespace", "namespaces", "v1"),
-    ("Pod", "pods", "v1"),
-    ("NetworkPolicy", "networkpolicies", "networking.k8s.io/v1"),
-    ("DaemonSet", "daemonsets", "apps/v1"),
-    ("ReplicaSet", "replicasets", "apps/v1"),
-    ("Job", "jobs", "batch/v1"),
-    ("Node", "nodes", "v1"),
-    ("PodDisruptionBudget", "poddisruptionbudgets", "policy/v1"),
-    ("ClusterRoleBinding", "clusterrolebindings", "rbac.authorization.k8s.io/v1"),
-    ("ValidatingWebhookConfiguration", "validatingwebhookconfigurations", "admissionregistration.k8s.io/v1"),
-    // Gatekeeper constraints: custom resources, one kind per constraint template.
-    ("K8sAzureV2NoPrivilege", "k8sazurev2noprivilege", CONSTRAINTS),
-    ("K8sAzureV2ContainerAllowedImages", "k8sazurev2containerallowedimages", CONSTRAINTS),
-    ("K8sAzureV3HostFilesystem", "k8sazurev3hostfilesystem", CONSTRAINTS),
-    ("Secret", "secrets", "v1"),
-    ("ConfigMap", "configmaps", "v1"),
-];
+/// (kind, plural, group/version, cluster-scoped) for every kind the fake serves: every kind of
+/// the declaration (`snapshot::sources`), Gatekeeper constraint kinds, and Secrets and
+/// ConfigMaps (which aksguard must never list).
+static KINDS: LazyLock<Vec<(&'static str, &'static str, &'static str, bool)>> = LazyLock::new(|| {
+    let mut kinds: Vec<_> = kubernetes_kinds()
+        .filter(|kind| kind.scope != Scope::Discovered)
+        .map(|kind| {
+            let group_version = match kind.group {
+                "" => kind.version.to_string(),
+                group => format!("{group}/{}", kind.version),
+            };
+            (kind.kind, kind.plural, &*Box::leak(group_version.into_boxed_str()), kind.scope == Scope::Cluster)
+        })
+        .collect();
+    kinds.extend([
+        // Gatekeeper constraints: custom resources, one kind per constraint template.
+        ("K8sAzureV2NoPrivilege", "k8sazurev2noprivilege", CONSTRAINTS, true),
+        ("K8sAzureV2ContainerAllowedImages", "k8sazurev2containerallowedimages", CONSTRAINTS, true),
+        ("K8sAzureV3HostFilesystem", "k8sazurev3hostfilesystem", CONSTRAINTS, true),
+        ("Secret", "secrets", "v1", false),
+        ("ConfigMap", "configmaps", "v1", false),
+    ]);
+    kinds
+});
 
 impl Cluster {
     /// The items of a `kubectl get -o json` List, served by kind.
@@ -52,8 +56,8 @@ impl Cluster {
 
     pub fn add(&mut self, mut item: Value) {
         let kind = item["kind"].as_str().expect("items have a kind").to_string();
-        let (_, plural, group_version) =
-            KINDS.iter().find(|(k, _, _)| *k == kind).unwrap_or_else(|| panic!("unknown kind {kind}"));
+        let (_, plural, group_version, _) =
+            KINDS.iter().find(|(k, ..)| *k == kind).unwrap_or_else(|| panic!("unknown kind {kind}"));
         // The API does not repeat kind and apiVersion on list items of built-in kinds (kubectl
         // adds them); custom resources keep them.
         if *group_version != CONSTRAINTS {
@@ -92,7 +96,7 @@ impl Cluster {
         let start = request.query.get("continue").map_or(0, |token| decode_token(token));
         let end = start.saturating_add(limit).min(selected.len());
         let page = &selected[start.min(end)..end];
-        let kind = KINDS.iter().find(|(_, p, _)| *p == plural).unwrap().0;
+        let kind = KINDS.iter().find(|(_, p, ..)| *p == plural).unwrap().0;
         let mut metadata = json!({"resourceVersion": "12345"});
         if end < selected.len() {
             metadata["continue"] = Value::String(encode_token(end));
@@ -114,14 +118,14 @@ fn decode_token(token: &str) -> usize {
 
 /// The legacy discovery documents kubectl reads before it lists anything (aksguard reads none).
 fn discovery(path: &str) -> Option<Value> {
-    let group_versions: BTreeSet<&str> = KINDS.iter().map(|(_, _, gv)| *gv).collect();
+    let group_versions: BTreeSet<&str> = KINDS.iter().map(|(_, _, gv, _)| *gv).collect();
     let resources = |group_version: &str| -> Value {
         let list: Vec<Value> = KINDS
             .iter()
-            .filter(|(_, _, gv)| *gv == group_version)
-            .map(|(kind, plural, _)| {
+            .filter(|(_, _, gv, _)| *gv == group_version)
+            .map(|(kind, plural, _, cluster_scoped)| {
                 json!({"name": plural, "singularName": kind.to_lowercase(), "kind": kind,
-                       "namespaced": !CLUSTER_SCOPED.contains(kind) && group_version != CONSTRAINTS,
+                       "namespaced": !cluster_scoped,
                        "verbs": ["get", "list"]})
             })
             .collect();
@@ -162,6 +166,6 @@ pub fn route(path: &str) -> Option<(&'static str, &'static str, Option<&str>)> {
         ["namespaces", namespace, plural] => (*plural, Some(*namespace)),
         _ => return None,
     };
-    let (_, plural, gv) = KINDS.iter().find(|(_, p, gv)| *p == plural && *gv == group_version)?;
+    let (_, plural, gv, _) = KINDS.iter().find(|(_, p, gv, _)| *p == plural && *gv == group_version)?;
     Some((plural, gv, namespace))
 }

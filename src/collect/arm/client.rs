@@ -66,19 +66,47 @@ impl Arm {
         Ok(Arm { http, endpoint: endpoint.to_string(), bearer, policy, credential: (credential.name, credential.fix) })
     }
 
-    /// GET `path` (an ARM resource path) at `api_version`.
+    /// GET `path` (an ARM resource path, perhaps with its own query: `?$filter=atScope()`) at
+    /// `api_version`.
     pub async fn get(&self, path: &str, api_version: &str) -> Result<Reply, Unauthorized> {
-        self.get_url(&format!("{}{path}?api-version={api_version}", self.endpoint)).await
+        self.get_url(&self.url(path, api_version)).await
+    }
+
+    /// POST `path` with an empty body: Policy Insights' `queryResults` queries.
+    pub async fn post(&self, path: &str, api_version: &str) -> Result<Reply, Unauthorized> {
+        self.call(http::Method::POST, &self.url(path, api_version)).await
+    }
+
+    /// POST a query's `@odata.nextLink`, which must stay on the ARM endpoint.
+    pub async fn next_post(&self, link: &str) -> Result<Reply, Unauthorized> {
+        match self.on_endpoint(link) {
+            Ok(()) => self.call(http::Method::POST, link).await,
+            Err(failure) => Ok(Err(failure)),
+        }
+    }
+
+    fn url(&self, path: &str, api_version: &str) -> String {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{}{path}{separator}api-version={api_version}", self.endpoint)
+    }
+
+    fn on_endpoint(&self, link: &str) -> Result<(), Failure> {
+        match link.starts_with(&format!("{}/", self.endpoint)) {
+            true => Ok(()),
+            false => Err(Failure::Transport {
+                message: format!("a nextLink points away from {}", self.endpoint),
+                attempts: 1,
+            }),
+        }
     }
 
     /// GET a `nextLink`, which carries its own query. One that leaves the ARM endpoint is
     /// refused: the token must not go anywhere else.
     pub async fn next(&self, link: &str) -> Result<Reply, Unauthorized> {
-        if !link.starts_with(&format!("{}/", self.endpoint)) {
-            let message = format!("a nextLink points away from {}", self.endpoint);
-            return Ok(Err(Failure::Transport { message, attempts: 1 }));
+        match self.on_endpoint(link) {
+            Ok(()) => self.get_url(link).await,
+            Err(failure) => Ok(Err(failure)),
         }
-        self.get_url(link).await
     }
 
     /// The sentence a run stops with when ARM refuses the token.
@@ -98,9 +126,13 @@ impl Arm {
     }
 
     async fn get_url(&self, url: &str) -> Result<Reply, Unauthorized> {
+        self.call(http::Method::GET, url).await
+    }
+
+    async fn call(&self, method: http::Method, url: &str) -> Result<Reply, Unauthorized> {
         let mut attempt = 1;
         loop {
-            match self.send(url).await? {
+            match self.send(method.clone(), url).await? {
                 Attempt::Done(reply) => return Ok(reply),
                 Attempt::Retry(failure, _) if attempt >= self.policy.attempts => {
                     return Ok(Err(with_attempts(failure, attempt)));
@@ -113,11 +145,14 @@ impl Arm {
         }
     }
 
-    async fn send(&self, url: &str) -> Result<Attempt, Unauthorized> {
-        tracing::debug!(%url, "GET");
-        let response = self
-            .http
-            .get(url)
+    async fn send(&self, method: http::Method, url: &str) -> Result<Attempt, Unauthorized> {
+        tracing::debug!(%url, %method, "request");
+        let body_length = if method == http::Method::POST { Some("0") } else { None };
+        let mut request = self.http.request(method, url);
+        if let Some(length) = body_length {
+            request = request.header(http::header::CONTENT_LENGTH, length);
+        }
+        let response = request
             .header(http::header::AUTHORIZATION, self.bearer.header())
             .header(http::header::ACCEPT, "application/json")
             .send()

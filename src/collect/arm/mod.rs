@@ -16,15 +16,14 @@ pub mod target;
 
 use crate::collect::kube::reason::after;
 use crate::collect::kube::request::Policy;
-use crate::snapshot::arm::{
-    AgentPoolUpgradeProfile, DefenderPricing, DiagnosticSetting, KubernetesVersions, MaintenanceConfiguration,
-    ManagedCluster, UpgradeProfile,
-};
+use crate::snapshot::arm::{ArmResource, ManagedCluster};
+use crate::snapshot::sources::{self, ArmPath, ArmSource, ArmVisitor};
 use crate::snapshot::{AzureState, Part};
 use anyhow::{Result, bail};
 use client::{Arm, Failure, Reply, Unauthorized};
 use cloud::Cloud;
 use credential::Auth;
+use futures::future::BoxFuture;
 use http::StatusCode;
 use reads::Read;
 use serde_json::Value;
@@ -93,44 +92,62 @@ pub async fn collect(options: &Options, kube: Option<KubeServer>, azure: &mut Az
 
 /// Marks every ARM part unavailable with `reason`.
 pub fn skip(azure: &mut AzureState, reason: &str) {
-    *azure = crate::snapshot::Snapshot::empty("", reason).azure;
+    *azure = AzureState::unavailable(reason);
 }
 
 async fn read_everything(arm: &Arm, id: &ClusterId, azure: &mut AzureState) -> Result<()> {
     let cluster = read_cluster(arm, id).await?;
-    let base = id.path();
-    let subscription = &id.subscription;
-    let pricing = format!("/subscriptions/{subscription}/providers/Microsoft.Security/pricings/Containers");
-    let maintenance = format!("{base}/maintenanceConfigurations");
-    let upgrade = format!("{base}/upgradeProfiles/default");
-    let diagnostics = format!("{base}/providers/Microsoft.Insights/diagnosticSettings");
-    let (maintenance, upgrade, defender, diagnostics, pools, versions) = futures::try_join!(
-        list(arm, &maintenance, &reads::MAINTENANCE, MaintenanceConfiguration::from_document),
-        one(arm, &upgrade, &reads::UPGRADE_PROFILE, UpgradeProfile::from_document),
-        one(arm, &pricing, &reads::DEFENDER_PRICING, containers_plan),
-        list(arm, &diagnostics, &reads::DIAGNOSTIC_SETTINGS, DiagnosticSetting::from_document),
-        pool_profiles(arm, &base, &cluster),
-        kubernetes_versions(arm, subscription, &cluster),
-    )
-    .map_err(|refused| arm.refused(&refused))?;
-    *azure = AzureState {
-        managed_cluster: cluster,
-        maintenance_configurations: maintenance,
-        upgrade_profile: upgrade,
-        defender_pricing: defender,
-        diagnostic_settings: diagnostics,
-        agent_pool_upgrade_profiles: pools,
-        kubernetes_versions: versions,
-        ..crate::snapshot::Snapshot::empty("", "not read yet: issue 13 wires this read").azure
-    };
+    let stores =
+        futures::future::try_join_all(jobs(arm, id, &cluster)).await.map_err(|refused| arm.refused(&refused))?;
+    *azure = AzureState::unavailable("not read");
+    azure.managed_cluster = cluster;
+    for store in stores {
+        store(azure);
+    }
     Ok(())
+}
+
+/// Stores a finished read into the snapshot (reads of different types run side by side).
+type Store = Box<dyn FnOnce(&mut AzureState) + Send>;
+
+/// One job per ARM source of the declaration but the cluster itself (read first, as its
+/// failures stop the run and other reads need its pools and region).
+fn jobs<'a>(
+    arm: &'a Arm,
+    id: &'a ClusterId,
+    cluster: &'a Part<ManagedCluster>,
+) -> Vec<BoxFuture<'a, Result<Store, Unauthorized>>> {
+    struct Jobs<'a> {
+        arm: &'a Arm,
+        id: &'a ClusterId,
+        cluster: &'a Part<ManagedCluster>,
+        jobs: Vec<BoxFuture<'a, Result<Store, Unauthorized>>>,
+    }
+    impl ArmVisitor for Jobs<'_> {
+        fn visit<S: ArmSource>(&mut self) {
+            if S::READ.path == ArmPath::Cluster("") {
+                return;
+            }
+            let (arm, id, cluster) = (self.arm, self.id, self.cluster);
+            self.jobs.push(Box::pin(async move {
+                let part = read::<S>(arm, id, cluster).await?;
+                Ok(Box::new(move |azure: &mut AzureState| *S::part_mut(azure) = part) as Store)
+            }));
+        }
+    }
+    let mut jobs = Jobs { arm, id, cluster, jobs: Vec::new() };
+    sources::each_arm(&mut jobs);
+    jobs.jobs
 }
 
 /// The cluster: not found, or ARM unreachable, stops the run; forbidden makes it unavailable.
 async fn read_cluster(arm: &Arm, id: &ClusterId) -> Result<Part<ManagedCluster>> {
     let reply = arm.get(&id.path(), reads::CLUSTER.api_version).await.map_err(|refused| arm.refused(&refused))?;
     Ok(match reply {
-        Ok(document) => parse(&reads::CLUSTER, &document, ManagedCluster::from_document),
+        Ok(document) => match documents::<ManagedCluster>(&reads::CLUSTER, vec![document]) {
+            Ok(mut cluster) => Part::Collected(cluster.remove(0)),
+            Err(reason) => Part::Unavailable(reason),
+        },
         Err(Failure::Status { status: StatusCode::NOT_FOUND, code, .. }) => bail!(
             "{} was not found at {} (404 {code}); check -g, -n and --subscription (`az aks list -o table` lists the clusters you can see)",
             id.describe(),
@@ -144,33 +161,79 @@ async fn read_cluster(arm: &Arm, id: &ClusterId) -> Result<Part<ManagedCluster>>
     })
 }
 
-/// One resource.
-async fn one<T>(
+/// Reads one source where the declaration says it is: every document (and every page of a
+/// list), or why not.
+async fn read<S: ArmSource>(
     arm: &Arm,
-    path: &str,
-    read: &Read,
-    from_document: fn(&Value) -> Result<T, serde_json::Error>,
-) -> Result<Part<T>, Unauthorized> {
-    Ok(match arm.get(path, read.api_version).await? {
-        Ok(document) => parse(read, &document, from_document),
-        Err(failure) => Part::unavailable(explain(read, &failure, arm)),
+    id: &ClusterId,
+    cluster: &Part<ManagedCluster>,
+) -> Result<Part<S::Data>, Unauthorized> {
+    let read = &S::READ;
+    let paths = match paths(read, id, cluster) {
+        Ok(paths) => paths,
+        Err(reason) => return Ok(Part::Unavailable(reason)),
+    };
+    // A list part is an ARM list (`value` + `nextLink`), or one document per agent pool.
+    let paged = read.list && !matches!(read.path, ArmPath::EachAgentPool(_));
+    let mut values = Vec::new();
+    for path in paths {
+        let reply = match (read.path, paged) {
+            (ArmPath::ClusterQuery(_), _) => query_pages(arm, &path, read.api_version).await?,
+            (_, true) => pages(arm, &path, read.api_version).await?,
+            (_, false) => arm.get(&path, read.api_version).await?.map(|document| vec![document]),
+        };
+        match reply {
+            Ok(more) => values.extend(more),
+            Err(failure) => return Ok(Part::unavailable(explain(read, &failure, arm))),
+        }
+    }
+    Ok(match documents::<S::Document>(read, values).map(S::from_documents) {
+        Ok(Some(data)) => Part::Collected(data),
+        Ok(None) => Part::unavailable(format!("ARM returned no document for {}", read.what)),
+        Err(reason) => Part::Unavailable(reason),
     })
 }
 
-/// A list, every page of it.
-async fn list<T>(
-    arm: &Arm,
-    path: &str,
-    read: &Read,
-    from_document: fn(&Value) -> Result<T, serde_json::Error>,
-) -> Result<Part<Vec<T>>, Unauthorized> {
-    Ok(match pages(arm, path, read.api_version).await? {
-        Ok(items) => match items.iter().map(from_document).collect() {
-            Ok(all) => Part::Collected(all),
-            Err(err) => Part::unavailable(format!("ARM's answer for {} cannot be read ({err})", read.what)),
-        },
-        Err(failure) => Part::unavailable(explain(read, &failure, arm)),
+/// The URL paths a read GETs: one, or one per agent pool.
+fn paths(read: &Read, id: &ClusterId, cluster: &Part<ManagedCluster>) -> Result<Vec<String>, String> {
+    let subscription = &id.subscription;
+    let needs_cluster = || format!("cannot read {}: it needs the managed cluster, which could not be read", read.what);
+    Ok(match read.path {
+        ArmPath::Cluster(under) | ArmPath::ClusterQuery(under) => vec![format!("{}{under}", id.path())],
+        ArmPath::Subscription(under) => vec![format!("/subscriptions/{subscription}{under}")],
+        ArmPath::EachAgentPool(under) => {
+            let cluster = cluster.collected().ok_or_else(needs_cluster)?;
+            let pools = cluster.properties.agent_pool_profiles.iter().filter_map(|pool| pool.name.as_deref());
+            pools
+                .map(|pool| {
+                    reads::check_segment("agent pool name", pool)?;
+                    Ok(format!("{}/agentPools/{pool}{under}", id.path()))
+                })
+                .collect::<Result<_, String>>()?
+        }
+        ArmPath::ClusterLocation(under) => {
+            let location = cluster.collected().and_then(|c| c.location.as_deref()).ok_or_else(needs_cluster)?;
+            reads::check_segment("region", location)?;
+            vec![format!(
+                "/subscriptions/{subscription}/providers/Microsoft.ContainerService/locations/{location}{under}"
+            )]
+        }
     })
+}
+
+/// The documents ARM returned, read into their model, or why one cannot be.
+fn documents<T: ArmResource>(read: &Read, values: Vec<Value>) -> Result<Vec<T>, String> {
+    let cannot = |why: String| format!("ARM's answer for {} cannot be read ({why})", read.what);
+    values
+        .iter()
+        .map(|value| {
+            let document = T::from_document(value).map_err(|err| cannot(err.to_string()))?;
+            match document.refuse() {
+                Some(why) => Err(cannot(format!("it is {why}"))),
+                None => Ok(document),
+            }
+        })
+        .collect()
 }
 
 /// The `value` items of a list and of every `nextLink` page after it.
@@ -197,65 +260,34 @@ pub(crate) async fn pages(
     }
 }
 
-/// Each agent pool's upgrade profile (its newest node image); needs the cluster's pool names.
-async fn pool_profiles(
-    arm: &Arm,
-    base: &str,
-    cluster: &Part<ManagedCluster>,
-) -> Result<Part<Vec<AgentPoolUpgradeProfile>>, Unauthorized> {
-    let read = &reads::POOL_UPGRADE_PROFILES;
-    let Some(cluster) = cluster.collected() else { return Ok(needs_cluster(read)) };
-    let mut profiles = Vec::new();
-    for pool in cluster.properties.agent_pool_profiles.iter().filter_map(|pool| pool.name.as_deref()) {
-        if let Err(why) = reads::check_segment("agent pool name", pool) {
-            return Ok(Part::unavailable(why));
+/// The most pages of one query (Policy Insights pages hold up to 1,000 rows).
+const QUERY_PAGES: usize = 100;
+
+/// The `value` rows of a POSTed query and of every `@odata.nextLink` page after it; a link that
+/// repeats, or more than [`QUERY_PAGES`] pages, ends it as a failure rather than a silent cut.
+async fn query_pages(arm: &Arm, path: &str, api_version: &str) -> Result<Result<Vec<Value>, Failure>, Unauthorized> {
+    let mut rows = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut reply: Reply = arm.post(path, api_version).await?;
+    loop {
+        let page = match reply {
+            Ok(page) => page,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        match page.get("value").and_then(Value::as_array) {
+            Some(values) => rows.extend(values.iter().cloned()),
+            None => return Ok(Err(Failure::NotJson("the answer is not a query result (it has no `value`)".into()))),
         }
-        let path = format!("{base}/agentPools/{pool}/upgradeProfiles/default");
-        match one(arm, &path, read, AgentPoolUpgradeProfile::from_document).await? {
-            Part::Collected(profile) => profiles.push(profile),
-            Part::Unavailable(reason) => return Ok(Part::Unavailable(reason)),
+        let Some(link) = page.get("@odata.nextLink").and_then(Value::as_str).filter(|link| !link.is_empty()) else {
+            return Ok(Ok(rows));
+        };
+        if seen.iter().any(|known| known == link) || seen.len() >= QUERY_PAGES {
+            let why =
+                format!("the query's pages do not end (a repeated @odata.nextLink, or more than {QUERY_PAGES} pages)");
+            return Ok(Err(Failure::NotJson(why)));
         }
-    }
-    Ok(Part::Collected(profiles))
-}
-
-/// The Kubernetes versions AKS offers in the cluster's region.
-async fn kubernetes_versions(
-    arm: &Arm,
-    subscription: &str,
-    cluster: &Part<ManagedCluster>,
-) -> Result<Part<KubernetesVersions>, Unauthorized> {
-    let read = &reads::KUBERNETES_VERSIONS;
-    let Some(location) = cluster.collected().and_then(|c| c.location.as_deref()) else {
-        return Ok(needs_cluster(read));
-    };
-    if let Err(why) = reads::check_segment("region", location) {
-        return Ok(Part::unavailable(why));
-    }
-    let path = format!(
-        "/subscriptions/{subscription}/providers/Microsoft.ContainerService/locations/{location}/kubernetesVersions"
-    );
-    one(arm, &path, read, |doc| serde_json::from_value(doc.clone())).await
-}
-
-/// `pricings/Containers`, and nothing else: the deprecated `KubernetesService` plan is not
-/// Defender for Containers.
-fn containers_plan(doc: &Value) -> Result<DefenderPricing, serde_json::Error> {
-    let pricing = DefenderPricing::from_document(doc)?;
-    match pricing.name.as_deref() {
-        Some(name) if name.eq_ignore_ascii_case("Containers") => Ok(pricing),
-        other => Err(serde::de::Error::custom(format!("it is the plan {}, not Containers", other.unwrap_or("?")))),
-    }
-}
-
-fn needs_cluster<T>(read: &Read) -> Part<T> {
-    Part::unavailable(format!("cannot read {}: it needs the managed cluster, which could not be read", read.what))
-}
-
-fn parse<T>(read: &Read, document: &Value, from_document: fn(&Value) -> Result<T, serde_json::Error>) -> Part<T> {
-    match from_document(document) {
-        Ok(value) => Part::Collected(value),
-        Err(err) => Part::unavailable(format!("ARM's answer for {} cannot be read ({err})", read.what)),
+        seen.push(link.to_string());
+        reply = arm.next_post(link).await?;
     }
 }
 

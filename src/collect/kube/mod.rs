@@ -49,9 +49,7 @@ pub struct Options {
 
 /// Marks every Kubernetes part unavailable with `reason`.
 pub fn skip(state: &mut crate::snapshot::KubernetesState, reason: &str) {
-    for kind in kinds::ALL {
-        kind.skip(state, reason);
-    }
+    *state = crate::snapshot::KubernetesState::unavailable(reason);
 }
 
 /// The context and API server URL the kubeconfig points at, without connecting: what ARM
@@ -91,14 +89,7 @@ pub async fn collect(options: &Options) -> Result<Collected> {
 
 async fn read_everything(lister: &list::Lister) -> Result<(Option<String>, Vec<kinds::Store>), request::Fatal> {
     let version = version::probe(&lister.client, &lister.policy).await?;
-    let stores = futures::stream::iter(kinds::ALL)
-        .map(|kind| {
-            lister.progress.start(kind.source());
-            kind.collect(lister)
-        })
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await?;
+    let stores = futures::stream::iter(kinds::jobs(lister)).buffer_unordered(CONCURRENCY).try_collect().await?;
     Ok((version, stores))
 }
 
