@@ -300,8 +300,20 @@ impl ArmResource for SubAssessment {
     fn assemble(envelope: Envelope, properties: SubAssessmentProperties) -> Self {
         SubAssessment { id: envelope.id, properties }
     }
+    /// az flattens the properties into the top level, where the vulnerability's own `id` would
+    /// clash with the resource's: az prints it as `idPropertiesId`.
     fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        strict::resource(doc, "a security sub-assessment")
+        strict::expect_object(doc, "a security sub-assessment")?;
+        if doc.get("properties").is_some_and(Value::is_object) {
+            return strict::resource(doc, "a security sub-assessment");
+        }
+        let mut flat = doc.as_object().cloned().unwrap_or_default();
+        flat.remove("id");
+        if let Some(own) = flat.remove("idPropertiesId") {
+            flat.insert("id".into(), own);
+        }
+        let properties = SubAssessmentProperties::deserialize(Value::Object(flat))?;
+        Ok(Self::assemble(Envelope::deserialize(doc)?, properties))
     }
 }
 
@@ -485,6 +497,18 @@ mod tests {
         ));
         assert!(!sub.matches(Some("other.azurecr.io"), None, digest));
         assert!(!sub.matches(None, None, "sha256:00"));
+    }
+
+    #[test]
+    fn az_prints_the_vulnerability_id_apart_from_the_resource_id() {
+        let az = json!({"id": "/subscriptions/s/providers/Microsoft.Security/assessments/k/subAssessments/x", "idPropertiesId": "CVE-1",
+            "type": "Microsoft.Security/assessments/subAssessments", "status": {"code": "Unhealthy", "severity": "High"}});
+        let sub = SubAssessment::from_document(&az).unwrap();
+        assert_eq!(
+            sub.id.as_deref(),
+            Some("/subscriptions/s/providers/Microsoft.Security/assessments/k/subAssessments/x")
+        );
+        assert_eq!(sub.cve(), "CVE-1");
     }
 
     #[test]
