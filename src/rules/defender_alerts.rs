@@ -124,9 +124,9 @@ fn remediation(alert: &SecurityAlert) -> String {
     let p = &alert.properties;
     let mut lines = Vec::new();
     if let Some(uri) = &p.alert_uri {
-        lines.push(format!("Investigate in Defender for Cloud: {uri}"));
+        lines.push(format!("# investigate in Defender for Cloud: {uri}"));
     }
-    lines.extend(p.remediation_steps.iter().take(5).cloned());
+    lines.extend(p.remediation_steps.iter().take(5).map(|step| format!("# Defender: {step}")));
     let id = alert.id.as_deref().unwrap_or_default();
     let group = id_segment(id, "resourcegroups").unwrap_or("RG");
     let location = id_segment(id, "locations").unwrap_or("LOCATION");
@@ -192,7 +192,8 @@ mod tests {
         assert!(first.evidence.iter().any(|e| e.contains("started 2026-11-30T10:00:00Z")));
         assert!(first.evidence.iter().any(|e| e == "compromised entity: aks1"));
         let fix = first.remediation.as_deref().unwrap();
-        assert!(fix.starts_with("Investigate in Defender for Cloud: https://portal.azure.com/"));
+        assert!(fix.starts_with("# investigate in Defender for Cloud: https://portal.azure.com/"));
+        assert!(fix.contains("\n# Defender: Review the pod's spec.\n"));
         assert!(fix.ends_with("az security alert update -g rg1 --location westeurope -n a1 --status resolve"));
     }
 

@@ -107,10 +107,10 @@ fn unhealthy(assessment: &SecurityAssessment, resource: String, title: &str) -> 
     }
     let mut fix = Vec::new();
     if let Some(text) = metadata.and_then(|m| m.remediation_description.as_deref()) {
-        fix.push(text.to_string());
+        fix.push(format!("# Defender: {text}"));
     }
     if let Some(link) = assessment.portal_link() {
-        fix.push(format!("Details: {link}"));
+        fix.push(format!("# details: {link}"));
     }
     match fix.is_empty() {
         true => finding,
@@ -178,7 +178,7 @@ mod tests {
         assert_eq!(
             found[0].remediation.as_deref(),
             Some(
-                "Run az aks update --enable-x.\nDetails: https://portal.azure.com/#blade/Microsoft_Azure_Security/RecommendationsBlade/assessmentKey/1a2b"
+                "# Defender: Run az aks update --enable-x.\n# details: https://portal.azure.com/#blade/Microsoft_Azure_Security/RecommendationsBlade/assessmentKey/1a2b"
             )
         );
         assert!(found[1].evidence.iter().any(|e| e.contains("gave no severity")));
