@@ -5,7 +5,7 @@
 //! side is one ✗ line and the other side is still checked.
 
 use crate::collect::arm::{self, Resolved};
-use crate::collect::{Collected, kube, live};
+use crate::collect::{kube, live};
 use crate::snapshot::Snapshot;
 
 /// A source not read on purpose (`--skip-azure`, `--skip-kubernetes`) is neither ✓ nor ✗.
@@ -18,7 +18,7 @@ pub async fn check(options: &live::Options) -> (String, bool) {
     let kubernetes = kube::collect(&options.kube).await;
     let mut lines = vec![azure_line(&azure), kubernetes_line(&kubernetes, options.kube.skip_kubernetes)];
     match kubernetes {
-        Ok(collected) => snapshot.kubernetes = collected.snapshot.kubernetes,
+        Ok(collected) => snapshot.kubernetes = collected.state,
         Err(_) => kube::skip(&mut snapshot.kubernetes, "not checked: the Kubernetes API could not be used (see above)"),
     }
     lines.push(String::new());
@@ -43,10 +43,10 @@ fn azure_line(azure: &anyhow::Result<Option<Resolved>>) -> String {
     }
 }
 
-fn kubernetes_line(kubernetes: &anyhow::Result<Collected>, skipped: bool) -> String {
+fn kubernetes_line(kubernetes: &anyhow::Result<kube::Kubernetes>, skipped: bool) -> String {
     match kubernetes {
         Ok(_) if skipped => format!("- Kubernetes: {}", kube::SKIPPED),
-        Ok(collected) => format!("✓ Kubernetes: {}", collected.snapshot.source),
+        Ok(collected) => format!("✓ Kubernetes: {}", collected.source),
         Err(err) => format!("✗ Kubernetes: {err}"),
     }
 }

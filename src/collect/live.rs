@@ -2,7 +2,7 @@
 //! credentials, no such cluster) come fast — then the Kubernetes API, in one async runtime.
 
 use super::{Collected, arm, kube};
-use crate::snapshot::AzureState;
+use crate::snapshot::{AzureState, SCHEMA_VERSION, Snapshot};
 use anyhow::{Context as _, Result};
 
 #[derive(Debug, Clone)]
@@ -30,11 +30,14 @@ pub fn run<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     runtime.block_on(work)
 }
 
+/// Each collector returns its own part; this is where they become one snapshot.
 pub async fn collect_async(options: &Options) -> Result<Live> {
-    let mut azure = crate::snapshot::Snapshot::empty("", arm::SKIPPED).azure;
+    let mut azure = AzureState::unavailable(arm::SKIPPED);
     let resolved = read_arm(options, &mut azure).await?;
-    let mut collected = kube::collect(&options.kube).await?;
-    collected.snapshot.azure = azure;
+    let kubernetes = kube::collect(&options.kube).await?;
+    let snapshot =
+        Snapshot { schema_version: SCHEMA_VERSION, source: kubernetes.source, azure, kubernetes: kubernetes.state };
+    let mut collected = Collected { snapshot, notes: Vec::new() };
     if let Some(resolved) = &resolved {
         let cluster = &resolved.cluster;
         collected.snapshot.source.push_str(&format!(

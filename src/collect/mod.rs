@@ -6,6 +6,7 @@ pub mod arm;
 pub mod az_files;
 mod chunks;
 pub mod demo;
+pub mod http;
 pub mod input;
 pub mod kube;
 pub mod kubectl_files;
@@ -16,6 +17,13 @@ pub mod tls;
 
 use crate::snapshot::Snapshot;
 use std::path::PathBuf;
+
+/// The kubeconfig context and its API server URL: what ARM discovery matches the managed
+/// clusters' FQDNs against (read on the Kubernetes side, used on the ARM side).
+pub struct KubeServer {
+    pub context: String,
+    pub server: String,
+}
 
 /// A snapshot plus notes for the user (printed on stderr), such as an empty kubectl List.
 pub struct Collected {

@@ -232,3 +232,64 @@ impl<'a> Context<'a> {
         format!("az aks update -g {} -n {} {flags}", names.resource_group, names.name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::demo;
+
+    /// Every rule, over snapshots where everything was collected, touches only sources its
+    /// `reads` declare (so `explain`'s "Reads" line is true). Missing parts are touched too, so
+    /// a rule that stops early on one still declares it.
+    #[test]
+    fn every_rule_declares_every_source_it_touches() {
+        let mut snapshots: Vec<Snapshot> =
+            demo::names().into_iter().map(|name| complete(demo::load(name).unwrap())).collect();
+        // And with nothing collected, which takes each rule's other branches.
+        snapshots.push(Snapshot::empty("test", "not collected"));
+        let settings = Settings::default();
+        let mut undeclared = BTreeSet::new();
+        for snapshot in &snapshots {
+            for rule in super::super::ALL {
+                let context = Context::new(snapshot, &settings);
+                let _ = (rule.check)(&context);
+                let touched = context.touched().into_iter().filter(|source| !rule.reads.contains(source));
+                undeclared.extend(touched.map(|source| (rule.id, source)));
+            }
+        }
+        assert!(undeclared.is_empty(), "(rule, source) read without being declared: {undeclared:?}");
+    }
+
+    /// The snapshot with every part it lacks (a source newer than the demo) collected and empty.
+    fn complete(mut snapshot: Snapshot) -> Snapshot {
+        use crate::snapshot::sources::{self, ArmSource, ArmVisitor, KubernetesSource, KubernetesVisitor};
+        struct Fill<'s>(&'s mut Snapshot);
+        impl KubernetesVisitor for Fill<'_> {
+            fn visit<S: KubernetesSource>(&mut self) {
+                if let Part::Unavailable(_) = S::part(&self.0.kubernetes) {
+                    *S::part_mut(&mut self.0.kubernetes) = Part::Collected(Vec::new());
+                }
+            }
+        }
+        impl ArmVisitor for Fill<'_> {
+            fn visit<S: ArmSource>(&mut self) {
+                if let Part::Unavailable(_) = S::part(&self.0.azure) {
+                    *S::part_mut(&mut self.0.azure) = Part::Collected(Default::default());
+                }
+            }
+        }
+        sources::each_kubernetes(&mut Fill(&mut snapshot));
+        sources::each_arm(&mut Fill(&mut snapshot));
+        assert!(snapshot.unavailable_sources().is_empty());
+        snapshot
+    }
+
+    #[test]
+    fn touched_sources_are_recorded_even_when_missing() {
+        let snapshot = Snapshot::empty("test", "forbidden");
+        let settings = Settings::default();
+        let context = Context::new(&snapshot, &settings);
+        assert!(context.pods().is_err() && context.cluster().is_err());
+        assert_eq!(context.touched(), BTreeSet::from([source::MANAGED_CLUSTER, source::PODS]));
+    }
+}

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     id: "pod-security-labels",
     title: "Namespaces enforce a Pod Security Standard",
     severity: Severity::Medium,
-    reads: &[source::NAMESPACES, source::PODS],
+    reads: &[source::NAMESPACES, source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.2.1", "4.2.2", "4.2.3", "4.2.4", "4.2.5"],
     references: &[

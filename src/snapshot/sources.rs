@@ -284,7 +284,7 @@ pub trait ArmSource: 'static {
     /// One document's model.
     type Document: super::arm::ArmResource + serde::Serialize + Send + Sync + 'static;
     /// The part's data: the document, or a list of them.
-    type Data: Send + Sync + 'static;
+    type Data: Default + Send + Sync + 'static;
     const READ: ArmRead;
     fn part(state: &AzureState) -> &Part<Self::Data>;
     fn part_mut(state: &mut AzureState) -> &mut Part<Self::Data>;

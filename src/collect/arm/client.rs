@@ -5,9 +5,11 @@
 //! Redirects are not followed, so the token only ever goes to the ARM endpoint.
 
 use super::credential::{Bearer, Credential};
-use crate::collect::kube::request::{Policy, delay, retry_after};
-use http::StatusCode;
+use crate::collect::http::{self, Attempt, root_cause};
+use ::http::StatusCode;
 use serde_json::Value;
+
+pub use crate::collect::http::{Failure, Policy};
 
 pub struct Arm {
     http: reqwest::Client,
@@ -22,47 +24,27 @@ pub struct Arm {
 /// A 2xx response's JSON body, or why there is none once retries are spent.
 pub type Reply = Result<Value, Failure>;
 
-#[derive(Debug)]
-pub enum Failure {
-    /// An HTTP error status with ARM's error `code` and `message`, when the body has them.
-    Status {
-        status: StatusCode,
-        code: String,
-        message: String,
-        attempts: u32,
-    },
-    /// No HTTP response: connection refused, TLS failure, proxy failure, ...
-    Transport {
-        message: String,
-        attempts: u32,
-    },
-    TimedOut,
-    /// A 2xx response whose body is not JSON.
-    NotJson(String),
-}
-
 /// 401: the token was refused, so nothing else can be read either.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("ARM refused the token (401 Unauthorized {code})")]
 pub struct Unauthorized {
     pub code: String,
 }
 
-enum Attempt {
-    Done(Reply),
-    Retry(Failure, Option<std::time::Duration>),
-}
+/// The HTTPS client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTPS client for ARM: {0}")]
+pub struct ClientError(String);
 
 impl Arm {
-    pub fn new(endpoint: &str, credential: &Credential, bearer: Bearer, policy: Policy) -> Result<Arm, String> {
+    pub fn new(endpoint: &str, credential: &Credential, bearer: Bearer, policy: Policy) -> Result<Arm, ClientError> {
         let http = reqwest::Client::builder()
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("aksguard/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|err| {
-                format!("cannot set up the HTTPS client for ARM: {}", crate::collect::kube::root_cause(&err))
-            })?;
+            .map_err(|err| ClientError(root_cause(&err)))?;
         Ok(Arm { http, endpoint: endpoint.to_string(), bearer, policy, credential: (credential.name, credential.fix) })
     }
 
@@ -72,15 +54,24 @@ impl Arm {
         self.get_url(&self.url(path, api_version)).await
     }
 
-    /// POST `path` with an empty body: Policy Insights' `queryResults` queries.
-    pub async fn post(&self, path: &str, api_version: &str) -> Result<Reply, Unauthorized> {
-        self.call(http::Method::POST, &self.url(path, api_version)).await
+    /// GET a `nextLink`, which carries its own query. One that leaves the ARM endpoint is
+    /// refused: the token must not go anywhere else.
+    pub async fn next(&self, link: &str) -> Result<Reply, Unauthorized> {
+        match self.on_endpoint(link) {
+            Ok(()) => self.get_url(link).await,
+            Err(failure) => Ok(Err(failure)),
+        }
     }
 
-    /// POST a query's `@odata.nextLink`, which must stay on the ARM endpoint.
+    /// POST `path` with an empty body: Policy Insights' `queryResults` queries.
+    pub async fn post(&self, path: &str, api_version: &str) -> Result<Reply, Unauthorized> {
+        self.call(::http::Method::POST, &self.url(path, api_version)).await
+    }
+
+    /// POST a query's `@odata.nextLink`, which must stay on the ARM endpoint too.
     pub async fn next_post(&self, link: &str) -> Result<Reply, Unauthorized> {
         match self.on_endpoint(link) {
-            Ok(()) => self.call(http::Method::POST, link).await,
+            Ok(()) => self.call(::http::Method::POST, link).await,
             Err(failure) => Ok(Err(failure)),
         }
     }
@@ -97,15 +88,6 @@ impl Arm {
                 message: format!("a nextLink points away from {}", self.endpoint),
                 attempts: 1,
             }),
-        }
-    }
-
-    /// GET a `nextLink`, which carries its own query. One that leaves the ARM endpoint is
-    /// refused: the token must not go anywhere else.
-    pub async fn next(&self, link: &str) -> Result<Reply, Unauthorized> {
-        match self.on_endpoint(link) {
-            Ok(()) => self.get_url(link).await,
-            Err(failure) => Ok(Err(failure)),
         }
     }
 
@@ -126,82 +108,60 @@ impl Arm {
     }
 
     async fn get_url(&self, url: &str) -> Result<Reply, Unauthorized> {
-        self.call(http::Method::GET, url).await
+        self.call(::http::Method::GET, url).await
     }
 
-    async fn call(&self, method: http::Method, url: &str) -> Result<Reply, Unauthorized> {
-        let mut attempt = 1;
-        loop {
-            match self.send(method.clone(), url).await? {
-                Attempt::Done(reply) => return Ok(reply),
-                Attempt::Retry(failure, _) if attempt >= self.policy.attempts => {
-                    return Ok(Err(with_attempts(failure, attempt)));
-                }
-                Attempt::Retry(_, after) => {
-                    tokio::time::sleep(delay(&self.policy, attempt, after)).await;
-                    attempt += 1;
-                }
-            }
-        }
+    async fn call(&self, method: ::http::Method, url: &str) -> Result<Reply, Unauthorized> {
+        http::retry(&self.policy, || self.send(method.clone(), url)).await
     }
 
-    async fn send(&self, method: http::Method, url: &str) -> Result<Attempt, Unauthorized> {
+    async fn send(&self, method: ::http::Method, url: &str) -> Result<Attempt<Value>, Unauthorized> {
         tracing::debug!(%url, %method, "request");
-        let body_length = if method == http::Method::POST { Some("0") } else { None };
+        // A POST without a body still says so: ARM answers 411 to one without a length.
+        let empty_body = method == ::http::Method::POST;
         let mut request = self.http.request(method, url);
-        if let Some(length) = body_length {
-            request = request.header(http::header::CONTENT_LENGTH, length);
+        if empty_body {
+            request = request.header(::http::header::CONTENT_LENGTH, "0");
         }
         let response = request
-            .header(http::header::AUTHORIZATION, self.bearer.header())
-            .header(http::header::ACCEPT, "application/json")
+            .header(::http::header::AUTHORIZATION, self.bearer.header())
+            .header(::http::header::ACCEPT, "application/json")
             .send()
             .await;
         let response = match response {
             Ok(response) => response,
             Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
             Err(err) => {
-                let message = crate::collect::kube::root_cause(&err);
+                let message = root_cause(&err);
                 tracing::debug!(%url, %message, "no response");
-                return Ok(Attempt::Retry(Failure::Transport { message, attempts: 1 }, None));
+                return Ok(Attempt::transport(message));
             }
         };
         let status = response.status();
-        let after = retry_after(response.headers());
+        let after = http::retry_after(response.headers());
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
-            Err(err) => {
-                let message = crate::collect::kube::root_cause(&err);
-                return Ok(Attempt::Retry(Failure::Transport { message, attempts: 1 }, None));
-            }
+            Err(err) => return Ok(Attempt::transport(root_cause(&err))),
         };
         tracing::debug!(%url, %status, bytes = body.len(), "response");
         classify(status, after, &body)
     }
 }
 
-fn classify(status: StatusCode, after: Option<std::time::Duration>, body: &[u8]) -> Result<Attempt, Unauthorized> {
+fn classify(
+    status: StatusCode,
+    after: Option<std::time::Duration>,
+    body: &[u8],
+) -> Result<Attempt<Value>, Unauthorized> {
     if status.is_success() {
         let parsed = serde_json::from_slice(body).map_err(|err| Failure::NotJson(err.to_string()));
         return Ok(Attempt::Done(parsed));
     }
     let (code, message) = arm_error(body);
-    if status == StatusCode::UNAUTHORIZED {
-        return Err(Unauthorized { code });
-    }
-    let failure = Failure::Status { status, code, message, attempts: 1 };
-    match status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        true => Ok(Attempt::Retry(failure, after)),
-        false => Ok(Attempt::Done(Err(failure))),
-    }
-}
-
-fn with_attempts(failure: Failure, attempts: u32) -> Failure {
-    match failure {
-        Failure::Status { status, code, message, .. } => Failure::Status { status, code, message, attempts },
-        Failure::Transport { message, .. } => Failure::Transport { message, attempts },
-        other => other,
+    match status {
+        StatusCode::UNAUTHORIZED => Err(Unauthorized { code }),
+        status => Ok(Attempt::status(status, code, message, after)),
     }
 }
 
@@ -210,13 +170,8 @@ fn with_attempts(failure: Failure, attempts: u32) -> Failure {
 fn arm_error(body: &[u8]) -> (String, String) {
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let error = &value["error"];
-    let text = |key: &str| error[key].as_str().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
-    let message = text("message");
-    let message = match message.char_indices().nth(300) {
-        Some((cut, _)) => format!("{}…", &message[..cut]),
-        None => message,
-    };
-    (text("code"), message)
+    let text = |key: &str| http::shorten(error[key].as_str().unwrap_or_default());
+    (text("code"), text("message"))
 }
 
 #[cfg(test)]
@@ -235,11 +190,9 @@ mod tests {
     }
 
     #[test]
-    fn only_429_and_5xx_are_retried() {
-        let retried =
-            |code: u16| matches!(classify(StatusCode::from_u16(code).unwrap(), None, b"{}"), Ok(Attempt::Retry(..)));
-        assert!(retried(429) && retried(500) && retried(503));
-        assert!(!retried(403) && !retried(404));
+    fn a_refused_token_stops_and_a_throttled_read_is_retried() {
         assert!(classify(StatusCode::UNAUTHORIZED, None, b"{}").is_err());
+        assert!(matches!(classify(StatusCode::TOO_MANY_REQUESTS, None, b"{}"), Ok(Attempt::Retry { .. })));
+        assert!(matches!(classify(StatusCode::OK, None, b"<html>"), Ok(Attempt::Done(Err(Failure::NotJson(_))))));
     }
 }

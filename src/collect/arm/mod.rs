@@ -14,8 +14,8 @@ pub mod credential;
 pub mod reads;
 pub mod target;
 
-use crate::collect::kube::reason::after;
-use crate::collect::kube::request::Policy;
+use crate::collect::KubeServer;
+use crate::collect::http::{Policy, after};
 use crate::snapshot::arm::{ArmResource, ManagedCluster};
 use crate::snapshot::sources::{self, ArmPath, ArmSource, ArmVisitor};
 use crate::snapshot::{AzureState, Part};
@@ -45,12 +45,6 @@ pub struct Options {
     pub timeout: Duration,
 }
 
-/// The kubeconfig context and its API server URL, which discovery matches.
-pub struct KubeServer {
-    pub context: String,
-    pub server: String,
-}
-
 /// Who read what, for the snapshot's source line and `aksguard doctor`.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -71,7 +65,7 @@ pub async fn collect(options: &Options, kube: Option<KubeServer>, azure: &mut Az
     let credential = credential::choose(options.auth, options.cloud, &subscription).map_err(anyhow::Error::msg)?;
     let bearer = credential.token(options.cloud, options.timeout).await.map_err(anyhow::Error::msg)?;
     let endpoint = options.endpoint.as_deref().unwrap_or(options.cloud.arm_endpoint());
-    let arm = Arm::new(endpoint, &credential, bearer, Policy::new(options.timeout)).map_err(anyhow::Error::msg)?;
+    let arm = Arm::new(endpoint, &credential, bearer, Policy::new(options.timeout))?;
     let (cluster, discovered) = match (&options.cluster, kube) {
         (Some((group, name)), _) => (ClusterId::new(&subscription, group, name)?, None),
         (None, Some(kube)) => {

@@ -111,7 +111,7 @@ async fn discover<T: DeserializeOwned>(lister: &Lister, kind: &KubernetesKind) -
     let path = format!("/apis/{}/{}", group.group, group.version);
     let body = match request::get(&lister.client, &path, &lister.policy).await? {
         Ok(body) => body,
-        Err(Failure::Status { code: http::StatusCode::NOT_FOUND, .. }) => return Ok(Part::Collected(Vec::new())),
+        Err(Failure::Status { status: http::StatusCode::NOT_FOUND, .. }) => return Ok(Part::Collected(Vec::new())),
         Err(failure) => return Ok(Part::unavailable(reason::explain(&failure, group, None, &lister.policy))),
     };
     let discovery: Discovery = match serde_json::from_slice(&body) {

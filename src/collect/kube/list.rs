@@ -107,7 +107,7 @@ impl Lister {
             let path = page_path(api, namespace, token.as_deref());
             let body = match request::get(&self.client, &path, &self.policy).await? {
                 Ok(body) => body,
-                Err(Failure::Status { code: StatusCode::GONE, .. }) if token.is_some() => {
+                Err(Failure::Status { status: StatusCode::GONE, .. }) if token.is_some() => {
                     return Ok(Pages::Expired(items.len()));
                 }
                 Err(failure) => return Ok(Pages::Failed(reason::explain(&failure, api, namespace, &self.policy))),

@@ -13,15 +13,14 @@ pub mod kinds;
 mod list;
 mod problem;
 
-pub(crate) use problem::root_cause;
 mod progress;
 pub(crate) mod reason;
 pub(crate) mod request;
 mod version;
 
-use super::Collected;
+use super::KubeServer;
 use crate::snapshot::kube::Namespace;
-use crate::snapshot::{Part, Snapshot};
+use crate::snapshot::{KubernetesState, Part};
 use anyhow::{Result, anyhow};
 use futures::{StreamExt as _, TryStreamExt as _};
 use std::path::PathBuf;
@@ -31,8 +30,6 @@ use std::time::Duration;
 /// the API server's priority and fairness limits.
 const CONCURRENCY: usize = 4;
 
-/// The ARM parts until the ARM collector (`collect::arm`) fills them.
-const ARM_NOT_COLLECTED: &str = "not collected";
 pub const SKIPPED: &str = "not requested: --skip-kubernetes";
 
 #[derive(Debug, Clone)]
@@ -48,23 +45,31 @@ pub struct Options {
 }
 
 /// Marks every Kubernetes part unavailable with `reason`.
-pub fn skip(state: &mut crate::snapshot::KubernetesState, reason: &str) {
-    *state = crate::snapshot::KubernetesState::unavailable(reason);
+pub fn skip(state: &mut KubernetesState, reason: &str) {
+    *state = KubernetesState::unavailable(reason);
 }
 
 /// The context and API server URL the kubeconfig points at, without connecting: what ARM
 /// discovery matches the managed clusters' FQDNs against.
-pub async fn server(options: &Options) -> Result<crate::collect::arm::KubeServer> {
+pub async fn server(options: &Options) -> Result<KubeServer> {
     let (context, server) = connect::server(options.kubeconfig.as_deref(), options.context.as_deref()).await?;
-    Ok(crate::collect::arm::KubeServer { context, server })
+    Ok(KubeServer { context, server })
 }
 
-/// Collects a snapshot from the cluster `options` point at (see `collect::live`).
-pub async fn collect(options: &Options) -> Result<Collected> {
-    let mut snapshot = Snapshot::empty("live: --skip-kubernetes", ARM_NOT_COLLECTED);
+/// What the Kubernetes API gave: the snapshot's Kubernetes part, and where it came from.
+pub struct Kubernetes {
+    pub state: KubernetesState,
+    /// "live: context aks-prod (https://…:443), Kubernetes v1.33.2".
+    pub source: String,
+}
+
+/// Reads every kind from the cluster `options` point at (see `collect::live`).
+pub async fn collect(options: &Options) -> Result<Kubernetes> {
     if options.skip_kubernetes {
-        skip(&mut snapshot.kubernetes, SKIPPED);
-        return Ok(Collected { snapshot, notes: Vec::new() });
+        return Ok(Kubernetes {
+            state: KubernetesState::unavailable(SKIPPED),
+            source: "live: --skip-kubernetes".into(),
+        });
     }
     let connection =
         connect::connect(options.kubeconfig.as_deref(), options.context.as_deref(), options.timeout).await?;
@@ -79,12 +84,12 @@ pub async fn collect(options: &Options) -> Result<Collected> {
     let outcome = read_everything(&lister).await;
     lister.progress.clear();
     let (version, stores) = outcome.map_err(|fatal| stop(fatal, &connection))?;
+    let mut state = KubernetesState::unavailable("not listed");
     for store in stores {
-        store(&mut snapshot.kubernetes);
+        store(&mut state);
     }
-    keep_selected(&mut snapshot.kubernetes.namespaces, &namespaces);
-    snapshot.source = describe(&connection, version.as_deref(), &namespaces);
-    Ok(Collected { snapshot, notes: Vec::new() })
+    keep_selected(&mut state.namespaces, &namespaces);
+    Ok(Kubernetes { state, source: describe(&connection, version.as_deref(), &namespaces) })
 }
 
 async fn read_everything(lister: &list::Lister) -> Result<(Option<String>, Vec<kinds::Store>), request::Fatal> {

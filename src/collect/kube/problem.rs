@@ -6,15 +6,7 @@ use kube::client::AuthError;
 use kube::config::KubeconfigError;
 use std::error::Error as StdError;
 
-/// The innermost error's message on one line: "Connection refused (os error 111)" rather than
-/// the layers of client wrappers around it.
-pub fn root_cause(err: &(dyn StdError + 'static)) -> String {
-    let mut current = err;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    one_line(&current.to_string())
-}
+pub use crate::collect::http::root_cause;
 
 /// What went wrong getting credentials, when `err` is about credentials.
 pub fn credentials(err: &(dyn StdError + 'static)) -> Option<String> {
@@ -64,10 +56,6 @@ pub fn credentials_failed(context: &str, problem: &str) -> String {
     )
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,11 +68,5 @@ mod tests {
         std::fs::write(&path, "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: SECRET-TOKEN-VALUE\n").unwrap();
         let err = Kubeconfig::read_from(&path).unwrap_err();
         assert_eq!(kubeconfig(&err), "it is not valid kubeconfig YAML (line 5, column 9)");
-    }
-
-    #[test]
-    fn root_causes_are_one_line() {
-        let err = std::io::Error::other("first\n  second");
-        assert_eq!(root_cause(&err), "first second");
     }
 }

@@ -3,6 +3,7 @@
 
 use super::kinds::Api;
 use super::request::{Failure, Policy};
+use crate::collect::http::after;
 use http::StatusCode;
 
 pub fn explain(failure: &Failure, api: Api, namespace: Option<&str>, policy: &Policy) -> String {
@@ -11,18 +12,18 @@ pub fn explain(failure: &Failure, api: Api, namespace: Option<&str>, policy: &Po
         _ => "at cluster scope".to_string(),
     };
     match failure {
-        Failure::Status { code: StatusCode::FORBIDDEN, .. } => format!(
+        Failure::Status { status: StatusCode::FORBIDDEN, .. } => format!(
             "forbidden: cannot list {} {scope}; grant list on {}{}",
             api.plural,
             api.qualified_name(),
             if namespace.is_some() && api.namespaced { format!(" {scope}") } else { String::new() }
         ),
-        Failure::Status { code: StatusCode::NOT_FOUND, .. } => {
+        Failure::Status { status: StatusCode::NOT_FOUND, .. } => {
             format!("API not served: the API server has no {} {} (404 Not Found)", group_version(api), api.plural)
         }
-        Failure::Status { code, message, attempts } => {
+        Failure::Status { status, message, attempts, .. } => {
             let message = if message.is_empty() { String::new() } else { format!(": {message}") };
-            format!("the API server answered {code} to the {} list {}{message}", api.plural, after(*attempts))
+            format!("the API server answered {status} to the {} list {}{message}", api.plural, after(*attempts))
         }
         Failure::Transport { message, attempts } => {
             format!("the {} list failed {}: {message}", api.plural, after(*attempts))
@@ -32,6 +33,7 @@ pub fn explain(failure: &Failure, api: Api, namespace: Option<&str>, policy: &Po
             api.plural,
             policy.timeout.as_secs_f64()
         ),
+        Failure::NotJson(why) => format!("the API server's {} list is not JSON ({why})", api.plural),
     }
 }
 
@@ -53,14 +55,6 @@ fn group_version(api: Api) -> String {
     }
 }
 
-/// "on the first attempt", "after 3 attempts".
-pub(crate) fn after(attempts: u32) -> String {
-    match attempts {
-        1 => "on the first attempt".to_string(),
-        n => format!("after {n} attempts"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,7 +63,7 @@ mod tests {
     const NETPOL: Api = Api { group: "networking.k8s.io", version: "v1", plural: "networkpolicies", namespaced: true };
 
     fn explain_status(code: StatusCode, namespace: Option<&str>) -> String {
-        let failure = Failure::Status { code, message: String::new(), attempts: 1 };
+        let failure = Failure::Status { status: code, code: String::new(), message: String::new(), attempts: 1 };
         explain(&failure, NETPOL, namespace, &Policy::new(Duration::from_secs(30)))
     }
 

@@ -1,49 +1,19 @@
-//! One GET against the API server: a per-request timeout, and retries with exponential backoff
-//! and jitter on 429 (honouring `Retry-After`), 5xx and connection errors, at most
-//! [`Policy::attempts`] attempts. A 401 or a credential failure is [`Fatal`]: nothing else can
-//! be read either, so the run stops.
+//! One GET against the API server: a per-request timeout, and the shared retries
+//! ([`crate::collect::http`]: backoff with jitter on 429, honouring `Retry-After`, 5xx and
+//! connection errors). A 401 or a credential failure is [`Fatal`]: nothing else can be read
+//! either, so the run stops.
 
 use super::problem;
-use http::{StatusCode, header};
+use crate::collect::http::{self, Attempt};
+use ::http::{StatusCode, header};
 use kube::client::Body;
 use serde::Deserialize;
 use std::time::Duration;
 
-/// How requests are made.
-#[derive(Debug, Clone, Copy)]
-pub struct Policy {
-    /// For the whole request, body included.
-    pub timeout: Duration,
-    pub attempts: u32,
-    /// The first retry waits about this long (plus jitter), each later one twice as long.
-    pub backoff_base: Duration,
-}
-
-impl Policy {
-    pub fn new(timeout: Duration) -> Self {
-        Policy { timeout, attempts: 3, backoff_base: Duration::from_millis(200) }
-    }
-}
+pub use crate::collect::http::{Failure, Policy};
 
 /// A 2xx response's body, or why there is none once retries are spent.
 pub type Reply = Result<Vec<u8>, Failure>;
-
-/// Why a request brought no body.
-#[derive(Debug)]
-pub enum Failure {
-    /// An HTTP error status, with the message of the API's `Status` body when there is one.
-    Status {
-        code: StatusCode,
-        message: String,
-        attempts: u32,
-    },
-    /// No HTTP response at all: connection refused or reset, TLS failure, ...
-    Transport {
-        message: String,
-        attempts: u32,
-    },
-    TimedOut,
-}
 
 /// Errors that stop the run.
 #[derive(Debug)]
@@ -56,52 +26,12 @@ pub enum Fatal {
     Unreachable(String),
 }
 
-enum Attempt {
-    Done(Reply),
-    /// A failure worth another try; `after` is the server's `Retry-After`.
-    Retry {
-        failure: Failure,
-        after: Option<Duration>,
-    },
-}
-
 pub async fn get(client: &kube::Client, path: &str, policy: &Policy) -> Result<Reply, Fatal> {
-    let mut attempt = 1;
-    loop {
-        match send(client, path, policy.timeout).await? {
-            Attempt::Done(reply) => return Ok(reply),
-            Attempt::Retry { failure, .. } if attempt >= policy.attempts => {
-                return Ok(Err(with_attempts(failure, attempt)));
-            }
-            Attempt::Retry { after, .. } => {
-                tokio::time::sleep(delay(policy, attempt, after)).await;
-                attempt += 1;
-            }
-        }
-    }
+    http::retry(policy, || send(client, path, policy.timeout)).await
 }
 
-/// How long to wait before attempt `attempt + 1`: the server's `Retry-After` if it gave one
-/// (never longer than the timeout), else exponential backoff with jitter, so that parallel
-/// lists that failed together do not retry together.
-pub(crate) fn delay(policy: &Policy, attempt: u32, retry_after: Option<Duration>) -> Duration {
-    if let Some(after) = retry_after {
-        return after.min(policy.timeout);
-    }
-    let backoff = policy.backoff_base * 2u32.saturating_pow(attempt - 1);
-    backoff + backoff.mul_f64(fastrand::f64())
-}
-
-fn with_attempts(failure: Failure, attempts: u32) -> Failure {
-    match failure {
-        Failure::Status { code, message, .. } => Failure::Status { code, message, attempts },
-        Failure::Transport { message, .. } => Failure::Transport { message, attempts },
-        Failure::TimedOut => Failure::TimedOut,
-    }
-}
-
-async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<Attempt, Fatal> {
-    let request = http::Request::get(path)
+async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<Attempt<Vec<u8>>, Fatal> {
+    let request = ::http::Request::get(path)
         .header(header::ACCEPT, "application/json")
         .body(Body::empty())
         .expect("a GET of an API path is a valid request");
@@ -110,7 +40,7 @@ async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<At
         let response = client.send(request).await?;
         let status = response.status();
         tracing::debug!(%path, %status, "response");
-        let retry_after = retry_after(response.headers());
+        let retry_after = http::retry_after(response.headers());
         let body = response.into_body().collect_bytes().await?;
         Ok::<_, kube::Error>((status, retry_after, body))
     };
@@ -118,33 +48,18 @@ async fn send(client: &kube::Client, path: &str, timeout: Duration) -> Result<At
         Err(_) => Ok(Attempt::Done(Err(Failure::TimedOut))),
         Ok(Err(err)) => match problem::credentials(&err) {
             Some(why) => Err(Fatal::Credentials(why)),
-            None => {
-                let failure = Failure::Transport { message: problem::root_cause(&err), attempts: 1 };
-                Ok(Attempt::Retry { failure, after: None })
-            }
+            None => Ok(Attempt::transport(http::root_cause(&err))),
         },
         Ok(Ok((status, after, body))) => classify(status, after, body.to_vec()),
     }
 }
 
-fn classify(status: StatusCode, after: Option<Duration>, body: Vec<u8>) -> Result<Attempt, Fatal> {
-    if status.is_success() {
-        return Ok(Attempt::Done(Ok(body)));
+fn classify(status: StatusCode, after: Option<Duration>, body: Vec<u8>) -> Result<Attempt<Vec<u8>>, Fatal> {
+    match status {
+        status if status.is_success() => Ok(Attempt::Done(Ok(body))),
+        StatusCode::UNAUTHORIZED => Err(Fatal::Unauthorized),
+        status => Ok(Attempt::status(status, String::new(), status_message(&body), after)),
     }
-    if status == StatusCode::UNAUTHORIZED {
-        return Err(Fatal::Unauthorized);
-    }
-    let failure = Failure::Status { code: status, message: status_message(&body), attempts: 1 };
-    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        return Ok(Attempt::Retry { failure, after });
-    }
-    Ok(Attempt::Done(Err(failure)))
-}
-
-/// `Retry-After` in seconds (the form the API server sends); an HTTP date is ignored.
-pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// The `message` of a `Status` body, shortened; empty when the body is not one.
@@ -154,32 +69,12 @@ fn status_message(body: &[u8]) -> String {
         message: Option<String>,
     }
     let message = serde_json::from_slice::<Status>(body).ok().and_then(|s| s.message).unwrap_or_default();
-    match message.char_indices().nth(300) {
-        Some((cut, _)) => format!("{}…", &message[..cut]),
-        None => message,
-    }
+    http::shorten(&message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_wins_but_never_beyond_the_timeout() {
-        let policy = Policy::new(Duration::from_secs(5));
-        assert_eq!(delay(&policy, 1, Some(Duration::from_secs(2))), Duration::from_secs(2));
-        assert_eq!(delay(&policy, 1, Some(Duration::from_secs(60))), Duration::from_secs(5));
-    }
-
-    #[test]
-    fn backoff_doubles_with_jitter() {
-        let policy = Policy::new(Duration::from_secs(30));
-        for attempt in 1..=3 {
-            let base = policy.backoff_base * 2u32.pow(attempt - 1);
-            let waited = delay(&policy, attempt, None);
-            assert!(waited >= base && waited < base * 2, "attempt {attempt}: {waited:?}");
-        }
-    }
 
     #[test]
     fn status_messages_are_read_and_shortened() {

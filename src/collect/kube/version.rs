@@ -15,7 +15,7 @@ pub async fn probe(client: &kube::Client, policy: &Policy) -> Result<Option<Stri
     }
     match request::get(client, "/version", policy).await? {
         Ok(body) => Ok(serde_json::from_slice::<Version>(&body).ok().and_then(|v| v.git_version)),
-        Err(Failure::Status { .. }) => Ok(None),
+        Err(Failure::Status { .. } | Failure::NotJson(_)) => Ok(None),
         Err(Failure::Transport { message, .. }) => Err(Fatal::Unreachable(message)),
         Err(Failure::TimedOut) => {
             Err(Fatal::Unreachable(format!("no answer within {}s (--timeout)", policy.timeout.as_secs_f64())))
