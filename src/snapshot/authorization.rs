@@ -12,6 +12,7 @@ use serde_json::Value;
 #[serde(default, rename_all = "camelCase")]
 pub struct RoleAssignment {
     pub id: Option<String>,
+    #[serde(deserialize_with = "strict::required")]
     pub properties: RoleAssignmentProperties,
 }
 

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 pub struct PolicyAssignment {
     pub id: Option<String>,
     pub name: Option<String>,
+    #[serde(deserialize_with = "strict::required")]
     pub properties: AssignmentProperties,
 }
 

@@ -16,6 +16,7 @@ use serde_json::Value;
 pub struct SecurityAlert {
     pub id: Option<String>,
     pub name: Option<String>,
+    #[serde(deserialize_with = "strict::required")]
     pub properties: AlertProperties,
 }
 
@@ -95,6 +96,7 @@ pub struct SecurityAssessment {
     pub id: Option<String>,
     /// The assessment key (a GUID, the recommendation's identity).
     pub name: Option<String>,
+    #[serde(deserialize_with = "strict::required")]
     pub properties: AssessmentProperties,
 }
 
@@ -220,6 +222,7 @@ pub const REGISTRY_IMAGE_VULNERABILITIES: &str = "c0b7cfc6-3172-465a-b378-53c7ff
 #[serde(default, rename_all = "camelCase")]
 pub struct SubAssessment {
     pub id: Option<String>,
+    #[serde(deserialize_with = "strict::required")]
     pub properties: SubAssessmentProperties,
 }
 
@@ -304,7 +307,7 @@ impl ArmResource for SubAssessment {
     /// clash with the resource's: az prints it as `idPropertiesId`.
     fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
         strict::expect_object(doc, "a security sub-assessment")?;
-        if doc.get("properties").is_some_and(Value::is_object) {
+        if doc.get("properties").is_some_and(|p| !p.is_null()) {
             return strict::resource(doc, "a security sub-assessment");
         }
         let mut flat = doc.as_object().cloned().unwrap_or_default();
@@ -464,6 +467,8 @@ mod tests {
         );
         assert!(SecurityAssessment::from_document(&json!({"properties": {"status": ["Unhealthy"]}})).is_err());
         assert!(SubAssessment::from_document(&json!([])).is_err());
+        assert!(SecurityAlert::from_document(&json!({"properties": ["K8S_PrivilegedContainer", "Active"]})).is_err());
+        assert!(SubAssessment::from_document(&json!({"id": "x", "properties": ["CVE-1"]})).is_err());
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Op
     }
 }
 
+/// A nested object that is always there (a model's `properties`): absent or `null` is the
+/// default; anything but an object is an error.
+pub fn required<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
+    Ok(object(d)?.unwrap_or_default())
+}
+
 /// A list of objects, `null` as the empty list; an item that is not an object is an error.
 pub fn objects<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
     let items = Option::<Vec<Map<String, Value>>>::deserialize(d)?.unwrap_or_default();
@@ -59,6 +65,10 @@ pub fn expect_object(doc: &Value, what: &str) -> Result<(), serde_json::Error> {
 /// Reads an ARM resource (REST or az shape) that must be a JSON object.
 pub fn resource<T: super::arm::ArmResource>(doc: &Value, what: &str) -> Result<T, serde_json::Error> {
     expect_object(doc, what)?;
+    // `properties` that is not an object would otherwise be skipped for the flattened (az) shape.
+    if doc.get("properties").is_some_and(|p| !p.is_object() && !p.is_null()) {
+        return Err(serde_json::Error::custom(format!("the `properties` of {what} must be a JSON object")));
+    }
     let (envelope, properties) = super::arm::read_resource(doc)?;
     Ok(T::assemble(envelope, properties))
 }
@@ -120,6 +130,19 @@ mod tests {
         let outer: Outer = serde_json::from_value(json!({"inner": {"name": "a"}, "items": [{"name": "b"}]})).unwrap();
         assert_eq!(outer.inner.unwrap().name.as_deref(), Some("a"));
         assert_eq!(outer.items[0].name.as_deref(), Some("b"));
+    }
+
+    #[derive(Debug, Deserialize, Default)]
+    #[serde(default)]
+    struct Resource {
+        #[serde(deserialize_with = "required")]
+        properties: Inner,
+    }
+
+    #[test]
+    fn a_required_object_is_never_read_from_an_array() {
+        assert!(serde_json::from_value::<Resource>(json!({"properties": ["a"]})).is_err());
+        assert!(serde_json::from_value::<Resource>(json!({"properties": null})).unwrap().properties.name.is_none());
     }
 
     #[test]
