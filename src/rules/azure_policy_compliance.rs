@@ -264,10 +264,8 @@ mod tests {
 
     #[test]
     fn the_reference_rows_of_another_resource_are_not_this_clusters() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/arm/policy-states-latest-query-resource.2024-10-01.json");
-        let example: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let other = PolicyState::from_document(&example["responses"]["200"]["body"]["value"][0]).unwrap();
+        let example = crate::rules::testing::arm_example("policy-states-latest-query-resource.2024-10-01.json");
+        let other = PolicyState::from_document(&example["value"][0]).unwrap();
         let found = run(&RULE, &snapshot(vec![other], Part::Collected(vec![])));
         assert_eq!(found[0].status, Status::Unknown, "no state about this cluster");
     }

@@ -214,10 +214,8 @@ mod tests {
 
     #[test]
     fn reads_the_reference_alert_and_judges_it_not_ours() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/arm/defender-alert-get.2022-01-01.json");
-        let example: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let findings = run(&RULE, &snapshot(vec![example["responses"]["200"]["body"].clone()], true));
+        let example = crate::rules::testing::arm_example("defender-alert-get.2022-01-01.json");
+        let findings = run(&RULE, &snapshot(vec![example], true));
         assert_eq!(findings[0].status, Status::Pass, "the example alert is about a VM, not this cluster");
     }
 

@@ -556,11 +556,7 @@ mod tests {
         }
     }
 
-    fn reference(name: &str) -> serde_json::Value {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/arm").join(name);
-        let example: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        example["responses"]["200"]["body"].clone()
-    }
+    use crate::rules::testing::arm_example as reference;
 
     #[test]
     fn enabled_in_arm_but_sensor_missing_or_not_ready_is_its_own_failure() {

@@ -313,9 +313,7 @@ mod tests {
         severity: &str,
         fix: bool,
     ) -> SubAssessment {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/arm/defender-subassessment-registry-image-mdvm.arg-row.json");
-        let rows: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let rows = crate::rules::testing::arm_fixture("defender-subassessment-registry-image-mdvm.arg-row.json");
         let mut row = rows[0].clone();
         let data = &mut row["properties"]["additionalData"];
         data["artifactDetails"]["registryHost"] = json!(registry);

@@ -233,11 +233,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn body(name: &str) -> Value {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/arm").join(name);
-        let example: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        example["responses"]["200"]["body"].clone()
-    }
+    use crate::rules::testing::arm_example as body;
 
     #[test]
     fn reads_the_assignment_list_as_arm_returns_it() {

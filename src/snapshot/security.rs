@@ -430,10 +430,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn reference(name: &str) -> Value {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/arm").join(name);
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
+    use crate::rules::testing::arm_fixture as reference;
 
     #[test]
     fn reads_the_rest_alert_and_its_resource() {
