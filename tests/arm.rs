@@ -448,8 +448,9 @@ fn doctor_marks_exactly_the_unreadable_sources() {
         ],
         "{stdout}"
     );
-    // 24 sources, the Azure line and the Kubernetes line.
-    assert_eq!(stdout.lines().filter(|line| line.starts_with('✓')).count(), 26, "{stdout}");
+    // Every declared source but the two failing ones, the Azure line and the Kubernetes line.
+    let sources = arm_parts().count() + aksguard::snapshot::sources::kubernetes_kinds().count();
+    assert_eq!(stdout.lines().filter(|line| line.starts_with('✓')).count(), sources - 2 + 2, "{stdout}");
     assert!(
         stdout.starts_with(&format!(
             "✓ Azure: the Azure CLI login as user tester@contoso.com; cluster {CLUSTER} in resource group {GROUP} of subscription {SUBSCRIPTION} at {}\n✓ Kubernetes: live: context aks-contoso-prod",
@@ -472,7 +473,7 @@ fn doctor_checks_kubernetes_even_without_an_azure_login() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let failed: Vec<&str> = stdout.lines().filter(|line| line.starts_with('✗')).collect();
-    assert_eq!(failed.len(), 16, "the Azure line and the 15 ARM sources: {stdout}");
+    assert_eq!(failed.len(), 1 + arm_parts().count(), "the Azure line and every ARM source: {stdout}");
     assert!(failed[0].starts_with("✗ Azure: cannot get an Azure token from the Azure CLI login: "), "{stdout}");
     assert!(failed[0].contains("run `az login`"), "{stdout}");
     assert!(
