@@ -2,18 +2,17 @@
 
 use crate::audit::{self, Gate};
 use crate::baseline::Baseline;
-use crate::cli::{AuditArgs, Cli, Command, DoctorArgs, Framework, InputArgs, ListFormat, LiveArgs, SnapshotArgs};
+use crate::cli::{AuditArgs, Cli, Command, DoctorArgs, Framework, InputArgs, LiveArgs, OutputArgs, SnapshotArgs};
 use crate::collect::{self, Collected, arm, az_files::AzList, demo, kube, kubectl_files::Kind, live, snapshot_file};
 use crate::config::Config;
-use crate::report::{self, Format, Style};
-use crate::rules::{self, Rule, Settings, cis};
+use crate::report::{self, Format, Style, listing, terminal, text::wrap_paragraphs};
+use crate::rules::{self, Rule, Settings};
 use anyhow::{Context as _, Result, bail};
-use serde::Serialize;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Table width when it cannot be read from a terminal.
-const DEFAULT_WIDTH: u16 = 120;
+/// The program name completions and the man page are generated for.
+const BIN: &str = "aksguard";
 
 /// Runs a command; the `u8` is the exit code (0, or 1 when the `--fail-on` gate trips).
 pub fn run(cli: Cli) -> Result<u8> {
@@ -23,79 +22,155 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Doctor(args) => doctor(args),
         Command::Rules(args) => {
             let text = match args.framework {
-                Some(Framework::CisAks18) => list_cis_controls(args.format),
-                None => list_rules(args.format),
+                Some(Framework::CisAks18) => listing::cis_controls(args.format),
+                None => listing::rules(args.format),
             };
             print(&text)?;
             Ok(0)
         }
+        Command::Diff(args) => crate::diff::command(args),
+        Command::Plan(args) => crate::plan::command(args),
+        Command::Demos => {
+            print(&demo::listing())?;
+            Ok(0)
+        }
         Command::Explain { id } => {
-            print(&explain(find_rule(&id)?))?;
+            let width = terminal::width(std::io::stdout().is_terminal());
+            print(&wrap_paragraphs(&listing::explain(find_rule(&id)?), width))?;
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            let mut buffer = Vec::new();
+            clap_complete::generate(shell, &mut crate::cli::command(BIN), BIN, &mut buffer);
+            print(&String::from_utf8_lossy(&buffer))?;
+            Ok(0)
+        }
+        Command::Man => {
+            let mut buffer = Vec::new();
+            clap_mangen::Man::new(crate::cli::command(BIN))
+                .render(&mut buffer)
+                .context("cannot render the man page")?;
+            print(&String::from_utf8_lossy(&buffer))?;
             Ok(0)
         }
     }
 }
 
 fn audit(args: AuditArgs) -> Result<u8> {
-    let config = Config::load(args.config.as_deref())?;
-    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
-    let selected = select_rules(&args.rules, &args.skip_rules, &config)?;
-    let Collected { snapshot, notes } = match &args.snapshot {
+    let config = Config::load(args.selection.config.as_deref())?;
+    let baseline = args.gate.baseline.as_deref().map(Baseline::read).transpose()?;
+    let selected = select_rules(&args.selection.rules, &args.selection.skip_rules, &config)?;
+    // Checked before the cluster is read: a bad destination should not cost a live collection.
+    let destinations = destinations(&args.output)?;
+    let Collected { mut snapshot, notes } = match &args.snapshot {
         Some(path) => Collected { snapshot: snapshot_file::read(path)?, notes: Vec::new() },
         None => load(&args.input)?,
     };
+    crate::scope::to_namespaces(&mut snapshot, &args.input.live.namespaces)?;
     print_notes(&notes);
     let mut report = audit::run(&snapshot, &selected, &settings(&args, &config)?);
     audit::apply_config(&mut report, &config, today());
+    config.announce_unmatched_namespaces(&snapshot, &mut report);
     for waiver in report.waivers.iter().filter(|waiver| waiver.needs_attention()) {
         eprintln!("warning: {}", waiver.describe());
     }
     if let Some(baseline) = &baseline {
+        baseline.check_target(&report.target, args.gate.baseline_any_cluster)?;
         baseline.compare(&mut report);
     }
     // Freeing a 100,000-pod snapshot object by object costs more than running the rules; the
     // process ends soon after and returns the memory at once.
     std::mem::forget(snapshot);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let style = Style {
-        show: args.show,
-        colour: to_terminal && args.format == Format::Table && !no_color(),
-        width: if to_terminal { comfy_table::Table::new().width().unwrap_or(DEFAULT_WIDTH) } else { DEFAULT_WIDTH },
-    };
-    write_output(args.output.as_deref(), &report::render(&report, args.format, style))?;
     let gate = Gate {
-        fail_on: args.fail_on.or(config.fail_on),
-        fail_on_unknown: args.fail_on_unknown || config.fail_on_unknown,
+        fail_on: args.gate.fail_on.or(config.fail_on),
+        fail_on_unknown: args.gate.fail_on_unknown || config.fail_on_unknown,
     };
+    let style = Style {
+        show: args.output.show,
+        full: args.output.full,
+        gate,
+        config: config_note(&config, args.selection.config.is_some()),
+        ..Style::default()
+    };
+    for (format, destination) in &destinations {
+        let to_stdout = destination.is_none();
+        let terminal = to_stdout && std::io::stdout().is_terminal();
+        let style = Style {
+            colour: to_stdout && *format == Format::Table && terminal::colour(args.output.color, terminal),
+            width: terminal::width(terminal),
+            ..style.clone()
+        };
+        write_output(destination.as_deref(), &report::render(&report, *format, &style))?;
+    }
     Ok(if gate.trips(&report) { 1 } else { 0 })
+}
+
+/// Where each report goes (`None` is stdout): `-o` to `--output-file` or stdout, then each
+/// `--report`. Two reports on stdout, or two to one file, would garble each other.
+fn destinations(output: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>> {
+    let file = |path: &Path| (path != Path::new("-")).then(|| path.to_path_buf());
+    let mut all = vec![(output.format, output.output_file.as_deref().and_then(file))];
+    all.extend(output.reports.iter().map(|report| (report.format, file(&report.path))));
+    for (i, (_, destination)) in all.iter().enumerate() {
+        if all[..i].iter().any(|(_, earlier)| earlier == destination) {
+            match destination {
+                None => bail!(
+                    "two reports would go to stdout; give each --report its own file, or -o FORMAT --output-file PATH for the main one"
+                ),
+                Some(path) => bail!("two reports would be written to {}; give each its own file", path.display()),
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// The config file in effect and what it holds (`aksguard.toml (found in the working
+/// directory): 2 waivers, 1 severity override`), for the reports' headers.
+fn config_note(config: &Config, explicit: bool) -> Option<String> {
+    let path = config.path.as_ref()?;
+    let how = if explicit { "" } else { " (found in the working directory)" };
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let mut note = format!(
+        "{}{how}: {}, {}",
+        path.display(),
+        count(config.waivers.len(), "waiver"),
+        count(config.severity.len(), "severity override")
+    );
+    if !config.disabled_rules.is_empty() {
+        note.push_str(&format!(", {}", count(config.disabled_rules.len(), "disabled rule")));
+    }
+    Some(note)
 }
 
 /// Rule settings: the config file's, with the flags on top.
 fn settings(args: &AuditArgs, config: &Config) -> Result<Settings> {
     let mut settings = config.settings();
-    if !args.allowed_registries.is_empty() {
-        if let Some(bad) = args.allowed_registries.iter().find(|p| p.trim().is_empty() || p.contains('/')) {
+    let registries = &args.selection.allowed_registries;
+    if !registries.is_empty() {
+        if let Some(bad) = registries.iter().find(|p| p.trim().is_empty() || p.contains('/')) {
             bail!(
                 "--allowed-registry '{bad}' is not a registry host pattern; use a host such as myacr.azurecr.io or *.azurecr.io"
             );
         }
-        settings.allowed_registries = args.allowed_registries.clone();
+        settings.allowed_registries = registries.clone();
     }
     Ok(settings)
 }
 
 fn snapshot(args: SnapshotArgs) -> Result<u8> {
-    let Collected { snapshot, notes } = load(&args.input)?;
+    let Collected { mut snapshot, notes } = load(&args.input)?;
+    crate::scope::to_namespaces(&mut snapshot, &args.input.live.namespaces)?;
     print_notes(&notes);
-    write_output(args.output.as_deref(), &snapshot_file::to_json(&snapshot))?;
-    if let Some(path) = &args.output {
+    let path = args.output_file.filter(|path| path != Path::new("-"));
+    write_output(path.as_deref(), &snapshot_file::to_json(&snapshot))?;
+    if let (Some(path), false) = (&path, args.input.live.quiet) {
         eprintln!("wrote snapshot to {}", path.display());
     }
     Ok(0)
 }
 
 /// The snapshot from `--demo`, the `--from-*` files, or else the live cluster.
-fn load(input: &InputArgs) -> Result<Collected> {
+pub(crate) fn load(input: &InputArgs) -> Result<Collected> {
     // Checked before any input is read, so a flag that would be ignored is an error instead.
     let kinds = declared(&input.kubectl_kinds, "--kubectl-kinds", &input.from_kubectl, "--from-kubectl", Kind::parse)?;
     let lists = declared(&input.az_lists, "--az-lists", &input.from_az, "--from-az", AzList::parse)?;
@@ -167,7 +242,7 @@ fn debug_logs() {
     let _ = tracing_subscriber::registry().with(logs).with(targets).try_init();
 }
 
-fn print_notes(notes: &[String]) {
+pub(crate) fn print_notes(notes: &[String]) {
     for note in notes {
         eprintln!("note: {note}");
     }
@@ -178,7 +253,7 @@ fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
 
-fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
         Some(path) => std::fs::write(path, text).map_err(|err| {
             anyhow::anyhow!("cannot write {}: {err}; check the directory exists and is writable", path.display())
@@ -187,7 +262,7 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
-fn print(text: &str) -> Result<()> {
+pub(crate) fn print(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         // A closed pipe (`aksguard rules | head`) is not an error worth reporting.
@@ -225,101 +300,4 @@ fn select_rules(only: &[String], skip: &[String], config: &Config) -> Result<Vec
         );
     }
     Ok(selected)
-}
-
-fn list_rules(format: ListFormat) -> String {
-    #[derive(Serialize)]
-    struct RuleEntry {
-        id: &'static str,
-        severity: crate::finding::Severity,
-        title: &'static str,
-        reads: &'static [&'static str],
-        cis_aks_1_8: &'static [&'static str],
-        references: &'static [&'static str],
-    }
-    match format {
-        ListFormat::Json => {
-            let entries: Vec<RuleEntry> = rules::ALL
-                .iter()
-                .map(|r| RuleEntry {
-                    id: r.id,
-                    severity: r.severity,
-                    title: r.title,
-                    reads: r.reads,
-                    cis_aks_1_8: r.cis,
-                    references: r.references,
-                })
-                .collect();
-            serde_json::to_string_pretty(&entries).expect("rules serialise") + "\n"
-        }
-        ListFormat::Table => {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_header(["Rule", "Severity", "Title", "Reads"]);
-            for rule in rules::ALL {
-                table.add_row([rule.id, rule.severity.as_str(), rule.title, &rule.reads.join("\n")]);
-            }
-            format!("{table}\n`aksguard explain RULE` prints a rule's documentation.\n")
-        }
-    }
-}
-
-/// `aksguard rules --framework cis-aks-1.8`: each control with its rules, or why it is manual.
-fn list_cis_controls(format: ListFormat) -> String {
-    #[derive(Serialize)]
-    struct ControlEntry {
-        id: &'static str,
-        title: &'static str,
-        rules: Vec<&'static str>,
-        manual: Option<&'static str>,
-    }
-    let entries: Vec<ControlEntry> = cis::CONTROLS
-        .iter()
-        .map(|control| {
-            let rules: Vec<&str> = cis::automated_by(control.id).iter().map(|rule| rule.id).collect();
-            let manual = rules.is_empty().then_some(control.manual);
-            ControlEntry { id: control.id, title: control.title, rules, manual }
-        })
-        .collect();
-    match format {
-        ListFormat::Json => serde_json::to_string_pretty(&entries).expect("controls serialise") + "\n",
-        ListFormat::Table => {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                .set_width(DEFAULT_WIDTH)
-                .set_header(["Control", "Title", "Automated by"]);
-            for entry in &entries {
-                let by = match entry.manual {
-                    Some(reason) => format!("manual: {reason}"),
-                    None => entry.rules.join("\n"),
-                };
-                table.add_row([entry.id, entry.title, &by]);
-            }
-            let automated = entries.iter().filter(|e| e.manual.is_none()).count();
-            format!(
-                "CIS Azure Kubernetes Service (AKS) Benchmark v1.8: {automated} of {} controls automated\n{table}\n",
-                entries.len()
-            )
-        }
-    }
-}
-
-fn explain(rule: &Rule) -> String {
-    let cis_lines = rule
-        .cis
-        .iter()
-        .filter_map(|id| cis::control(id))
-        .map(|c| format!("- CIS AKS Benchmark v1.8 {}: {}\n", c.id, c.title));
-    let references: String = cis_lines.chain(rule.references.iter().map(|r| format!("- {r}\n"))).collect();
-    format!(
-        "# {} — {}\n\nDefault severity: {}\nReads: {}\n\n{}\n## References\n{references}",
-        rule.id,
-        rule.title,
-        rule.severity,
-        rule.reads.join(", "),
-        rule.docs.trim_end_matches('\n').to_string() + "\n",
-    )
 }

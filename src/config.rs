@@ -3,18 +3,32 @@
 //! namespaces and the namespaces to audit. This file parses and validates it; the audit step
 //! (`audit::apply_config`) applies it to the findings, so rules never see it.
 
+use crate::audit::Report;
 use crate::finding::{Finding, Severity};
+use crate::redact::{EXCERPT_CHARS, excerpt};
 use crate::rules::{self, Settings};
+use crate::snapshot::{Snapshot, UnavailableSource};
+use crate::text_file::{self, FileKind};
 use anyhow::{Result, anyhow};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// Read from the working directory when `--config` is not given.
 pub const FILE_NAME: &str = "aksguard.toml";
+
+/// How reports name a `namespaces` filter that matched nothing.
+pub const NAMESPACES_FILTER: &str = "config/namespaces";
+
+/// A config of waivers and lists is a few kilobytes; a megabyte is far past any real one.
+const FILE: FileKind = FileKind {
+    what: "config file",
+    max_bytes: 1024 * 1024,
+    hint: "check it is your aksguard.toml (see the README's \"Config file\" section), or drop --config",
+};
 
 /// The parsed file. Every key is optional; an absent file is the same as an empty one.
 #[derive(Debug, Default, Deserialize)]
@@ -128,9 +142,7 @@ impl Config {
             None if Path::new(FILE_NAME).is_file() => PathBuf::from(FILE_NAME),
             None => return Ok(Config::default()),
         };
-        let text = std::fs::read_to_string(&path).map_err(|err| {
-            anyhow!("cannot read config file {}: {err}; check the path or drop --config", path.display())
-        })?;
+        let text = text_file::read(&path, FILE)?;
         Config::parse(&text, &path)
     }
 
@@ -138,7 +150,8 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let located = Locator { text, file: path.display().to_string() };
         let mut config: Config = toml::from_str(text).map_err(|err| {
-            let message = err.message().trim_end_matches('\n').replace('\n', " ");
+            // The parser's message may quote the bad value: print only an excerpt of it.
+            let message = excerpt(err.message().trim_end_matches('\n'), EXCERPT_CHARS * 2);
             located.error(err.span(), &format!("{message}; see the README's \"Config file\" section"))
         })?;
         config.path = Some(path.to_path_buf());
@@ -201,6 +214,37 @@ impl Config {
         self.severity.iter().find(|(id, _)| id.get_ref() == rule).map(|(_, severity)| *severity)
     }
 
+    /// `namespaces` names the input does not hold. `None` when nothing in the input lists
+    /// namespaces (no namespaces and no pods read), so there is nothing to compare with.
+    pub fn unmatched_namespaces(&self, snapshot: &Snapshot) -> Option<Vec<&str>> {
+        let kube = &snapshot.kubernetes;
+        let listed = kube.namespaces.collected().into_iter().flatten().map(|ns| ns.metadata.name.as_str());
+        let with_pods = kube.pods.collected().into_iter().flatten().filter_map(|pod| pod.metadata.namespace.as_deref());
+        let present: BTreeSet<&str> = listed.chain(with_pods).collect();
+        if kube.namespaces.collected().is_none() && kube.pods.collected().is_none() {
+            return None;
+        }
+        let unmatched: Vec<&str> =
+            self.namespaces.iter().map(String::as_str).filter(|name| !present.contains(name)).collect();
+        (!unmatched.is_empty()).then_some(unmatched)
+    }
+
+    /// A `namespaces` filter that matches nothing silently drops findings: say so on stderr and
+    /// in the report (with the sources that could not be read, which every format lists).
+    pub fn announce_unmatched_namespaces(&self, snapshot: &Snapshot, report: &mut Report) {
+        let Some(unmatched) = self.unmatched_namespaces(snapshot) else { return };
+        let names: Vec<String> = unmatched.iter().take(10).map(|name| excerpt(name, 63)).collect();
+        let reason = format!(
+            "`namespaces` in {} names {} that the input does not hold ({}), so no finding of {} is in the report; fix the name or remove it",
+            self.file_name(),
+            if names.len() == 1 { "a namespace" } else { "namespaces" },
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" },
+        );
+        eprintln!("warning: {reason}");
+        report.unavailable.push(UnavailableSource { source: NAMESPACES_FILTER, reason });
+    }
+
     /// The file name reports use to point at a waiver.
     pub fn file_name(&self) -> String {
         self.path.as_deref().map_or_else(|| FILE_NAME.to_string(), |path| path.display().to_string())
@@ -250,10 +294,11 @@ fn known_rule(id: &Spanned<String>, located: &Locator) -> Result<()> {
     if rules::find(id.get_ref()).is_some() {
         return Ok(());
     }
-    let hint = rules::did_you_mean(id.get_ref());
+    // A suggestion compares the id with every rule's: not worth it for a kilobyte of garbage.
+    let hint = if id.get_ref().len() <= 64 { rules::did_you_mean(id.get_ref()) } else { String::new() };
     Err(located.error(
         Some(id.span()),
-        &format!("unknown rule id '{}'{hint}; run `aksguard rules` to list them", id.get_ref()),
+        &format!("unknown rule id '{}'{hint}; run `aksguard rules` to list them", excerpt(id.get_ref(), EXCERPT_CHARS)),
     ))
 }
 
@@ -297,7 +342,8 @@ impl Locator<'_> {
             return anyhow!("{}: {message}", self.file);
         };
         let line = self.line(span.start);
-        let source = self.text.lines().nth(line - 1).unwrap_or("").trim();
+        // The line as written, but short, escaped and without a credential someone put there.
+        let source = excerpt(self.text.lines().nth(line - 1).unwrap_or("").trim(), EXCERPT_CHARS);
         anyhow!("{} line {line} (`{source}`): {message}", self.file)
     }
 }
@@ -390,6 +436,44 @@ expires = "2027-01-15"
                 "aksguard.toml line 2 (`namespaces = [\"shop\", \"\"]`): `namespaces` holds an empty string"
             ),
             "{empty}"
+        );
+    }
+
+    #[test]
+    fn bad_input_is_quoted_short_escaped_and_redacted() {
+        let long = error(&format!("fail_on = \"{}\"\n", "h".repeat(5_000_000)));
+        assert!(long.len() < 600 && long.contains("line 1 (`fail_on = \"hhhh") && long.contains('…'), "{long}");
+        let secret = error("password = \"CANARY-hunter2\"\n");
+        assert!(secret.contains("unknown field `password`") && !secret.contains("CANARY"), "{secret}");
+        let control = error("fail_on = \"\u{1b}]0;owned\u{7}\"\n");
+        assert!(!control.contains('\u{1b}') && control.contains("\\u{1b}]0;owned"), "{control}");
+        let rule = error(&format!("disabled_rules = [\"{}\"]", "r".repeat(100_000)));
+        assert!(rule.len() < 600 && rule.contains("unknown rule id"), "{rule}");
+    }
+
+    fn snapshot_with(namespaces: &[&str]) -> Snapshot {
+        let mut snapshot = Snapshot::empty("t", "not provided");
+        let list = namespaces
+            .iter()
+            .map(|name| serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).unwrap())
+            .collect();
+        snapshot.kubernetes.namespaces = crate::snapshot::Part::Collected(list);
+        snapshot
+    }
+
+    #[test]
+    fn a_namespaces_filter_that_matches_nothing_is_announced() {
+        let config = parse("namespaces = [\"shop\", \"shpo\"]\n").unwrap();
+        assert_eq!(config.unmatched_namespaces(&snapshot_with(&["default", "shop"])), Some(vec!["shpo"]));
+        assert_eq!(config.unmatched_namespaces(&snapshot_with(&["shop", "shpo"])), None);
+        assert_eq!(config.unmatched_namespaces(&Snapshot::empty("t", "x")), None, "nothing to compare with");
+        let mut report = crate::audit::run(&snapshot_with(&["default"]), &[], &Settings::default());
+        config.announce_unmatched_namespaces(&snapshot_with(&["default"]), &mut report);
+        let warning = report.unavailable.iter().find(|source| source.source == NAMESPACES_FILTER).unwrap();
+        assert!(
+            warning.reason.contains("names namespaces that the input does not hold (shop, shpo)"),
+            "{}",
+            warning.reason
         );
     }
 

@@ -39,6 +39,12 @@ fn azure_line(azure: &anyhow::Result<Option<Resolved>>) -> String {
             format!("✓ Azure: {}{who}; {} at {}", resolved.credential, resolved.cluster.describe(), resolved.endpoint)
         }
         Ok(None) => format!("- Azure: {}", arm::SKIPPED),
+        // ARM finds the cluster from the kubeconfig's API server: without a kubeconfig the Azure
+        // side has nothing wrong with it but a cluster to look at.
+        Err(err) if err.to_string().starts_with("no kubeconfig found") => {
+            "✗ Azure: no cluster to check: it is found from the kubeconfig (see the Kubernetes line), or pass -g RG -n NAME"
+                .to_string()
+        }
         Err(err) => format!("✗ Azure: {err}"),
     }
 }

@@ -100,7 +100,7 @@ fn demo_insecure_fails_every_core_rule() {
         assert!(failing.contains(id), "{id} should fail on the insecure demo");
     }
     assert_eq!(report["target"]["cluster"], "aks-contoso-prod");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
 }
 
 #[test]
@@ -141,8 +141,9 @@ fn a_saved_snapshot_audits_exactly_like_its_sources() {
     let snapshot = dir.path().join("snapshot.json");
     let snapshot = snapshot.to_str().unwrap();
     let inputs = raw_inputs("contoso-insecure", "aks-show.json");
-    let write =
-        aksguard(&strs(&[vec!["snapshot".into()], inputs.clone(), vec!["-o".into(), snapshot.into()]].concat()));
+    let write = aksguard(&strs(
+        &[vec!["snapshot".into()], inputs.clone(), vec!["--output-file".into(), snapshot.into()]].concat(),
+    ));
     assert!(write.status.success(), "{}", stderr(&write));
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(snapshot).unwrap()).unwrap();
     assert_eq!(saved["schema_version"], 1);
@@ -241,19 +242,21 @@ fn table_is_grouped_by_severity_and_plain_when_piped() {
     let output = aksguard(&["audit", "--demo", "insecure"]);
     let table = stdout(&output);
     assert!(!table.contains('\x1b'), "no colour when stdout is not a terminal");
-    let high = table.find("\nHIGH\n").expect("a HIGH group");
-    let medium = table.find("\nMEDIUM\n").expect("a MEDIUM group");
+    let high = table.find("\nhigh     ").expect("high rules in the overview");
+    let medium = table.find("\nmedium   ").expect("medium rules in the overview");
     assert!(high < medium, "most severe first");
-    assert!(table.contains("Summary: "), "{table}");
+    assert!(table.contains("71 failing (26 high, 31 medium, 13 low, 1 info)"), "{table}");
     assert!(table.contains("--disable-local-accounts"), "the fix is in the table");
-    assert!(table.contains("PLATFORM-MANAGED ("), "system-namespace findings are a group of their own");
+    let platform = table.find("\nplatform-managed: 6 findings in system namespaces").expect("a section of their own");
+    assert!(table[platform..].contains("DaemonSet/kube-system/kube-proxy"), "{table}");
 }
 
 #[test]
 fn output_file_gets_the_report_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
-    let output = aksguard(&["audit", "--demo", "insecure", "--format", "json", "-o", path.to_str().unwrap()]);
+    let output =
+        aksguard(&["audit", "--demo", "insecure", "--format", "json", "--output-file", path.to_str().unwrap()]);
     assert!(output.status.success());
     assert_eq!(stdout(&output), "");
     let report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -297,6 +300,19 @@ fn assert_bad_input(args: &[&str], expected: &str) {
     assert_eq!(message.trim_end().lines().count(), 1, "{args:?}: one line, got {message}");
     assert!(message.starts_with("error: "), "{message}");
     assert!(message.contains(expected), "{args:?}: expected {expected:?} in {message}");
+    assert_eq!(stdout(&output), "", "no partial report");
+}
+
+/// A usage error: exit 2 and clap's whole message (the problem, the usage line, where help is).
+fn assert_usage_error(args: &[&str], expected: &str) {
+    let output = aksguard(args);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+    assert!(
+        message.starts_with("error: ") && message.contains(expected),
+        "{args:?}: expected {expected:?} in {message}"
+    );
+    assert!(message.contains("--help"), "{message}");
     assert_eq!(stdout(&output), "", "no partial report");
 }
 
@@ -347,11 +363,11 @@ fn bad_input_exits_2_with_one_clear_line() {
     );
     assert_bad_input(&["explain", "nope"], "unknown rule id 'nope'");
     assert_bad_input(&["audit", "--demo", "staging"], "unknown demo 'staging': choose one of insecure, hardened");
-    assert_bad_input(
+    assert_usage_error(
         &["audit", "--demo", "insecure", "--format", "xml"],
-        "invalid value 'xml' for '--format <FORMAT>'",
+        "invalid value 'xml' for '--output <FORMAT>'",
     );
-    assert_bad_input(&["audit", "--demo", "insecure", "--from-az", &az], "cannot be used with");
+    assert_usage_error(&["audit", "--demo", "insecure", "--from-az", &az], "cannot be used with");
     assert_bad_input(
         &["audit", "--from-kubectl", &kubectl, "--kubectl-kinds", "secrets"],
         "'secrets' is not a kind aksguard reads",
@@ -362,7 +378,7 @@ fn bad_input_exits_2_with_one_clear_line() {
     );
     assert_bad_input(&["audit", "--demo", "insecure", "--az-lists", "x"], "--az-lists describes the --from-az files");
     assert_bad_input(
-        &["audit", "--demo", "insecure", "-o", "/nonexistent/dir/report.txt"],
+        &["audit", "--demo", "insecure", "--output-file", "/nonexistent/dir/report.txt"],
         "cannot write /nonexistent/dir/report.txt",
     );
 }

@@ -81,7 +81,7 @@ fn waivers_waive_expire_and_go_stale() {
     assert!(warnings.contains("warning: waiver for api-server-access on * expired on 2020-01-31"), "{warnings}");
     assert!(warnings.contains("warning: waiver for pod-security-labels on Namespace/legacy-* matches no finding"));
     let table = String::from_utf8(output.stdout).unwrap();
-    assert!(table.contains("Waivers needing attention:") && table.contains("expired on 2020-01-31"), "{table}");
+    assert!(table.contains("waivers needing attention:") && table.contains("expired on 2020-01-31"), "{table}");
     for format in ["markdown", "html", "junit", "sarif"] {
         let out = aksguard_in(dir.path(), &["audit", "--demo", "insecure", "--format", format]);
         assert!(
@@ -198,7 +198,10 @@ fn config_errors_exit_2_naming_the_file_the_line_and_the_key() {
 
 fn baseline_from(dir: &tempfile::TempDir, demo: &str) -> String {
     let path = dir.path().join(format!("{demo}.json"));
-    let output = aksguard_in(dir.path(), &["audit", "--demo", demo, "--format", "json", "-o", path.to_str().unwrap()]);
+    let output = aksguard_in(
+        dir.path(),
+        &["audit", "--demo", demo, "--format", "json", "--output-file", path.to_str().unwrap()],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     path.display().to_string()
 }
@@ -239,7 +242,7 @@ fn baseline_counts_new_fixed_unchanged_and_gates_on_new_only() {
     assert_eq!(code, 0);
 
     let table = aksguard_in(dir.path(), &["audit", "--demo", "insecure", "--baseline", &insecure]);
-    let expected = format!("Baseline: 0 new, 0 fixed, {open} unchanged");
+    let expected = format!("baseline: 0 new (marked new), 0 fixed, {open} unchanged");
     assert!(String::from_utf8(table.stdout).unwrap().contains(&expected));
     let (without, _) = report_in(dir.path(), &["audit", "--demo", "insecure"]);
     assert!(without["summary"].get("baseline").is_none(), "the JSON schema only gains the field with --baseline");
@@ -249,12 +252,15 @@ fn baseline_counts_new_fixed_unchanged_and_gates_on_new_only() {
 fn a_bad_baseline_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let snapshot = dir.path().join("snapshot.json");
-    aksguard_in(dir.path(), &["snapshot", "--demo", "insecure", "-o", snapshot.to_str().unwrap()]);
+    aksguard_in(dir.path(), &["snapshot", "--demo", "insecure", "--output-file", snapshot.to_str().unwrap()]);
     write(&dir, "broken.json", "{");
     for (file, expected) in [
         ("missing.json", "cannot read baseline missing.json"),
         ("broken.json", "baseline broken.json is not valid JSON"),
-        ("snapshot.json", "baseline snapshot.json is not an aksguard JSON report"),
+        (
+            "snapshot.json",
+            "baseline snapshot.json is an aksguard snapshot (from `aksguard snapshot`), not an aksguard JSON report",
+        ),
     ] {
         let output = aksguard_in(dir.path(), &["audit", "--demo", "insecure", "--baseline", file]);
         assert_eq!(output.status.code(), Some(2));

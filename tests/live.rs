@@ -126,7 +126,8 @@ fn fail_first(plural: &'static str, times: usize, reply: Reply) -> impl Fn(&Requ
 fn live_collection_reads_what_the_kubectl_files_hold_and_a_saved_snapshot_audits_the_same() {
     let server = serve(no_fault);
     let setup = setup(&server);
-    let written = setup.run(&["snapshot", "--kubeconfig", setup.kubeconfig(), "-o", &setup.path("live.json")]);
+    let written =
+        setup.run(&["snapshot", "--kubeconfig", setup.kubeconfig(), "--output-file", &setup.path("live.json")]);
     assert!(written.status.success(), "{}", text(&written.stderr));
     assert_eq!(text(&written.stdout), "", "with -o, stdout stays empty");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(setup.path("live.json")).unwrap()).unwrap();
@@ -612,7 +613,7 @@ fn every_declared_kind_is_collected_live_read_from_files_and_kept_in_snapshots()
     assert_eq!(live["kubernetes"], from_file["kubernetes"], "one deserialisation path");
 
     let saved = setup.path("every-kind-snapshot.json");
-    let written = setup.run(&["snapshot", "--kubeconfig", setup.kubeconfig(), "-o", &saved]);
+    let written = setup.run(&["snapshot", "--kubeconfig", setup.kubeconfig(), "--output-file", &saved]);
     assert!(written.status.success(), "{}", text(&written.stderr));
     let text_saved = std::fs::read_to_string(&saved).unwrap();
     let read_back = aksguard::collect::snapshot_file::read(Path::new(&saved)).unwrap();

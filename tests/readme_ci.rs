@@ -1,5 +1,6 @@
 //! The README's "Use in CI" examples: each parses as YAML, and every `aksguard` command in them
-//! names a real subcommand, real flags and real `--format` values (checked against `--help`).
+//! names a real subcommand, real flags and real formats (checked against `--help`); and the
+//! README's first-screen sample is what the binary prints.
 
 use serde_norway::Value;
 use std::process::Command;
@@ -59,8 +60,12 @@ fn check_command(words: &[String]) {
                 || help.contains(&format!("{flag},"));
             assert!(known, "`aksguard {subcommand}` has no flag {flag}: {}", words.join(" "));
         }
-        if words[i - 1] == "--format" {
-            assert!(help.contains(&format!("- {word}:")), "--format {word} is not a format");
+        if matches!(words[i - 1].as_str(), "-o" | "--output" | "--format") {
+            assert!(help.contains(&format!("- {word}:")), "-o {word} is not a format");
+        }
+        if words[i - 1] == "--report" {
+            let format = word.split('=').next().unwrap();
+            assert!(word.contains('=') && help.contains(&format!("- {format}:")), "--report {word} is not FORMAT=PATH");
         }
     }
 }
@@ -81,16 +86,20 @@ fn ci_examples_parse_as_yaml_and_use_real_flags() {
     let mut formats = Vec::new();
     for document in [&github, &azure] {
         let commands = aksguard_commands(document);
-        assert!(commands.len() >= 3, "{commands:?}");
+        assert!(commands.len() >= 2, "a snapshot and an audit: {commands:?}");
         for command in &commands {
             check_command(command);
-            if let Some(at) = command.iter().position(|w| w == "--format") {
-                formats.push(command[at + 1].clone());
+            for (at, word) in command.iter().enumerate().skip(1) {
+                match command[at - 1].as_str() {
+                    "-o" | "--output" | "--format" => formats.push(word.clone()),
+                    "--report" => formats.push(word.split('=').next().unwrap().to_string()),
+                    _ => {}
+                }
             }
         }
     }
     for format in ["sarif", "markdown", "junit", "html"] {
-        assert!(formats.iter().any(|f| f == format), "the examples use --format {format}");
+        assert!(formats.iter().any(|f| f == format), "the examples write {format}");
     }
 }
 
@@ -111,5 +120,48 @@ fn the_config_example_is_valid() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Each setting of the example takes effect, so the example cannot silently stop parsing.
+    assert_eq!(output.status.code(), Some(1), "fail_on = \"high\" trips on the insecure demo: {stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| f["rule"] != "maintenance-window"), "disabled_rules");
+    let local: Vec<&serde_json::Value> = findings.iter().filter(|f| f["rule"] == "local-accounts").collect();
+    assert!(!local.is_empty() && local.iter().all(|f| f["severity"] == "critical"), "[severity]");
+    assert_eq!(report["waivers"][0]["rule"], "pod-security-labels", "[[waiver]]");
+    assert_eq!(report["waivers"][0]["resource"], "Namespace/legacy-*");
+    let outside = |f: &&serde_json::Value| f["resource"].as_str().unwrap().starts_with("Namespace/contoso-");
+    assert!(!findings.iter().any(|f| outside(&f)), "namespaces = [\"shop\", \"payments\"] drops the others");
+}
+
+/// The README's first screen, as `COLUMNS=100 aksguard audit --demo insecure` prints it.
+/// `AKSGUARD_BLESS=1 cargo test --test readme_ci` rewrites the sample after a deliberate change.
+#[test]
+fn the_readme_first_screen_sample_is_what_the_binary_prints() {
+    const MARKER: &str =
+        "<!-- first-screen sample: COLUMNS=100 aksguard audit --demo insecure | head -n 44 -->\n```text\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let start = readme.find(MARKER).expect("the README has the first-screen sample") + MARKER.len();
+    let end = start + readme[start..].find("\n```").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_aksguard"))
+        .args(["audit", "--demo", "insecure"])
+        .env("COLUMNS", "100")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let expected = printed.lines().take(44).collect::<Vec<_>>().join("\n");
+    if readme[start..end] == expected {
+        return;
+    }
+    if std::env::var_os("AKSGUARD_BLESS").is_some() {
+        std::fs::write(path, format!("{}{expected}{}", &readme[..start], &readme[end..])).unwrap();
+        return;
+    }
+    panic!(
+        "the README's first-screen sample is out of date; run AKSGUARD_BLESS=1 cargo test --test readme_ci\n{expected}"
+    );
 }

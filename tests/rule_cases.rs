@@ -5,10 +5,15 @@
 //! A case lists the snapshot sources it provides under `azure` and `kubernetes` (same keys and
 //! object shapes as a snapshot's `data`); every source it leaves out is unavailable. A case may
 //! fix the audit's `now`, so rules that judge ages give the same verdict on any day.
+//!
+//! Each case is a test of its own, named `<rule-id>/<file>` (libtest-mimic harness), so a failing
+//! case names itself and never hides the others: `cargo test --test rule_cases -- node-image-age/`
+//! runs one rule's cases.
 
 use aksguard::audit;
 use aksguard::collect::snapshot_file;
 use aksguard::rules::{self, Settings};
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
@@ -66,6 +71,9 @@ fn case_files() -> Vec<(String, PathBuf)> {
     let mut files = Vec::new();
     for rule_dir in std::fs::read_dir(&root).expect("fixtures/rules exists") {
         let rule_dir = rule_dir.unwrap().path();
+        if !rule_dir.is_dir() {
+            continue;
+        }
         let rule = rule_dir.file_name().unwrap().to_string_lossy().to_string();
         for file in std::fs::read_dir(&rule_dir).unwrap() {
             files.push((rule.clone(), file.unwrap().path()));
@@ -75,54 +83,78 @@ fn case_files() -> Vec<(String, PathBuf)> {
     files
 }
 
-#[test]
-fn every_rule_case_gives_the_expected_findings() {
-    let files = case_files();
-    assert!(!files.is_empty());
-    for (rule_id, file) in files {
-        let rule = rules::find(&rule_id).unwrap_or_else(|| panic!("{}: no rule {rule_id}", file.display()));
-        let case: Case = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
-            .unwrap_or_else(|err| panic!("{}: {err}", file.display()));
-        let snapshot_json = json!({
-            "schema_version": 1,
-            "source": case.description,
-            "azure": parts(&case.azure, "azure", &file),
-            "kubernetes": parts(&case.kubernetes, "kubernetes", &file),
-        });
-        let snapshot = snapshot_file::parse(&file, &snapshot_json.to_string()).unwrap();
-        let mut settings = Settings::default();
-        if let Some(now) = &case.now {
-            settings.now = now.parse().unwrap_or_else(|err| panic!("{}: now: {err}", file.display()));
+/// Runs one case: its findings for its rule, compared as (resource, status, severity).
+fn run_case(rule_id: &str, file: &Path) -> Result<(), Failed> {
+    let rule = rules::find(rule_id).ok_or_else(|| format!("{}: no rule {rule_id}", file.display()))?;
+    let text = std::fs::read_to_string(file).map_err(|err| format!("{}: {err}", file.display()))?;
+    let case: Case = serde_json::from_str(&text).map_err(|err| format!("{}: {err}", file.display()))?;
+    let snapshot_json = json!({
+        "schema_version": 1,
+        "source": case.description,
+        "azure": parts(&case.azure, "azure", file),
+        "kubernetes": parts(&case.kubernetes, "kubernetes", file),
+    });
+    let snapshot = snapshot_file::parse(file, &snapshot_json.to_string()).map_err(|err| format!("{err:#}"))?;
+    let mut settings = Settings::default();
+    if let Some(now) = &case.now {
+        settings.now = now.parse().map_err(|err| format!("{}: now: {err}", file.display()))?;
+    }
+    let report = audit::run(&snapshot, &[rule], &settings);
+    let mut actual: Vec<Expected> = report
+        .findings
+        .iter()
+        .map(|f| Expected {
+            resource: f.resource.to_string(),
+            status: f.status.to_string(),
+            severity: f.severity.to_string(),
+        })
+        .collect();
+    let mut expected = case.expect;
+    actual.sort();
+    expected.sort();
+    if actual != expected {
+        return Err(format!(
+            "{} ({}):\n  expected {expected:?}\n  actual   {actual:?}",
+            file.display(),
+            report.target.source
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Every rule documents what it passes, fails and cannot judge.
+fn every_rule_has_pass_fail_and_unknown_cases(files: &[(String, PathBuf)]) -> Result<(), Failed> {
+    let mut missing = Vec::new();
+    for rule in rules::ALL {
+        for kind in ["pass", "fail", "unknown"] {
+            let has = files
+                .iter()
+                .any(|(id, file)| id == rule.id && file.file_name().unwrap().to_string_lossy().starts_with(kind));
+            if !has {
+                missing.push(format!("fixtures/rules/{}/ has no {kind}*.json case", rule.id));
+            }
         }
-        let report = audit::run(&snapshot, &[rule], &settings);
-        let mut actual: Vec<Expected> = report
-            .findings
-            .iter()
-            .map(|f| Expected {
-                resource: f.resource.clone(),
-                status: f.status.to_string(),
-                severity: f.severity.to_string(),
-            })
-            .collect();
-        let mut expected = case.expect;
-        actual.sort();
-        expected.sort();
-        assert_eq!(actual, expected, "{}: {}", file.display(), report.target.source);
+    }
+    match missing.is_empty() {
+        true => Ok(()),
+        false => Err(missing.join("\n").into()),
     }
 }
 
-#[test]
-fn every_rule_has_pass_fail_and_unknown_cases() {
+fn main() {
+    let args = Arguments::from_args();
     let files = case_files();
-    for rule in rules::ALL {
-        for kind in ["pass", "fail", "unknown"] {
-            assert!(
-                files
-                    .iter()
-                    .any(|(id, file)| id == rule.id && file.file_name().unwrap().to_string_lossy().starts_with(kind)),
-                "fixtures/rules/{}/ has no {kind}*.json case",
-                rule.id
-            );
-        }
-    }
+    let mut trials: Vec<Trial> = files
+        .iter()
+        .map(|(rule, file)| {
+            let name = format!("{rule}/{}", file.file_name().unwrap().to_string_lossy());
+            let (rule, file) = (rule.clone(), file.clone());
+            Trial::test(name, move || run_case(&rule, &file))
+        })
+        .collect();
+    trials.push(Trial::test("every_rule_has_pass_fail_and_unknown_cases", move || {
+        every_rule_has_pass_fail_and_unknown_cases(&files)
+    }));
+    libtest_mimic::run(&args, trials).exit();
 }

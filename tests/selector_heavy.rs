@@ -258,7 +258,7 @@ fn selector_heavy_namespaces_get_the_reference_verdicts() {
         assert_eq!(findings[0].status, Status::Pass, "the engine finding comes first");
 
         let actual: Vec<(String, Status, Severity)> =
-            findings[1..].iter().map(|f| (f.resource.clone(), f.status, f.severity)).collect();
+            findings[1..].iter().map(|f| (f.resource.to_string(), f.status, f.severity)).collect();
         let expected: Vec<(String, Status, Severity)> = reference_active_namespaces(pods)
             .into_iter()
             .map(|ns| {

@@ -90,3 +90,30 @@ fn write_json(path: &Path, value: &impl Serialize, compact: bool) -> Result<(), 
     written.map_err(|err| fail(&err))?;
     out.write_all(b"\n").and_then(|()| out.flush()).map_err(|err| fail(&err))
 }
+
+/// The generator's own behaviour, apart from aksguard's tests (`tests/generator.rs` audits what
+/// it writes); `cargo test` runs them as the example's unit tests.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMESPACES: usize = 12;
+    const PODS: usize = 400;
+    const SEED: u64 = 11;
+
+    #[test]
+    fn the_same_seed_writes_the_same_cluster() {
+        let text = |seed| {
+            let plan = cluster::Plan::new(NAMESPACES, PODS, seed).unwrap();
+            serde_json::to_string(&cluster::KubectlList(&plan)).unwrap()
+        };
+        assert_eq!(text(SEED), text(SEED));
+        assert_ne!(text(SEED), text(SEED + 1));
+    }
+
+    #[test]
+    fn too_few_pods_for_the_namespaces_is_refused() {
+        let err = cluster::Plan::new(500, 100, SEED).err().expect("refused");
+        assert!(err.0.contains("cannot fill 500 namespaces"), "{}", err.0);
+    }
+}

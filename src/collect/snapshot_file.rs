@@ -1,4 +1,4 @@
-//! Snapshot files written by `aksguard snapshot -o FILE`.
+//! Snapshot files written by `aksguard snapshot --output-file FILE`.
 
 use super::input::{invalid_json, read_text};
 use crate::snapshot::{SCHEMA_VERSION, Snapshot};
@@ -16,7 +16,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
     struct Version {
         schema_version: Option<u32>,
     }
-    let hint = "pass a file written by `aksguard snapshot -o FILE`";
+    let hint = "pass a file written by `aksguard snapshot --output-file FILE`";
     let version: Version = serde_json::from_str(text).map_err(|err| invalid_json(path, &err, hint))?;
     match version.schema_version {
         None => bail!(

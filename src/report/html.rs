@@ -1,9 +1,12 @@
 //! `--format html`: one self-contained page for instructors and managers. A posture overview with
-//! a severity chart drawn inline (SVG), the findings grouped by area with their fix, what could
-//! not be evaluated and why, waivers needing attention, and the passing checks folded away.
+//! a severity chart drawn inline (SVG), a table of contents, the findings grouped by area and then
+//! by rule (each rule linked to its documentation, evidence folded, fixes wrapping in their box),
+//! a per-namespace view, the platform-managed findings apart, what could not be evaluated and
+//! why, waivers needing attention, and the passing checks folded away.
 //! No scripts, fonts or other fetches: a Content-Security-Policy forbids them, and every piece
 //! of text is escaped.
 
+use super::Style;
 use super::text::{escape_xml as esc, short_resource};
 use crate::audit::Report;
 use crate::finding::{BaselineState, Finding, Severity, Status};
@@ -15,14 +18,21 @@ body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 a
 header{border-bottom:3px solid #0b5cad;margin-bottom:1rem}h1{margin:.2rem 0}.meta{color:#57606a}
 .cards{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}.card{border:1px solid #d0d7de;border-radius:.5rem;padding:.6rem 1rem;min-width:7rem}
 .card b{display:block;font-size:1.6rem}.card.fail b{color:#c62828}.card.unknown b{color:#b26a00}.card.pass b{color:#2e7d32}
-.finding{border:1px solid #d0d7de;border-left:6px solid #999;border-radius:.4rem;padding:.6rem 1rem;margin:.7rem 0}
+.finding{border:1px solid #d0d7de;border-left:6px solid #999;border-radius:.4rem;padding:.3rem .8rem;margin:.5rem 0}
 .sev-critical{border-left-color:#7b1fa2}.sev-high{border-left-color:#c62828}.sev-medium{border-left-color:#ef6c00}.sev-low{border-left-color:#1565c0}.sev-info{border-left-color:#757575}
-.finding h4{margin:.1rem 0 .4rem}.tag{display:inline-block;border-radius:.3rem;padding:0 .4rem;font-size:.8rem;background:#eaeef2;margin-right:.3rem}
-.tag.new{background:#ffebe9;color:#c62828}pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;border-radius:.3rem}
+.finding h4{margin:.1rem 0 .2rem}.tag{display:inline-block;border-radius:.3rem;padding:0 .4rem;font-size:.8rem;background:#eaeef2;margin-right:.3rem}
+.tag.new{background:#ffebe9;color:#c62828}a.tag{color:inherit}
+pre{background:#f6f8fa;padding:.4rem .6rem;border-radius:.3rem;margin:.3rem 0;white-space:pre-wrap;overflow-wrap:anywhere}pre .w{white-space:nowrap}svg{max-width:100%;height:auto}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
+nav#toc ul{display:flex;flex-wrap:wrap;gap:.3rem 1rem;padding:0;list-style:none}
+.finding .item{margin:.2rem 0 .3rem}.finding .line details{display:inline-block;margin-left:.6rem;vertical-align:top}.finding details{font-size:.9rem;color:#57606a}
+.finding ul.evidence{margin:.2rem 0;padding-left:1.2rem}
 ";
 
-pub fn render(report: &Report) -> String {
+/// Fixes longer than this (manifests) are folded.
+const MAX_OPEN_FIX_LINES: usize = 6;
+
+pub fn render(report: &Report, style: &Style) -> String {
     let cluster = report.target.cluster.as_deref().unwrap_or("cluster (name unknown: no ARM data)");
     let mut out = String::new();
     write!(
@@ -43,8 +53,14 @@ pub fn render(report: &Report) -> String {
         esc(report.tool.version)
     )
     .unwrap();
-    overview(&mut out, report);
+    if let Some(config) = &style.config {
+        writeln!(out, "<p class=\"meta\" id=\"config\">config: {}</p>", esc(config)).unwrap();
+    }
+    contents(&mut out, report);
+    overview(&mut out, report, style);
     findings_by_area(&mut out, report);
+    by_namespace(&mut out, report);
+    platform_managed(&mut out, report);
     not_evaluated(&mut out, report);
     waivers(&mut out, report);
     passing(&mut out, report);
@@ -52,9 +68,40 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn overview(out: &mut String, report: &Report) {
+/// The table of contents: every section and area, by anchor.
+fn contents(out: &mut String, report: &Report) {
+    out.push_str("<nav id=\"toc\"><ul><li><a href=\"#overview\">Overview</a></li>");
+    let failing: Vec<&Finding> = report.findings.iter().filter(|f| f.needs_action()).collect();
+    for area in meta::AREAS {
+        let count = failing.iter().filter(|f| meta::area(&f.rule) == area).count();
+        if count > 0 {
+            write!(out, "<li><a href=\"#{}\">{} ({count})</a></li>", area_anchor(area), esc(area)).unwrap();
+        }
+    }
+    out.push_str("<li><a href=\"#namespaces\">By namespace</a></li>");
+    if report.findings.iter().any(|f| f.platform_managed) {
+        out.push_str("<li><a href=\"#platform\">Platform-managed</a></li>");
+    }
+    out.push_str(
+        "<li><a href=\"#not-evaluated\">Not evaluated</a></li><li><a href=\"#passing\">Passing</a></li></ul></nav>\n",
+    );
+}
+
+/// `Upgrades and patching` → `area-upgrades-and-patching`.
+fn area_anchor(area: &str) -> String {
+    let slug: String =
+        area.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    format!("area-{slug}")
+}
+
+fn overview(out: &mut String, report: &Report, style: &Style) {
     let counts = &report.summary.by_status;
-    out.push_str("<section id=\"overview\"><h2>Posture overview</h2>\n<div class=\"cards\">");
+    out.push_str("<section id=\"overview\"><h2>Posture overview</h2>\n");
+    if let Some(threshold) = style.gate.fail_on {
+        let verdict = if style.gate.trips(report) { "fails" } else { "passes" };
+        writeln!(out, "<p id=\"verdict\">The run <b>{verdict}</b> <code>--fail-on {threshold}</code>.</p>").unwrap();
+    }
+    out.push_str("<div class=\"cards\">");
     for (class, label, count) in [
         ("fail", "failing", counts.fail),
         ("unknown", "not evaluated", counts.unknown),
@@ -142,48 +189,171 @@ fn findings_by_area(out: &mut String, report: &Report) {
         out.push_str("<p>No failing findings.</p>\n");
     }
     for area in meta::AREAS {
-        let group: Vec<&&Finding> = failing.iter().filter(|f| meta::area(&f.rule) == area).collect();
+        let group: Vec<&Finding> = failing.iter().copied().filter(|f| meta::area(&f.rule) == area).collect();
         if group.is_empty() {
             continue;
         }
-        writeln!(out, "<section class=\"area\"><h3>{} ({})</h3>", esc(area), group.len()).unwrap();
-        for finding in group {
-            finding_card(out, finding);
+        writeln!(out, "<section class=\"area\" id=\"{}\"><h3>{} ({})</h3>", area_anchor(area), esc(area), group.len())
+            .unwrap();
+        for (_, findings) in by_rule(&group) {
+            rule_card(out, &findings);
         }
         out.push_str("</section>\n");
     }
     out.push_str("</section>\n");
 }
 
-fn finding_card(out: &mut String, finding: &Finding) {
-    let new = if finding.baseline == Some(BaselineState::New) { "<span class=\"tag new\">new</span>" } else { "" };
+/// Findings grouped by rule, in the order the rules first appear.
+fn by_rule<'a>(findings: &[&'a Finding]) -> Vec<(&'a str, Vec<&'a Finding>)> {
+    let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for finding in findings {
+        match groups.iter_mut().find(|(rule, _)| *rule == finding.rule) {
+            Some((_, group)) => group.push(finding),
+            None => groups.push((&finding.rule, vec![finding])),
+        }
+    }
+    groups
+}
+
+/// One card per rule: its id (linked to the documentation of the setting), then each finding
+/// as a line with its fix; the evidence is folded (one click away) to keep the page short.
+fn rule_card(out: &mut String, findings: &[&Finding]) {
+    let first = findings[0];
     writeln!(
         out,
-        "<article class=\"finding sev-{}\"><h4><span class=\"tag\">{}</span><span class=\"tag\">{}</span>{new}{}</h4>\
-         <p>{}</p>",
-        finding.severity,
-        finding.severity,
-        esc(&finding.rule),
-        esc(short_resource(&finding.resource)),
-        esc(&finding.message)
+        "<article class=\"finding sev-{}\" id=\"rule-{}\"><h4><span class=\"tag\">{}</span><a class=\"tag\" href=\"{}\">{}</a> {} finding{}</h4>",
+        first.severity,
+        esc(&first.rule),
+        first.severity,
+        esc(crate::rules::find(&first.rule).map_or(meta::BEST_PRACTICES, |rule| rule.help_uri)),
+        esc(&first.rule),
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" }
     )
     .unwrap();
-    if !finding.evidence.is_empty() {
-        out.push_str("<ul class=\"evidence\">");
-        for line in &finding.evidence {
-            write!(out, "<li>{}</li>", esc(line)).unwrap();
-        }
-        out.push_str("</ul>\n");
-    }
-    if let Some(fix) = &finding.remediation {
-        writeln!(out, "<p><b>How to fix</b></p><pre class=\"remediation\">{}</pre>", esc(fix)).unwrap();
+    for finding in findings {
+        finding_item(out, finding);
     }
     out.push_str("</article>\n");
 }
 
+fn finding_item(out: &mut String, finding: &Finding) {
+    let new = if finding.baseline == Some(BaselineState::New) { "<span class=\"tag new\">new</span>" } else { "" };
+    writeln!(
+        out,
+        "<div class=\"item\"><div class=\"line\">{new}<code>{}</code>: {}",
+        esc(short_resource(&finding.resource.to_string())),
+        esc(&finding.message)
+    )
+    .unwrap();
+    if !finding.evidence.is_empty() {
+        write!(out, "<details><summary>evidence ({})</summary><ul class=\"evidence\">", finding.evidence.len())
+            .unwrap();
+        for line in &finding.evidence {
+            write!(out, "<li>{}</li>", esc(&line.to_string())).unwrap();
+        }
+        out.push_str("</ul></details>");
+    }
+    out.push_str("</div>\n");
+    match &finding.remediation {
+        // A manifest is folded: a page for a projector shows what to do, not every line of YAML.
+        Some(fix) if fix.lines().count() > MAX_OPEN_FIX_LINES => writeln!(
+            out,
+            "<details class=\"manifest\"><summary>fix: {} lines (a manifest)</summary><pre class=\"remediation\">{}</pre></details>",
+            fix.lines().count(),
+            command_html(fix)
+        )
+        .unwrap(),
+        Some(fix) => writeln!(out, "<pre class=\"remediation\" title=\"how to fix\">{}</pre>", command_html(fix)).unwrap(),
+        None => {}
+    }
+    out.push_str("</div>\n");
+}
+
+/// Words no longer than this never break inside (a browser would break `--api-server-…` after a
+/// hyphen); longer ones (ARM ids) may, so that they never overflow their box.
+const UNBROKEN_WORD: usize = 48;
+
+/// A fix, escaped, each short word kept whole: lines wrap between words only. The markup adds
+/// no text, so what is copied is the command as it is.
+fn command_html(fix: &str) -> String {
+    let mut out = String::with_capacity(fix.len() * 2);
+    for (i, line) in fix.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for (j, word) in line.split(' ').enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            match word.contains('-') && word.chars().count() <= UNBROKEN_WORD {
+                true => write!(out, "<span class=\"w\">{}</span>", esc(word)).unwrap(),
+                false => out.push_str(&esc(word)),
+            }
+        }
+    }
+    out
+}
+
+/// Failing findings per namespace (cluster-level ones first), for the teams that own them.
+fn by_namespace(out: &mut String, report: &Report) {
+    out.push_str("<section id=\"namespaces\"><h2>By namespace</h2>\n");
+    let mut rows: Vec<(String, Vec<&Finding>)> = Vec::new();
+    for finding in report.findings.iter().filter(|f| f.needs_action()) {
+        let namespace = finding.resource.namespace().unwrap_or("(cluster)").to_string();
+        match rows.iter_mut().find(|(name, _)| *name == namespace) {
+            Some((_, group)) => group.push(finding),
+            None => rows.push((namespace, vec![finding])),
+        }
+    }
+    rows.sort_by(|a, b| (a.0 != "(cluster)", &a.0).cmp(&(b.0 != "(cluster)", &b.0)));
+    if rows.is_empty() {
+        out.push_str("<p>No failing findings.</p></section>\n");
+        return;
+    }
+    out.push_str("<table><tr><th>Namespace</th><th>Failing</th><th>Rules</th></tr>\n");
+    for (namespace, findings) in rows {
+        let rules: Vec<String> = by_rule(&findings)
+            .into_iter()
+            .map(|(rule, group)| format!("<a href=\"#rule-{0}\">{0}</a> ({1})", esc(rule), group.len()))
+            .collect();
+        writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&namespace), findings.len(), rules.join(", "))
+            .unwrap();
+    }
+    out.push_str("</table></section>\n");
+}
+
+/// AKS's own components: a section of their own, never under "passing".
+fn platform_managed(out: &mut String, report: &Report) {
+    let platform: Vec<&Finding> = report.findings.iter().filter(|f| f.platform_managed).collect();
+    if platform.is_empty() {
+        return;
+    }
+    writeln!(
+        out,
+        "<section id=\"platform\"><h2>Platform-managed (system namespaces)</h2><p>{} findings about AKS's own components: reported, never counted by <code>--fail-on</code>.</p>\n\
+         <table><tr><th>Status</th><th>Rule</th><th>Resource</th><th>Finding</th></tr>",
+        platform.len()
+    )
+    .unwrap();
+    for finding in platform {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            finding.status,
+            esc(&finding.rule),
+            esc(short_resource(&finding.resource.to_string())),
+            esc(&finding.message)
+        )
+        .unwrap();
+    }
+    out.push_str("</table></section>\n");
+}
+
 fn not_evaluated(out: &mut String, report: &Report) {
     out.push_str("<section id=\"not-evaluated\"><h2>What could not be evaluated</h2>\n");
-    let unknown: Vec<&Finding> = report.findings.iter().filter(|f| f.status == Status::Unknown).collect();
+    let unknown: Vec<&Finding> =
+        report.findings.iter().filter(|f| f.status == Status::Unknown && !f.platform_managed).collect();
     if unknown.is_empty() && report.unavailable.is_empty() {
         out.push_str("<p>Everything was evaluated: every source aksguard needed could be read.</p>\n");
     }
@@ -194,7 +364,7 @@ fn not_evaluated(out: &mut String, report: &Report) {
                 out,
                 "<tr class=\"unknown\"><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&finding.rule),
-                esc(short_resource(&finding.resource)),
+                esc(short_resource(&finding.resource.to_string())),
                 esc(&finding.message)
             )
             .unwrap();
@@ -230,8 +400,11 @@ fn waivers(out: &mut String, report: &Report) {
 }
 
 fn passing(out: &mut String, report: &Report) {
-    let rest: Vec<&Finding> =
-        report.findings.iter().filter(|f| !f.needs_action() && f.status != Status::Unknown).collect();
+    let rest: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !f.platform_managed && !matches!(f.status, Status::Fail | Status::Unknown))
+        .collect();
     writeln!(
         out,
         "<section id=\"passing\"><h2>Passing, waived and not applicable</h2><details><summary>{} findings</summary>\
@@ -245,7 +418,7 @@ fn passing(out: &mut String, report: &Report) {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             finding.status,
             esc(&finding.rule),
-            esc(short_resource(&finding.resource)),
+            esc(short_resource(&finding.resource.to_string())),
             esc(&finding.message)
         )
         .unwrap();
@@ -256,6 +429,16 @@ fn passing(out: &mut String, report: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fix_wraps_between_words_only_and_copies_as_it_is() {
+        let html = command_html("az aks update --enable-aad -n a&b\nkubectl get pods");
+        assert_eq!(
+            html,
+            "az aks update <span class=\"w\">--enable-aad</span> <span class=\"w\">-n</span> a&amp;b\nkubectl get pods"
+        );
+    }
+
     use crate::audit;
     use crate::rules::{ALL, Settings};
     use crate::snapshot::Snapshot;
@@ -263,13 +446,23 @@ mod tests {
     #[test]
     fn text_is_escaped_and_nothing_is_fetched() {
         let mut report = audit::run(&Snapshot::empty("t", "<b>source</b>"), ALL, &Settings::default());
-        report.findings.push(ALL[0].fail("Namespace/x", "<script>alert(1)</script>").with_remediation("a && b"));
-        let html = render(&report);
+        report.findings.push(
+            ALL[0]
+                .fail(crate::finding::Resource::kube_namespace("x"), "<script>alert(1)</script>")
+                .with_remediation("a && b"),
+        );
+        let html = render(&report, &crate::report::Style::default());
         assert!(!html.contains("<script"), "no script element");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && html.contains("a &amp;&amp; b"));
         assert!(html.contains("&lt;b&gt;source&lt;/b&gt;"));
-        for external in ["src=", "href=", "@import", "url("] {
+        for external in ["src=", "@import", "url("] {
             assert!(!html.contains(external), "fetches nothing: {external}");
+        }
+        for link in html.split("href=\"").skip(1) {
+            assert!(
+                link.starts_with('#') || link.starts_with("https://"),
+                "links are anchors or documentation: {link}"
+            );
         }
     }
 }

@@ -78,7 +78,11 @@ fn case(finding: &Finding) -> Case {
         Status::Unknown => Outcome::Skipped { message: format!("not evaluated: {}", finding.message) },
         Status::NotApplicable => Outcome::Skipped { message: format!("not applicable: {}", finding.message) },
         Status::Waived => Outcome::Skipped {
-            message: finding.evidence.last().cloned().unwrap_or_else(|| "waived in the config file".to_string()),
+            message: finding
+                .evidence
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "waived in the config file".to_string()),
         },
     };
     Case { name: short_resource(&finding.resource).to_string(), outcome }

@@ -3,23 +3,50 @@
 //! that need attention, then the rest (passes, waived, not applicable) folded in `<details>`.
 //! Text from the cluster is escaped, so a name can never inject markup into a PR comment.
 
+use super::Style;
 use super::text::{escape_xml, short_resource};
-use crate::audit::Report;
+use crate::audit::{Report, Show};
 use crate::finding::{BaselineState, Finding, Severity, Status};
 use std::fmt::Write;
 
-pub fn render(report: &Report) -> String {
+/// GitHub's limit for a pull-request comment; job summaries take 1 MiB. A longer report folds to
+/// per-rule counts so that it fits both.
+pub const LIMIT: usize = 65_536;
+
+/// Failing findings listed per rule in a folded report.
+const FOLDED_NAMES: usize = 5;
+
+pub fn render(report: &Report, style: &Style) -> String {
+    let expanded = render_as(report, style, false);
+    if expanded.len() <= LIMIT || style.full {
+        return expanded;
+    }
+    render_as(report, style, true)
+}
+
+fn render_as(report: &Report, style: &Style, folded: bool) -> String {
     let mut out = String::new();
-    header(&mut out, report);
+    header(&mut out, report, style);
     severity_table(&mut out, report);
     let failing: Vec<&Finding> = report.findings.iter().filter(|f| f.needs_action()).collect();
-    if !failing.is_empty() {
+    if !failing.is_empty() && folded {
+        writeln!(
+            out,
+            "\n### Failing findings by rule\n\n{} failing findings: too many for a comment ({} characters at most), \
+             so they are counted per rule here. Every finding with its evidence and fix: \
+             `aksguard audit -o html --output-file aksguard.html` or `-o json`; one rule's fix: `aksguard explain RULE`.\n",
+            failing.len(),
+            LIMIT
+        )
+        .unwrap();
+        rule_table(&mut out, &failing);
+    } else if !failing.is_empty() {
         writeln!(out, "\n### Failing findings\n").unwrap();
         for finding in failing {
             failing_finding(&mut out, finding);
         }
     }
-    not_evaluated(&mut out, report);
+    not_evaluated(&mut out, report, folded);
     let attention: Vec<_> = report.waivers.iter().filter(|w| w.needs_attention()).collect();
     if !attention.is_empty() {
         writeln!(out, "\n### Waivers needing attention\n").unwrap();
@@ -27,24 +54,60 @@ pub fn render(report: &Report) -> String {
             writeln!(out, "- {}", escape(&waiver.describe())).unwrap();
         }
     }
-    the_rest(&mut out, report);
+    platform_managed(&mut out, report);
+    the_rest(&mut out, report, folded);
     out
 }
 
-fn header(out: &mut String, report: &Report) {
+/// One row per rule: severity, rule, count and the first resources.
+fn rule_table(out: &mut String, findings: &[&Finding]) {
+    writeln!(out, "| Severity | Rule | Findings | Resources |\n|---|---|---:|---|").unwrap();
+    for (rule, group) in by_rule(findings) {
+        let names: Vec<String> =
+            group.iter().take(FOLDED_NAMES).map(|f| code_span(short_resource(&f.resource.to_string()))).collect();
+        let more = group.len().saturating_sub(FOLDED_NAMES);
+        let more = if more > 0 { format!(", +{more} more") } else { String::new() };
+        writeln!(out, "| {} | `{}` | {} | {}{more} |", group[0].severity, code(rule), group.len(), names.join(", "))
+            .unwrap();
+    }
+}
+
+/// Findings grouped by rule, in the order the rules first appear.
+fn by_rule<'a>(findings: &[&'a Finding]) -> Vec<(&'a str, Vec<&'a Finding>)> {
+    let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for finding in findings {
+        match groups.iter_mut().find(|(rule, _)| *rule == finding.rule) {
+            Some((_, group)) => group.push(finding),
+            None => groups.push((&finding.rule, vec![finding])),
+        }
+    }
+    groups
+}
+
+/// Findings about AKS's own components: a section of their own, never under "passing".
+fn platform_managed(out: &mut String, report: &Report) {
+    let platform: Vec<&Finding> =
+        report.findings.iter().filter(|f| f.platform_managed && Show::Failed.keeps(f)).collect();
+    if platform.is_empty() {
+        return;
+    }
+    writeln!(
+        out,
+        "\n### Platform-managed (system namespaces)\n\n{} findings about AKS's own components: reported, never counted by `--fail-on`.\n",
+        platform.len()
+    )
+    .unwrap();
+    rule_table(out, &platform);
+}
+
+fn header(out: &mut String, report: &Report, style: &Style) {
     let cluster = report.target.cluster.as_deref().unwrap_or("(name unknown: no ARM data)");
     writeln!(out, "## aksguard: cluster {}\n", escape(cluster)).unwrap();
     let by_status = &report.summary.by_status;
-    let verdict = if by_status.fail > 0 {
-        "❌"
-    } else if by_status.unknown > 0 {
-        "⚠️"
-    } else {
-        "✅"
-    };
+    let (verdict, gate) = verdict(report, style);
     writeln!(
         out,
-        "{verdict} **{} failing**, {} unknown, {} passing, {} waived, {} not applicable · source: {} · aksguard {}",
+        "{verdict} {gate}**{} failing**, {} unknown, {} passing, {} waived, {} not applicable · source: {} · aksguard {}",
         by_status.fail,
         by_status.unknown,
         by_status.pass,
@@ -54,6 +117,9 @@ fn header(out: &mut String, report: &Report) {
         report.tool.version
     )
     .unwrap();
+    if let Some(config) = &style.config {
+        writeln!(out, "\nConfig: {}", escape(config)).unwrap();
+    }
     if let Some(baseline) = &report.summary.baseline {
         writeln!(
             out,
@@ -61,6 +127,19 @@ fn header(out: &mut String, report: &Report) {
             baseline.new, baseline.fixed, baseline.unchanged
         )
         .unwrap();
+    }
+}
+
+/// The icon and, with `--fail-on`, the gate's outcome: a passing gate is never shown as ❌.
+fn verdict(report: &Report, style: &Style) -> (&'static str, String) {
+    let by_status = &report.summary.by_status;
+    let gate = &style.gate;
+    let attention = if by_status.unknown > 0 { "⚠️" } else { "✅" };
+    match gate.fail_on {
+        Some(threshold) if gate.trips(report) => ("❌", format!("fails `--fail-on {threshold}` · ")),
+        Some(threshold) => (attention, format!("passes `--fail-on {threshold}` · ")),
+        None if by_status.fail > 0 => ("❌", String::new()),
+        None => (attention, String::new()),
     }
 }
 
@@ -80,12 +159,12 @@ fn failing_finding(out: &mut String, finding: &Finding) {
         "#### {} `{}` · {}{new}\n\n**{}**",
         finding.severity.as_str().to_uppercase(),
         code(&finding.rule),
-        code_span(short_resource(&finding.resource)),
+        code_span(short_resource(&finding.resource.to_string())),
         escape(&finding.message)
     )
     .unwrap();
     for line in &finding.evidence {
-        writeln!(out, "- {}", escape(line)).unwrap();
+        writeln!(out, "- {}", escape(&line.to_string())).unwrap();
     }
     if let Some(fix) = &finding.remediation {
         writeln!(out, "\nFix:\n\n{}", fenced(fix)).unwrap();
@@ -93,18 +172,23 @@ fn failing_finding(out: &mut String, finding: &Finding) {
     out.push('\n');
 }
 
-fn not_evaluated(out: &mut String, report: &Report) {
-    let unknown: Vec<&Finding> = report.findings.iter().filter(|f| f.status == Status::Unknown).collect();
+fn not_evaluated(out: &mut String, report: &Report, folded: bool) {
+    let unknown: Vec<&Finding> =
+        report.findings.iter().filter(|f| f.status == Status::Unknown && !f.platform_managed).collect();
     if unknown.is_empty() && report.unavailable.is_empty() {
         return;
     }
     writeln!(out, "\n### Could not be evaluated\n").unwrap();
-    for finding in unknown {
+    if folded && !unknown.is_empty() {
+        rule_table(out, &unknown);
+        out.push('\n');
+    }
+    for finding in unknown.iter().filter(|_| !folded) {
         writeln!(
             out,
             "- **unknown** `{}` on {}: {}",
             code(&finding.rule),
-            code_span(short_resource(&finding.resource)),
+            code_span(short_resource(&finding.resource.to_string())),
             escape(&finding.message)
         )
         .unwrap();
@@ -114,10 +198,25 @@ fn not_evaluated(out: &mut String, report: &Report) {
     }
 }
 
-fn the_rest(out: &mut String, report: &Report) {
-    let rest: Vec<&Finding> =
-        report.findings.iter().filter(|f| !f.needs_action() && f.status != Status::Unknown).collect();
+fn the_rest(out: &mut String, report: &Report, folded: bool) {
+    let rest: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !f.platform_managed && !matches!(f.status, Status::Fail | Status::Unknown))
+        .collect();
     if rest.is_empty() {
+        return;
+    }
+    if folded {
+        let count = |status: Status| rest.iter().filter(|f| f.status == status).count();
+        writeln!(
+            out,
+            "\n{} passing, {} waived and {} not-applicable findings (`-o json` lists them).",
+            count(Status::Pass),
+            count(Status::Waived),
+            count(Status::NotApplicable)
+        )
+        .unwrap();
         return;
     }
     writeln!(out, "\n<details><summary>{} passing, waived and not-applicable findings</summary>\n", rest.len())
@@ -125,8 +224,8 @@ fn the_rest(out: &mut String, report: &Report) {
     writeln!(out, "| Status | Severity | Rule | Resource | Finding |\n|---|---|---|---|---|").unwrap();
     for finding in rest {
         let detail = std::iter::once(finding.message.as_str())
-            .chain(finding.evidence.iter().map(String::as_str))
             .map(escape)
+            .chain(finding.evidence.iter().map(|line| escape(&line.to_string())))
             .collect::<Vec<_>>()
             .join("<br>");
         writeln!(
@@ -135,7 +234,7 @@ fn the_rest(out: &mut String, report: &Report) {
             finding.status,
             finding.severity,
             code(&finding.rule),
-            code_span(short_resource(&finding.resource)),
+            code_span(short_resource(&finding.resource.to_string())),
             detail
         )
         .unwrap();

@@ -3,16 +3,18 @@
 mod html;
 mod json;
 mod junit;
+pub mod listing;
 mod markdown;
 mod sarif;
 mod table;
-mod text;
+pub mod terminal;
+pub mod text;
 
-use crate::audit::{Report, Show};
+use crate::audit::{Gate, Report, Show};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Grouped by severity, for people.
+    /// For a terminal: the summary first, then one line per finding with its evidence and fix.
     Table,
     /// The stable, documented schema (`schema_version`), for machines.
     Json,
@@ -27,23 +29,43 @@ pub enum Format {
 }
 
 /// How a report is printed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Style {
     pub show: Show,
-    /// ANSI colour: only on a terminal, never with NO_COLOR.
+    /// ANSI colour (see [`terminal::colour`]).
     pub colour: bool,
-    /// Table width in columns.
-    pub width: u16,
+    /// Columns to fit (see [`terminal::width`]).
+    pub width: usize,
+    /// `--full`: every evidence line, every resource, every manifest.
+    pub full: bool,
+    /// The `--fail-on` gate, so that reports state their verdict as the exit code will.
+    pub gate: Gate,
+    /// The config file in effect and what it holds, for the header: a report never changes
+    /// silently because a file happened to be in the working directory.
+    pub config: Option<String>,
 }
 
-pub fn render(report: &Report, format: Format, style: Style) -> String {
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            show: Show::Failed,
+            colour: false,
+            width: terminal::DEFAULT_WIDTH,
+            full: false,
+            gate: Gate::default(),
+            config: None,
+        }
+    }
+}
+
+pub fn render(report: &Report, format: Format, style: &Style) -> String {
     match format {
         Format::Table => table::render(report, style),
         Format::Json => json::render(report, style.show),
         Format::Sarif => sarif::render(report, style.show),
         // Test reports, PR summaries and pages list passes too (collapsed where it matters).
         Format::Junit => junit::render(report),
-        Format::Markdown => markdown::render(report),
-        Format::Html => html::render(report),
+        Format::Markdown => markdown::render(report, style),
+        Format::Html => html::render(report, style),
     }
 }

@@ -7,12 +7,14 @@
 //! each result also names the resource as a relative artifact URI (`Namespace/shop`); relative, as
 //! an absolute URI of another scheme than the checkout's would make the upload fail.
 //! `unknown` findings are notes (never dropped); waived ones carry an external suppression.
+//! A rule's `precision` is `very-high` (what it reads directly); each result carries its own
+//! `precision` and `confidence`, `medium` when its verdict was inferred (from pods, kubelets).
 
 use crate::audit::{Report, Show};
 use crate::baseline;
 use crate::config::WaiverOutcome;
-use crate::finding::{Finding, Severity, Status};
-use crate::rules::{self, Rule, meta};
+use crate::finding::{Confidence, Finding, Resource, Severity, Status};
+use crate::rules::{self, Rule};
 use serde_json::{Value, json};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -59,6 +61,14 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
+/// SARIF's precision scale: a direct read of the setting is as precise as a check gets.
+fn precision(confidence: Confidence) -> &'static str {
+    match confidence {
+        Confidence::High => "very-high",
+        Confidence::Medium => "medium",
+    }
+}
+
 fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
@@ -78,10 +88,10 @@ fn descriptor(rule: &Rule) -> Value {
             "text": format!("{}\n\nReferences:\n{references}", rule.docs.trim_end()),
             "markdown": format!("{}\n\n## References\n{references}", rule.docs.trim_end()),
         },
-        "helpUri": meta::help_uri(rule.id),
+        "helpUri": rule.help_uri,
         "defaultConfiguration": { "level": level(rule.severity) },
         "properties": {
-            "tags": ["security", "aks", "kubernetes", meta::area(rule.id)],
+            "tags": ["security", "aks", "kubernetes", rule.area.as_str()],
             "precision": "very-high",
             "security-severity": security_severity(rule.severity),
         },
@@ -103,7 +113,7 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 fn result(finding: &Finding, id: &str, rules: &[&Rule]) -> Value {
-    let (rule_id, resource) = (finding.rule.as_str(), finding.resource.as_str());
+    let (rule_id, resource) = (finding.rule.as_str(), &finding.resource);
     let mut result = json!({
         "ruleId": rule_id,
         "level": level(finding.severity),
@@ -123,6 +133,9 @@ fn result(finding: &Finding, id: &str, rules: &[&Rule]) -> Value {
             "severity": finding.severity,
             "status": finding.status,
             "security-severity": security_severity(finding.severity),
+            // The rule's precision holds for what it reads directly; an inferred verdict says less.
+            "precision": precision(finding.confidence),
+            "confidence": finding.confidence,
             "evidence": finding.evidence,
             "remediation": finding.remediation,
         },
@@ -139,7 +152,7 @@ fn result(finding: &Finding, id: &str, rules: &[&Rule]) -> Value {
         Status::NotApplicable => set_kind(&mut result, "notApplicable"),
         Status::Waived => {
             let reason = finding.evidence.iter().rev().find(|line| line.starts_with("waived until"));
-            let reason = reason.map_or("waived in the config file", String::as_str);
+            let reason = reason.map_or("waived in the config file", |line| line.as_str());
             result["suppressions"] = json!([{ "kind": "external", "status": "accepted", "justification": reason }]);
         }
         // AKS's own components: visible, but not an alert the cluster's owners can fix.
@@ -176,15 +189,8 @@ fn message(finding: &Finding) -> String {
 }
 
 /// `Deployment/shop/web` → kind `Deployment`, name `web`; ARM ids → their last type and name.
-fn logical_location(resource: &str) -> Value {
-    let parts: Vec<&str> = resource.trim_start_matches('/').split('/').collect();
-    let name = parts.last().copied().unwrap_or(resource);
-    let kind = if resource.starts_with('/') {
-        parts.iter().rev().nth(1).copied().unwrap_or("resource")
-    } else {
-        parts.first().copied().unwrap_or("resource")
-    };
-    json!({ "name": name, "fullyQualifiedName": resource, "kind": kind })
+fn logical_location(resource: &Resource) -> Value {
+    json!({ "name": resource.name(), "fullyQualifiedName": resource.as_str(), "kind": resource.kind() })
 }
 
 /// The resource as a relative URI reference: unreserved characters and `/` kept, the rest
@@ -251,11 +257,11 @@ mod tests {
         );
         assert_eq!(artifact_uri("/subscriptions/s/resourceGroups/rg"), "subscriptions/s/resourceGroups/rg");
         assert_eq!(
-            logical_location("Deployment/shop/web"),
+            logical_location(&Resource::namespaced("Deployment", "shop", "web")),
             json!({"name": "web", "fullyQualifiedName": "Deployment/shop/web", "kind": "Deployment"})
         );
         let arm = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks";
-        assert_eq!(logical_location(arm)["kind"], "managedClusters");
-        assert_eq!(logical_location(arm)["name"], "aks");
+        assert_eq!(logical_location(&Resource::arm(arm))["kind"], "managedClusters");
+        assert_eq!(logical_location(&Resource::arm(arm))["name"], "aks");
     }
 }

@@ -1,248 +1,498 @@
-//! `--format table`: findings grouped by severity (most severe first), each group a table, then a
-//! summary line and the sources that could not be read.
+//! `-o table` (the default): the report for a terminal, summary first.
 //!
-//! The table stays readable on a 100,000-pod cluster: within a severity, findings of one rule with
-//! the same status and message (the same problem in 3,000 namespaces) form a group that shows its
-//! first rows and then one "+N more" row, and a finding's evidence (one line per rejected
-//! workload) is capped the same way. `--format json` keeps every finding and every line.
-
-use crate::audit::{Report, Show};
-use crate::finding::{Finding, Severity, Status};
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
-use std::collections::HashMap;
-use std::fmt::Write;
+//! 1. The header: cluster, what was read, what was not (one line per reason), the config file and
+//!    the baseline in effect, so that a report never changes silently.
+//! 2. The totals by severity and the `--fail-on` verdict, then one line per failing rule with its
+//!    count and first resources: the overview fits one screen.
+//! 3. The findings without borders: one line per finding (severity, rule, resource, message), its
+//!    evidence indented below and its fix as an indented block of commands that can be pasted as
+//!    it is. Findings of one rule stay together; past the first few, a rule's findings fold into
+//!    one "+N more" line, and evidence is capped. `--full` shows everything.
+//!
+//! Every line fits the width, except a single word longer than it (an id), which is never split.
+//! Text from the cluster goes through [`escape_control`], so a name cannot drive the terminal.
 
 use super::Style;
-use super::text::short_resource;
+use super::text::{columns, escape_control, short_resource, strip_colour, wrap, wrap_command};
+use crate::audit::{Report, Show};
+use crate::finding::{BaselineState, Finding, Severity, Status};
+use std::collections::HashMap;
 
-/// Longer remediations (manifests) are left to `--format json` and `aksguard explain`.
-const MAX_REMEDIATION_LINES: usize = 4;
-/// Rows a group of identical findings shows before its "+N more" row.
-const MAX_GROUP_ROWS: usize = 3;
+/// Findings of a rule shown in full before the rest fold into one "also" line: the first, whose
+/// fix shows the way for the others (`--full` shows each).
+const MAX_GROUP_ROWS: usize = 1;
 /// Evidence lines a finding shows before "+N more".
-const MAX_EVIDENCE_LINES: usize = 4;
-/// Resources a "+N more" row names.
-const MORE_NAMES: usize = 3;
+const MAX_EVIDENCE_LINES: usize = 1;
+/// Longer fixes (manifests) are shown with `--full` only.
+const MAX_FIX_LINES: usize = 4;
+/// Where a finding's message continues and its evidence starts.
+const INDENT: usize = 4;
+/// Where a fix block starts: under the evidence, without its bullet (and in colour).
+const FIX_INDENT: usize = 4;
+/// Width of the severity column (`critical`).
+const SEVERITY_COLUMN: usize = 8;
 
-pub fn render(report: &Report, style: Style) -> String {
-    let mut out = String::new();
-    writeln!(out, "{}", header(report)).unwrap();
+pub fn render(report: &Report, style: &Style) -> String {
+    let mut out = Lines { lines: Vec::new(), style };
+    header(&mut out, report);
+    out.blank();
+    totals(&mut out, report);
     let (platform, shown): (Vec<&Finding>, Vec<&Finding>) =
         report.findings.iter().filter(|f| style.show.keeps(f)).partition(|f| f.platform_managed);
-    if shown.is_empty() {
+    let groups = group_by_rule(&shown);
+    overview(&mut out, &groups);
+    if groups.is_empty() {
         let what = if style.show == Show::All { "no findings" } else { "no failing or unknown findings" };
-        writeln!(out, "\n{what}").unwrap();
+        out.blank();
+        out.wrapped(what, INDENT);
     }
-    for severity in Severity::DESCENDING {
-        let group: Vec<&Finding> = shown.iter().copied().filter(|f| f.severity == severity).collect();
-        if group.is_empty() {
-            continue;
-        }
-        writeln!(out, "\n{}", paint(&severity.as_str().to_uppercase(), severity_colour(severity), style.colour))
-            .unwrap();
-        writeln!(out, "{}", table(&group, style)).unwrap();
+    out.blank();
+    for group in &groups {
+        finding_group(&mut out, group);
     }
-    write_platform_group(&mut out, &platform, style);
-    writeln!(out, "\n{}", summary_line(report)).unwrap();
-    if let Some(baseline) = &report.summary.baseline {
-        writeln!(
-            out,
-            "Baseline: {} new, {} fixed, {} unchanged (only new findings count for --fail-on)",
-            baseline.new, baseline.fixed, baseline.unchanged
-        )
-        .unwrap();
-    }
-    let attention: Vec<String> =
-        report.waivers.iter().filter(|w| w.needs_attention()).map(|w| format!("  {}", w.describe())).collect();
-    if !attention.is_empty() {
-        writeln!(out, "\nWaivers needing attention:\n{}", attention.join("\n")).unwrap();
-    }
-    if !report.unavailable.is_empty() {
-        writeln!(out, "\nNot read (rules that need these are unknown):").unwrap();
-        for source in &report.unavailable {
-            writeln!(out, "  {}: {}", source.source, source.reason).unwrap();
-        }
-    }
-    let hint = match style.show {
-        Show::Failed => "`aksguard explain RULE` tells why and how to fix; --show all adds passing findings.",
-        Show::All => "`aksguard explain RULE` tells why and how to fix.",
-    };
-    writeln!(out, "\n{hint}").unwrap();
-    out
+    platform_section(&mut out, &platform);
+    waivers(&mut out, report);
+    not_read(&mut out, report);
+    out.blank();
+    out.wrapped(&hint(style), 0);
+    let mut text = out.lines.join("\n");
+    text.push('\n');
+    text
 }
 
-/// Findings about AKS-managed components: a count by default, the table with `--show all`.
-fn write_platform_group(out: &mut String, platform: &[&Finding], style: Style) {
-    if platform.is_empty() {
-        return;
+/// The output being built, with the style it is built for.
+struct Lines<'a> {
+    lines: Vec<String>,
+    style: &'a Style,
+}
+
+impl Lines<'_> {
+    fn push(&mut self, line: String) {
+        self.lines.push(line);
     }
-    let heading =
-        format!("PLATFORM-MANAGED ({} findings in system namespaces; never counted by --fail-on)", platform.len());
-    writeln!(out, "\n{}", paint(&heading, Color::Grey, style.colour)).unwrap();
-    match style.show {
-        Show::All => writeln!(out, "{}", table(platform, style)).unwrap(),
-        Show::Failed => writeln!(out, "--show all lists them.").unwrap(),
+
+    fn blank(&mut self) {
+        if self.lines.last().is_some_and(|line| !line.is_empty()) {
+            self.lines.push(String::new());
+        }
+    }
+
+    /// `text` wrapped to the width, the continuation lines `indent` spaces in.
+    fn wrapped(&mut self, text: &str, indent: usize) {
+        self.prefixed("", 0, text, indent);
+    }
+
+    /// `prefix` (taking `prefix_columns`; it may hold colour codes) then `text`, wrapped.
+    fn prefixed(&mut self, prefix: &str, prefix_columns: usize, text: &str, indent: usize) {
+        let pieces = wrap(text, self.style.width, prefix_columns, indent);
+        let pad = " ".repeat(indent);
+        for (i, piece) in pieces.into_iter().enumerate() {
+            self.lines.push(if i == 0 { format!("{prefix}{piece}") } else { format!("{pad}{piece}") });
+        }
+    }
+
+    /// One line cut to the width with "…" (for lists whose full form is elsewhere).
+    fn truncated(&mut self, line: String) {
+        self.lines.push(truncate(&line, self.style.width));
+    }
+
+    fn paint(&self, text: &str, code: &str) -> String {
+        paint(text, code, self.style.colour)
     }
 }
 
-fn header(report: &Report) -> String {
+fn header(out: &mut Lines, report: &Report) {
     let target = &report.target;
     let cluster = match (&target.cluster, &target.resource_group) {
-        (Some(name), Some(group)) => format!("cluster {name} (resource group {group})"),
-        (Some(name), None) => format!("cluster {name}"),
-        _ => "cluster (name unknown: no ARM data)".to_string(),
+        (Some(name), Some(group)) => format!("cluster {} (resource group {})", clean(name), clean(group)),
+        (Some(name), None) => format!("cluster {}", clean(name)),
+        _ => "cluster name unknown (no ARM data)".to_string(),
     };
-    format!("aksguard {} · {cluster} · source: {}", report.tool.version, target.source)
-}
-
-fn table(findings: &[&Finding], style: Style) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width)
-        .set_header(["Status", "Rule", "Resource", "Finding"]);
-    // The finding (message, evidence, fix) is what people read: the id columns give way to it.
-    if let Some(resource) = table.column_mut(2) {
-        resource.set_constraint(ColumnConstraint::UpperBoundary(Width::Percentage(24)));
-    }
-    if style.colour {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    for group in group_repeats(findings) {
-        for finding in group.iter().take(MAX_GROUP_ROWS) {
-            table.add_row([
-                status_cell(finding.status),
-                Cell::new(&finding.rule),
-                Cell::new(short_resource(&finding.resource)),
-                Cell::new(details(finding)),
-            ]);
+    let title = out.paint(&format!("aksguard {}", report.tool.version), BOLD);
+    out.prefixed(&format!("{title} · "), columns(&format!("aksguard {} · ", report.tool.version)), &cluster, INDENT);
+    out.prefixed("read:     ", 10, &clean(&target.source), 10);
+    // One line for what was not read: with one shared reason (`--skip-azure`) the reason, else
+    // the sources, whose reasons close the report.
+    let groups = unavailable_by_reason(report);
+    let line = match groups.as_slice() {
+        [] => None,
+        [(reason, sources)] => Some(format!("not read: {} ({})", sources.join(", "), clean(reason))),
+        _ => {
+            let sources: Vec<&str> = groups.iter().flat_map(|(_, sources)| sources.iter().copied()).collect();
+            Some(format!("not read: {} sources, reasons at the end: {}", sources.len(), sources.join(", ")))
         }
-        if let Some(more) = more_row(&group) {
-            table.add_row([
-                status_cell(group[0].status),
-                Cell::new(&group[0].rule),
-                Cell::new(more.0),
-                Cell::new(more.1),
-            ]);
-        }
+    };
+    if let Some(line) = line {
+        let line = out.paint_line(&line, YELLOW);
+        out.push(line);
     }
-    table
+    if let Some(config) = &out.style.config.clone() {
+        out.prefixed("config:   ", 10, config, 10);
+    }
+    if let Some(baseline) = &report.summary.baseline {
+        out.wrapped(
+            &format!(
+                "baseline: {} new (marked new), {} fixed, {} unchanged; only new findings count for --fail-on",
+                baseline.new, baseline.fixed, baseline.unchanged
+            ),
+            10,
+        );
+    }
 }
 
-fn status_cell(status: Status) -> Cell {
-    Cell::new(status).fg(status_colour(status)).add_attribute(Attribute::Bold)
+impl Lines<'_> {
+    /// A whole line in colour; truncation happens before, so the codes are never cut.
+    fn paint_line(&self, line: &str, code: &str) -> String {
+        let cut = truncate(line, self.style.width);
+        self.paint(&cut, code)
+    }
 }
 
-/// Findings of the same rule, status and message, in the order they first appear (the report's
-/// order: by rule, then resource).
-fn group_repeats<'a>(findings: &[&'a Finding]) -> Vec<Vec<&'a Finding>> {
-    let mut groups: Vec<Vec<&Finding>> = Vec::new();
-    let mut index: HashMap<(&str, Status, &str), usize> = HashMap::new();
-    for finding in findings {
-        let key = (finding.rule.as_str(), finding.status, finding.message.as_str());
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(finding);
+/// The unavailable sources grouped by their reason, in the report's order.
+fn unavailable_by_reason(report: &Report) -> Vec<(&str, Vec<&'static str>)> {
+    let mut groups: Vec<(&str, Vec<&'static str>)> = Vec::new();
+    for source in &report.unavailable {
+        match groups.iter_mut().find(|(reason, _)| *reason == source.reason) {
+            Some((_, sources)) => sources.push(source.source),
+            None => groups.push((&source.reason, vec![source.source])),
+        }
     }
     groups
 }
 
-/// The "+N more" row of a group longer than it shows: (resource cell, finding cell).
-fn more_row(group: &[&Finding]) -> Option<(String, String)> {
-    let hidden = group.get(MAX_GROUP_ROWS..).filter(|rest| !rest.is_empty())?;
-    let names: Vec<&str> = hidden.iter().take(MORE_NAMES).map(|f| short_resource(&f.resource)).collect();
-    let etc = if hidden.len() > MORE_NAMES { ", …" } else { "" };
-    Some((
-        format!("+{} more", hidden.len()),
-        format!(
-            "{} more with the same finding: {}{etc}\n--format json lists every finding with its evidence",
-            hidden.len(),
-            names.join(", ")
-        ),
-    ))
+fn totals(out: &mut Lines, report: &Report) {
+    let summary = &report.summary;
+    let failing: Vec<String> = Severity::DESCENDING
+        .iter()
+        .filter(|severity| summary.failing_by_severity.get(**severity) > 0)
+        .map(|severity| {
+            let text = format!("{} {severity}", summary.failing_by_severity.get(*severity));
+            out.paint(&text, severity_colour(*severity))
+        })
+        .collect();
+    let failing = match failing.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", failing.join(", ")),
+    };
+    let counts = &summary.by_status;
+    let mut rest = vec![format!("{} unknown", counts.unknown), format!("{} passing", counts.pass)];
+    if counts.not_applicable > 0 {
+        rest.push(format!("{} not applicable", counts.not_applicable));
+    }
+    if counts.waived > 0 {
+        rest.push(format!("{} waived", counts.waived));
+    }
+    if summary.platform_managed > 0 {
+        rest.push(format!("{} platform-managed", summary.platform_managed));
+    }
+    // Colour codes take no columns: wrap the plain text, then print the painted one when it fits.
+    let plain = format!("{} failing{} · {}", counts.fail, strip_colour(&failing), rest.join(" · "));
+    let painted = format!("{}{failing} · {}", out.paint(&format!("{} failing", counts.fail), BOLD), rest.join(" · "));
+    match columns(&plain) <= out.style.width {
+        true => out.push(painted),
+        false => out.wrapped(&plain, INDENT),
+    }
+    if let Some(verdict) = verdict(report, out.style) {
+        out.wrapped(&verdict, INDENT);
+    }
 }
 
-/// The message, the evidence (capped), and the fix.
-fn details(finding: &Finding) -> String {
-    let mut text = finding.message.clone();
-    for line in finding.evidence.iter().take(MAX_EVIDENCE_LINES) {
-        write!(text, "\n· {line}").unwrap();
-    }
-    if let Some(more) = finding.evidence.len().checked_sub(MAX_EVIDENCE_LINES).filter(|more| *more > 0) {
-        write!(text, "\n· +{more} more (--format json lists them all)").unwrap();
-    }
-    if let Some(fix) = &finding.remediation {
-        if fix.lines().count() <= MAX_REMEDIATION_LINES {
-            write!(text, "\nFix: {fix}").unwrap();
-        } else {
-            write!(text, "\nFix: a ready-to-apply manifest: see --format json or `aksguard explain {}`", finding.rule)
-                .unwrap();
+/// What `--fail-on` decides, in words: the exit code is never a surprise.
+fn verdict(report: &Report, style: &Style) -> Option<String> {
+    let gate = &style.gate;
+    let threshold = gate.fail_on?;
+    let counting = report
+        .findings
+        .iter()
+        .filter(|f| f.needs_action() && f.severity >= threshold && f.baseline != Some(BaselineState::Unchanged))
+        .count();
+    let new = if report.summary.baseline.is_some() { "new " } else { "" };
+    Some(match gate.trips(report) {
+        true if counting > 0 => {
+            format!("--fail-on {threshold}: {counting} {new}failing at {threshold} or above: exit 1")
         }
+        true => format!("--fail-on {threshold} --fail-on-unknown: unknown findings at {threshold} or above: exit 1"),
+        false => format!("--fail-on {threshold}: no {new}failing finding at {threshold} or above: passes"),
+    })
+}
+
+/// The findings of one rule with one status, in report order.
+struct Group<'a> {
+    rule: &'a str,
+    status: Status,
+    findings: Vec<&'a Finding>,
+}
+
+fn group_by_rule<'a>(findings: &[&'a Finding]) -> Vec<Group<'a>> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<(&str, Status), usize> = HashMap::new();
+    for finding in findings {
+        let at = *index.entry((finding.rule.as_str(), finding.status)).or_insert_with(|| {
+            groups.push(Group { rule: &finding.rule, status: finding.status, findings: Vec::new() });
+            groups.len() - 1
+        });
+        groups[at].findings.push(finding);
+    }
+    groups
+}
+
+/// One line per failing rule (then per unknown one): severity, rule, count, first resources.
+fn overview(out: &mut Lines, groups: &[Group]) {
+    let rule_column = groups.iter().map(|g| columns(g.rule)).max().unwrap_or(0);
+    for status in [Status::Fail, Status::Unknown] {
+        let rows: Vec<&Group> = groups.iter().filter(|g| g.status == status).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.blank();
+        if status == Status::Unknown {
+            out.wrapped("could not be evaluated (unknown: data missing, reason below):", INDENT);
+        }
+        for group in rows {
+            rule_row(out, group.findings[0].severity, group.rule, &group.findings, rule_column);
+        }
+    }
+}
+
+/// `severity  rule  count  resource, resource, +N`: cut to the width.
+fn rule_row(out: &mut Lines, severity: Severity, rule: &str, findings: &[&Finding], rule_column: usize) {
+    let severity_text = severity.as_str();
+    let lead = format!("{severity_text:<SEVERITY_COLUMN$} {rule:<rule_column$} {:>3}  ", findings.len());
+    let room = out.style.width.saturating_sub(columns(&lead));
+    let names = truncate(&resource_list(findings, room), room);
+    let painted = format!(
+        "{} {} {:>3}  {names}",
+        out.paint(&format!("{severity_text:<SEVERITY_COLUMN$}"), severity_colour(severity)),
+        out.paint(&format!("{rule:<rule_column$}"), BOLD),
+        findings.len()
+    );
+    match out.style.colour {
+        true => out.push(painted),
+        false => out.truncated(format!("{lead}{names}")),
+    }
+}
+
+/// As many resource names as fit in `room` columns, then `+N`.
+fn resource_list(findings: &[&Finding], room: usize) -> String {
+    let names: Vec<String> = findings.iter().map(|f| clean(short_resource(&f.resource.to_string()))).collect();
+    let mut text = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let rest = names.len() - i - 1;
+        let more = if rest > 0 { format!(", +{rest}") } else { String::new() };
+        let separator = if text.is_empty() { "" } else { ", " };
+        if !text.is_empty() && columns(&text) + separator.len() + columns(name) + more.len() > room {
+            text.push_str(&format!(", +{}", names.len() - i));
+            return text;
+        }
+        text.push_str(separator);
+        text.push_str(name);
     }
     text
 }
 
-fn summary_line(report: &Report) -> String {
-    let summary = &report.summary;
-    let statuses: Vec<String> = Status::ALL
-        .iter()
-        .filter(|status| summary.by_status.get(**status) > 0)
-        .map(|status| format!("{} {status}", summary.by_status.get(*status)))
-        .collect();
-    let failing: Vec<String> = Severity::DESCENDING
-        .iter()
-        .map(|severity| format!("{} {severity}", summary.failing_by_severity.get(*severity)))
-        .collect();
-    let platform = match summary.platform_managed {
-        0 => String::new(),
-        n => format!(" · {n} platform-managed"),
-    };
-    format!(
-        "Summary: {} findings: {} · failing by severity: {}{platform}",
-        summary.total - summary.platform_managed,
-        if statuses.is_empty() { "none".to_string() } else { statuses.join(", ") },
-        failing.join(", ")
-    )
+fn finding_group(out: &mut Lines, group: &Group) {
+    let limit = if out.style.full { usize::MAX } else { MAX_GROUP_ROWS };
+    let mut last_fix: Option<&str> = None;
+    for finding in group.findings.iter().take(limit) {
+        finding_line(out, finding);
+        evidence(out, finding);
+        // The same fix for the next resource (a bare pod named by several rules) is not repeated.
+        if finding.remediation.as_deref() != last_fix {
+            fix_block(out, finding);
+        }
+        last_fix = finding.remediation.as_deref();
+    }
+    if let Some(hidden) = group.findings.get(limit..).filter(|rest| !rest.is_empty()) {
+        let lead = format!("{}+{} more: ", " ".repeat(INDENT), hidden.len());
+        let tail = " (--full shows each)";
+        let room = out.style.width.saturating_sub(columns(&lead) + tail.len());
+        out.truncated(format!("{lead}{}{tail}", resource_list(hidden, room)));
+    }
 }
 
-fn severity_colour(severity: Severity) -> Color {
+/// `severity  rule  resource (new)  message`, the message wrapped under the rule; a resource
+/// too long for the line goes below the rule.
+fn finding_line(out: &mut Lines, finding: &Finding) {
+    let severity = format!("{} ", finding.severity.as_str());
+    let painted = out.paint(&severity, severity_colour(finding.severity));
+    let status = match finding.status {
+        Status::Fail => String::new(),
+        other => format!("{other}: "),
+    };
+    let new = if finding.baseline == Some(BaselineState::New) { " (new)" } else { "" };
+    let rule = out.paint(&finding.rule, BOLD);
+    let resource = format!("{}{new}", clean(short_resource(&finding.resource.to_string())));
+    let message = format!("{status}{}", clean(&finding.message));
+    let head = columns(&severity) + columns(&finding.rule) + 2 + columns(&resource) + 2;
+    if head <= out.style.width {
+        out.prefixed(&format!("{painted}{rule}  {resource}  "), head, &message, INDENT);
+    } else {
+        out.push(format!("{painted}{rule}"));
+        let pad = " ".repeat(INDENT);
+        out.prefixed(&format!("{pad}{resource}  "), INDENT + columns(&resource) + 2, &message, INDENT);
+    }
+    if let Some(last) = out.lines.last_mut() {
+        last.truncate(last.trim_end().len());
+    }
+}
+
+/// The evidence: every line wrapped with `--full`; else the first lines, each cut to one line.
+fn evidence(out: &mut Lines, finding: &Finding) {
+    let full = out.style.full;
+    let limit = if full { usize::MAX } else { MAX_EVIDENCE_LINES };
+    let bullet = format!("{}· ", " ".repeat(INDENT));
+    let shown = finding.evidence.len().min(limit);
+    for (i, line) in finding.evidence.iter().take(limit).enumerate() {
+        let text = clean(&line.to_string());
+        let hidden = finding.evidence.len() - shown;
+        match full {
+            true => out.prefixed(&bullet, INDENT + 2, &text, INDENT + 2),
+            // The count of hidden lines survives the cut.
+            false if i + 1 == shown && hidden > 0 => {
+                let tail = format!(" (+{hidden} more)");
+                let cut = truncate(&format!("{bullet}{text}"), out.style.width.saturating_sub(tail.len()));
+                out.push(format!("{cut}{tail}"));
+            }
+            false => out.truncated(format!("{bullet}{text}")),
+        }
+    }
+}
+
+/// The fix as commands to paste: each line of the remediation, wrapped only between words with a
+/// ` \` continuation. A manifest is shown with `--full` only, and never rewrapped.
+fn fix_block(out: &mut Lines, finding: &Finding) {
+    let Some(fix) = &finding.remediation else { return };
+    let fix = clean(fix);
+    let pad = " ".repeat(FIX_INDENT);
+    let lines = fix.lines().count();
+    if lines > MAX_FIX_LINES && !out.style.full {
+        let note =
+            format!("fix: {lines} lines (a manifest): --full prints it; so does `aksguard explain {}`", finding.rule);
+        out.prefixed(&pad, FIX_INDENT, &note, FIX_INDENT);
+        return;
+    }
+    // A here-document's lines are data (a manifest): from its start to its delimiter, nothing is
+    // rewrapped; the commands after it are.
+    let mut heredoc_end: Option<String> = None;
+    for line in fix.lines() {
+        let verbatim = heredoc_end.is_some() || line.contains("<<");
+        let pieces = if verbatim { vec![line.to_string()] } else { wrap_command(line, out.style.width, FIX_INDENT) };
+        for piece in pieces {
+            let painted = out.paint(&piece, CYAN);
+            out.push(format!("{pad}{painted}"));
+        }
+        heredoc_end = match heredoc_end {
+            Some(end) if line.trim() == end => None,
+            Some(end) => Some(end),
+            None => heredoc_delimiter(line),
+        };
+    }
+}
+
+/// The word that ends a here-document a command line starts (`<<'EOF'`, `<<-EOF`, `<< EOF`).
+fn heredoc_delimiter(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once("<<")?;
+    let rest = rest.trim_start_matches('-').trim_start();
+    let word: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != ';').collect();
+    let word = word.trim_matches(|c| c == '\'' || c == '"');
+    (!word.is_empty()).then(|| word.to_string())
+}
+
+/// Findings about AKS-managed components: their own section, one line per rule; `--full` or
+/// `--show all` lists them in full.
+fn platform_section(out: &mut Lines, platform: &[&Finding]) {
+    if platform.is_empty() {
+        return;
+    }
+    out.blank();
+    let heading = format!(
+        "platform-managed: {} findings in system namespaces (AKS's own components; never counted by --fail-on)",
+        platform.len()
+    );
+    let heading = out.paint(&heading, GREY);
+    out.wrapped(&heading, INDENT);
+    let groups = group_by_rule(platform);
+    let rule_column = groups.iter().map(|g| columns(g.rule)).max().unwrap_or(0);
+    for group in &groups {
+        match out.style.full || out.style.show == Show::All {
+            true => finding_group(out, group),
+            false => rule_row(out, group.findings[0].severity, group.rule, &group.findings, rule_column),
+        }
+    }
+}
+
+fn waivers(out: &mut Lines, report: &Report) {
+    let attention: Vec<String> =
+        report.waivers.iter().filter(|w| w.needs_attention()).map(|w| clean(&w.describe())).collect();
+    if attention.is_empty() {
+        return;
+    }
+    out.blank();
+    out.wrapped("waivers needing attention:", INDENT);
+    for line in attention {
+        out.prefixed("  ", 2, &line, INDENT);
+    }
+}
+
+/// The unavailable sources with their full reasons (the header cut them to one line).
+fn not_read(out: &mut Lines, report: &Report) {
+    if report.unavailable.is_empty() {
+        return;
+    }
+    out.blank();
+    out.wrapped("not read (the rules that need these are unknown):", INDENT);
+    for (reason, sources) in unavailable_by_reason(report) {
+        out.prefixed("  ", 2, &format!("{}: {}", sources.join(", "), clean(reason)), INDENT);
+    }
+}
+
+fn hint(style: &Style) -> String {
+    let mut hints = vec!["`aksguard explain RULE` tells why and how to fix"];
+    if !style.full {
+        hints.push("--full shows every evidence line and resource");
+    }
+    if style.show == Show::Failed {
+        hints.push("--show all adds passing findings");
+    }
+    hints.join("; ") + "."
+}
+
+/// Text from the cluster or a file, safe to print.
+fn clean(text: &str) -> String {
+    escape_control(text)
+}
+
+/// `line` cut to `width` columns, ending in "…" when cut.
+fn truncate(line: &str, width: usize) -> String {
+    if columns(line) <= width {
+        return line.to_string();
+    }
+    let mut cut: String = line.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+const BOLD: &str = "1";
+const CYAN: &str = "36";
+const GREY: &str = "90";
+const YELLOW: &str = "33";
+
+fn severity_colour(severity: Severity) -> &'static str {
     match severity {
-        Severity::Critical => Color::Magenta,
-        Severity::High => Color::Red,
-        Severity::Medium => Color::Yellow,
-        Severity::Low => Color::Blue,
-        Severity::Info => Color::Grey,
+        Severity::Critical => "1;35",
+        Severity::High => "1;31",
+        Severity::Medium => "33",
+        Severity::Low => "34",
+        Severity::Info => "90",
     }
 }
 
-fn status_colour(status: Status) -> Color {
-    match status {
-        Status::Fail => Color::Red,
-        Status::Unknown => Color::Yellow,
-        Status::Pass => Color::Green,
-        Status::NotApplicable | Status::Waived => Color::Grey,
+/// `text` in an SGR colour, or plain.
+fn paint(text: &str, code: &str, enabled: bool) -> String {
+    match enabled {
+        true => format!("\x1b[{code}m{text}\x1b[0m"),
+        false => text.to_string(),
     }
-}
-
-/// Bold and coloured heading text, or plain.
-fn paint(text: &str, colour: Color, enabled: bool) -> String {
-    if !enabled {
-        return text.to_string();
-    }
-    let code = match colour {
-        Color::Magenta => 35,
-        Color::Red => 31,
-        Color::Yellow => 33,
-        Color::Blue => 34,
-        _ => 37,
-    };
-    format!("\x1b[1;{code}m{text}\x1b[0m")
 }
 
 #[cfg(test)]
@@ -252,7 +502,7 @@ mod tests {
     use crate::snapshot::Snapshot;
 
     fn finding(status: Status, resource: &str, message: &str) -> Finding {
-        ALL[0].finding(status, resource, message)
+        ALL[0].finding(status, crate::finding::Resource::for_test(resource), message)
     }
 
     fn report(findings: Vec<Finding>) -> Report {
@@ -261,53 +511,86 @@ mod tests {
         report
     }
 
-    fn render_wide(report: &Report) -> String {
-        render(report, Style { show: Show::All, colour: false, width: 400 })
+    fn render_at(report: &Report, width: usize, full: bool) -> String {
+        render(report, &Style { show: Show::All, width, full, ..Style::default() })
     }
 
     #[test]
-    fn repeated_findings_show_a_few_rows_and_a_more_row() {
-        let mut findings: Vec<Finding> =
+    fn a_rule_shows_its_first_finding_then_one_more_line() {
+        let findings: Vec<Finding> =
             (0..10).map(|i| finding(Status::Fail, &format!("Namespace/ns-{i}"), "no default deny")).collect();
-        findings.push(finding(Status::Fail, "Namespace/other", "another problem"));
-        findings.push(finding(Status::Pass, "Namespace/ns-9", "no default deny"));
-        let table = render_wide(&report(findings));
-        for shown in ["Namespace/ns-0 ", "Namespace/ns-1 ", "Namespace/ns-2 ", "Namespace/other", "another problem"] {
-            assert!(table.contains(shown), "{shown} missing:\n{table}");
-        }
-        assert!(table.contains("+7 more"), "{table}");
+        let text = render_at(&report(findings.clone()), 100, false);
+        assert!(text.contains("Namespace/ns-0  no default deny"), "{text}");
+        assert!(text.contains("    +9 more: Namespace/ns-1, Namespace/ns-2"), "{text}");
+        assert!(!text.contains("Namespace/ns-1  no default deny"), "{text}");
+        let full = render_at(&report(findings), 100, true);
         assert!(
-            table.contains("7 more with the same finding: Namespace/ns-3, Namespace/ns-4, Namespace/ns-5, …"),
-            "{table}"
+            full.contains("Namespace/ns-9  no default deny") && !full.contains("more:"),
+            "--full lists every one:\n{full}"
         );
-        assert!(!table.contains("ns-6"), "hidden rows are not printed:\n{table}");
-        assert_eq!(table.matches("+").count(), 1, "one more row; the pass is its own group:\n{table}");
-        assert!(table.contains("Namespace/ns-9 "), "a different status is a different group:\n{table}");
     }
 
     #[test]
-    fn a_group_that_fits_has_no_more_row() {
-        let findings =
-            (0..MAX_GROUP_ROWS).map(|i| finding(Status::Fail, &format!("Namespace/ns-{i}"), "same")).collect();
-        let table = render_wide(&report(findings));
-        assert!(!table.contains("more"), "{table}");
+    fn commands_after_a_here_document_wrap_again() {
+        assert_eq!(heredoc_delimiter("kubectl apply -f - <<'EOF'").as_deref(), Some("EOF"));
+        assert_eq!(heredoc_delimiter("cat <<-END > x").as_deref(), Some("END"));
+        assert_eq!(heredoc_delimiter("az aks update -n a"), None);
+        let long = "# then deny all other ingress and egress: add policies for the traffic your workloads need";
+        let fix = format!("kubectl apply -f - <<'EOF'\nkind: NetworkPolicy\nEOF\n{long}");
+        let findings = vec![finding(Status::Fail, "Namespace/shop", "no default deny").with_remediation(fix)];
+        let text = render_at(&report(findings), 60, true);
+        assert!(text.lines().all(|line| line.chars().count() <= 60), "{text}");
+        assert!(text.contains("    kind: NetworkPolicy"), "the manifest stays as it is:\n{text}");
     }
 
     #[test]
-    fn long_evidence_is_capped_and_json_keeps_it_all() {
+    fn evidence_is_capped_unless_full() {
         let mut long = finding(Status::Fail, "Namespace/shop", "workloads would be rejected");
         for i in 0..10 {
-            long = long.with_evidence(format!("restricted would reject Deployment/shop/app-{i}"));
+            long = long.with_evidence(crate::finding::Evidence::kubernetes(format!(
+                "restricted would reject Deployment/shop/app-{i}"
+            )));
         }
         let report = report(vec![long]);
-        let table = render_wide(&report);
-        assert!(table.contains("app-3") && !table.contains("app-4"), "{table}");
-        assert!(table.contains("· +6 more (--format json lists them all)"), "{table}");
-        let json = crate::report::render(
-            &report,
-            crate::report::Format::Json,
-            Style { show: Show::All, colour: false, width: 80 },
-        );
-        assert!(json.contains("app-9"), "{json}");
+        let text = render_at(&report, 100, false);
+        assert!(text.contains("    · restricted would reject Deployment/shop/app-0 (Kubernetes) (+9 more)"), "{text}");
+        assert!(!text.contains("app-1"), "{text}");
+        assert!(render_at(&report, 100, true).contains("app-9"));
+    }
+
+    #[test]
+    fn every_line_fits_the_width_and_words_stay_whole() {
+        let message = "a long message about the cluster that goes on and on well past the edge of the screen";
+        let findings = vec![
+            finding(Status::Fail, "Namespace/a-namespace-with-a-rather-long-name", message)
+                .with_evidence(crate::finding::Evidence::kubernetes(message))
+                .with_remediation(
+                    "az aks update -g a-resource-group -n a-cluster --api-server-authorized-ip-ranges 1.2.3.4/32",
+                ),
+        ];
+        for width in [40, 60, 80] {
+            let text = render_at(&report(findings.clone()), width, false);
+            for line in text.lines() {
+                let one_word = !line.trim().trim_end_matches(" \\").contains(' ');
+                assert!(columns(line) <= width || one_word, "over {width}: {line:?}\n{text}");
+            }
+            assert!(text.contains("--api-server-authorized-ip-ranges"), "a flag is never split:\n{text}");
+        }
+    }
+
+    #[test]
+    fn escape_sequences_from_the_cluster_are_shown_not_sent() {
+        let text =
+            render_at(&report(vec![finding(Status::Fail, "Namespace/\u{1b}[2Jx", "m\u{1b}]0;t\u{7}")]), 100, false);
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("\\u{1b}[2Jx"), "{text}");
+    }
+
+    #[test]
+    fn colour_codes_only_with_colour() {
+        let report = report(vec![finding(Status::Fail, "Namespace/a", "m")]);
+        assert!(!render_at(&report, 100, false).contains('\u{1b}'));
+        let coloured = render(&report, &Style { colour: true, ..Style::default() });
+        assert!(coloured.contains("\u{1b}[1;31m") || coloured.contains("\u{1b}["), "{coloured}");
     }
 }

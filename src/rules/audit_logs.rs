@@ -1,7 +1,8 @@
 //! `audit-logs`: the API server's audit log leaves the cluster, so access can be investigated.
 
+use super::Area;
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::arm::{DiagnosticLog, DiagnosticSetting};
 use crate::snapshot::source;
 
@@ -9,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "audit-logs",
     title: "Kubernetes audit logs are collected",
     severity: Severity::Medium,
+    area: Area::Operations,
+    help_uri: "https://learn.microsoft.com/azure/aks/monitor-aks",
     reads: &[source::DIAGNOSTIC_SETTINGS, source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["2.1.1"],
@@ -48,15 +51,15 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     Ok(vec![match sending.is_empty() {
         false => RULE
             .pass(resource, "the Kubernetes audit log is sent out of the cluster")
-            .with_evidence(format!("{} (ARM diagnostic settings)", sending.join("; "))),
+            .with_evidence(Evidence::arm_document("diagnostic settings", sending.join("; "))),
         true => {
             let names: Vec<&str> = settings.iter().filter_map(|s| s.name.as_deref()).collect();
             let evidence = match names.is_empty() {
-                true => "the cluster has no diagnostic settings (ARM)".to_string(),
-                false => format!(
-                    "diagnostic settings {} send no kube-audit or kube-audit-admin logs (ARM)",
+                true => Evidence::arm("the cluster has no diagnostic settings"),
+                false => Evidence::arm(format!(
+                    "diagnostic settings {} send no kube-audit or kube-audit-admin logs",
                     names.join(", ")
-                ),
+                )),
             };
             RULE.fail(resource.clone(), "no diagnostic setting sends the Kubernetes audit log anywhere: API access leaves no trail")
                 .with_evidence(evidence)

@@ -1,5 +1,6 @@
 //! `auto-upgrade-channel`: the cluster follows an automatic Kubernetes upgrade channel.
 
+use super::Area;
 use super::inference::arm_setting;
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
@@ -9,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "auto-upgrade-channel",
     title: "Cluster auto-upgrade channel is set",
     severity: Severity::Medium,
+    area: Area::UpgradesAndPatching,
+    help_uri: "https://learn.microsoft.com/azure/aks/auto-upgrade-cluster",
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &[],

@@ -1,14 +1,17 @@
 //! `azure-policy-addon`: Azure Policy for Kubernetes is on, and its Gatekeeper admission webhook
 //! actually enforces the assigned policies.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "azure-policy-addon",
     title: "Azure Policy add-on is enabled and enforces",
     severity: Severity::Medium,
+    area: Area::GovernanceAndSecrets,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER, source::PODS, source::VALIDATING_WEBHOOKS, source::GATEKEEPER_CONSTRAINTS],
     docs: DOCS,
     cis: &[],
@@ -52,7 +55,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         Err(missing) => return inferred(ctx, missing, enable),
     };
     let enabled = cluster.addon("azurepolicy").and_then(|a| a.enabled) == Some(true);
-    let evidence = format!("addonProfiles.azurepolicy.enabled = {enabled} (ARM)");
+    let evidence = Evidence::arm(format!("addonProfiles.azurepolicy.enabled = {enabled}"));
     let resource = ctx.cluster_resource();
     if !enabled {
         return Ok(vec![
@@ -66,7 +69,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
 
 /// Whether Gatekeeper's webhook is registered and a constraint denies.
 fn enforcement(ctx: &Context) -> Finding {
-    let resource = format!("ValidatingWebhookConfiguration/{WEBHOOK}");
+    let resource = Resource::cluster_scoped("ValidatingWebhookConfiguration", WEBHOOK);
     let webhooks = match ctx.validating_webhook_configurations() {
         Ok(webhooks) => webhooks,
         Err(missing) => return RULE.unknown(resource, format!("enforcement cannot be checked: {}", missing.what())),
@@ -77,7 +80,7 @@ fn enforcement(ctx: &Context) -> Finding {
                 resource,
                 "enabled in Azure, but Gatekeeper's admission webhook is not registered: nothing is enforced",
             )
-            .with_evidence("no gatekeeper-validating-webhook-configuration (Kubernetes)")
+            .with_evidence(Evidence::kubernetes("no gatekeeper-validating-webhook-configuration"))
             .with_remediation(
                 "kubectl get pods -n gatekeeper-system; kubectl get pods -n kube-system -l app=azure-policy",
             );
@@ -95,10 +98,10 @@ fn enforcement(ctx: &Context) -> Finding {
         }
     };
     let denying = constraints.iter().filter(|c| c.enforcement_action().eq_ignore_ascii_case("deny")).count();
-    let evidence = format!(
-        "{WEBHOOK} registered; {denying} of {} constraints deny, the rest only audit (Kubernetes)",
+    let evidence = Evidence::kubernetes(format!(
+        "{WEBHOOK} registered; {denying} of {} constraints deny, the rest only audit",
         constraints.len()
-    );
+    ));
     match denying {
         0 => RULE
             .fail(resource, "Gatekeeper runs but no constraint denies: policies only audit (dryrun/warn)")
@@ -113,12 +116,12 @@ fn inferred(ctx: &Context, arm_missing: Missing, enable: String) -> Result<Vec<F
     let policy = ctx.pods_named("kube-system", POLICY_PODS).map_err(|_| arm_missing.clone())?;
     let gatekeeper = ctx.pods_named("gatekeeper-system", GATEKEEPER_PODS).map_err(|_| arm_missing.clone())?;
     let resource = ctx.cluster_resource();
-    let evidence = format!(
-        "inferred: {} azure-policy pod(s) in kube-system, {} Gatekeeper pod(s) in gatekeeper-system (Kubernetes)",
+    let evidence = Evidence::inferred(format!(
+        "{} azure-policy pod(s) in kube-system, {} Gatekeeper pod(s) in gatekeeper-system",
         policy.len(),
         gatekeeper.len()
-    );
-    let note = format!("the add-on's ARM setting was not checked: {}", arm_missing.what());
+    ));
+    let note = Evidence::note(format!("the add-on's ARM setting was not checked: {}", arm_missing.what()));
     if policy.is_empty() || gatekeeper.is_empty() {
         return Ok(vec![
             RULE.fail(resource, "Azure Policy does not run in the cluster (inferred from Kubernetes)")

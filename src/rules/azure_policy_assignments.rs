@@ -1,8 +1,8 @@
 //! `azure-policy-assignments`: a Kubernetes pod security initiative applies to the cluster and
 //! is enforced (deny, enforcement on, no extra excluded namespaces), and Gatekeeper agrees.
 
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Resource, Severity};
 use crate::snapshot::kube::Constraint;
 use crate::snapshot::policy::{Applies, PolicyAssignment};
 use crate::snapshot::source;
@@ -12,6 +12,8 @@ pub static RULE: Rule = Rule {
     id: "azure-policy-assignments",
     title: "A pod security initiative is assigned to the cluster and enforced",
     severity: Severity::High,
+    area: Area::GovernanceAndSecrets,
+    help_uri: "https://learn.microsoft.com/azure/governance/policy/concepts/policy-for-kubernetes",
     reads: &[source::MANAGED_CLUSTER, source::POLICY_ASSIGNMENTS, source::GATEKEEPER_CONSTRAINTS],
     docs: DOCS,
     cis: &["5.2.1"],
@@ -52,7 +54,11 @@ runs.
     az policy assignment create -n pod-security-baseline --scope CLUSTER_ID \\
       --policy-set-definition a8640138-9b0a-4a28-b8cb-1666c838647d --params '{\"effect\": {\"value\": \"deny\"}}'
     az policy assignment update -n NAME --scope SCOPE --enforcement-mode Default \\
-      --params '{\"effect\": {\"value\": \"deny\"}, \"excludedNamespaces\": {\"value\": [\"kube-system\", \"gatekeeper-system\", \"azure-arc\", \"azure-extensions-usage-system\"]}}'
+      --params '{\"effect\": {\"value\": \"deny\"}}'
+
+`--params` replaces every parameter of the assignment: the command leaves `excludedNamespaces`
+out, so that it falls back to its default, the platform's namespaces (kube-system,
+gatekeeper-system, azure-arc, azure-extensions-usage-system).
 ";
 
 const BASELINE: &str = "a8640138-9b0a-4a28-b8cb-1666c838647d";
@@ -125,17 +131,18 @@ impl Judged<'_> {
 }
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
-    let cluster_id = ctx.cluster()?.id.clone().unwrap_or_else(|| ctx.cluster_resource());
+    ctx.cluster()?;
+    let cluster = ctx.cluster_resource();
     let assignments = ctx.policy_assignments()?;
     let judged: Vec<Judged> = assignments
         .iter()
         .filter(|a| a.definition_key().as_deref().and_then(pod_security_name).is_some())
-        .filter_map(|assignment| match assignment.applies_to(&cluster_id) {
+        .filter_map(|assignment| match assignment.applies_to(cluster.as_str()) {
             Applies::No(_) => None,
             applies => Some(judge(ctx, assignment, applies)),
         })
         .collect();
-    let mut findings = vec![coverage(ctx, &cluster_id, assignments.len(), &judged)];
+    let mut findings = vec![coverage(ctx, cluster, assignments.len(), &judged)];
     for item in &judged {
         findings.push(enforcement(ctx, item));
         if let Some(cross_check) = gatekeeper(ctx, item) {
@@ -206,15 +213,15 @@ fn namespace_list(assignment: &PolicyAssignment, name: &str) -> Result<Option<Ve
     }
 }
 
-fn describe(assignment: &PolicyAssignment) -> String {
+fn describe(assignment: &PolicyAssignment) -> Evidence {
     let key = assignment.definition_key().unwrap_or_default();
-    format!(
-        "assignment {} ({}) at {}: {} (ARM)",
+    Evidence::arm(format!(
+        "assignment {} ({}) at {}: {}",
         assignment.name.as_deref().unwrap_or("?"),
         pod_security_name(&key).unwrap_or("?"),
         assignment.properties.scope.as_deref().unwrap_or("no scope"),
         params(assignment)
-    )
+    ))
 }
 
 fn params(assignment: &PolicyAssignment) -> String {
@@ -227,7 +234,7 @@ fn params(assignment: &PolicyAssignment) -> String {
 }
 
 /// Whether a pod security initiative (or the whole baseline, policy by policy) applies.
-fn coverage(ctx: &Context, cluster_id: &str, read: usize, judged: &[Judged]) -> Finding {
+fn coverage(ctx: &Context, cluster: Resource, read: usize, judged: &[Judged]) -> Finding {
     let certain: Vec<&Judged> = judged.iter().filter(|j| j.applies == Applies::Yes).collect();
     let initiatives: Vec<&&Judged> = certain.iter().filter(|j| j.assignment.is_initiative()).collect();
     let singles: Vec<String> = certain
@@ -243,13 +250,13 @@ fn coverage(ctx: &Context, cluster_id: &str, read: usize, judged: &[Judged]) -> 
         |items: &[&&Judged]| items.iter().map(|j| j.assignment.label().to_string()).collect::<Vec<_>>().join(", ");
     if !initiatives.is_empty() {
         return RULE
-            .pass(cluster_id, format!("a pod security initiative applies to the cluster: {}", names(&initiatives)))
-            .with_evidence(format!("{read} assignment(s) read at the cluster's scope and above (ARM)"));
+            .pass(cluster, format!("a pod security initiative applies to the cluster: {}", names(&initiatives)))
+            .with_evidence(Evidence::arm(format!("{read} assignment(s) read at the cluster's scope and above")));
     }
     if whole_baseline {
         return RULE
-            .pass(cluster_id, "every policy of the pod security baseline initiative is assigned on its own")
-            .with_evidence(format!("{read} assignment(s) read at the cluster's scope and above (ARM)"));
+            .pass(cluster, "every policy of the pod security baseline initiative is assigned on its own")
+            .with_evidence(Evidence::arm(format!("{read} assignment(s) read at the cluster's scope and above")));
     }
     let perhaps: Vec<String> = judged
         .iter()
@@ -260,24 +267,24 @@ fn coverage(ctx: &Context, cluster_id: &str, read: usize, judged: &[Judged]) -> 
         .collect();
     if !perhaps.is_empty() {
         return RULE.unknown(
-            cluster_id,
+            cluster,
             format!("a pod security initiative may not apply to the cluster: {}", perhaps.join("; ")),
         );
     }
     let names = ctx.names();
-    RULE.fail(cluster_id, "no Kubernetes pod security initiative applies to the cluster")
-        .with_evidence(format!(
-            "{read} assignment(s) at the cluster's scope and above, none of initiative {BASELINE} or {RESTRICTED} (ARM)"
-        ))
+    RULE.fail(cluster.clone(), "no Kubernetes pod security initiative applies to the cluster")
+        .with_evidence(Evidence::arm(format!(
+            "{read} assignment(s) at the cluster's scope and above, none of initiative {BASELINE} or {RESTRICTED}"
+        )))
         .with_remediation(format!(
-            "az policy assignment create -n pod-security-baseline --scope {cluster_id} --policy-set-definition {BASELINE} --params '{{\"effect\": {{\"value\": \"deny\"}}}}'\n# needs the add-on: az aks enable-addons -g {} -n {} --addons azure-policy",
+            "az policy assignment create -n pod-security-baseline --scope {cluster} --policy-set-definition {BASELINE} --params '{{\"effect\": {{\"value\": \"deny\"}}}}'\n# needs the add-on: az aks enable-addons -g {} -n {} --addons azure-policy",
             names.resource_group, names.name
         ))
 }
 
 fn enforcement(ctx: &Context, item: &Judged) -> Finding {
     let assignment = item.assignment;
-    let resource = assignment.id.clone().unwrap_or_else(|| ctx.cluster_resource());
+    let resource = assignment.id.clone().map_or_else(|| ctx.cluster_resource(), Resource::arm);
     let label = assignment.label();
     let finding = if !item.problems.is_empty() {
         RULE.fail(resource, format!("{label} does not enforce: {}", item.problems.join("; ")))
@@ -292,12 +299,11 @@ fn enforcement(ctx: &Context, item: &Judged) -> Finding {
     finding.with_evidence(describe(assignment))
 }
 
+/// `--params` replaces every parameter: `excludedNamespaces` is left out, so that it falls back to
+/// its default, the platform's namespaces (spelled out, the list made the command too wide to
+/// wrap in an 80-column table).
 fn fix(assignment: &PolicyAssignment, problems: &[String]) -> String {
-    let excluded: Vec<String> = PLATFORM_NAMESPACES.iter().map(|ns| format!("\"{ns}\"")).collect();
     let mut params = vec![r#""effect": {"value": "deny"}"#.to_string()];
-    if problems.iter().any(|p| p.starts_with("excludedNamespaces")) {
-        params.push(format!(r#""excludedNamespaces": {{"value": [{}]}}"#, excluded.join(", ")));
-    }
     if problems.iter().any(|p| p.starts_with("namespaces")) {
         params.push(r#""namespaces": {"value": []}"#.to_string());
     }
@@ -315,7 +321,7 @@ fn gatekeeper(ctx: &Context, item: &Judged) -> Option<Finding> {
     if !item.protects() {
         return None;
     }
-    let resource = item.assignment.id.clone().unwrap_or_else(|| ctx.cluster_resource());
+    let resource = item.assignment.id.clone().map_or_else(|| ctx.cluster_resource(), Resource::arm);
     let label = item.assignment.label();
     let constraints = match ctx.gatekeeper_constraints() {
         Ok(constraints) => constraints,
@@ -329,7 +335,8 @@ fn gatekeeper(ctx: &Context, item: &Judged) -> Option<Finding> {
     let azure: Vec<&Constraint> =
         constraints.iter().filter(|c| c.kind.to_ascii_lowercase().starts_with("k8sazure")).collect();
     let denying = azure.iter().filter(|c| c.enforcement_action().eq_ignore_ascii_case("deny")).count();
-    let evidence = format!("{denying} of {} Azure Policy constraint(s) (K8sAzure*) deny (Kubernetes)", azure.len());
+    let evidence =
+        Evidence::kubernetes(format!("{denying} of {} Azure Policy constraint(s) (K8sAzure*) deny", azure.len()));
     let names = ctx.names();
     let look = format!(
         "kubectl get constraints -o custom-columns=KIND:.kind,NAME:.metadata.name,ACTION:.spec.enforcementAction\naz aks show -g {} -n {} --query addonProfiles.azurepolicy",
@@ -470,7 +477,13 @@ mod tests {
                 r#"az policy assignment update -n psr --scope /subscriptions/sub --enforcement-mode Default --params '{"effect": {"value": "deny"}}'"#
             )
         );
-        assert!(found[3].remediation.as_deref().unwrap().contains(r#""excludedNamespaces": {"value": ["kube-system", "gatekeeper-system", "azure-arc", "azure-extensions-usage-system"]}"#));
+        // Left out, excludedNamespaces falls back to its default: the platform's namespaces only.
+        assert_eq!(
+            found[3].remediation.as_deref(),
+            Some(
+                r#"az policy assignment update -n priv --scope /subscriptions/sub/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/aks1 --params '{"effect": {"value": "deny"}}'"#
+            )
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! assigned to them.
 
 use super::azure_policy_assignments::pod_security_name;
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Resource, Severity};
 use crate::snapshot::policy::PolicyState;
 use crate::snapshot::source;
 use crate::snapshot::strict::within;
@@ -13,6 +13,8 @@ pub static RULE: Rule = Rule {
     id: "azure-policy-compliance",
     title: "The cluster's workloads comply with the Azure Policies assigned to it",
     severity: Severity::Medium,
+    area: Area::GovernanceAndSecrets,
+    help_uri: "https://learn.microsoft.com/azure/governance/policy/concepts/policy-for-kubernetes",
     reads: &[
         source::MANAGED_CLUSTER,
         source::POLICY_STATES,
@@ -89,10 +91,12 @@ impl Policy<'_> {
 }
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
-    let cluster_id = ctx.cluster()?.id.clone().unwrap_or_else(|| ctx.cluster_resource());
+    ctx.cluster()?;
+    let cluster = ctx.cluster_resource();
+    let cluster_id = cluster.as_str();
     let states = ctx.policy_states()?;
     let components = ctx.component_policy_states();
-    let about_cluster = |s: &&PolicyState| s.resource_id.as_deref().is_some_and(|id| within(id, &cluster_id));
+    let about_cluster = |s: &&PolicyState| s.resource_id.as_deref().is_some_and(|id| within(id, cluster_id));
     let mut policies: BTreeMap<(String, String, String), Policy> = BTreeMap::new();
     for state in states.iter().filter(about_cluster) {
         policies.entry(state.policy_key()).or_default().cluster.push(state);
@@ -104,22 +108,25 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     }
     if policies.is_empty() {
         return Ok(vec![RULE.unknown(
-            &cluster_id,
+            cluster.clone(),
             format!("Azure Policy reports no compliance state for the cluster ({} read): no assignment has been evaluated on it yet", states.len()),
         )]);
     }
-    Ok(policies.values().map(|policy| judge(ctx, &cluster_id, policy, components.as_ref().err())).collect())
+    Ok(policies.values().map(|policy| judge(ctx, &cluster, policy, components.as_ref().err())).collect())
 }
 
-fn judge(ctx: &Context, cluster_id: &str, policy: &Policy, components_missing: Option<&Missing>) -> Finding {
+fn judge(ctx: &Context, cluster: &Resource, policy: &Policy, components_missing: Option<&Missing>) -> Finding {
     let state = policy.any();
     let assignment = state.policy_assignment_name.as_deref().unwrap_or("?");
-    let resource = state.policy_assignment_id.clone().unwrap_or_else(|| cluster_id.to_string());
+    let resource = state.policy_assignment_id.clone().map_or_else(|| cluster.clone(), Resource::arm);
     let name = policy.name();
-    let evidence = format!(
-        "policy {} of assignment {assignment}: {} (ARM policy states)",
-        state.policy_definition_id.as_deref().unwrap_or("?"),
-        state.compliance_state.as_deref().unwrap_or("no state")
+    let evidence = Evidence::arm_document(
+        "policy states",
+        format!(
+            "policy {} of assignment {assignment}: {}",
+            state.policy_definition_id.as_deref().unwrap_or("?"),
+            state.compliance_state.as_deref().unwrap_or("no state")
+        ),
     );
     if !policy.non_compliant() {
         return RULE.pass(resource, format!("compliant with {name}")).with_evidence(evidence);
@@ -132,18 +139,20 @@ fn judge(ctx: &Context, cluster_id: &str, policy: &Policy, components_missing: O
     }
     .with_evidence(evidence);
     if policy.components.len() >= ADD_ON_CAP {
-        finding = finding.with_evidence(format!(
+        finding = finding.with_evidence(Evidence::note(format!(
             "capped: Azure Policy reports at most {ADD_ON_CAP} non-compliant records per policy per cluster; there may be more"
-        ));
+        )));
     }
     if let Some(missing) = components_missing {
-        finding =
-            finding.with_evidence(format!("which Kubernetes objects violate it is not known: {}", missing.what()));
+        finding = finding.with_evidence(Evidence::note(format!(
+            "which Kubernetes objects violate it is not known: {}",
+            missing.what()
+        )));
     }
     finding
-        .with_evidence("kube-system and gatekeeper-system are never evaluated by the Azure Policy add-on")
+        .with_evidence(Evidence::note("kube-system and gatekeeper-system are never evaluated by the Azure Policy add-on"))
         .with_remediation(format!(
-            "# fix the workloads' specs, or record an exemption with a reason:\naz policy exemption create -n {} --scope {cluster_id} --policy-assignment {} --exemption-category Waiver --expires-on YYYY-MM-DD",
+            "# fix the workloads' specs, or record an exemption with a reason:\naz policy exemption create -n {} --scope {cluster} --policy-assignment {} --exemption-category Waiver --expires-on YYYY-MM-DD",
             format_args!("{}-exemption", state.policy_definition_reference_id.as_deref().unwrap_or("policy")),
             state.policy_assignment_id.as_deref().unwrap_or("ASSIGNMENT_ID")
         ))

@@ -1,8 +1,8 @@
 //! `azure-rbac-admins`: the Azure roles that make someone a Kubernetes admin of the cluster go to
 //! groups, not to individual users.
 
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::arm::ManagedCluster;
 use crate::snapshot::authorization::RoleAssignment;
 use crate::snapshot::source;
@@ -12,6 +12,8 @@ pub static RULE: Rule = Rule {
     id: "azure-rbac-admins",
     title: "Azure roles that give Kubernetes admin are assigned to groups only",
     severity: Severity::Medium,
+    area: Area::AccessControl,
+    help_uri: "https://learn.microsoft.com/azure/aks/manage-azure-rbac",
     reads: &[source::MANAGED_CLUSTER, source::ROLE_ASSIGNMENTS],
     docs: DOCS,
     cis: &["4.1.1"],
@@ -88,11 +90,12 @@ struct Admin<'a> {
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let cluster = ctx.cluster()?;
-    let cluster_id = cluster.id.clone().unwrap_or_else(|| ctx.cluster_resource());
+    let cluster_resource = ctx.cluster_resource();
+    let cluster_id = cluster_resource.as_str();
     let assignments = ctx.role_assignments()?;
     let admins: Vec<Admin> = assignments
         .iter()
-        .filter(|a| a.properties.scope.as_deref().is_some_and(|s| is_management_group(s) || within(&cluster_id, s)))
+        .filter(|a| a.properties.scope.as_deref().is_some_and(|s| is_management_group(s) || within(cluster_id, s)))
         .filter_map(|assignment| {
             let key = assignment.role_key()?;
             let (_, role, through) = ADMIN_ROLES.iter().find(|(id, _, _)| *id == key)?;
@@ -104,46 +107,49 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     for admin in &admins {
         let principal = admin.assignment.properties.principal_type.as_deref().unwrap_or("");
         match principal.to_ascii_lowercase().as_str() {
-            "user" => findings.push(user(&cluster_id, admin)),
+            "user" => findings.push(user(&cluster_resource, admin)),
             "group" | "foreigngroup" => groups.push(describe(admin)),
             "serviceprincipal" => services.push(describe(admin)),
             _ => findings.push(
                 RULE.unknown(
-                    resource(&cluster_id, admin),
+                    resource(&cluster_resource, admin),
                     format!("{} is assigned to a principal of unknown type {principal:?}", admin.role),
                 )
-                .with_evidence(describe(admin)),
+                .with_evidence(Evidence::detail(Source::Arm, describe(admin))),
             ),
         }
     }
     if findings.is_empty() {
         let mut pass = RULE
             .pass(
-                &cluster_id,
+                cluster_resource,
                 format!("{} admin role assignment(s) at the cluster's scope and above, none to a user", admins.len()),
             )
-            .with_evidence(format!("{} role assignment(s) read (ARM)", assignments.len()));
+            .with_evidence(Evidence::arm(format!("{} role assignment(s) read", assignments.len())));
         if !groups.is_empty() {
-            pass = pass.with_evidence(format!("groups: {}", groups.join("; ")));
+            pass = pass.with_evidence(Evidence::detail(Source::Arm, format!("groups: {}", groups.join("; "))));
         }
         if !services.is_empty() {
-            pass = pass.with_evidence(format!(
-                "service principals (automation: check they are expected): {}",
-                services.join("; ")
+            pass = pass.with_evidence(Evidence::detail(
+                Source::Arm,
+                format!("service principals (automation: check they are expected): {}", services.join("; ")),
             ));
         }
         findings.push(pass);
     } else if !services.is_empty() {
         findings = findings
             .into_iter()
-            .map(|f| f.with_evidence(format!("also admin, as service principals: {}", services.join("; "))))
+            .map(|f| {
+                let also = format!("also admin, as service principals: {}", services.join("; "));
+                f.with_evidence(Evidence::detail(Source::Arm, also))
+            })
             .collect();
     }
     Ok(findings)
 }
 
-fn resource(cluster_id: &str, admin: &Admin) -> String {
-    admin.assignment.id.clone().unwrap_or_else(|| cluster_id.to_string())
+fn resource(cluster: &Resource, admin: &Admin) -> Resource {
+    admin.assignment.id.clone().map_or_else(|| cluster.clone(), Resource::arm)
 }
 
 fn describe(admin: &Admin) -> String {
@@ -157,12 +163,13 @@ fn describe(admin: &Admin) -> String {
     )
 }
 
-fn user(cluster_id: &str, admin: &Admin) -> Finding {
+fn user(cluster: &Resource, admin: &Admin) -> Finding {
     let p = &admin.assignment.properties;
     let scope = p.scope.as_deref().unwrap_or("SCOPE");
-    let at = if scope.eq_ignore_ascii_case(cluster_id) { "on the cluster".to_string() } else { format!("at {scope}") };
-    RULE.fail(resource(cluster_id, admin), format!("{} is assigned to a user, not a group ({at})", admin.role))
-        .with_evidence(format!("roleAssignment: {} (ARM)", describe(admin)))
+    let at =
+        if scope.eq_ignore_ascii_case(cluster.as_str()) { "on the cluster".to_string() } else { format!("at {scope}") };
+    RULE.fail(resource(cluster, admin), format!("{} is assigned to a user, not a group ({at})", admin.role))
+        .with_evidence(Evidence::arm(format!("roleAssignment: {}", describe(admin))))
         .with_remediation(format!(
             "az role assignment create --assignee-object-id GROUP_OBJECT_ID --assignee-principal-type Group --role \"{}\" --scope {scope}\naz role assignment delete --ids {}",
             admin.role,

@@ -1,7 +1,8 @@
 //! `cluster-admin-bindings`: cluster-admin goes to groups, never to individuals or to everyone.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity};
 use crate::snapshot::kube::{ClusterRoleBinding, Subject};
 use crate::snapshot::source;
 
@@ -9,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "cluster-admin-bindings",
     title: "cluster-admin is bound to groups only",
     severity: Severity::Medium,
+    area: Area::AccessControl,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::CLUSTER_ROLE_BINDINGS, source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["4.1.1"],
@@ -55,12 +58,13 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let mut findings: Vec<Finding> = admin.iter().filter_map(|binding| judge(binding)).collect();
     if findings.is_empty() {
         let message = format!("{} cluster-admin binding(s) outside AKS's own, all to groups", admin.len());
-        let mut pass =
-            RULE.pass(ctx.cluster_resource(), message).with_evidence("checked every ClusterRoleBinding (Kubernetes)");
+        let mut pass = RULE
+            .pass(ctx.cluster_resource(), message)
+            .with_evidence(Evidence::kubernetes("checked every ClusterRoleBinding"));
         if azure_rbac(ctx) {
-            pass = pass.with_evidence(
+            pass = pass.with_evidence(Evidence::note(
                 "Azure RBAC is on: Azure role assignments also make admins, and azure-rbac-admins judges them",
-            );
+            ));
         }
         findings.push(pass);
     }
@@ -81,7 +85,7 @@ fn judge(binding: &ClusterRoleBinding) -> Option<Finding> {
     let everyone: Vec<&Subject> = binding.subjects.iter().filter(|s| is_everyone(s)).collect();
     let individuals: Vec<&Subject> = binding.subjects.iter().filter(|s| is_individual(s)).collect();
     let name = &binding.metadata.name;
-    let resource = format!("ClusterRoleBinding/{name}");
+    let resource = Resource::cluster_scoped("ClusterRoleBinding", name);
     let finding = if !everyone.is_empty() {
         RULE.fail(resource, format!("cluster-admin is granted to everyone ({})", describe(&everyone)))
             .with_severity(Severity::Critical)
@@ -94,10 +98,10 @@ fn judge(binding: &ClusterRoleBinding) -> Option<Finding> {
     } else {
         return None;
     };
-    Some(finding.with_evidence(format!(
-        "ClusterRoleBinding {name}: roleRef ClusterRole/cluster-admin, subjects {} (Kubernetes)",
+    Some(finding.with_evidence(Evidence::kubernetes(format!(
+        "ClusterRoleBinding {name}: roleRef ClusterRole/cluster-admin, subjects {}",
         describe(&binding.subjects.iter().collect::<Vec<_>>())
-    )))
+    ))))
 }
 
 fn is_everyone(subject: &Subject) -> bool {
@@ -191,7 +195,8 @@ mod tests {
         snapshot.kubernetes.cluster_role_bindings = Part::Collected(vec![]);
         let found = run(&RULE, &snapshot);
         assert_eq!(found[0].status, Status::Pass);
-        assert!(found[0].evidence.iter().any(|e| e.contains("azure-rbac-admins")));
+        let note = found[0].evidence.iter().find(|e| e.contains("azure-rbac-admins")).expect("the note");
+        assert_eq!(note.source, crate::finding::Source::Note);
     }
 
     #[test]

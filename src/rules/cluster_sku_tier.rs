@@ -1,13 +1,16 @@
 //! `cluster-sku-tier`: a cluster big enough to matter has the uptime SLA of the Standard tier.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "cluster-sku-tier",
     title: "Clusters with more than 3 nodes use the Standard (or Premium) tier",
     severity: Severity::Low,
+    area: Area::Operations,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER, source::NODES],
     docs: DOCS,
     cis: &[],
@@ -40,8 +43,8 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let resource = ctx.cluster_resource();
     let tier = cluster.sku.as_ref().and_then(|sku| sku.tier.clone());
     let tier_evidence = match &tier {
-        Some(tier) => format!("sku.tier = \"{tier}\" (ARM)"),
-        None => "sku.tier is absent: the AKS default, Free (ARM)".to_string(),
+        Some(tier) => Evidence::arm(format!("sku.tier = \"{tier}\"")),
+        None => Evidence::arm("sku.tier is absent: the AKS default, Free"),
     };
     let tier = tier.unwrap_or_else(|| "Free".to_string());
     if !tier.eq_ignore_ascii_case("free") {
@@ -69,17 +72,23 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
 }
 
 /// The number of nodes: from the pools' counts (ARM), else from the nodes (Kubernetes).
-fn node_count(ctx: &Context) -> Option<(u32, String)> {
+fn node_count(ctx: &Context) -> Option<(u32, Evidence)> {
     let pools = &ctx.cluster().ok()?.properties.agent_pool_profiles;
     let counts: Option<Vec<u32>> = pools.iter().map(|pool| pool.count).collect();
     match counts {
         Some(counts) if !pools.is_empty() => {
             let total = counts.iter().sum();
-            Some((total, format!("{total} nodes in {} agent pool(s) (ARM agentPoolProfiles[].count)", pools.len())))
+            Some((
+                total,
+                Evidence::arm_document(
+                    "agentPoolProfiles[].count",
+                    format!("{total} nodes in {} agent pool(s)", pools.len()),
+                ),
+            ))
         }
         _ => {
             let nodes = ctx.nodes().ok()?.len() as u32;
-            Some((nodes, format!("{nodes} nodes (Kubernetes)")))
+            Some((nodes, Evidence::kubernetes(format!("{nodes} nodes"))))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `default-namespace-workloads`: nothing runs in the `default` namespace.
 
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "default-namespace-workloads",
     title: "No workloads in the default namespace",
     severity: Severity::Low,
+    area: Area::WorkloadSecurity,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.3"],

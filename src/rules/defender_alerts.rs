@@ -1,8 +1,8 @@
 //! `defender-alerts`: no active Microsoft Defender for Cloud security alert names the cluster.
 
 use super::defender_severity::from_defender;
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::arm::id_segment;
 use crate::snapshot::security::SecurityAlert;
 use crate::snapshot::source;
@@ -11,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "defender-alerts",
     title: "No active Defender for Cloud security alert on the cluster",
     severity: Severity::High,
+    area: Area::ThreatProtection,
+    help_uri: "https://learn.microsoft.com/azure/defender-for-cloud/alerts-containers",
     reads: &[
         source::MANAGED_CLUSTER,
         source::DEFENDER_ALERTS,
@@ -50,71 +52,74 @@ finding), contain the workload, then close the alert:
 ";
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
-    let cluster_id = ctx.cluster()?.id.clone().unwrap_or_else(|| ctx.cluster_resource());
+    ctx.cluster()?;
+    let cluster = ctx.cluster_resource();
+    let cluster_id = cluster.as_str();
     let alerts = ctx.defender_alerts()?;
-    let mine: Vec<&SecurityAlert> = alerts.iter().filter(|alert| alert.names(&cluster_id)).collect();
-    let open: Vec<Finding> =
-        mine.iter().filter(|alert| alert.is_open()).map(|alert| judge(alert, &cluster_id)).collect();
+    let mine: Vec<&SecurityAlert> = alerts.iter().filter(|alert| alert.names(cluster_id)).collect();
+    let open: Vec<Finding> = mine.iter().filter(|alert| alert.is_open()).map(|alert| judge(alert, &cluster)).collect();
     if !open.is_empty() {
         return Ok(open);
     }
-    let summary = format!(
-        "{} alert(s) read, {} name this cluster, none is active or in progress (ARM)",
+    let summary = Evidence::arm(format!(
+        "{} alert(s) read, {} name this cluster, none is active or in progress",
         alerts.len(),
         mine.len()
-    );
+    ));
     Ok(vec![match watched(ctx) {
         Ok(how) => RULE
-            .pass(&cluster_id, "no active Defender alert names the cluster")
+            .pass(cluster.clone(), "no active Defender alert names the cluster")
             .with_evidence(summary)
             .with_evidence(how),
         Err(why) => RULE
-            .unknown(&cluster_id, format!("no active Defender alert names the cluster, but that proves nothing: {why}"))
+            .unknown(cluster, format!("no active Defender alert names the cluster, but that proves nothing: {why}"))
             .with_evidence(summary),
     }])
 }
 
 /// Whether Defender watches the cluster, so that no alert means something.
-fn watched(ctx: &Context) -> Result<String, String> {
+fn watched(ctx: &Context) -> Result<Evidence, String> {
     let profile =
         ctx.cluster().ok().and_then(|c| c.properties.security_profile.as_ref()).and_then(|p| p.defender.as_ref());
     if profile.and_then(|d| d.security_monitoring.as_ref()).and_then(|m| m.enabled) == Some(true) {
-        return Ok("the Defender profile (sensor) is enabled on the cluster (ARM)".into());
+        return Ok(Evidence::arm("the Defender profile (sensor) is enabled on the cluster"));
     }
     let plans = [ctx.defender_cluster_pricing().map(|own| &own.0), ctx.defender_pricing()];
     match plans.iter().flatten().find(|plan| plan.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case("Containers")))
     {
-        Some(plan) if plan.is_standard() => Ok("the Defender for Containers plan is Standard (ARM)".into()),
+        Some(plan) if plan.is_standard() => Ok(Evidence::arm("the Defender for Containers plan is Standard")),
         Some(_) => Err("the Defender for Containers plan is not Standard and the Defender profile is off".into()),
         None => Err("the Defender profile is off and the Defender for Containers plan could not be read".into()),
     }
 }
 
-fn judge(alert: &SecurityAlert, cluster_id: &str) -> Finding {
+fn judge(alert: &SecurityAlert, cluster: &Resource) -> Finding {
     let p = &alert.properties;
     let name = p.alert_display_name.as_deref().unwrap_or("unnamed alert");
     let alert_type = p.alert_type.as_deref().unwrap_or("type not given");
     let status = p.status.as_deref().unwrap_or("?");
     let mut finding = RULE
         .fail(
-            alert.id.clone().unwrap_or_else(|| cluster_id.to_string()),
+            alert.id.clone().map_or_else(|| cluster.clone(), Resource::arm),
             format!("{status} Defender alert: {name} ({alert_type})"),
         )
-        .with_evidence(format!(
-            "alertType {alert_type}, severity {}, status {status}, started {} (ARM)",
+        .with_evidence(Evidence::arm(format!(
+            "alertType {alert_type}, severity {}, status {status}, started {}",
             p.severity.as_deref().unwrap_or("not given"),
             p.start_time_utc.as_deref().unwrap_or("not given")
-        ));
+        )));
     match p.severity.as_deref().map(|s| (s, from_defender(s))) {
         Some((_, Some(severity))) => finding = finding.with_severity(severity),
         Some((other, None)) => {
-            finding = finding
-                .with_evidence(format!("severity {other:?} is not one Defender documents: kept at {}", RULE.severity))
+            finding = finding.with_evidence(Evidence::note(format!(
+                "severity {other:?} is not one Defender documents: kept at {}",
+                RULE.severity
+            )))
         }
         None => {}
     }
     if let Some(entity) = &p.compromised_entity {
-        finding = finding.with_evidence(format!("compromised entity: {entity}"));
+        finding = finding.with_evidence(Evidence::detail(Source::Arm, format!("compromised entity: {entity}")));
     }
     finding.with_remediation(remediation(alert))
 }
@@ -190,7 +195,7 @@ mod tests {
         let first = &findings[0];
         assert_eq!(first.message, "Active Defender alert: Privileged container detected (K8S_PrivilegedContainer)");
         assert!(first.evidence.iter().any(|e| e.contains("started 2026-11-30T10:00:00Z")));
-        assert!(first.evidence.iter().any(|e| e == "compromised entity: aks1"));
+        assert!(first.evidence.iter().any(|e| e.as_str() == "compromised entity: aks1"));
         let fix = first.remediation.as_deref().unwrap();
         assert!(fix.starts_with("# investigate in Defender for Cloud: https://portal.azure.com/"));
         assert!(fix.contains("\n# Defender: Review the pod's spec.\n"));

@@ -1,7 +1,8 @@
 //! `defender-enabled`: Microsoft Defender for Containers protects the cluster, and its sensor runs.
 
+use super::Area;
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::arm::DefenderPricing;
 use crate::snapshot::kube::{DaemonSet, Pod};
 use crate::snapshot::source;
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "defender-enabled",
     title: "Microsoft Defender for Containers is enabled and its sensor is healthy",
     severity: Severity::High,
+    area: Area::ThreatProtection,
+    help_uri: "https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-introduction",
     reads: &[
         source::MANAGED_CLUSTER,
         source::DEFENDER_PRICING,
@@ -92,14 +95,16 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let mut findings = Vec::new();
     if profile_on {
         findings.push(
-            RULE.pass(&resource, "the Defender profile (sensor) is enabled on the cluster")
-                .with_evidence("properties.securityProfile.defender.securityMonitoring.enabled = true (ARM)"),
+            RULE.pass(resource.clone(), "the Defender profile (sensor) is enabled on the cluster")
+                .with_evidence(Evidence::arm("properties.securityProfile.defender.securityMonitoring.enabled = true")),
         );
         findings.push(sensor_health(ctx, &enable));
     } else {
         findings.push(
-            RULE.fail(&resource, "the Defender profile is not enabled: no runtime threat detection on this cluster")
-                .with_evidence("properties.securityProfile.defender.securityMonitoring.enabled is not true (ARM)")
+            RULE.fail(resource, "the Defender profile is not enabled: no runtime threat detection on this cluster")
+                .with_evidence(Evidence::arm(
+                    "properties.securityProfile.defender.securityMonitoring.enabled is not true",
+                ))
                 .with_remediation(enable),
         );
     }
@@ -128,8 +133,8 @@ fn not_the_containers_plan(pricing: &DefenderPricing) -> Option<String> {
     (!name.eq_ignore_ascii_case("Containers")).then(|| format!("it is the Defender plan {name}, not Containers"))
 }
 
-fn cluster_plan_id(ctx: &Context) -> String {
-    format!("{}/providers/Microsoft.Security/pricings/Containers", ctx.cluster_resource())
+fn cluster_plan_id(ctx: &Context) -> Resource {
+    ctx.cluster_resource().child("providers/Microsoft.Security/pricings", "Containers")
 }
 
 /// `az rest` that gives the cluster its own Standard plan (az has no resource-level pricing
@@ -164,9 +169,9 @@ fn cluster_plan(ctx: &Context) -> Finding {
     }
     let tier = own.properties.pricing_tier.as_deref().unwrap_or("absent");
     let inherited = own.properties.inherited.as_deref().unwrap_or("not said");
-    let evidence = format!(
-        "{{cluster}}/pricings/Containers properties.pricingTier = \"{tier}\", inherited = \"{inherited}\" (ARM)"
-    );
+    let evidence = Evidence::arm(format!(
+        "{{cluster}}/pricings/Containers properties.pricingTier = \"{tier}\", inherited = \"{inherited}\""
+    ));
     if own.is_standard() {
         RULE.pass(resource, "the cluster's own Defender for Containers plan is Standard").with_evidence(evidence)
     } else {
@@ -183,14 +188,14 @@ fn cluster_plan(ctx: &Context) -> Finding {
 }
 
 /// Without the cluster's own plan: a subscription that covers every resource still decides.
-fn cluster_plan_from_coverage(ctx: &Context, resource: String, missing: &Missing) -> Finding {
+fn cluster_plan_from_coverage(ctx: &Context, resource: Resource, missing: &Missing) -> Finding {
     let coverage = ctx.defender_pricing().ok().filter(|p| not_the_containers_plan(p).is_none() && p.is_standard());
     let status = coverage.and_then(|p| p.properties.resources_coverage_status.as_deref());
     match status {
         Some(status) if status.eq_ignore_ascii_case("FullyCovered") => RULE
             .pass(resource, "the subscription's Standard plan covers every resource (FullyCovered), this cluster included")
-            .with_evidence("pricings/Containers properties.resourcesCoverageStatus = \"FullyCovered\" (ARM)")
-            .with_evidence(format!("the cluster's own plan was not read: {}", missing.what())),
+            .with_evidence(Evidence::arm("pricings/Containers properties.resourcesCoverageStatus = \"FullyCovered\""))
+            .with_evidence(Evidence::note(format!("the cluster's own plan was not read: {}", missing.what()))),
         Some(status) => RULE.unknown(
             resource,
             format!(
@@ -225,7 +230,7 @@ fn extensions(ctx: &Context) -> Option<Finding> {
     if not_the_containers_plan(plan).is_some() || !plan.is_standard() {
         return None;
     }
-    let resource = plan.id.clone().unwrap_or_else(|| cluster_plan_id(ctx));
+    let resource = plan.id.clone().map_or_else(|| cluster_plan_id(ctx), Resource::arm);
     let (mut off, mut unreadable, mut on) = (Vec::new(), Vec::new(), Vec::new());
     for (name, what) in REQUIRED_EXTENSIONS {
         match plan.extension(name).map(|e| e.is_enabled.as_deref()) {
@@ -235,8 +240,10 @@ fn extensions(ctx: &Context) -> Option<Finding> {
             Some(other) => unreadable.push(format!("{name} isEnabled = {other:?}")),
         }
     }
-    let evidence =
-        format!("{whose}: extensions on: {} (ARM)", if on.is_empty() { "none".to_string() } else { on.join(", ") });
+    let evidence = Evidence::arm(format!(
+        "{whose}: extensions on: {}",
+        if on.is_empty() { "none".to_string() } else { on.join(", ") }
+    ));
     if !off.is_empty() {
         let fix = match whose {
             "the cluster's own plan" => put_cluster_plan(ctx, true),
@@ -270,20 +277,17 @@ fn plan(ctx: &Context) -> Finding {
         Ok(pricing) => pricing,
         Err(missing) => {
             return RULE.unknown(
-                default_id,
+                Resource::arm(default_id),
                 format!("the Defender for Containers plan cannot be checked: {}", missing.reason),
             );
         }
     };
+    let resource = Resource::arm(pricing.id.clone().unwrap_or(default_id));
     if let Some(why) = not_the_containers_plan(pricing) {
-        return RULE.unknown(
-            pricing.id.clone().unwrap_or(default_id),
-            format!("the Defender for Containers plan cannot be judged: {why}"),
-        );
+        return RULE.unknown(resource, format!("the Defender for Containers plan cannot be judged: {why}"));
     }
-    let resource = pricing.id.clone().unwrap_or(default_id);
     let tier = pricing.properties.pricing_tier.as_deref().unwrap_or("absent");
-    let evidence = format!("pricings/Containers properties.pricingTier = \"{tier}\" (ARM)");
+    let evidence = Evidence::arm(format!("pricings/Containers properties.pricingTier = \"{tier}\""));
     if tier.eq_ignore_ascii_case("Standard") {
         RULE.pass(resource, "the subscription's Defender for Containers plan is on (Standard)").with_evidence(evidence)
     } else {
@@ -295,7 +299,7 @@ fn plan(ctx: &Context) -> Finding {
 
 /// With the profile on in ARM, the sensor must be running and ready.
 fn sensor_health(ctx: &Context, fix: &str) -> Finding {
-    let resource = format!("DaemonSet/{SENSOR_NAMESPACE}/{SENSOR_PREFIX}-*");
+    let resource = Resource::namespaced("DaemonSet", SENSOR_NAMESPACE, &format!("{SENSOR_PREFIX}-*"));
     match observe_sensor(ctx) {
         Err(missing) => RULE.unknown(resource, format!("the Defender sensor's health cannot be checked: {}", missing.reason)),
         Ok(Sensor::Healthy(evidence)) => {
@@ -315,19 +319,19 @@ fn sensor_health(ctx: &Context, fix: &str) -> Finding {
 /// Kubernetes-only: Defender is inferred from its sensor.
 fn inferred_from_kubernetes(ctx: &Context, arm_missing: &Missing) -> Result<Finding, Missing> {
     let resource = ctx.cluster_resource();
-    let note = format!("the Defender profile and plan were not checked: {}", arm_missing.what());
+    let note = Evidence::note(format!("the Defender profile and plan were not checked: {}", arm_missing.what()));
     let sensor = observe_sensor(ctx).map_err(|_| arm_missing.clone())?;
     Ok(match sensor {
         Sensor::Healthy(evidence) => RULE
             .pass(resource, "Defender's sensor runs and is ready (inferred from Kubernetes)")
-            .with_evidence(format!("inferred: {evidence}")),
+            .with_evidence(evidence.into_inferred()),
         Sensor::Unhealthy(evidence) => RULE
             .fail(resource, "Defender's sensor is present but not fully ready (inferred from Kubernetes)")
-            .with_evidence(format!("inferred: {evidence}"))
+            .with_evidence(evidence.into_inferred())
             .with_remediation(ctx.az_aks_update("--enable-defender")),
         Sensor::Absent(evidence) => RULE
             .fail(resource, "no Defender sensor runs in the cluster (inferred from Kubernetes)")
-            .with_evidence(format!("inferred: {evidence}"))
+            .with_evidence(evidence.into_inferred())
             .with_remediation(format!(
                 "az security pricing create -n Containers --tier Standard; {}",
                 ctx.az_aks_update("--enable-defender")
@@ -337,9 +341,9 @@ fn inferred_from_kubernetes(ctx: &Context, arm_missing: &Missing) -> Result<Find
 }
 
 enum Sensor {
-    Healthy(String),
-    Unhealthy(String),
-    Absent(String),
+    Healthy(Evidence),
+    Unhealthy(Evidence),
+    Absent(Evidence),
 }
 
 /// Looks for the sensor DaemonSet(s); falls back to the sensor pods when DaemonSets are unavailable.
@@ -353,7 +357,9 @@ fn observe_sensor(ctx: &Context) -> Result<Sensor, Missing> {
         .filter(|ds| ds.metadata.namespace() == SENSOR_NAMESPACE && ds.metadata.name.starts_with(SENSOR_PREFIX))
         .collect();
     if sensors.is_empty() {
-        return Ok(Sensor::Absent(format!("no {SENSOR_PREFIX}-* DaemonSet in {SENSOR_NAMESPACE} (Kubernetes)")));
+        return Ok(Sensor::Absent(Evidence::kubernetes(format!(
+            "no {SENSOR_PREFIX}-* DaemonSet in {SENSOR_NAMESPACE}"
+        ))));
     }
     let states: Vec<String> = sensors
         .iter()
@@ -364,7 +370,7 @@ fn observe_sensor(ctx: &Context) -> Result<Sensor, Missing> {
             )
         })
         .collect();
-    let evidence = format!("{} (Kubernetes)", states.join(", "));
+    let evidence = Evidence::kubernetes(states.join(", "));
     Ok(if sensors.iter().all(|ds| ds.is_fully_ready()) {
         Sensor::Healthy(evidence)
     } else {
@@ -379,12 +385,15 @@ fn observe_sensor_pods(ctx: &Context) -> Result<Sensor, Missing> {
         .filter(|pod| pod.metadata.namespace() == SENSOR_NAMESPACE && pod.metadata.name.starts_with(SENSOR_PREFIX))
         .collect();
     if pods.is_empty() {
-        return Ok(Sensor::Absent(format!("no {SENSOR_PREFIX}-* pods in {SENSOR_NAMESPACE} (Kubernetes)")));
+        return Ok(Sensor::Absent(Evidence::kubernetes(format!("no {SENSOR_PREFIX}-* pods in {SENSOR_NAMESPACE}"))));
     }
     let running = pods.iter().filter(|pod| pod.status.phase.as_deref() == Some("Running")).count();
-    let evidence = format!(
-        "{running} of {} {SENSOR_PREFIX}-* pods in {SENSOR_NAMESPACE} are Running (Kubernetes pods)",
-        pods.len()
+    let evidence = Evidence::detail(
+        Source::Kubernetes,
+        format!(
+            "{running} of {} {SENSOR_PREFIX}-* pods in {SENSOR_NAMESPACE} are Running (Kubernetes pods)",
+            pods.len()
+        ),
     );
     Ok(if running == pods.len() { Sensor::Healthy(evidence) } else { Sensor::Unhealthy(evidence) })
 }
@@ -594,12 +603,14 @@ mod tests {
         snapshot.kubernetes.daemon_sets = sensor(2, 2);
         let finding = only(&RULE, &snapshot);
         assert_eq!(finding.status, Status::Pass);
-        assert!(finding.evidence[0].starts_with("inferred"));
+        assert_eq!(finding.evidence[0].source, crate::finding::Source::InferredFromKubernetes);
+        assert_eq!(finding.confidence, crate::finding::Confidence::Medium);
 
         snapshot.kubernetes.daemon_sets = Part::Collected(vec![]);
         let finding = only(&RULE, &snapshot);
         assert_eq!(finding.status, Status::Fail);
         assert!(finding.message.contains("inferred"));
+        assert_eq!(finding.confidence, crate::finding::Confidence::Medium);
     }
 
     #[test]

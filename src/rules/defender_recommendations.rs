@@ -1,8 +1,8 @@
 //! `defender-recommendations`: Defender for Cloud's recommendations for the cluster are healthy.
 
 use super::defender_severity::from_defender;
-use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::security::SecurityAssessment;
 use crate::snapshot::source;
 
@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "defender-recommendations",
     title: "Defender for Cloud's recommendations for the cluster are resolved",
     severity: Severity::Medium,
+    area: Area::ThreatProtection,
+    help_uri: "https://learn.microsoft.com/azure/defender-for-cloud/review-security-recommendations",
     reads: &[source::MANAGED_CLUSTER, source::DEFENDER_ASSESSMENTS],
     docs: DOCS,
     cis: &[],
@@ -44,35 +46,37 @@ reason, rather than ignored.
 ";
 
 fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
-    let cluster_id = ctx.cluster()?.id.clone().unwrap_or_else(|| ctx.cluster_resource());
+    ctx.cluster()?;
+    let cluster = ctx.cluster_resource();
+    let cluster_id = cluster.as_str();
     let assessments = ctx.defender_assessments()?;
-    let mine: Vec<&SecurityAssessment> = assessments.iter().filter(|a| a.is_about(&cluster_id)).collect();
+    let mine: Vec<&SecurityAssessment> = assessments.iter().filter(|a| a.is_about(cluster_id)).collect();
     if mine.is_empty() {
         return Ok(vec![RULE.unknown(
-            &cluster_id,
+            cluster,
             format!(
                 "Defender for Cloud reports no assessment of this cluster ({} read): it has not assessed it yet, or the assessments of another subscription were read",
                 assessments.len()
             ),
         )]);
     }
-    Ok(mine.into_iter().map(|a| judge(a, &cluster_id)).collect())
+    Ok(mine.into_iter().map(|a| judge(a, &cluster)).collect())
 }
 
-fn judge(assessment: &SecurityAssessment, cluster_id: &str) -> Finding {
-    let resource = assessment.id.clone().unwrap_or_else(|| cluster_id.to_string());
+fn judge(assessment: &SecurityAssessment, cluster: &Resource) -> Finding {
+    let resource = assessment.id.clone().map_or_else(|| cluster.clone(), Resource::arm);
     let title = assessment.title();
     let status = assessment.properties.status.as_ref();
-    let evidence = format!(
-        "status {}{} on {} (ARM)",
+    let evidence = Evidence::arm(format!(
+        "status {}{} on {}",
         assessment.status_code().unwrap_or("absent"),
         status
             .and_then(|s| s.cause.as_deref())
             .filter(|c| !c.is_empty())
             .map(|c| format!(" ({c})"))
             .unwrap_or_default(),
-        assessment.resource_id().unwrap_or(cluster_id)
-    );
+        assessment.resource_id().unwrap_or(cluster.as_str())
+    ));
     let finding = match assessment.status_code().map(str::to_ascii_lowercase).as_deref() {
         Some("unhealthy") => return unhealthy(assessment, resource, title).with_evidence(evidence),
         Some("healthy") => RULE.pass(resource, format!("Defender recommendation satisfied: {title}")),
@@ -84,26 +88,26 @@ fn judge(assessment: &SecurityAssessment, cluster_id: &str) -> Finding {
     finding.with_evidence(evidence)
 }
 
-fn unhealthy(assessment: &SecurityAssessment, resource: String, title: &str) -> Finding {
+fn unhealthy(assessment: &SecurityAssessment, resource: Resource, title: &str) -> Finding {
     let metadata = assessment.properties.metadata.as_ref();
     let mut finding = RULE.fail(resource, format!("Defender recommends: {title}"));
     match metadata.and_then(|m| m.severity.as_deref()).map(|s| (s, from_defender(s))) {
         Some((_, Some(severity))) => finding = finding.with_severity(severity),
         Some((other, None)) => {
-            finding = finding.with_evidence(format!(
+            finding = finding.with_evidence(Evidence::note(format!(
                 "Defender's severity {other:?} is unknown to aksguard: kept at {}",
                 RULE.severity
-            ))
+            )))
         }
         None => {
-            finding = finding.with_evidence(format!(
+            finding = finding.with_evidence(Evidence::note(format!(
                 "Defender gave no severity (read with $expand=metadata): kept at {}",
                 RULE.severity
-            ))
+            )))
         }
     }
     if let Some(description) = assessment.properties.status.as_ref().and_then(|s| s.description.as_deref()) {
-        finding = finding.with_evidence(format!("Defender: {description}"));
+        finding = finding.with_evidence(Evidence::detail(Source::Arm, format!("Defender: {description}")));
     }
     let mut fix = Vec::new();
     if let Some(text) = metadata.and_then(|m| m.remediation_description.as_deref()) {
@@ -174,7 +178,7 @@ mod tests {
             ]
         );
         assert_eq!(found[0].message, "Defender recommends: Recommendation 1a2b");
-        assert_eq!(found[0].resource, format!("{CLUSTER}/providers/Microsoft.Security/assessments/1a2b"));
+        assert_eq!(found[0].resource.as_str(), format!("{CLUSTER}/providers/Microsoft.Security/assessments/1a2b"));
         assert_eq!(
             found[0].remediation.as_deref(),
             Some(

@@ -1,13 +1,16 @@
 //! `entra-rbac`: Kubernetes RBAC is on, users sign in with Entra ID, and Azure RBAC authorizes them.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "entra-rbac",
     title: "Kubernetes RBAC with Entra ID integration and Azure RBAC",
     severity: Severity::High,
+    area: Area::AccessControl,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["5.5.1", "5.5.2"],
@@ -63,9 +66,9 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problems.push((Severity::Low, "Azure RBAC for Kubernetes authorization is off"));
     }
     let evidence = [
-        format!("properties.enableRBAC = {} (ARM)", properties.enable_rbac.unwrap_or_default()),
-        format!("properties.aadProfile.managed = {} (ARM)", aad.managed.unwrap_or_default()),
-        format!("properties.aadProfile.enableAzureRBAC = {} (ARM)", aad.enable_azure_rbac.unwrap_or_default()),
+        Evidence::arm(format!("properties.enableRBAC = {}", properties.enable_rbac.unwrap_or_default())),
+        Evidence::arm(format!("properties.aadProfile.managed = {}", aad.managed.unwrap_or_default())),
+        Evidence::arm(format!("properties.aadProfile.enableAzureRBAC = {}", aad.enable_azure_rbac.unwrap_or_default())),
     ];
     let finding = match problems.iter().map(|(severity, _)| *severity).max() {
         None => RULE.pass(ctx.cluster_resource(), "Kubernetes RBAC on, Entra ID integration and Azure RBAC enabled"),

@@ -1,6 +1,7 @@
 //! `host-namespaces`: no pod shares the node's network, process or IPC namespace or mounts its files.
 
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "host-namespaces",
     title: "No pods share the host's namespaces or mount host paths",
     severity: Severity::High,
+    area: Area::WorkloadSecurity,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.2.2", "4.2.3", "4.2.4"],
@@ -73,11 +76,12 @@ mod tests {
             {"metadata": {"name": "c", "namespace": "shop"}, "spec": {"volumes": [{"name": "tmp", "emptyDir": {}}], "containers": []}, "status": {"phase": "Running"}},
         ]);
         let findings = run(&RULE, &with_pods(pods));
-        let failing: Vec<(&str, &Vec<String>)> =
+        let failing: Vec<(&str, &Vec<crate::finding::Evidence>)> =
             findings.iter().filter(|f| f.status == Status::Fail).map(|f| (f.resource.as_str(), &f.evidence)).collect();
         assert_eq!(failing.len(), 2);
         assert!(
-            failing[0].1.iter().any(|e| e == "hostNetwork: true") && failing[0].1.iter().any(|e| e == "hostPID: true")
+            failing[0].1.iter().any(|e| e.as_str() == "hostNetwork: true")
+                && failing[0].1.iter().any(|e| e.as_str() == "hostPID: true")
         );
         assert!(failing[1].1.iter().any(|e| e.starts_with("hostPath /var/log")));
     }

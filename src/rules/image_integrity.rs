@@ -1,13 +1,16 @@
 //! `image-integrity`: the cluster verifies image signatures before it runs them.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "image-integrity",
     title: "Image signatures are verified (image integrity)",
     severity: Severity::Medium,
+    area: Area::SupplyChain,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &[],
@@ -35,7 +38,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let properties = &ctx.cluster()?.properties;
     let enabled = properties.security_profile.as_ref().and_then(|p| p.image_integrity.as_ref()).and_then(|i| i.enabled)
         == Some(true);
-    let evidence = format!("properties.securityProfile.imageIntegrity.enabled = {enabled} (ARM)");
+    let evidence = Evidence::arm(format!("properties.securityProfile.imageIntegrity.enabled = {enabled}"));
     let finding = match enabled {
         true => RULE.pass(ctx.cluster_resource(), "image signatures are verified before images run"),
         false => RULE

@@ -2,6 +2,7 @@
 
 use super::images;
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -11,6 +12,8 @@ pub static RULE: Rule = Rule {
     id: "image-tag-pinning",
     title: "Images are pinned (no :latest, no missing tag)",
     severity: Severity::Low,
+    area: Area::SupplyChain,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &[],

@@ -1,14 +1,17 @@
 //! `keyvault-secrets-provider`: secrets come from Key Vault through the CSI driver, with rotation.
 
 use super::inference::AddonPods;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "keyvault-secrets-provider",
     title: "Key Vault secrets provider add-on with secret rotation",
     severity: Severity::Info,
+    area: Area::GovernanceAndSecrets,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER, source::PODS],
     docs: DOCS,
     cis: &["4.5.2"],
@@ -59,10 +62,10 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let addon = cluster.addon(ADDON);
     let enabled = addon.and_then(|a| a.enabled) == Some(true);
     let rotation = addon.and_then(|a| a.config.get("enableSecretRotation")).map(String::as_str);
-    let evidence = format!(
-        "addonProfiles.{ADDON}.enabled = {enabled}, config.enableSecretRotation = {} (ARM)",
+    let evidence = Evidence::arm(format!(
+        "addonProfiles.{ADDON}.enabled = {enabled}, config.enableSecretRotation = {}",
         rotation.unwrap_or("absent")
-    );
+    ));
     let resource = ctx.cluster_resource();
     let finding = match (enabled, rotation.is_some_and(|r| r.eq_ignore_ascii_case("true"))) {
         (true, true) => RULE.pass(resource, "the Key Vault secrets provider is on, with rotation"),
@@ -102,7 +105,8 @@ mod tests {
         snapshot.kubernetes.pods = Part::Collected(vec![pod_in("kube-system", "aks-secrets-store-csi-driver-x2x")]);
         let finding = only(&RULE, &snapshot);
         assert_eq!(finding.status, Status::Pass);
-        assert!(finding.evidence[0].starts_with("inferred"));
+        assert_eq!(finding.evidence[0].source, crate::finding::Source::InferredFromKubernetes);
+        assert_eq!(finding.confidence, crate::finding::Confidence::Medium);
     }
 
     #[test]

@@ -4,8 +4,9 @@
 use super::aks_calendar::{self, TABLE_DATE};
 use super::clock::{days_between, utc_date};
 use super::kube_version::{Minor, control_plane_version, pool_version};
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::arm::{KubernetesVersion, KubernetesVersions, ManagedCluster};
 use crate::snapshot::kube::Node;
 use crate::snapshot::source;
@@ -16,6 +17,8 @@ pub static RULE: Rule = Rule {
     id: "kubernetes-version-support",
     title: "The cluster runs a supported Kubernetes version",
     severity: Severity::High,
+    area: Area::UpgradesAndPatching,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER, source::KUBERNETES_VERSIONS, source::NODES],
     docs: DOCS,
     cis: &[],
@@ -52,6 +55,9 @@ See what the cluster can move to, then upgrade one minor at a time:
     az aks get-upgrades -g RG -n NAME -o table
     az aks upgrade -g RG -n NAME --kubernetes-version <next minor>
 
+A pool left on an older version follows the control plane:
+`az aks nodepool upgrade -g RG --cluster-name NAME -n POOL --kubernetes-version VERSION`.
+
 For a version that must stay longer, Long Term Support needs the Premium tier:
 `az aks update -g RG -n NAME --tier premium --k8s-support-plan AKSLongTermSupport`.
 ";
@@ -69,11 +75,11 @@ enum Authority<'a> {
 
 /// Something that runs a Kubernetes version: the control plane, a pool, kubelets.
 struct Component {
-    resource: String,
+    resource: Resource,
     what: String,
     version: String,
     minor: Minor,
-    evidence: Vec<String>,
+    evidence: Vec<Evidence>,
     /// The pool to upgrade, for pools and kubelets, and the control plane version to upgrade it
     /// to (a pool can never be newer than the control plane).
     pool: Option<String>,
@@ -134,7 +140,7 @@ fn components(ctx: &Context, cluster: Option<&ManagedCluster>, nodes: &[Node]) -
                 what: "control plane".into(),
                 version: version.into(),
                 minor,
-                evidence: vec![format!("properties.currentKubernetesVersion = {version} (ARM)")],
+                evidence: vec![Evidence::arm(format!("properties.currentKubernetesVersion = {version}"))],
                 pool: None,
                 control_plane: None,
             }),
@@ -145,14 +151,16 @@ fn components(ctx: &Context, cluster: Option<&ManagedCluster>, nodes: &[Node]) -
             match pool_version(pool).map(|v| (v, Minor::parse(v))) {
                 // A pool on the control plane's minor shares its verdict: one finding, not two.
                 Some((version, Some(minor))) if components.first().is_some_and(|cp| cp.minor == minor) => {
-                    components[0].evidence.push(format!("agent pool {name} runs {version} (ARM)"));
+                    components[0].evidence.push(Evidence::arm(format!("agent pool {name} runs {version}")));
                 }
                 Some((version, Some(minor))) => components.push(Component {
                     resource: ctx.pool_resource(&name),
                     what: format!("agent pool {name}"),
                     version: version.into(),
                     minor,
-                    evidence: vec![format!("agentPoolProfiles[{name}].currentOrchestratorVersion = {version} (ARM)")],
+                    evidence: vec![Evidence::arm(format!(
+                        "agentPoolProfiles[{name}].currentOrchestratorVersion = {version}"
+                    ))],
                     pool: Some(name),
                     control_plane: control_plane_version(cluster).map(str::to_string),
                 }),
@@ -175,7 +183,7 @@ fn components(ctx: &Context, cluster: Option<&ManagedCluster>, nodes: &[Node]) -
     for (minor, nodes) in kubelets {
         let names: Vec<&str> = nodes.iter().map(|n| n.metadata.name.as_str()).collect();
         let version = nodes[0].status.node_info.kubelet_version.clone().unwrap_or_default();
-        let line = format!("status.nodeInfo.kubeletVersion = {version} on {} (Kubernetes)", names.join(", "));
+        let line = Evidence::kubernetes(format!("status.nodeInfo.kubeletVersion = {version} on {}", names.join(", ")));
         // Kubelets on a minor already judged share that verdict.
         if let Some(same) = components.iter_mut().find(|c| c.minor == minor) {
             same.evidence.push(line);
@@ -183,10 +191,17 @@ fn components(ctx: &Context, cluster: Option<&ManagedCluster>, nodes: &[Node]) -
         }
         let mut evidence = vec![line];
         if inferred {
-            evidence.push("inferred from the kubelets: the control plane version needs ARM access".into());
+            evidence.push(Evidence::detail(
+                Source::InferredFromKubernetes,
+                "inferred from the kubelets: the control plane version needs ARM access",
+            ));
         }
         components.push(Component {
-            resource: if names.len() == 1 { format!("Node/{}", names[0]) } else { ctx.cluster_resource() },
+            resource: if names.len() == 1 {
+                Resource::cluster_scoped("Node", names[0])
+            } else {
+                ctx.cluster_resource()
+            },
             what: format!("kubelet on {} node(s)", names.len()),
             version,
             minor,
@@ -210,16 +225,16 @@ fn judge(ctx: &Context, component: &Component, authority: &Authority, lts: bool,
     let finding = match verdict {
         Verdict::Supported { until: Some(until) } if days_between(today, until) <= WARN_DAYS && newer.is_some() => RULE
             .fail(
-                resource,
+                resource.clone(),
                 format!("{what} runs {version}, which leaves support on {until} ({} days)", days_between(today, until)),
             )
             .with_severity(Severity::Medium)
             .with_remediation(fix(ctx, component, newer)),
         Verdict::Supported { .. } => return None,
-        Verdict::Unsupported(why) => {
-            RULE.fail(resource, format!("{what} runs {version}: {why}")).with_remediation(fix(ctx, component, newer))
-        }
-        Verdict::Unknown(why) => RULE.unknown(resource, format!("{what} runs {version}: {why}")),
+        Verdict::Unsupported(why) => RULE
+            .fail(resource.clone(), format!("{what} runs {version}: {why}"))
+            .with_remediation(fix(ctx, component, newer)),
+        Verdict::Unknown(why) => RULE.unknown(resource.clone(), format!("{what} runs {version}: {why}")),
     };
     Some(component.evidence.iter().cloned().fold(finding, Finding::with_evidence))
 }
@@ -306,25 +321,29 @@ fn fix(ctx: &Context, component: &Component, next: Option<Minor>) -> String {
 }
 
 /// What every verdict rests on: the support plan and the authority.
-fn context_evidence(cluster: Option<&ManagedCluster>, authority: &Authority, lts: bool, today: Date) -> Vec<String> {
+fn context_evidence(cluster: Option<&ManagedCluster>, authority: &Authority, lts: bool, today: Date) -> Vec<Evidence> {
     let mut evidence = Vec::new();
     match cluster.map(|c| c.properties.support_plan.as_deref()) {
-        Some(Some(plan)) => evidence.push(format!("properties.supportPlan = {plan} (ARM)")),
-        Some(None) => evidence.push(format!("properties.supportPlan is absent: the default, {OFFICIAL_PLAN} (ARM)")),
-        None => evidence.push(format!("support plan unknown without ARM access; judged as {OFFICIAL_PLAN}")),
+        Some(Some(plan)) => evidence.push(Evidence::arm(format!("properties.supportPlan = {plan}"))),
+        Some(None) => {
+            evidence.push(Evidence::arm(format!("properties.supportPlan is absent: the default, {OFFICIAL_PLAN}")))
+        }
+        None => {
+            evidence.push(Evidence::note(format!("support plan unknown without ARM access; judged as {OFFICIAL_PLAN}")))
+        }
     }
     match authority {
         Authority::Region(versions) => {
             let offered: Vec<String> = versions.values.iter().map(describe_offer).collect();
-            evidence.push(format!("the region offers {} (ARM kubernetesVersions)", offered.join(", ")));
-            evidence.push(format!("end-of-support dates from the embedded AKS calendar dated {TABLE_DATE}"));
+            evidence.push(Evidence::arm_document("kubernetesVersions", format!("the region offers {}", offered.join(", "))));
+            evidence.push(Evidence::calendar(format!("end-of-support dates from the embedded AKS calendar dated {TABLE_DATE}")));
         }
-        Authority::Calendar => evidence.push(format!(
+        Authority::Calendar => evidence.push(Evidence::calendar(format!(
             "offline: embedded AKS release calendar dated {TABLE_DATE}, {} days before this audit ({}{}); pass `az aks get-versions -l REGION -o json` for the region's own list",
             days_between(TABLE_DATE, today),
             calendar_summary(),
             if lts { ", LTS end dates used" } else { "" }
-        )),
+        ))),
     }
     evidence
 }

@@ -1,13 +1,16 @@
 //! `local-accounts`: the static admin credentials are disabled, so every access goes through Entra ID.
 
+use super::Area;
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "local-accounts",
     title: "Local accounts are disabled (Entra ID only)",
     severity: Severity::High,
+    area: Area::AccessControl,
+    help_uri: "https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad",
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["5.5.1"],
@@ -41,7 +44,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let properties = &ctx.cluster()?.properties;
     let resource = ctx.cluster_resource();
     let entra_managed = properties.aad_profile.as_ref().and_then(|aad| aad.managed) == Some(true);
-    let entra_evidence = format!("properties.aadProfile.managed = {} (ARM)", entra_managed);
+    let entra_evidence = Evidence::arm(format!("properties.aadProfile.managed = {}", entra_managed));
     let finding = match properties.disable_local_accounts {
         Some(true) => RULE.pass(resource, "local accounts are disabled: every user signs in through Entra ID"),
         value => {
@@ -49,7 +52,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
                 if entra_managed { "--disable-local-accounts" } else { "--enable-aad --disable-local-accounts" };
             let shown = value.map_or("absent".to_string(), |v| v.to_string());
             RULE.fail(resource, "local accounts are enabled: the static admin kubeconfig bypasses Entra ID")
-                .with_evidence(format!("properties.disableLocalAccounts = {shown} (ARM)"))
+                .with_evidence(Evidence::arm(format!("properties.disableLocalAccounts = {shown}")))
                 .with_remediation(ctx.az_aks_update(flags))
         }
     };

@@ -1,7 +1,8 @@
 //! `maintenance-window`: every automatic upgrade channel runs inside a planned maintenance window.
 
+use super::Area;
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::arm::{MaintenanceConfiguration, MaintenanceWindow, ManagedCluster, Schedule};
 use crate::snapshot::source;
 
@@ -9,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "maintenance-window",
     title: "Automatic upgrades run inside a maintenance window",
     severity: Severity::Low,
+    area: Area::UpgradesAndPatching,
+    help_uri: "https://learn.microsoft.com/azure/aks/planned-maintenance",
     reads: &[source::MANAGED_CLUSTER, source::MAINTENANCE_CONFIGURATIONS],
     docs: DOCS,
     cis: &[],
@@ -100,7 +103,7 @@ fn without_channels(ctx: &Context, configurations: &[MaintenanceConfiguration]) 
         let names = ctx.names();
         return RULE
             .fail(resource, "no maintenance window is configured: once automatic upgrades are turned on they can start at any time")
-            .with_evidence("no automatic upgrade channel is on, and maintenanceConfigurations is empty (ARM)")
+            .with_evidence(Evidence::arm("no automatic upgrade channel is on, and maintenanceConfigurations is empty"))
             .with_remediation(format!(
                 "az aks maintenanceconfiguration add -g {} --cluster-name {} --name aksManagedAutoUpgradeSchedule --schedule-type Weekly --day-of-week Saturday --interval-weeks 1 --start-time 02:00 --duration {MINIMUM_HOURS}",
                 names.resource_group, names.name
@@ -108,7 +111,7 @@ fn without_channels(ctx: &Context, configurations: &[MaintenanceConfiguration]) 
     }
     let names: Vec<&str> = configurations.iter().filter_map(|c| c.name.as_deref()).collect();
     RULE.not_applicable(resource, "no automatic upgrade channel is on: there is nothing for a window to govern")
-        .with_evidence(format!("maintenance configurations: {} (ARM)", names.join(", ")))
+        .with_evidence(Evidence::arm(format!("maintenance configurations: {}", names.join(", "))))
 }
 
 fn judge(
@@ -118,7 +121,7 @@ fn judge(
     legacy: Option<&str>,
 ) -> Finding {
     let names = ctx.names();
-    let resource = format!("{}/maintenanceConfigurations/{}", ctx.cluster_resource(), governed.configuration);
+    let resource = ctx.cluster_resource().child("maintenanceConfigurations", governed.configuration);
     let fix = format!(
         "az aks maintenanceconfiguration add -g {} --cluster-name {} --name {} --schedule-type Weekly --day-of-week {} --interval-weeks 1 --start-time 02:00 --duration {MINIMUM_HOURS}",
         names.resource_group, names.name, governed.configuration, governed.day
@@ -130,7 +133,7 @@ fn judge(
     let mut finding = match (configuration, window) {
         (None, _) => RULE
             .fail(
-                &resource,
+                resource.clone(),
                 format!(
                     "{} is on but no {} window governs it: upgrades may start at any time",
                     governed.channel, governed.configuration
@@ -138,17 +141,17 @@ fn judge(
             )
             .with_remediation(fix),
         (Some(_), None) => RULE
-            .fail(&resource, format!("{} exists but has no maintenanceWindow", governed.configuration))
+            .fail(resource.clone(), format!("{} exists but has no maintenanceWindow", governed.configuration))
             .with_remediation(fix),
         (Some(_), Some(window)) => {
             let described = describe(window);
             let finding = match window.duration_hours {
                 Some(hours) if hours >= MINIMUM_HOURS => {
-                    RULE.pass(&resource, format!("{} runs {described}", governed.channel))
+                    RULE.pass(resource.clone(), format!("{} runs {described}", governed.channel))
                 }
                 _ => RULE
                     .fail(
-                        &resource,
+                        resource.clone(),
                         format!(
                             "the {} window is shorter than {MINIMUM_HOURS} hours: {described}",
                             governed.configuration
@@ -156,11 +159,12 @@ fn judge(
                     )
                     .with_remediation(fix.replace(" add ", " update ")),
             };
-            finding.with_evidence(format!("{}: {described} (ARM)", governed.configuration))
+            finding.with_evidence(Evidence::arm(format!("{}: {described}", governed.configuration)))
         }
     };
     if let Some(legacy) = legacy.filter(|_| configuration.is_none()) {
-        finding = finding.with_evidence(format!("{legacy}; it does not govern automatic upgrade channels (ARM)"));
+        finding =
+            finding.with_evidence(Evidence::arm(format!("{legacy}; it does not govern automatic upgrade channels")));
     }
     finding
 }

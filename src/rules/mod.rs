@@ -1,15 +1,11 @@
 //! The rule registry. Each rule lives in its own file (`src/rules/<id>.rs`, with `-` as `_`)
-//! holding its documentation, its logic and its tests, and is listed once in [`ALL`].
+//! holding its documentation, its logic and its tests, and is listed once in [`ALL`]. What rules
+//! share (the context, workload grouping, inference, the CIS catalog, ...) is in [`helpers`].
 
-pub mod cis;
-mod context;
-pub mod images;
-mod inference;
-pub mod meta;
-pub mod restricted_profile;
-pub mod system;
-mod workload_check;
-pub mod workloads;
+pub mod helpers;
+
+use helpers::{aks_calendar, clock, defender_severity, inference, kube_version, node_image, workload_check};
+pub use helpers::{cis, images, meta, restricted_profile, system, workloads};
 
 mod api_server_access;
 mod auto_upgrade_channel;
@@ -19,6 +15,7 @@ mod maintenance_window;
 mod network_policy_default_deny;
 mod node_os_upgrade_channel;
 mod pod_security_labels;
+mod pod_security_rejected_workloads;
 
 mod default_namespace_workloads;
 mod host_namespaces;
@@ -37,12 +34,8 @@ mod keyvault_secrets_provider;
 mod monitoring_enabled;
 mod workload_identity;
 // Patching and upgrade readiness.
-mod aks_calendar;
-mod clock;
 mod cluster_sku_tier;
-mod kube_version;
 mod kubernetes_version_support;
-mod node_image;
 mod node_image_age;
 mod node_pool_version_skew;
 mod node_ssh_access;
@@ -56,23 +49,28 @@ mod azure_policy_compliance;
 mod azure_rbac_admins;
 mod defender_alerts;
 mod defender_recommendations;
-mod defender_severity;
 mod running_image_vulnerabilities;
 
 #[cfg(test)]
-pub(crate) mod testing;
+pub(crate) use helpers::testing;
 
-pub use context::{ClusterNames, Context, Missing};
-pub use system::Settings;
+pub use helpers::{ClusterNames, Context, Missing, Settings};
 
-use crate::finding::{Finding, Severity, Status};
+use crate::finding::{Confidence, Finding, Resource, Severity, Status};
+pub use helpers::meta::Area;
 
-/// A rule: what it is (shown by `aksguard rules` and `aksguard explain`) and its check.
+/// A rule: everything about it in one place, next to its check. `aksguard rules` and `explain`
+/// list it, reports group its findings by `area`, SARIF links `help_uri`.
 pub struct Rule {
     /// Kebab-case, never changes once released.
     pub id: &'static str,
     pub title: &'static str,
     pub severity: Severity,
+    /// The part of the cluster's posture it judges: how HTML and Markdown reports group findings.
+    pub area: Area,
+    /// The page that documents the setting it checks (SARIF `helpUri`):
+    /// [`meta::BEST_PRACTICES`] when no page is more specific.
+    pub help_uri: &'static str,
     /// The snapshot sources it reads (`crate::snapshot::source`).
     pub reads: &'static [&'static str],
     /// Markdown: what it checks, why it matters, how to fix it.
@@ -95,6 +93,7 @@ pub static ALL: &[&Rule] = &[
     &node_os_upgrade_channel::RULE,
     &maintenance_window::RULE,
     &pod_security_labels::RULE,
+    &pod_security_rejected_workloads::RULE,
     &network_policy_default_deny::RULE,
     &privileged_containers::RULE,
     &host_namespaces::RULE,
@@ -144,33 +143,34 @@ pub fn did_you_mean(id: &str) -> String {
 }
 
 impl Rule {
-    pub fn finding(&self, status: Status, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn finding(&self, status: Status, resource: Resource, message: impl Into<String>) -> Finding {
         Finding {
             rule: self.id.to_string(),
             severity: self.severity,
             status,
-            resource: resource.into(),
+            resource,
             message: message.into(),
             evidence: Vec::new(),
+            confidence: Confidence::High,
             remediation: None,
             platform_managed: false,
             baseline: None,
         }
     }
 
-    pub fn fail(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn fail(&self, resource: Resource, message: impl Into<String>) -> Finding {
         self.finding(Status::Fail, resource, message)
     }
 
-    pub fn pass(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn pass(&self, resource: Resource, message: impl Into<String>) -> Finding {
         self.finding(Status::Pass, resource, message)
     }
 
-    pub fn unknown(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn unknown(&self, resource: Resource, message: impl Into<String>) -> Finding {
         self.finding(Status::Unknown, resource, message)
     }
 
-    pub fn not_applicable(&self, resource: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn not_applicable(&self, resource: Resource, message: impl Into<String>) -> Finding {
         self.finding(Status::NotApplicable, resource, message)
     }
 

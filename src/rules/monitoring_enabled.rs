@@ -1,14 +1,17 @@
 //! `monitoring-enabled`: Container Insights or Azure Monitor collects the cluster's logs and metrics.
 
 use super::inference::AddonPods;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "monitoring-enabled",
     title: "Azure Monitor / Container Insights is enabled",
     severity: Severity::Medium,
+    area: Area::Operations,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER, source::PODS],
     docs: DOCS,
     cis: &[],
@@ -59,12 +62,12 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     Ok(vec![match enabled.is_empty() {
         false => RULE
             .pass(resource, "Azure Monitor collects the cluster's data")
-            .with_evidence(format!("enabled: {} (ARM)", enabled.join(", "))),
+            .with_evidence(Evidence::arm(format!("enabled: {}", enabled.join(", ")))),
         true => RULE
             .fail(resource, "no Container Insights or Azure Monitor: incidents leave no logs or metrics")
-            .with_evidence(
-                "addonProfiles.omsagent, azureMonitorProfile.containerInsights and .metrics are all off (ARM)",
-            )
+            .with_evidence(Evidence::arm(
+                "addonProfiles.omsagent, azureMonitorProfile.containerInsights and .metrics are all off",
+            ))
             .with_remediation(enable),
     }])
 }

@@ -1,8 +1,9 @@
 //! `network-policy-default-deny`: a network policy engine runs, every user namespace denies
 //! ingress by default, and default-deny egress still lets pods resolve names.
 
+use super::Area;
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::kube::{IntOrString, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule};
 use crate::snapshot::source;
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,6 +12,8 @@ pub static RULE: Rule = Rule {
     id: "network-policy-default-deny",
     title: "Network policies are enforced and namespaces deny traffic by default",
     severity: Severity::Medium,
+    area: Area::Network,
+    help_uri: "https://learn.microsoft.com/azure/aks/use-network-policies",
     reads: &[source::MANAGED_CLUSTER, source::NETWORK_POLICIES, source::PODS, source::NAMESPACES],
     docs: DOCS,
     cis: &["4.4.2", "5.4.4"],
@@ -79,10 +82,10 @@ fn engine(ctx: &Context) -> Result<(Finding, Engine), Missing> {
     let network = cluster.properties.network_profile.clone().unwrap_or_default();
     let dataplane_cilium = network.network_dataplane.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("cilium"));
     let policy = network.network_policy.clone().filter(|p| !p.is_empty());
-    let evidence = format!(
-        "properties.networkProfile.networkPolicy = {} (ARM)",
+    let evidence = Evidence::arm(format!(
+        "properties.networkProfile.networkPolicy = {}",
         policy.as_deref().map_or("absent".to_string(), |p| format!("\"{p}\""))
-    );
+    ));
     Ok(match policy.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some(engine) if ENGINES.contains(&engine) => (
             RULE.pass(resource, format!("network policy engine {engine} enforces NetworkPolicies"))
@@ -91,7 +94,7 @@ fn engine(ctx: &Context) -> Result<(Finding, Engine), Missing> {
         ),
         None if dataplane_cilium => (
             RULE.pass(resource, "the Cilium dataplane enforces NetworkPolicies")
-                .with_evidence("properties.networkProfile.networkDataplane = \"cilium\" (ARM)"),
+                .with_evidence(Evidence::arm("properties.networkProfile.networkDataplane = \"cilium\"")),
             Engine::Enforced,
         ),
         None | Some("none") => (
@@ -112,7 +115,7 @@ fn engine(ctx: &Context) -> Result<(Finding, Engine), Missing> {
 /// Kubernetes-only: an engine is inferred from its pods.
 fn inferred_engine(
     ctx: &Context,
-    resource: String,
+    resource: Resource,
     fix: String,
     arm_missing: Missing,
 ) -> Result<(Finding, Engine), Missing> {
@@ -123,11 +126,11 @@ fn inferred_engine(
             .find(|(prefix, _)| pod.metadata.name.starts_with(prefix))
             .map(|(_, engine)| (*engine, format!("pod {}/{}", pod.metadata.namespace(), pod.metadata.name)))
     });
-    let note = format!("the cluster's networkProfile was not checked: {}", arm_missing.what());
+    let note = Evidence::note(format!("the cluster's networkProfile was not checked: {}", arm_missing.what()));
     Ok(match found {
         Some((engine, pod)) => (
             RULE.pass(resource, format!("network policy engine {engine} runs (inferred from Kubernetes)"))
-                .with_evidence(format!("inferred: {pod} runs (Kubernetes)"))
+                .with_evidence(Evidence::inferred(format!("{pod} runs")))
                 .with_evidence(note),
             Engine::Enforced,
         ),
@@ -137,7 +140,7 @@ fn inferred_engine(
                 "no network policy engine runs (inferred from Kubernetes): NetworkPolicies are ignored",
             )
             .with_severity(Severity::High)
-            .with_evidence("inferred: no azure-npm, calico-node or cilium pods (Kubernetes)")
+            .with_evidence(Evidence::inferred("no azure-npm, calico-node or cilium pods"))
             .with_evidence(note)
             .with_remediation(fix),
             Engine::Absent,
@@ -160,30 +163,36 @@ fn namespaces(ctx: &Context, policies: &[NetworkPolicy], engine: &Engine) -> Vec
 }
 
 fn judge_namespace(namespace: &str, policies: &[&NetworkPolicy], engine: &Engine, dns: &DnsTarget) -> Finding {
-    let resource = format!("Namespace/{namespace}");
+    let resource = Resource::kube_namespace(namespace);
     let deny_ingress = policies.iter().find(|p| is_default_deny(p, "Ingress"));
     let deny_egress = policies.iter().find(|p| is_default_deny(p, "Egress"));
     let Some(deny_ingress) = deny_ingress else {
         let names: Vec<&str> = policies.iter().map(|p| p.metadata.name.as_str()).collect();
         let evidence = match names.is_empty() {
-            true => "no NetworkPolicy in the namespace (Kubernetes)".to_string(),
-            false => format!("policies {} select specific pods or allow all ingress (Kubernetes)", names.join(", ")),
+            true => Evidence::kubernetes("no NetworkPolicy in the namespace"),
+            false => {
+                Evidence::kubernetes(format!("policies {} select specific pods or allow all ingress", names.join(", ")))
+            }
         };
         return RULE
             .fail(resource, "no default-deny ingress policy: every pod accepts traffic from anywhere in the cluster")
             .with_evidence(evidence)
             .with_remediation(default_deny_manifest(namespace));
     };
-    let ingress_evidence =
-        format!("NetworkPolicy {namespace}/{} denies ingress by default (Kubernetes)", deny_ingress.metadata.name);
+    let ingress_evidence = Evidence::kubernetes(format!(
+        "NetworkPolicy {namespace}/{} denies ingress by default",
+        deny_ingress.metadata.name
+    ));
     if *engine == Engine::Absent {
         return RULE
             .fail(resource, "a default-deny policy exists but no engine enforces it")
             .with_evidence(ingress_evidence);
     }
     if let Some(deny_egress) = deny_egress {
-        let egress_evidence =
-            format!("NetworkPolicy {namespace}/{} denies egress by default (Kubernetes)", deny_egress.metadata.name);
+        let egress_evidence = Evidence::kubernetes(format!(
+            "NetworkPolicy {namespace}/{} denies egress by default",
+            deny_egress.metadata.name
+        ));
         let udp = dns_allowed(policies, "UDP", dns);
         let tcp = dns_allowed(policies, "TCP", dns);
         if !udp || !tcp {
@@ -197,9 +206,12 @@ fn judge_namespace(namespace: &str, policies: &[&NetworkPolicy], engine: &Engine
                 .with_severity(severity)
                 .with_evidence(ingress_evidence)
                 .with_evidence(egress_evidence)
-                .with_evidence(format!(
-                    "no egress rule for all pods allows port 53 {} to kube-dns in kube-system",
-                    if udp { "TCP" } else { "UDP" }
+                .with_evidence(Evidence::detail(
+                    Source::Kubernetes,
+                    format!(
+                        "no egress rule for all pods allows port 53 {} to kube-dns in kube-system",
+                        if udp { "TCP" } else { "UDP" }
+                    ),
                 ))
                 .with_remediation(dns_allow_manifest(namespace));
         }
@@ -318,16 +330,20 @@ fn dns_allow_manifest(namespace: &str) -> String {
     format!("kubectl apply -f - <<'EOF'\n{}\nEOF", DNS_ALLOW_POLICY.replace("NAMESPACE", namespace))
 }
 
+/// Two commands, the DNS allow first: applied the other way round, every lookup in the namespace
+/// fails between the two (the Contoso Break & Fix), and `aksguard plan` keeps this order.
 fn default_deny_manifest(namespace: &str) -> String {
     format!(
-        "# denies all ingress and egress except DNS: add policies for the traffic your workloads need first\n\
+        "# first allow DNS, so that pods keep resolving names once egress is denied\n\
+         {}\n\
+         # then deny all other ingress and egress: add policies for the traffic your workloads need first\n\
          kubectl apply -f - <<'EOF'\n\
          apiVersion: networking.k8s.io/v1\n\
          kind: NetworkPolicy\n\
          metadata:\n  name: default-deny-all\n  namespace: {namespace}\n\
          spec:\n  podSelector: {{}}\n  policyTypes: [Ingress, Egress]\n\
-         ---\n{}\nEOF",
-        DNS_ALLOW_POLICY.replace("NAMESPACE", namespace)
+         EOF",
+        dns_allow_manifest(namespace)
     )
 }
 
@@ -485,6 +501,7 @@ mod tests {
         let findings = run(&RULE, &snapshot);
         assert_eq!(findings[0].status, Status::Pass);
         assert!(findings[0].message.contains("inferred"));
+        assert_eq!(findings[0].confidence, crate::finding::Confidence::Medium);
 
         snapshot.kubernetes.pods = Part::Collected(vec![pod_in("shop", "web")]);
         let findings = run(&RULE, &snapshot);

@@ -2,8 +2,9 @@
 
 use super::clock::{days_between, utc_date};
 use super::node_image::NodeImage;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity, Source};
 use crate::snapshot::arm::{AgentPoolProfile, AgentPoolUpgradeProfile};
 use crate::snapshot::kube::{NODE_IMAGE_LABEL, Node};
 use crate::snapshot::source;
@@ -14,6 +15,8 @@ pub static RULE: Rule = Rule {
     id: "node-image-age",
     title: "Node pools run the latest node image",
     severity: Severity::Medium,
+    area: Area::UpgradesAndPatching,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER, source::AGENT_POOL_UPGRADE_PROFILES, source::NODES],
     docs: DOCS,
     cis: &[],
@@ -72,14 +75,14 @@ fn judge_pool(ctx: &Context, pool: &AgentPoolProfile, profiles: &[AgentPoolUpgra
         );
     };
     let evidence = [
-        format!("agentPoolProfiles[{name}].nodeImageVersion = {current} (ARM)"),
-        format!("agentPools/{name}/upgradeProfiles/default latestNodeImageVersion = {latest} (ARM)"),
+        Evidence::arm(format!("agentPoolProfiles[{name}].nodeImageVersion = {current}")),
+        Evidence::arm(format!("agentPools/{name}/upgradeProfiles/default latestNodeImageVersion = {latest}")),
     ];
     let finding = match (NodeImage::parse(current), NodeImage::parse(latest)) {
-        _ if current == latest => RULE.pass(&resource, format!("agent pool {name} runs the latest node image")),
+        _ if current == latest => RULE.pass(resource.clone(), format!("agent pool {name} runs the latest node image")),
         (Some(image), Some(newest)) if image.age_order(&newest) == Ordering::Less => RULE
             .fail(
-                &resource,
+                resource.clone(),
                 format!(
                     "agent pool {name} runs a node image built {}, {} days older than the latest ({}): OS patches are missing",
                     image.built,
@@ -88,8 +91,8 @@ fn judge_pool(ctx: &Context, pool: &AgentPoolProfile, profiles: &[AgentPoolUpgra
                 ),
             )
             .with_remediation(ctx.az_aks_nodepool("upgrade", name, "--node-image-only")),
-        (Some(_), Some(_)) => RULE.pass(&resource, format!("agent pool {name} runs the latest node image")),
-        _ => RULE.unknown(&resource, format!("agent pool {name}: cannot read the node image version {current:?} or {latest:?}")),
+        (Some(_), Some(_)) => RULE.pass(resource.clone(), format!("agent pool {name} runs the latest node image")),
+        _ => RULE.unknown(resource.clone(), format!("agent pool {name}: cannot read the node image version {current:?} or {latest:?}")),
     };
     evidence.into_iter().fold(finding, Finding::with_evidence)
 }
@@ -127,7 +130,7 @@ fn judge_labels(ctx: &Context, pool: &str, nodes: &[&Node], today: jiff::civil::
     let age = days_between(oldest.built, today);
     let finding = if age > MAX_AGE_DAYS {
         RULE.fail(
-            &resource,
+            resource.clone(),
             format!(
                 "agent pool {pool} runs a node image built {} ({age} days ago): OS patches are missing",
                 oldest.built
@@ -135,14 +138,14 @@ fn judge_labels(ctx: &Context, pool: &str, nodes: &[&Node], today: jiff::civil::
         )
         .with_remediation(ctx.az_aks_nodepool("upgrade", pool, "--node-image-only"))
     } else {
-        RULE.pass(&resource, format!("agent pool {pool} runs a node image built {age} days ago"))
+        RULE.pass(resource.clone(), format!("agent pool {pool} runs a node image built {age} days ago"))
     };
     finding
-        .with_evidence(format!("{NODE_IMAGE_LABEL} = {version} on {} node(s) of the pool (Kubernetes)", nodes.len()))
-        .with_evidence(format!(
+        .with_evidence(Evidence::kubernetes(format!("{NODE_IMAGE_LABEL} = {version} on {} node(s) of the pool", nodes.len())))
+        .with_evidence(Evidence::detail(Source::InferredFromKubernetes, format!(
             "inferred from the build date, judged against {today} (over {MAX_AGE_DAYS} days fails); comparing with the latest image needs ARM access ({} is unavailable)",
             missing.source
-        ))
+        )))
 }
 
 #[cfg(test)]
@@ -229,7 +232,13 @@ mod tests {
         let findings = run_at(&RULE, &snapshot, "2026-11-24T08:00:00Z");
         assert_eq!(findings[0].status, Status::Pass, "21 days old");
         assert_eq!(findings[1].status, Status::Fail, "70 days old");
-        assert!(findings[1].evidence.iter().any(|e| e.starts_with("inferred") && e.contains("needs ARM access")));
+        assert!(
+            findings[1]
+                .evidence
+                .iter()
+                .any(|e| e.source == crate::finding::Source::InferredFromKubernetes && e.contains("needs ARM access"))
+        );
+        assert_eq!(findings[1].confidence, crate::finding::Confidence::Medium);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! `node-os-upgrade-channel`: node operating systems receive security patches automatically.
 
+use super::Area;
 use super::inference::arm_setting;
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity};
 use crate::snapshot::kube::DaemonSet;
 use crate::snapshot::source;
 
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "node-os-upgrade-channel",
     title: "Node OS security patches are applied automatically",
     severity: Severity::Medium,
+    area: Area::UpgradesAndPatching,
+    help_uri: "https://learn.microsoft.com/azure/aks/auto-upgrade-node-os-image",
     reads: &[source::MANAGED_CLUSTER, source::DAEMON_SETS],
     docs: DOCS,
     cis: &[],
@@ -64,7 +67,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
 }
 
 /// `Unmanaged` is safe only with kured rebooting nodes after OS updates.
-fn unmanaged(ctx: &Context, resource: String, fix: String, channel_evidence: String) -> Finding {
+fn unmanaged(ctx: &Context, resource: Resource, fix: String, channel_evidence: Evidence) -> Finding {
     let daemon_sets = match ctx.daemon_sets() {
         Ok(daemon_sets) => daemon_sets,
         Err(missing) => {
@@ -83,15 +86,15 @@ fn unmanaged(ctx: &Context, resource: String, fix: String, channel_evidence: Str
         Some(kured) => RULE
             .pass(resource, "channel Unmanaged with kured rebooting nodes after OS updates")
             .with_evidence(channel_evidence)
-            .with_evidence(format!(
-                "DaemonSet {}/{} runs (Kubernetes)",
+            .with_evidence(Evidence::kubernetes(format!(
+                "DaemonSet {}/{} runs",
                 kured.metadata.namespace(),
                 kured.metadata.name
-            )),
+            ))),
         None => RULE
             .fail(resource, "channel Unmanaged without kured: OS updates install but nodes never reboot to apply them")
             .with_evidence(channel_evidence)
-            .with_evidence("no kured DaemonSet in any namespace (Kubernetes)")
+            .with_evidence(Evidence::kubernetes("no kured DaemonSet in any namespace"))
             .with_remediation(fix),
     }
 }

@@ -1,8 +1,9 @@
 //! `node-pool-version-skew`: every node pool and every node runs the control plane's minor version.
 
 use super::kube_version::{Minor, control_plane_version, pool_version};
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::kube::Node;
 use crate::snapshot::source;
 
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "node-pool-version-skew",
     title: "Node pools and nodes run the control plane's Kubernetes minor version",
     severity: Severity::Medium,
+    area: Area::UpgradesAndPatching,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER, source::NODES],
     docs: DOCS,
     cis: &[],
@@ -52,18 +55,20 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     let Some(control_plane) = Minor::parse(version) else {
         return Ok(vec![RULE.unknown(resource, format!("cannot read the control plane version {version:?}"))]);
     };
-    let cp_evidence = format!("control plane: {version} (ARM currentKubernetesVersion)");
+    let cp_evidence = Evidence::arm_document("currentKubernetesVersion", format!("control plane: {version}"));
     let mut findings = Vec::new();
     let mut agreeing = Vec::new();
     for pool in &cluster.properties.agent_pool_profiles {
         let name = pool.name.as_deref().unwrap_or("<pool>");
         let pool_resource = ctx.pool_resource(name);
         match pool_version(pool).map(|v| (v, Minor::parse(v))) {
-            Some((v, Some(minor))) if minor == control_plane => agreeing.push(format!("pool {name}: {v} (ARM)")),
+            Some((v, Some(minor))) if minor == control_plane => {
+                agreeing.push(Evidence::arm(format!("pool {name}: {v}")))
+            }
             Some((v, Some(_))) => findings.push(
                 RULE.fail(pool_resource, format!("agent pool {name} runs {v}, the control plane {version}"))
                     .with_evidence(cp_evidence.clone())
-                    .with_evidence(format!("agentPoolProfiles[{name}].currentOrchestratorVersion = {v} (ARM)"))
+                    .with_evidence(Evidence::arm(format!("agentPoolProfiles[{name}].currentOrchestratorVersion = {v}")))
                     .with_remediation(upgrade(ctx, name, version)),
             ),
             _ => {
@@ -77,10 +82,13 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
                 nodes.iter().partition(|node| kubelet_minor(node).is_some_and(|m| m != control_plane));
             findings.extend(skewed.iter().map(|node| node_finding(ctx, node, version, &cp_evidence)));
             findings.extend(nodes.iter().filter(|n| kubelet_minor(n).is_none()).map(|node| {
-                RULE.unknown(format!("Node/{}", node.metadata.name), "the node reports no readable kubelet version")
+                RULE.unknown(
+                    Resource::cluster_scoped("Node", &node.metadata.name),
+                    "the node reports no readable kubelet version",
+                )
             }));
             let same = same.iter().filter(|n| kubelet_minor(n).is_some()).count();
-            agreeing.push(format!("{same} node(s) with kubelet {control_plane}.x (Kubernetes)"));
+            agreeing.push(Evidence::kubernetes(format!("{same} node(s) with kubelet {control_plane}.x")));
         }
         Err(missing) => findings.push(RULE.unknown(
             resource.clone(),
@@ -98,13 +106,16 @@ fn kubelet_minor(node: &Node) -> Option<Minor> {
     node.status.node_info.kubelet_version.as_deref().and_then(Minor::parse)
 }
 
-fn node_finding(ctx: &Context, node: &Node, version: &str, cp_evidence: &str) -> Finding {
+fn node_finding(ctx: &Context, node: &Node, version: &str, cp_evidence: &Evidence) -> Finding {
     let kubelet = node.status.node_info.kubelet_version.as_deref().unwrap_or("?");
     let name = &node.metadata.name;
-    RULE.fail(format!("Node/{name}"), format!("node {name} runs kubelet {kubelet}, the control plane {version}"))
-        .with_evidence(cp_evidence.to_string())
-        .with_evidence(format!("status.nodeInfo.kubeletVersion = {kubelet} (Kubernetes)"))
-        .with_remediation(upgrade(ctx, node.agent_pool().unwrap_or("<pool>"), version))
+    RULE.fail(
+        Resource::cluster_scoped("Node", name),
+        format!("node {name} runs kubelet {kubelet}, the control plane {version}"),
+    )
+    .with_evidence(cp_evidence.clone())
+    .with_evidence(Evidence::kubernetes(format!("status.nodeInfo.kubeletVersion = {kubelet}")))
+    .with_remediation(upgrade(ctx, node.agent_pool().unwrap_or("<pool>"), version))
 }
 
 fn upgrade(ctx: &Context, pool: &str, version: &str) -> String {
@@ -117,18 +128,20 @@ fn kubernetes_only(ctx: &Context, missing: Missing) -> Result<Vec<Finding>, Miss
     let Some(newest) = nodes.iter().filter_map(kubelet_minor).max() else {
         return Err(missing);
     };
-    let inferred =
-        format!("inferred: the control plane is at least {newest} (a kubelet is never newer than the API server)");
+    let inferred = Evidence::detail(
+        Source::InferredFromKubernetes,
+        format!("inferred: the control plane is at least {newest} (a kubelet is never newer than the API server)"),
+    );
     let older: Vec<Finding> = nodes
         .iter()
         .filter(|node| kubelet_minor(node).is_some_and(|m| m < newest))
         .map(|node| {
             let kubelet = node.status.node_info.kubelet_version.as_deref().unwrap_or("?");
             RULE.fail(
-                format!("Node/{}", node.metadata.name),
+                Resource::cluster_scoped("Node", &node.metadata.name),
                 format!("node {} runs kubelet {kubelet}, older than other nodes' {newest}", node.metadata.name),
             )
-            .with_evidence(format!("status.nodeInfo.kubeletVersion = {kubelet} (Kubernetes)"))
+            .with_evidence(Evidence::kubernetes(format!("status.nodeInfo.kubeletVersion = {kubelet}")))
             .with_evidence(inferred.clone())
             .with_remediation(upgrade(
                 ctx,
@@ -220,7 +233,8 @@ mod tests {
         let findings = run(&RULE, &snapshot);
         assert_eq!(findings.len(), 1);
         assert_eq!((findings[0].status, findings[0].resource.as_str()), (Status::Fail, "Node/n1"));
-        assert!(findings[0].evidence.iter().any(|e| e.starts_with("inferred")));
+        assert!(findings[0].evidence.iter().any(|e| e.source == crate::finding::Source::InferredFromKubernetes));
+        assert_eq!(findings[0].confidence, crate::finding::Confidence::Medium);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `node-ssh-access`: no node pool exposes its nodes on public IPs or accepts SSH with a local key.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::arm::AgentPoolProfile;
 use crate::snapshot::source;
 
@@ -9,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "node-ssh-access",
     title: "Nodes have no public IPs and no local SSH access",
     severity: Severity::Low,
+    area: Area::AccessControl,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["5.4.3"],
@@ -35,7 +38,8 @@ Disable SSH on each pool (this reimages the nodes):
 
     az aks nodepool update -g RG --cluster-name NAME -n POOL --ssh-access disabled
 
-Public node IPs cannot be turned off in place: add a pool without `--enable-node-public-ip`,
+Public node IPs cannot be turned off in place: add a pool without `--enable-node-public-ip`
+(`az aks nodepool add -g RG --cluster-name NAME -n NEWPOOL --mode User --ssh-access disabled`),
 move the workloads, and delete the old pool (`az aks nodepool delete`).
 ";
 
@@ -50,7 +54,7 @@ fn judge(ctx: &Context, pool: &AgentPoolProfile) -> Finding {
         return RULE
             .fail(resource, format!("agent pool {name} gives every node a public IP"))
             .with_severity(Severity::High)
-            .with_evidence(format!("agentPoolProfiles[{name}].enableNodePublicIP = true (ARM)"))
+            .with_evidence(Evidence::arm(format!("agentPoolProfiles[{name}].enableNodePublicIP = true")))
             .with_remediation(format!(
                 "{}\n# move the workloads: kubectl drain each node of {name}, then\n{}",
                 ctx.az_aks_nodepool(
@@ -63,10 +67,10 @@ fn judge(ctx: &Context, pool: &AgentPoolProfile) -> Finding {
     }
     let ssh = pool.security_profile.as_ref().and_then(|p| p.ssh_access.clone());
     let evidence = match &ssh {
-        Some(value) => format!("agentPoolProfiles[{name}].securityProfile.sshAccess = \"{value}\" (ARM)"),
-        None => {
-            format!("agentPoolProfiles[{name}].securityProfile.sshAccess is absent: the AKS default, LocalUser (ARM)")
-        }
+        Some(value) => Evidence::arm(format!("agentPoolProfiles[{name}].securityProfile.sshAccess = \"{value}\"")),
+        None => Evidence::arm(format!(
+            "agentPoolProfiles[{name}].securityProfile.sshAccess is absent: the AKS default, LocalUser"
+        )),
     };
     let finding = match ssh.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("disabled") => RULE.pass(resource, format!("agent pool {name}: SSH is disabled, no public node IPs")),

@@ -1,8 +1,9 @@
 //! `nodes-not-ready`: no node has been NotReady or cordoned for more than a day.
 
 use super::clock::{describe_age, parse_timestamp};
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity};
 use crate::snapshot::kube::Node;
 use crate::snapshot::source;
 use jiff::Timestamp;
@@ -11,6 +12,8 @@ pub static RULE: Rule = Rule {
     id: "nodes-not-ready",
     title: "No node is NotReady or cordoned for more than a day",
     severity: Severity::Medium,
+    area: Area::Operations,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::NODES],
     docs: DOCS,
     cis: &[],
@@ -57,16 +60,16 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     }
     Ok(vec![
         RULE.pass(ctx.cluster_resource(), format!("all {} nodes are Ready and schedulable", nodes.len()))
-            .with_evidence(format!(
-                "{} nodes with Ready = True and spec.unschedulable unset (Kubernetes)",
+            .with_evidence(Evidence::kubernetes(format!(
+                "{} nodes with Ready = True and spec.unschedulable unset",
                 nodes.len()
-            )),
+            ))),
     ])
 }
 
 /// One problem of a node: what it is and since when (when known).
 struct Problem {
-    evidence: String,
+    evidence: Evidence,
     since: Option<Timestamp>,
     what: &'static str,
 }
@@ -74,7 +77,7 @@ struct Problem {
 /// `None` when the node is Ready and schedulable.
 fn judge(ctx: &Context, node: &Node) -> Option<Finding> {
     let name = &node.metadata.name;
-    let resource = format!("Node/{name}");
+    let resource = Resource::cluster_scoped("Node", name);
     let Some(ready) = node.condition("Ready") else {
         return Some(RULE.unknown(resource, format!("node {name} reports no Ready condition")));
     };
@@ -82,11 +85,11 @@ fn judge(ctx: &Context, node: &Node) -> Option<Finding> {
     if ready.status != "True" {
         let since = ready.last_transition_time.as_deref().and_then(parse_timestamp);
         problems.push(Problem {
-            evidence: format!(
-                "status.conditions[Ready].status = \"{}\" since {} (Kubernetes)",
+            evidence: Evidence::kubernetes(format!(
+                "status.conditions[Ready].status = \"{}\" since {}",
                 ready.status,
                 ready.last_transition_time.as_deref().unwrap_or("an unrecorded time")
-            ),
+            )),
             since,
             what: "NotReady",
         });
@@ -95,8 +98,8 @@ fn judge(ctx: &Context, node: &Node) -> Option<Finding> {
         let taint = node.spec.taints.iter().find(|t| t.key == "node.kubernetes.io/unschedulable");
         let since = taint.and_then(|t| t.time_added.as_deref()).and_then(parse_timestamp);
         let evidence = match since {
-            Some(time) => format!("spec.unschedulable = true, tainted unschedulable at {time} (Kubernetes)"),
-            None => "spec.unschedulable = true; Kubernetes does not record since when (Kubernetes)".to_string(),
+            Some(time) => Evidence::kubernetes(format!("spec.unschedulable = true, tainted unschedulable at {time}")),
+            None => Evidence::kubernetes("spec.unschedulable = true; Kubernetes does not record since when"),
         };
         problems.push(Problem { evidence, since, what: "cordoned" });
     }
@@ -106,7 +109,7 @@ fn judge(ctx: &Context, node: &Node) -> Option<Finding> {
     Some(finding(ctx, node, resource, &problems))
 }
 
-fn finding(ctx: &Context, node: &Node, resource: String, problems: &[Problem]) -> Finding {
+fn finding(ctx: &Context, node: &Node, resource: Resource, problems: &[Problem]) -> Finding {
     let name = &node.metadata.name;
     let now = ctx.now();
     // The oldest known start decides; an unknown start counts as old (never pass on missing data).

@@ -1,8 +1,9 @@
 //! `pdb-blocks-drain`: no PodDisruptionBudget forbids every eviction, which would stall node
 //! drains and so every upgrade and node image rollout.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::kube::{IntOrString, Pod, PodDisruptionBudget};
 use crate::snapshot::source;
 
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "pdb-blocks-drain",
     title: "No PodDisruptionBudget blocks node drains",
     severity: Severity::Medium,
+    area: Area::UpgradesAndPatching,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::POD_DISRUPTION_BUDGETS, source::PODS],
     docs: DOCS,
     cis: &[],
@@ -46,7 +49,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     if budgets.is_empty() {
         return Ok(vec![
             RULE.pass(ctx.cluster_resource(), "no PodDisruptionBudget: none can block a node drain")
-                .with_evidence("poddisruptionbudgets: none (Kubernetes)"),
+                .with_evidence(Evidence::kubernetes("poddisruptionbudgets: none")),
         ]);
     }
     // Pods help count what a budget selects when its status does not say; they are optional.
@@ -57,7 +60,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
 fn judge(budget: &PodDisruptionBudget, pods: Option<&[Pod]>) -> Finding {
     let namespace = budget.metadata.namespace();
     let name = &budget.metadata.name;
-    let resource = format!("PodDisruptionBudget/{namespace}/{name}");
+    let resource = Resource::namespaced("PodDisruptionBudget", namespace, name);
     let matched: Option<Vec<&str>> = pods.map(|pods| selected(budget, pods));
     let expected = budget.status.expected_pods.map(i64::from).or(matched.as_ref().map(|m| m.len() as i64));
     let Some(expected) = expected else {
@@ -70,10 +73,12 @@ fn judge(budget: &PodDisruptionBudget, pods: Option<&[Pod]>) -> Finding {
         Some(_) => "status.expectedPods",
         None => "the running pods its selector matches",
     };
-    let mut evidence =
-        vec![format!("{} (Kubernetes)", describe_spec(budget)), format!("expected pods: {expected} ({counted})")];
+    let mut evidence = vec![
+        Evidence::kubernetes(describe_spec(budget)),
+        Evidence::detail(Source::Kubernetes, format!("expected pods: {expected} ({counted})")),
+    ];
     if let Some(matched) = matched.as_ref().filter(|m| !m.is_empty()) {
-        evidence.push(format!("selects pods: {}", list(matched)));
+        evidence.push(Evidence::detail(Source::Kubernetes, format!("selects pods: {}", list(matched))));
     }
     if expected == 0 {
         return with_evidence(
@@ -99,11 +104,11 @@ fn judge(budget: &PodDisruptionBudget, pods: Option<&[Pod]>) -> Finding {
         },
     };
     if let Some(allowed) = budget.status.disruptions_allowed {
-        evidence.push(format!(
-            "status.disruptionsAllowed = {allowed}, currentHealthy = {}, desiredHealthy = {} (Kubernetes)",
+        evidence.push(Evidence::kubernetes(format!(
+            "status.disruptionsAllowed = {allowed}, currentHealthy = {}, desiredHealthy = {}",
             show(budget.status.current_healthy),
             show(budget.status.desired_healthy)
-        ));
+        )));
     }
     with_evidence(finding, evidence)
 }
@@ -187,7 +192,7 @@ fn list(names: &[&str]) -> String {
     }
 }
 
-fn with_evidence(finding: Finding, evidence: Vec<String>) -> Finding {
+fn with_evidence(finding: Finding, evidence: Vec<Evidence>) -> Finding {
     evidence.into_iter().fold(finding, Finding::with_evidence)
 }
 

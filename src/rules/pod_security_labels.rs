@@ -1,11 +1,12 @@
 //! `pod-security-labels`: every user namespace enforces a Pod Security Standard, with a dry run
 //! of `restricted` against the workloads that run there.
 
+use super::Area;
 use super::restricted_profile::violations;
 use super::workload_check::union;
 use super::workloads::{group_by_workload, pod_names};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::kube::Namespace;
 use crate::snapshot::source;
 
@@ -13,6 +14,8 @@ pub static RULE: Rule = Rule {
     id: "pod-security-labels",
     title: "Namespaces enforce a Pod Security Standard",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
     reads: &[source::NAMESPACES, source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.2.1", "4.2.2", "4.2.3", "4.2.4", "4.2.5"],
@@ -63,11 +66,11 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
 
 fn judge(ctx: &Context, namespace: &Namespace) -> Finding {
     let name = &namespace.metadata.name;
-    let resource = format!("Namespace/{name}");
+    let resource = Resource::kube_namespace(name);
     let level = namespace.metadata.labels.get(ENFORCE_LABEL).map(String::as_str);
     let evidence = match level {
-        Some(level) => format!("label {ENFORCE_LABEL}={level} (Kubernetes)"),
-        None => format!("no {ENFORCE_LABEL} label (Kubernetes)"),
+        Some(level) => Evidence::kubernetes(format!("label {ENFORCE_LABEL}={level}")),
+        None => Evidence::kubernetes(format!("no {ENFORCE_LABEL} label")),
     };
     let finding = match level {
         Some("restricted") => {
@@ -83,7 +86,9 @@ fn judge(ctx: &Context, namespace: &Namespace) -> Finding {
     };
     let (dry_run, rejected) = restricted_dry_run(ctx, name);
     let finding = finding.with_evidence(evidence);
-    let finding = dry_run.into_iter().fold(finding, Finding::with_evidence);
+    // What the restricted profile would reject, judged from the namespace's pods.
+    let finding =
+        dry_run.into_iter().fold(finding, |f, line| f.with_evidence(Evidence::detail(Source::Kubernetes, line)));
     if finding.status == crate::finding::Status::Fail {
         finding.with_remediation(remediation(name, rejected))
     } else {
@@ -213,7 +218,8 @@ mod tests {
             {"metadata": {"name": "done", "namespace": "shop"}, "spec": {"hostNetwork": true, "containers": [{"name": "c"}]}, "status": {"phase": "Succeeded"}}
         ]);
         let findings = run(&RULE, &snapshot(json!([ns("shop", None)]), Some(pods)));
-        let evidence = findings[0].evidence.join("\n");
+        let evidence: Vec<&str> = findings[0].evidence.iter().map(|e| e.as_str()).collect();
+        let evidence = evidence.join("\n");
         assert!(
             evidence.contains("restricted would reject Deployment/shop/web (pods web-abc12-x1, web-abc12-x2)"),
             "{evidence}"

@@ -1,6 +1,7 @@
 //! `privilege-escalation`: containers cannot gain privileges and do not run as root.
 
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "privilege-escalation",
     title: "Containers cannot escalate privileges or run as root",
     severity: Severity::Medium,
+    area: Area::WorkloadSecurity,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.2.5", "4.6.2"],
@@ -85,7 +88,8 @@ mod tests {
         ]);
         let findings = run(&RULE, &with_pods(pods));
         let root = findings.iter().find(|f| f.resource == "Deployment/shop/root").unwrap();
-        assert_eq!(root.evidence[1..], ["container \"c\" runs as user 0 (root)".to_string()]);
+        assert_eq!(root.evidence[1].as_str(), "container \"c\" runs as user 0 (root)");
+        assert_eq!(root.evidence.len(), 2);
         let web = findings.iter().find(|f| f.resource == "Deployment/shop/web").unwrap();
         assert_eq!(web.evidence.len(), 3, "{:?}", web.evidence);
     }

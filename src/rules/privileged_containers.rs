@@ -1,6 +1,7 @@
 //! `privileged-containers`: no container runs privileged or adds the capabilities that amount to it.
 
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "privileged-containers",
     title: "No privileged containers",
     severity: Severity::High,
+    area: Area::WorkloadSecurity,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.2.1"],

@@ -2,8 +2,8 @@
 //! vulnerability Defender knows of.
 
 use super::workloads::WorkloadRef;
-use super::{Context, Missing, Rule, images};
-use crate::finding::{Finding, Severity};
+use super::{Area, Context, Missing, Rule, images};
+use crate::finding::{Evidence, Finding, Resource, Severity, Source};
 use crate::snapshot::kube::{ContainerStatus, Pod};
 use crate::snapshot::security::SubAssessment;
 use crate::snapshot::source;
@@ -13,6 +13,8 @@ pub static RULE: Rule = Rule {
     id: "running-image-vulnerabilities",
     title: "Running images have no critical or high vulnerability known to Defender",
     severity: Severity::High,
+    area: Area::SupplyChain,
+    help_uri: "https://learn.microsoft.com/azure/defender-for-cloud/agentless-vulnerability-assessment-azure",
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS, source::DEFENDER_SUB_ASSESSMENTS],
     docs: DOCS,
     cis: &["5.1.1"],
@@ -190,21 +192,24 @@ fn serious(sub: &SubAssessment) -> bool {
 }
 
 fn judge(workload: &WorkloadRef, seen: &Workload) -> Finding {
-    let resource = workload.to_string();
+    let resource = Resource::namespaced(workload.kind, workload.namespace, workload.name);
     let all: Vec<&SubAssessment> = seen.vulnerabilities.values().flatten().copied().collect();
     let critical = all.iter().filter(|s| is(s, "Critical")).count();
     let high = all.iter().filter(|s| is(s, "High")).count();
     let lesser = all.len() - critical - high;
-    let mut evidence: Vec<String> = seen
+    let mut evidence: Vec<Evidence> = seen
         .vulnerabilities
         .iter()
         .filter(|(_, subs)| subs.iter().any(|s| serious(s)))
         .map(|(image, subs)| describe(image, subs.iter().filter(|s| serious(s)).copied().collect()))
         .collect();
     if lesser > 0 {
-        evidence.push(format!("{lesser} medium or low vulnerabilities besides (Defender sub-assessments)"));
+        evidence.push(Evidence::detail(
+            Source::Arm,
+            format!("{lesser} medium or low vulnerabilities besides (Defender sub-assessments)"),
+        ));
     }
-    evidence.extend(seen.unknown.iter().cloned());
+    evidence.extend(seen.unknown.iter().map(|why| Evidence::note(why.clone())));
     let finding = if critical + high > 0 {
         let fixable = all.iter().filter(|s| serious(s) && s.has_fix()).count();
         let images: Vec<&RunningImage> = seen
@@ -232,7 +237,7 @@ fn judge(workload: &WorkloadRef, seen: &Workload) -> Finding {
 }
 
 /// `image: CVE (Critical, openssl 3.0.1, fixed in 3.0.13), ...`, at most eight CVEs.
-fn describe(image: &RunningImage, subs: Vec<&SubAssessment>) -> String {
+fn describe(image: &RunningImage, subs: Vec<&SubAssessment>) -> Evidence {
     let mut listed: Vec<String> = subs
         .iter()
         .take(8)
@@ -257,7 +262,8 @@ fn describe(image: &RunningImage, subs: Vec<&SubAssessment>) -> String {
     if subs.len() > 8 {
         listed.push(format!("and {} more", subs.len() - 8));
     }
-    format!("{}: {} (Defender sub-assessments)", image.reference(), listed.join(", "))
+    // The line names its source in words of its own: the ARM document Defender's findings are in.
+    Evidence::detail(Source::Arm, format!("{}: {} (Defender sub-assessments)", image.reference(), listed.join(", ")))
 }
 
 fn remediation(workload: &WorkloadRef, seen: &Workload, images: &[&RunningImage], all: &[&SubAssessment]) -> String {
@@ -385,7 +391,7 @@ mod tests {
             "runs images with 1 critical and 1 high vulnerabilities (1 fixable): rebuild contosoacr.azurecr.io/shop/web"
         );
         assert_eq!(
-            web.evidence[0],
+            web.evidence[0].to_string(),
             format!(
                 "contosoacr.azurecr.io/shop/web@{DIGEST}: CVE-2024-0001 (Critical, py 1.11.0.0, fixed in 1.11.1), CVE-2024-0002 (High, py 1.11.0.0, no fix yet) (Defender sub-assessments)"
             )

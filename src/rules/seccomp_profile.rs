@@ -1,6 +1,7 @@
 //! `seccomp-profile`: containers run with the runtime's default seccomp filter (or a custom one).
 
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -10,6 +11,8 @@ pub static RULE: Rule = Rule {
     id: "seccomp-profile",
     title: "Containers use the RuntimeDefault or a Localhost seccomp profile",
     severity: Severity::Low,
+    area: Area::WorkloadSecurity,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["4.6.2"],

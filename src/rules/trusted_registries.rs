@@ -2,6 +2,7 @@
 
 use super::images;
 use super::workload_check::WorkloadCheck;
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -11,6 +12,8 @@ pub static RULE: Rule = Rule {
     id: "trusted-registries",
     title: "Images come from trusted registries",
     severity: Severity::High,
+    area: Area::SupplyChain,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::PODS, source::REPLICA_SETS, source::JOBS],
     docs: DOCS,
     cis: &["5.1.4"],
@@ -25,7 +28,9 @@ const DOCS: &str = "\
 The registry of every image of every running pod must match the allow-list: by default
 `*.azurecr.io` (any Azure Container Registry) and `mcr.microsoft.com`; `--allowed-registry`
 replaces it (repeat the flag; `*.example.com` matches subdomains). An image without a registry
-host comes from Docker Hub (`nginx` is `docker.io/library/nginx`). Pods are grouped by workload;
+host comes from Docker Hub (`nginx` is `docker.io/library/nginx`); Docker Hub is one registry by
+any of its names (`docker.io`, `index.docker.io`, `registry-1.docker.io`), in images and in the
+allow-list alike. Pods are grouped by workload;
 system namespaces go to the platform-managed group.
 
 ## Why it matters

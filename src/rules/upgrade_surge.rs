@@ -1,7 +1,8 @@
 //! `upgrade-surge`: user pools add surge nodes during upgrades instead of losing capacity.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::arm::AgentPoolProfile;
 use crate::snapshot::source;
 
@@ -9,6 +10,8 @@ pub static RULE: Rule = Rule {
     id: "upgrade-surge",
     title: "User node pools upgrade with surge capacity",
     severity: Severity::Low,
+    area: Area::UpgradesAndPatching,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &[],
@@ -63,8 +66,8 @@ fn judge(ctx: &Context, pool: &AgentPoolProfile) -> Finding {
     let resource = ctx.pool_resource(name);
     let surge = pool.upgrade_settings.as_ref().and_then(|s| s.max_surge.as_deref());
     let evidence = match surge {
-        Some(value) => format!("agentPoolProfiles[{name}].upgradeSettings.maxSurge = \"{value}\" (ARM)"),
-        None => format!("agentPoolProfiles[{name}].upgradeSettings.maxSurge is absent (ARM)"),
+        Some(value) => Evidence::arm(format!("agentPoolProfiles[{name}].upgradeSettings.maxSurge = \"{value}\"")),
+        None => Evidence::arm(format!("agentPoolProfiles[{name}].upgradeSettings.maxSurge is absent")),
     };
     let mode = pool.mode.as_deref().unwrap_or("User");
     if mode.eq_ignore_ascii_case("system") {

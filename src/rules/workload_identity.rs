@@ -1,14 +1,17 @@
 //! `workload-identity`: the cluster uses managed identity, and workloads get Entra tokens through
 //! workload identity instead of stored secrets.
 
+use super::{Area, meta};
 use super::{Context, Missing, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::snapshot::source;
 
 pub static RULE: Rule = Rule {
     id: "workload-identity",
     title: "Managed identity for the cluster, workload identity for pods",
     severity: Severity::Low,
+    area: Area::AccessControl,
+    help_uri: meta::BEST_PRACTICES,
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["5.2.1"],
@@ -68,9 +71,22 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
             RULE.fail(resource, messages.join("; ")).with_severity(worst).with_remediation(fixes.join("\n"))
         }
     };
-    Ok(vec![finding
-        .with_evidence(format!("identity: {} (ARM)", if managed { "managed" } else if service_principal { "service principal" } else { "unknown" }))
-        .with_evidence(format!("securityProfile.workloadIdentity.enabled = {workload_identity}, oidcIssuerProfile.enabled = {oidc} (ARM)"))])
+    Ok(vec![
+        finding
+            .with_evidence(Evidence::arm(format!(
+                "identity: {}",
+                if managed {
+                    "managed"
+                } else if service_principal {
+                    "service principal"
+                } else {
+                    "unknown"
+                }
+            )))
+            .with_evidence(Evidence::arm(format!(
+                "securityProfile.workloadIdentity.enabled = {workload_identity}, oidcIssuerProfile.enabled = {oidc}"
+            ))),
+    ])
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The snapshot: everything aksguard knows about one cluster, from whatever source. Rules read
-//! only this type. It is saved and loaded as versioned JSON (`aksguard snapshot -o FILE`).
+//! only this type. It is saved and loaded as versioned JSON (`aksguard snapshot --output-file FILE`).
 
 pub mod arm;
 pub mod authorization;

@@ -4,7 +4,7 @@
 
 use super::workloads::{WorkloadRef, group_by_workload, pod_names};
 use super::{Context, Missing, Rule};
-use crate::finding::Finding;
+use crate::finding::{Evidence, Finding, Resource, Source};
 use crate::snapshot::kube::Pod;
 
 /// What a pod-level rule supplies.
@@ -36,7 +36,9 @@ impl WorkloadCheck {
             let message =
                 format!("none of the {user_workloads} running workloads outside system namespaces {}", self.problem);
             findings.push(
-                self.rule.pass(ctx.cluster_resource(), message).with_evidence("checked every running pod (Kubernetes)"),
+                self.rule
+                    .pass(ctx.cluster_resource(), message)
+                    .with_evidence(Evidence::kubernetes("checked every running pod")),
             );
         }
         Ok(findings)
@@ -47,12 +49,15 @@ impl WorkloadCheck {
         let finding = self
             .rule
             .fail(
-                workload.to_string(),
+                Resource::namespaced(workload.kind, workload.namespace, workload.name),
                 format!("{} {}/{} {}", workload.kind, workload.namespace, workload.name, self.problem),
             )
-            .with_evidence(format!("pods {} (Kubernetes)", pod_names(pods)))
+            .with_evidence(Evidence::kubernetes(format!("pods {}", pod_names(pods))))
             .platform_managed(platform);
-        let finding = problems.into_iter().fold(finding, Finding::with_evidence);
+        // Each problem is a further fact about the pods the line before names.
+        let finding = problems
+            .into_iter()
+            .fold(finding, |f, problem| f.with_evidence(Evidence::detail(Source::Kubernetes, problem)));
         match platform {
             true => finding,
             false => finding.with_remediation(remediation(workload, self.fix)),
@@ -75,7 +80,7 @@ fn remediation(workload: &WorkloadRef, fix: &str) -> String {
 }
 
 /// The distinct problems, in first-seen order.
-pub(super) fn union(problems: impl Iterator<Item = String>) -> Vec<String> {
+pub(crate) fn union(problems: impl Iterator<Item = String>) -> Vec<String> {
     let mut distinct: Vec<String> = Vec::new();
     for problem in problems {
         if !distinct.contains(&problem) {

@@ -3,6 +3,12 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use evidence::{Confidence, Evidence, Source};
+pub use resource::Resource;
+
+mod evidence;
+mod resource;
+
 /// Ordered from least to most severe, so `>=` compares against `--fail-on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -69,16 +75,18 @@ impl fmt::Display for Status {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: String,
     pub severity: Severity,
     pub status: Status,
-    /// An ARM id, or `Kind/namespace/name` for Kubernetes objects.
-    pub resource: String,
+    pub resource: Resource,
     pub message: String,
     /// The observed values that decided the verdict, and where they came from.
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    /// How directly the evidence was read: `high`, or `medium` when part of it was inferred.
+    /// Kept by [`Finding::with_evidence`]; [`Confidence::of`] recomputes it.
+    pub confidence: Confidence,
     /// The command or manifest that fixes it, with the real names filled in.
     pub remediation: Option<String>,
     /// About an AKS-managed component (a system namespace): reported in a group of its own and
@@ -106,14 +114,20 @@ impl Finding {
         self
     }
 
-    pub fn with_resource(mut self, resource: impl Into<String>) -> Self {
-        self.resource = resource.into();
+    pub fn with_resource(mut self, resource: Resource) -> Self {
+        self.resource = resource;
         self
     }
 
-    pub fn with_evidence(mut self, line: impl Into<String>) -> Self {
-        self.evidence.push(line.into());
+    pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        self.push_evidence(evidence);
         self
+    }
+
+    /// Adds evidence; inferred evidence lowers the finding's confidence.
+    pub fn push_evidence(&mut self, evidence: Evidence) {
+        self.confidence = self.confidence.min(evidence.source.confidence());
+        self.evidence.push(evidence);
     }
 
     /// A failure the cluster's owners must act on: failing, and not about an AKS-managed component.

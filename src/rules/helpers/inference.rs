@@ -2,7 +2,7 @@
 //! the evidence says the verdict was inferred and what was not checked.
 
 use super::{Context, Missing, Rule};
-use crate::finding::Finding;
+use crate::finding::{Evidence, Finding};
 
 /// An add-on as it shows inside the cluster.
 pub struct AddonPods {
@@ -22,24 +22,27 @@ impl AddonPods {
         let finding = match pods.first() {
             Some(pod) => rule
                 .pass(resource, format!("{} runs (inferred from Kubernetes)", self.what))
-                .with_evidence(format!("inferred: pod {}/{} runs (Kubernetes)", self.namespace, pod.metadata.name)),
+                .with_evidence(Evidence::inferred(format!("pod {}/{} runs", self.namespace, pod.metadata.name))),
             None => rule
                 .fail(resource, format!("{} does not run (inferred from Kubernetes)", self.what))
-                .with_evidence(format!(
-                    "inferred: no {}* pods in {} (Kubernetes)",
+                .with_evidence(Evidence::inferred(format!(
+                    "no {}* pods in {}",
                     self.prefixes.join("*, "),
                     self.namespace
-                ))
+                )))
                 .with_remediation(fix),
         };
-        Ok(finding.with_evidence(format!("the cluster's ARM settings were not checked: {}", arm_missing.what())))
+        Ok(finding.with_evidence(Evidence::note(format!(
+            "the cluster's ARM settings were not checked: {}",
+            arm_missing.what()
+        ))))
     }
 }
 
 /// `path = "value" (ARM)`, or `path = absent (ARM)`: evidence for an optional ARM setting.
-pub fn arm_setting(path: &str, value: Option<&str>) -> String {
+pub fn arm_setting(path: &str, value: Option<&str>) -> Evidence {
     match value {
-        Some(value) => format!("properties.{path} = \"{value}\" (ARM)"),
-        None => format!("properties.{path} = absent (ARM)"),
+        Some(value) => Evidence::arm(format!("properties.{path} = \"{value}\"")),
+        None => Evidence::arm(format!("properties.{path} = absent")),
     }
 }

@@ -4,7 +4,7 @@
 use super::Rule;
 use super::system::Settings;
 use super::workloads::{WorkloadIndex, WorkloadRef};
-use crate::finding::Finding;
+use crate::finding::{Finding, Resource};
 use crate::snapshot::{Part, Snapshot, arm, kube, source};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -141,8 +141,8 @@ impl<'a> Context<'a> {
     }
 
     /// The resource findings about one agent pool are about.
-    pub fn pool_resource(&self, pool: &str) -> String {
-        format!("{}/agentPools/{pool}", self.cluster_resource())
+    pub fn pool_resource(&self, pool: &str) -> Resource {
+        self.cluster_resource().child("agentPools", pool)
     }
 
     /// One finding per agent pool of the managed cluster, or one unknown when it lists none.
@@ -207,14 +207,11 @@ impl<'a> Context<'a> {
     }
 
     /// The cluster's ARM id when known: the resource cluster-wide findings are about.
-    pub fn cluster_resource(&self) -> String {
+    pub fn cluster_resource(&self) -> Resource {
         let cluster = self.snapshot.azure.managed_cluster.collected();
         match cluster.and_then(|c| c.id.clone()) {
-            Some(id) => id,
-            None => match cluster.and_then(|c| c.name.clone()) {
-                Some(name) => format!("managedCluster/{name}"),
-                None => "cluster".to_string(),
-            },
+            Some(id) => Resource::arm(id),
+            None => Resource::cluster_without_id(cluster.and_then(|c| c.name.as_deref())),
         }
     }
 

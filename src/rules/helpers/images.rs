@@ -20,20 +20,25 @@ pub fn parse(image: &str) -> ImageRef<'_> {
         None => (image, None),
     };
     let registry = match name.split_once('/') {
-        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
-            first.to_ascii_lowercase()
-        }
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => canonical(first),
         _ => DOCKER_HUB.to_string(),
     };
-    let registry = if DOCKER_HUB_ALIASES.contains(&registry.as_str()) { DOCKER_HUB.to_string() } else { registry };
     let last = name.rsplit('/').next().unwrap_or(name);
     let tag = last.split_once(':').map(|(_, tag)| tag);
     ImageRef { registry, tag, digest }
 }
 
-/// `*.azurecr.io` matches any subdomain of azurecr.io; anything else must match exactly.
+/// A registry host as images and patterns are compared: lower case, Docker Hub's other names
+/// (`index.docker.io`, `registry-1.docker.io`) as `docker.io`.
+fn canonical(host: &str) -> String {
+    let host = host.trim().to_ascii_lowercase();
+    if DOCKER_HUB_ALIASES.contains(&host.as_str()) { DOCKER_HUB.to_string() } else { host }
+}
+
+/// `*.azurecr.io` matches any subdomain of azurecr.io; anything else must match exactly, Docker
+/// Hub by any of its names.
 pub fn registry_matches(registry: &str, pattern: &str) -> bool {
-    let pattern = pattern.trim().to_ascii_lowercase();
+    let pattern = canonical(pattern);
     match pattern.strip_prefix("*.") {
         Some(domain) => registry.strip_suffix(domain).is_some_and(|prefix| prefix.len() > 1 && prefix.ends_with('.')),
         None => registry == pattern,
@@ -73,5 +78,18 @@ mod tests {
         assert!(!registry_matches("evilazurecr.io", "*.azurecr.io"));
         assert!(registry_matches("mcr.microsoft.com", "MCR.microsoft.com"));
         assert!(!registry_matches("docker.io", "mcr.microsoft.com"));
+    }
+
+    #[test]
+    fn docker_hub_matches_by_any_of_its_names() {
+        for image in ["nginx", "docker.io/library/nginx", "index.docker.io/library/nginx", "Registry-1.Docker.io/nginx"]
+        {
+            let registry = parse(image).registry;
+            for pattern in ["docker.io", "index.docker.io", "registry-1.docker.io", "INDEX.docker.io"] {
+                assert!(registry_matches(&registry, pattern), "{image} against {pattern}");
+            }
+        }
+        assert!(!registry_matches(&parse("evil-docker.io/nginx").registry, "index.docker.io"));
+        assert!(!registry_matches(&parse("docker.io.evil.com/nginx").registry, "docker.io"));
     }
 }
