@@ -23,8 +23,6 @@ pub enum Format {
     Json,
 }
 
-/// Table width when it cannot be read from a terminal.
-
 /// `aksguard diff`: 0, or 1 when `--fail-on` trips; refuses two different clusters unless told.
 pub fn command(args: DiffArgs) -> anyhow::Result<u8> {
     let before = Findings::load(&args.before, "BEFORE")?;

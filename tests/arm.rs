@@ -163,6 +163,10 @@ fn arm_parts() -> impl Iterator<Item = &'static str> {
 
 const NAMED: [&str; 4] = ["-g", GROUP, "-n", CLUSTER];
 
+/// The subscription's Defender plan, not the cluster's own (whose path ends the same way).
+const SUBSCRIPTION_PLAN: &str =
+    "/subscriptions/00000000-0000-0000-0000-000000000000/providers/microsoft.security/pricings/containers";
+
 /// The cluster's path, lowercase, for [`on`].
 const CLUSTER_SUFFIX: &str = "/managedclusters/aks-contoso-prod";
 
@@ -194,13 +198,17 @@ fn live_arm_reads_what_the_az_files_hold() {
         "aks-get-versions.json",
     ]
     .iter()
+    .chain(ISSUE13_AZ_FILES.iter())
     .map(|name| dir.join(name).display().to_string())
     .collect();
-    let mut args = vec!["snapshot", "--from-az"];
+    let mut args = vec!["snapshot", "--az-lists", "componentpolicystates", "--from-az"];
     args.extend(files.iter().map(String::as_str));
     let from_files = setup.command().args(&args).output().unwrap();
     assert!(from_files.status.success(), "{}", text(&from_files.stderr));
     let from_files: Value = serde_json::from_slice(&from_files.stdout).unwrap();
+    for part in arm_parts() {
+        assert_eq!(live["azure"][part], from_files["azure"][part], "{part}");
+    }
     assert_eq!(live["azure"], from_files["azure"]);
     // Every declared ARM source is collected live, and read alike from its az file.
     for part in arm_parts() {
@@ -312,10 +320,8 @@ fn discovery_with_two_matches_asks_which_one() {
 
 #[test]
 fn a_forbidden_pricing_read_leaves_only_the_defender_plan_unknown() {
-    let arm = serve_arm(
-        Azure::contoso(TOKEN),
-        on("/pricings/containers", azure::forbidden("Microsoft.Security/pricings/read")),
-    );
+    let arm =
+        serve_arm(Azure::contoso(TOKEN), on(SUBSCRIPTION_PLAN, azure::forbidden("Microsoft.Security/pricings/read")));
     let setup = Setup::new(arm, "https://unused.example:443");
     let (snapshot, _) = setup.snapshot(&[&["--skip-kubernetes"][..], &NAMED[..]].concat());
     for part in arm_parts().filter(|part| *part != "defender_pricing") {
@@ -421,10 +427,8 @@ fn skip_azure_reads_nothing_from_arm() {
 
 #[test]
 fn doctor_marks_exactly_the_unreadable_sources() {
-    let arm = serve_arm(
-        Azure::contoso(TOKEN),
-        on("/pricings/containers", azure::forbidden("Microsoft.Security/pricings/read")),
-    );
+    let arm =
+        serve_arm(Azure::contoso(TOKEN), on(SUBSCRIPTION_PLAN, azure::forbidden("Microsoft.Security/pricings/read")));
     let kube = serve_kube(|request: &Request| {
         request.path.ends_with("/networkpolicies").then(|| {
             Reply::status(403, "Forbidden", "networkpolicies.networking.k8s.io is forbidden: User cannot list resource")
@@ -652,4 +656,184 @@ fn an_azure_cli_that_hangs_is_given_up_after_the_timeout() {
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
     let without_subscription = setup.run(&[&["audit", "--skip-kubernetes", "--timeout", "1"][..], &NAMED[..]].concat());
     assert_stops(&without_subscription, "the Azure CLI did not say its default within 1s (`az account show`)");
+}
+
+// ---- Defender, Azure Policy and Azure RBAC (issue 13) ----
+
+/// The az outputs of the new sources in `fixtures/inputs/contoso-*/`.
+const ISSUE13_AZ_FILES: [&str; 8] = [
+    "security-pricing-containers-cluster.json",
+    "security-alert-list.json",
+    "security-assessment-list.json",
+    "security-sub-assessment-list.json",
+    "policy-assignment-list.json",
+    "policy-state-list.json",
+    "component-policy-states.json",
+    "role-assignment-list.json",
+];
+
+fn audit_json(setup: &Setup, extra: &[&str]) -> Value {
+    let args = [&["audit", "--format", "json", "--show", "all"][..], extra, &NAMED[..]].concat();
+    let output = setup.run(&args);
+    assert!(output.status.code().is_some_and(|code| code < 2), "{}", text(&output.stderr));
+    assert_no_token(&output);
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn findings_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
+    report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).collect()
+}
+
+#[test]
+fn the_new_reads_send_their_queries_and_follow_every_page() {
+    let setup = Setup::new(serve_arm(Azure::contoso(TOKEN), no_fault), "https://unused.example:443");
+    let (snapshot, _) = setup.snapshot(&[&["--skip-kubernetes"][..], &NAMED[..]].concat());
+    let requests = setup.arm.requests();
+    let sent = |suffix: &str| -> Vec<&Request> {
+        requests.iter().filter(|r| r.path.to_ascii_lowercase().ends_with(suffix)).collect()
+    };
+    for suffix in ["/policyassignments", "/roleassignments"] {
+        let asked = sent(suffix);
+        let first = asked.iter().find(|r| !r.query.contains_key("page")).expect("asked");
+        assert_eq!(first.query["$filter"], "atScope()", "{suffix}");
+    }
+    assert_eq!(sent("/microsoft.security/assessments")[0].query["$expand"], "metadata");
+    let queries = sent("/queryresults");
+    assert!(queries.iter().all(|r| r.method == "POST"), "{queries:?}");
+    assert_eq!(queries.iter().filter(|r| r.path.contains("/policyStates/")).count(), 2, "both pages of the states");
+    let components = queries.iter().find(|r| r.path.contains("/componentPolicyStates/")).unwrap();
+    assert_eq!(components.query["$filter"], "complianceState eq 'NonCompliant'");
+    assert_eq!(sent("/roleassignments").len(), 2, "both pages of the role assignments");
+    let azure = &snapshot["azure"];
+    assert_eq!(azure["role_assignments"]["data"].as_array().unwrap().len(), 3);
+    assert_eq!(azure["policy_states"]["data"].as_array().unwrap().len(), 5);
+    assert!(!snapshot.to_string().contains("CANARY-PRINCIPAL-NAME"), "az's principalName is never kept");
+}
+
+#[test]
+fn a_forbidden_missing_or_throttled_new_read_is_unknown_or_retried_never_a_pass() {
+    let throttled = Arc::new(AtomicUsize::new(0));
+    let counter = throttled.clone();
+    let faults = move |request: &Request| {
+        let path = request.path.to_ascii_lowercase();
+        if path.ends_with("/providers/microsoft.security/alerts") {
+            return Some(azure::forbidden("Microsoft.Security/locations/alerts/read"));
+        }
+        if path.ends_with("/roleassignments") {
+            return Some(azure::error(404, "ResourceNotFound", "The resource was not found."));
+        }
+        let first = path.contains("/policystates/") && counter.fetch_add(1, Ordering::SeqCst) == 0;
+        first.then(|| azure::error(429, "TooManyRequests", "throttled").with_header("Retry-After", "1"))
+    };
+    let setup = Setup::new(serve_arm(Azure::contoso(TOKEN), faults), "https://unused.example:443");
+    let (snapshot, _) = setup.snapshot(&[&["--skip-kubernetes"][..], &NAMED[..]].concat());
+    assert_eq!(
+        reason(&snapshot, "defender_alerts"),
+        "forbidden: cannot read the subscription's Defender alerts (AuthorizationFailed); grant Microsoft.Security/locations/alerts/read, as deploy/aksguard-reader-role.json does"
+    );
+    assert!(
+        reason(&snapshot, "role_assignments")
+            .starts_with("ARM answered 404 Not Found to the read of the role assignments")
+    );
+    assert_eq!(status(&snapshot, "policy_states"), "collected", "the 429 was retried after Retry-After");
+    assert!(throttled.load(Ordering::SeqCst) >= 2);
+
+    let report = audit_json(&setup, &["--skip-kubernetes"]);
+    for rule in ["defender-alerts", "azure-rbac-admins"] {
+        let found = findings_of(&report, rule);
+        assert_eq!(found.len(), 1, "{rule}: {found:?}");
+        assert_eq!(found[0]["status"], "unknown", "{rule}");
+    }
+}
+
+#[test]
+fn a_query_whose_pages_never_end_is_unavailable_not_endless() {
+    // The second page of the policy states links to itself.
+    let mut azure = Azure::contoso(TOKEN);
+    let base = azure::cluster_path().to_ascii_lowercase();
+    let key = format!("{base}/providers/microsoft.policyinsights/policystates/latest/queryresults");
+    azure.resources.insert(format!("{key}?page=2"), json!({"value": [], "@odata.nextLink": "SELF"}));
+    let url = azure.url.clone();
+    let inside = url.clone();
+    let server = ApiServer::start(move |request| {
+        let mut reply = azure.serve(request);
+        if request.query.contains_key("page") {
+            let own = format!("{}{}?api-version=2022-04-01&page=2", inside.get().unwrap(), request.path);
+            reply.body = reply.body.replace("SELF", &own);
+        }
+        reply
+    });
+    url.set(server.url.clone()).unwrap();
+    let setup = Setup::new(server, "https://unused.example:443");
+    let (snapshot, _) = setup.snapshot(&[&["--skip-kubernetes"][..], &NAMED[..]].concat());
+    assert!(reason(&snapshot, "policy_states").contains("pages do not end"), "{}", reason(&snapshot, "policy_states"));
+}
+
+#[test]
+fn another_clusters_alert_and_an_excluded_management_group_assignment_are_not_counted() {
+    let mut azure = Azure::contoso(TOKEN);
+    let subscription = format!("/subscriptions/{SUBSCRIPTION}");
+    let other = format!(
+        "{subscription}/resourceGroups/rg-other/providers/Microsoft.ContainerService/managedClusters/aks-staging"
+    );
+    let alerts = format!("{subscription}/providers/microsoft.security/alerts");
+    let mut list = azure.resources[&alerts].clone();
+    list["value"].as_array_mut().unwrap().push(json!({
+        "id": format!("{subscription}/resourceGroups/rg-other/providers/Microsoft.Security/locations/eastus/alerts/staging-miner"),
+        "name": "staging-miner", "type": "Microsoft.Security/Locations/alerts",
+        "properties": {"alertType": "K8S.NODE_CryptoCoinMiner", "alertDisplayName": "Possible crypto coin miner execution",
+            "severity": "High", "status": "Active", "resourceIdentifiers": [{"type": "AzureResource", "azureResourceId": other}]}}));
+    azure.resources.insert(alerts, list);
+    let assignments =
+        format!("{}/providers/microsoft.authorization/policyassignments", azure::cluster_path().to_ascii_lowercase());
+    let mg = "/providers/Microsoft.Management/managementGroups/contoso";
+    azure.resources.insert(assignments, json!({"value": [{
+        "id": format!("{mg}/providers/Microsoft.Authorization/policyAssignments/mg-restricted"), "name": "mg-restricted",
+        "type": "Microsoft.Authorization/policyAssignments",
+        "properties": {"displayName": "Restricted pod security", "scope": mg, "enforcementMode": "Default",
+            "notScopes": [format!("{subscription}/resourceGroups/{GROUP}")],
+            "policyDefinitionId": "/providers/Microsoft.Authorization/policySetDefinitions/42b8ef37-b724-4e24-bbc8-7a7708edfe00",
+            "parameters": {"effect": {"value": "deny"}}}}]}));
+    let setup = Setup::new(serve_arm(azure, no_fault), "https://unused.example:443");
+    let report = audit_json(&setup, &["--skip-kubernetes"]);
+    let alerts = findings_of(&report, "defender-alerts");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["status"], "pass", "the active alert is about aks-staging: {alerts:?}");
+    let policy = findings_of(&report, "azure-policy-assignments");
+    assert_eq!(policy.len(), 1, "the excluded assignment is not judged: {policy:?}");
+    assert_eq!(policy[0]["status"], "fail");
+    assert_eq!(policy[0]["message"], "no Kubernetes pod security initiative applies to the cluster");
+}
+
+#[test]
+fn live_pods_digests_join_with_defenders_registry_findings() {
+    let mut azure = Azure::contoso(TOKEN);
+    let key = format!(
+        "/subscriptions/{SUBSCRIPTION}/providers/microsoft.security/assessments/c0b7cfc6-3172-465a-b378-53c7ff2cc0d5/subassessments"
+    );
+    let mut list = azure.resources[&key].clone();
+    // Raise the backend image's low finding to critical: the running pods carry that digest.
+    let backend = list["value"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|s| s["additionalData"]["artifactDetails"]["repositoryName"] == "backend-api")
+        .unwrap();
+    backend["additionalData"]["vulnerabilityDetails"]["severity"] = json!("Critical");
+    azure.resources.insert(key, list);
+    let kube = serve_kube(no_fault);
+    let setup = Setup::with_kube(serve_arm(azure, no_fault), &kube);
+    let report = audit_json(&setup, &[]);
+    let verdicts: Vec<(String, String)> = findings_of(&report, "running-image-vulnerabilities")
+        .iter()
+        .map(|f| (f["resource"].as_str().unwrap().to_string(), f["status"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("Deployment/contoso-production/backend-api".to_string(), "fail".to_string()),
+            ("Deployment/contoso-web/frontend".to_string(), "pass".to_string()),
+            ("StatefulSet/contoso-production/database".to_string(), "pass".to_string()),
+        ]
+    );
 }

@@ -333,8 +333,9 @@ fn markdown_summarises_by_severity_then_failing_findings_with_their_fix() {
     let markdown = render(&["audit", "--demo", "insecure"], "markdown");
     assert!(markdown.starts_with("## aksguard: cluster aks-contoso-prod\n"), "{markdown}");
     assert!(markdown.contains("| Severity | Failing | Unknown |"));
-    let high = json_summary(&["audit", "--demo", "insecure"])["failing_by_severity"]["high"].clone();
-    assert!(markdown.contains(&format!("| high | {high} | 0 |")), "{markdown}");
+    let summary = json_summary(&["audit", "--demo", "insecure"]);
+    let (high, unknown) = (&summary["failing_by_severity"]["high"], &summary["unknown_by_severity"]["high"]);
+    assert!(markdown.contains(&format!("| high | {high} | {unknown} |")), "{markdown}");
     let failing = markdown.find("### Failing findings").expect("failing section");
     let local = markdown.find("`local-accounts`").unwrap();
     assert!(failing < local);

@@ -56,7 +56,7 @@ fn input_args(az: &[PathBuf], kubectl: &Path) -> Vec<String> {
 /// What the generator does not write: each pool's upgrade profile and the region's versions.
 /// The generator writes pods and what owns them; the Services, RBAC roles and StorageClasses of
 /// issue 14 are not in its clusters (their rules say unknown there).
-const NOT_GENERATED: [&str; 9] = [
+const NOT_GENERATED: [&str; 17] = [
     "arm/agentPools/upgradeProfiles",
     "arm/kubernetesVersions",
     "kubernetes/services",
@@ -66,6 +66,15 @@ const NOT_GENERATED: [&str; 9] = [
     "kubernetes/clusterroles",
     "kubernetes/rolebindings",
     "kubernetes/storageclasses",
+    // Defender, Azure Policy and Azure RBAC (issue 13): the generator writes none of them.
+    "arm/cluster/pricings/Containers",
+    "arm/security/alerts",
+    "arm/security/assessments",
+    "arm/security/subAssessments",
+    "arm/policyAssignments",
+    "arm/policyStates",
+    "arm/componentPolicyStates",
+    "arm/roleAssignments",
 ];
 
 /// (status, severity) of each rule's finding per resource.

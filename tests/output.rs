@@ -45,10 +45,13 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_str(&text(&run_env(&all, &[]).stdout)).unwrap()
 }
 
-/// A line over the width is allowed only when it is one word (with its ` \` continuation).
+/// A line over the width is allowed only when it is one word (with its ` \` continuation, or
+/// after a comment's `# ` or an evidence bullet: a link or an image digest cannot be broken).
 fn assert_fits(report: &str, width: usize, what: &str) {
     for line in report.lines() {
-        let one_word = !line.trim().trim_end_matches(" \\").contains(' ');
+        let word = line.trim().trim_end_matches(" \\");
+        let word = word.strip_prefix("# ").or_else(|| word.strip_prefix("· ")).unwrap_or(word);
+        let one_word = !word.contains(' ');
         assert!(line.chars().count() <= width || one_word, "{what}: over {width} columns: {line:?}");
     }
 }
@@ -87,7 +90,9 @@ fn the_insecure_demo_overview_fits_one_screen_and_holds_the_summary() {
 
 #[test]
 fn the_report_fits_80_100_and_200_columns_and_an_unknown_width() {
-    // (COLUMNS, width to fit, most lines of the insecure demo's default report)
+    // (COLUMNS, width to fit, most lines of the insecure demo's default report); the issue-13
+    // rules (Defender alerts, recommendations, image vulnerabilities, Azure Policy, Azure RBAC)
+    // added twelve failing findings, with their links and fixes, to the demo.
     for (columns, width, most) in [
         // The insecure demo fails 119 findings of 59 rules since the Azure Policy built-ins (issue 14).
         (Some("80"), 80, 470),

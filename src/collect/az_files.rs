@@ -197,7 +197,13 @@ fn read_list(path: &Path, items: &[Value], found: &mut Found) -> Result<Read> {
 fn recognise(doc: &Value) -> Option<&'static ArmRead> {
     let named = doc.get("type").and_then(Value::as_str).map(str::to_ascii_lowercase);
     match named.or_else(|| doc.get("id").and_then(Value::as_str).and_then(type_from_id)) {
-        Some(lower) => ARM_READS.iter().find(|read| read.az_type == Some(lower.as_str())),
+        Some(lower) => {
+            let mut typed = ARM_READS.iter().filter(|read| read.az_type == Some(lower.as_str()));
+            let first = typed.next()?;
+            // Reads that share a type (the subscription's Defender plan and the cluster's own) are
+            // told apart by the one that recognises the document; the first is the default.
+            Some(typed.find(|read| recognised_as(read, doc)).unwrap_or(first))
+        }
         None => {
             struct Shape<'d>(&'d Value, Option<&'static ArmRead>);
             impl ArmVisitor for Shape<'_> {
@@ -231,6 +237,21 @@ fn type_from_id(id: &str) -> Option<String> {
 
 /// Reads one document into its source's model and keeps it; `false` when a list holds a
 /// document of the right type that is not the source (another Defender plan), which is skipped.
+/// Whether `read`'s document type recognises `doc` (its `ArmResource::recognises`).
+fn recognised_as(read: &'static ArmRead, doc: &Value) -> bool {
+    struct Ask<'d>(&'static ArmRead, &'d Value, bool);
+    impl ArmVisitor for Ask<'_> {
+        fn visit<S: ArmSource>(&mut self) {
+            if S::READ.source == self.0.source {
+                self.2 = S::Document::recognises(self.1);
+            }
+        }
+    }
+    let mut ask = Ask(read, doc, false);
+    sources::each_arm(&mut ask);
+    ask.2
+}
+
 fn add(path: &Path, doc: &Value, in_list: bool, found: &mut Found) -> Result<bool> {
     let Some(read) = recognise(doc) else {
         return Err(unrecognised(path, doc));

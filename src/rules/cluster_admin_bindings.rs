@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     area: Area::AccessControl,
     help_uri: meta::BEST_PRACTICES,
-    reads: &[source::CLUSTER_ROLE_BINDINGS, source::ROLE_BINDINGS],
+    reads: &[source::CLUSTER_ROLE_BINDINGS, source::ROLE_BINDINGS, source::MANAGED_CLUSTER],
     docs: DOCS,
     cis: &["4.1.1"],
     references: &[
@@ -48,6 +48,8 @@ Bind an Entra group instead, then delete the binding:
     kubectl delete clusterrolebinding NAME
 
 With Azure RBAC, prefer the \"Azure Kubernetes Service RBAC Cluster Admin\" role assigned to a group.
+On an Azure RBAC cluster the ClusterRoleBindings are only half of who is admin: the Azure role
+assignments are judged by `azure-rbac-admins`, and a pass here says so.
 ";
 
 const EVERYONE: &[&str] = &["system:anonymous", "system:unauthenticated", "system:authenticated"];
@@ -68,12 +70,23 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     findings.extend(namespaced.iter().map(|binding| judge_namespaced(ctx, binding)));
     if !findings.iter().any(|f| !f.platform_managed) {
         let message = format!("{} cluster-admin binding(s) outside AKS's own, all to groups", admin.len());
-        findings.push(
-            RULE.pass(ctx.cluster_resource(), message)
-                .with_evidence(Evidence::kubernetes("checked every ClusterRoleBinding and RoleBinding")),
-        );
+        let mut pass = RULE
+            .pass(ctx.cluster_resource(), message)
+            .with_evidence(Evidence::kubernetes("checked every ClusterRoleBinding and RoleBinding"));
+        if azure_rbac(ctx) {
+            pass = pass.with_evidence(Evidence::note(
+                "Azure RBAC is on: Azure role assignments also make admins, and azure-rbac-admins judges them",
+            ));
+        }
+        findings.push(pass);
     }
     Ok(findings)
+}
+
+/// Whether the cluster authorises with Azure RBAC, so that bindings alone do not say who is admin.
+fn azure_rbac(ctx: &Context) -> bool {
+    let aad = ctx.cluster().ok().and_then(|c| c.properties.aad_profile.as_ref());
+    aad.and_then(|a| a.enable_azure_rbac) == Some(true)
 }
 
 fn is_platform_binding(name: &str) -> bool {
@@ -231,6 +244,17 @@ mod tests {
             json!([{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}])
         )]));
         assert_eq!(found[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn on_an_azure_rbac_cluster_a_pass_points_at_the_role_assignments() {
+        let mut snapshot =
+            crate::rules::testing::with_cluster(json!({"properties": {"aadProfile": {"enableAzureRBAC": true}}}));
+        snapshot.kubernetes.cluster_role_bindings = Part::Collected(vec![]);
+        let found = run(&RULE, &snapshot);
+        assert_eq!(found[0].status, Status::Pass);
+        let note = found[0].evidence.iter().find(|e| e.contains("azure-rbac-admins")).expect("the note");
+        assert_eq!(note.source, crate::finding::Source::Note);
     }
 
     #[test]

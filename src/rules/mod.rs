@@ -5,7 +5,7 @@
 pub mod azure_policy_map;
 pub mod helpers;
 
-use helpers::{aks_calendar, clock, inference, kube_version, node_image, workload_check};
+use helpers::{aks_calendar, clock, defender_severity, inference, kube_version, node_image, workload_check};
 pub use helpers::{cis, images, meta, restricted_profile, system, workloads};
 
 mod api_server_access;
@@ -70,6 +70,14 @@ mod public_load_balancers;
 mod rbac_wildcards;
 mod service_selector_collisions;
 mod storage_class_csi;
+
+// Defender, Azure Policy and Azure RBAC (issue 13).
+mod azure_policy_assignments;
+mod azure_policy_compliance;
+mod azure_rbac_admins;
+mod defender_alerts;
+mod defender_recommendations;
+mod running_image_vulnerabilities;
 
 #[cfg(test)]
 pub(crate) use helpers::testing;
@@ -165,6 +173,13 @@ pub static ALL: &[&Rule] = &[
     &storage_class_csi::RULE,
     &aggregate_to_edit_endpoints::RULE,
     &service_selector_collisions::RULE,
+    // Defender, Azure Policy and Azure RBAC (issue 13).
+    &defender_alerts::RULE,
+    &defender_recommendations::RULE,
+    &running_image_vulnerabilities::RULE,
+    &azure_policy_assignments::RULE,
+    &azure_policy_compliance::RULE,
+    &azure_rbac_admins::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

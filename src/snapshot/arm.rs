@@ -65,6 +65,12 @@ pub trait ArmResource: Sized {
     }
 }
 
+// Defender, Azure Policy and Azure RBAC models (issue 13) live in their own modules; the
+// declaration names every model in `snapshot::arm`.
+pub use super::authorization::RoleAssignment;
+pub use super::policy::{ComponentPolicyState, PolicyAssignment, PolicyState};
+pub use super::security::{ClusterPricing, SecurityAlert, SecurityAssessment, SubAssessment};
+
 /// The envelope every ARM resource has.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -658,8 +664,18 @@ impl ArmResource for DefenderPricing {
 pub struct PricingProperties {
     pub pricing_tier: Option<String>,
     pub deprecated: Option<bool>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "super::strict::objects")]
     pub extensions: Vec<PricingExtension>,
+    /// `FullyCovered`, `PartiallyCovered` (some resources opted out: check each cluster's own
+    /// plan) or `NotCovered`; subscription plans only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources_coverage_status: Option<String>,
+    /// `"True"`/`"False"` (a string): a resource-level plan inherited from its subscription.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited: Option<String>,
+    /// What a deprecated plan was replaced by (`KubernetesService` → `Containers`).
+    #[serde(deserialize_with = "super::strict::strings", skip_serializing_if = "Vec::is_empty")]
+    pub replaced_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -668,6 +684,18 @@ pub struct PricingExtension {
     pub name: Option<String>,
     /// `"True"` / `"False"`: a string in the API.
     pub is_enabled: Option<String>,
+}
+
+impl DefenderPricing {
+    /// `Standard`: the plan protects.
+    pub fn is_standard(&self) -> bool {
+        self.properties.pricing_tier.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("Standard"))
+    }
+
+    /// An extension's `isEnabled` by name (names compared without regard to case).
+    pub fn extension(&self, name: &str) -> Option<&PricingExtension> {
+        self.properties.extensions.iter().find(|e| e.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,13 @@
 //! only this type. It is saved and loaded as versioned JSON (`aksguard snapshot --output-file FILE`).
 
 pub mod arm;
+pub mod authorization;
 pub mod kube;
 mod part;
+pub mod policy;
+pub mod security;
 pub mod sources;
+pub mod strict;
 
 pub use part::Part;
 pub use sources::{AzList, Kind};

@@ -124,6 +124,56 @@ macro_rules! arm_sources {
                 api AKS_API, action "Microsoft.ContainerService/locations/kubernetesVersions/read",
                 live ClusterLocation("/kubernetesVersions"), az "az aks get-versions -l REGION -o json",
                 az_type none, az_list none;
+            // Defender, Azure Policy and Azure RBAC (issue 13).
+            DefenderClusterPricing => defender_cluster_pricing: one ClusterPricing,
+                DEFENDER_CLUSTER_PRICING = "arm/cluster/pricings/Containers", accessor defender_cluster_pricing,
+                what "the cluster's own Defender for Containers plan", api PRICINGS_API,
+                action "Microsoft.Security/pricings/read",
+                live Cluster("/providers/Microsoft.Security/pricings/Containers"),
+                az "az rest --method get --url https://management.azure.com/CLUSTER_ID/providers/Microsoft.Security/pricings/Containers?api-version=2024-01-01",
+                az_type "microsoft.security/pricings", az_list none;
+            DefenderAlerts => defender_alerts: list SecurityAlert, DEFENDER_ALERTS = "arm/security/alerts",
+                accessor defender_alerts, what "the subscription's Defender alerts", api ALERTS_API,
+                action "Microsoft.Security/locations/alerts/read",
+                live Subscription("/providers/Microsoft.Security/alerts"), az "az security alert list -o json",
+                az_type "microsoft.security/locations/alerts", az_list "alerts";
+            DefenderAssessments => defender_assessments: list SecurityAssessment,
+                DEFENDER_ASSESSMENTS = "arm/security/assessments", accessor defender_assessments,
+                what "the Defender recommendations", api ASSESSMENTS_API, action "Microsoft.Security/assessments/read",
+                live Subscription("/providers/Microsoft.Security/assessments?$expand=metadata"),
+                az "az security assessment list -o json",
+                az_type "microsoft.security/assessments", az_list "assessments";
+            DefenderSubAssessments => defender_sub_assessments: list SubAssessment,
+                DEFENDER_SUB_ASSESSMENTS = "arm/security/subAssessments", accessor defender_sub_assessments,
+                what "Defender's registry image vulnerabilities", api SUB_ASSESSMENTS_API,
+                action "Microsoft.Security/assessments/subAssessments/read",
+                live Subscription("/providers/Microsoft.Security/assessments/c0b7cfc6-3172-465a-b378-53c7ff2cc0d5/subAssessments"),
+                az "az security sub-assessment list -o json",
+                az_type "microsoft.security/assessments/subassessments", az_list "subassessments";
+            PolicyAssignments => policy_assignments: list PolicyAssignment, POLICY_ASSIGNMENTS = "arm/policyAssignments",
+                accessor policy_assignments, what "the policy assignments that apply to the cluster",
+                api POLICY_ASSIGNMENTS_API, action "Microsoft.Authorization/policyAssignments/read",
+                live Cluster("/providers/Microsoft.Authorization/policyAssignments?$filter=atScope()"),
+                az "az policy assignment list --scope CLUSTER_ID --disable-scope-strict-match -o json",
+                az_type "microsoft.authorization/policyassignments", az_list "policyassignments";
+            PolicyStates => policy_states: list PolicyState, POLICY_STATES = "arm/policyStates",
+                accessor policy_states, what "the cluster's policy compliance states", api POLICY_STATES_API,
+                action "Microsoft.PolicyInsights/policyStates/queryResults/read",
+                live ClusterQuery("/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults"),
+                az "az policy state list --resource CLUSTER_ID -o json", az_type none, az_list "policystates";
+            ComponentPolicyStates => component_policy_states: list ComponentPolicyState,
+                COMPONENT_POLICY_STATES = "arm/componentPolicyStates", accessor component_policy_states,
+                what "the compliance states of the cluster's Kubernetes objects", api POLICY_STATES_API,
+                action "Microsoft.PolicyInsights/componentPolicyStates/queryResults/read",
+                live ClusterQuery("/providers/Microsoft.PolicyInsights/componentPolicyStates/latest/queryResults?$filter=complianceState%20eq%20%27NonCompliant%27"),
+                az "az rest --method post --url https://management.azure.com/CLUSTER_ID/providers/Microsoft.PolicyInsights/componentPolicyStates/latest/queryResults?api-version=2022-04-01",
+                az_type none, az_list "componentpolicystates";
+            RoleAssignments => role_assignments: list RoleAssignment, ROLE_ASSIGNMENTS = "arm/roleAssignments",
+                accessor role_assignments, what "the role assignments at the cluster's scope and above",
+                api ROLE_ASSIGNMENTS_API, action "Microsoft.Authorization/roleAssignments/read",
+                live Cluster("/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()"),
+                az "az role assignment list --scope CLUSTER_ID --include-inherited -o json",
+                az_type "microsoft.authorization/roleassignments", az_list "roleassignments";
         }
     };
 }
@@ -135,6 +185,18 @@ pub const PRICINGS_API: &str = "2024-01-01";
 /// Diagnostic settings: the GA 2016-09-01 has no category groups (`audit`, `allLogs`), which is
 /// how most clusters send `kube-audit`; az uses this version too.
 pub const DIAGNOSTICS_API: &str = "2021-05-01-preview";
+/// Defender for Cloud alerts, GA.
+pub const ALERTS_API: &str = "2022-01-01";
+/// Defender for Cloud assessments (recommendations), GA.
+pub const ASSESSMENTS_API: &str = "2021-06-01";
+/// Defender for Cloud sub-assessments: the only version there is.
+pub const SUB_ASSESSMENTS_API: &str = "2019-01-01-preview";
+/// Policy assignments: GA and served by every cloud; 2025-03-01 has the same shape.
+pub const POLICY_ASSIGNMENTS_API: &str = "2023-04-01";
+/// Policy Insights: the first GA version with `componentPolicyStates`; 2024-10-01 has the same shape.
+pub const POLICY_STATES_API: &str = "2022-04-01";
+/// Role assignments, GA.
+pub const ROLE_ASSIGNMENTS_API: &str = "2022-04-01";
 
 /// Where the API serves a Kubernetes kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +221,9 @@ pub enum ArmPath {
     EachAgentPool(&'static str),
     /// Under the cluster's region (`/subscriptions/S/providers/Microsoft.ContainerService/locations/L`).
     ClusterLocation(&'static str),
+    /// POSTed under the managed cluster's id: a Policy Insights `queryResults` query, whose pages
+    /// follow `@odata.nextLink`.
+    ClusterQuery(&'static str),
 }
 
 /// One Kubernetes kind, as data.

@@ -18,13 +18,33 @@ pub const CLUSTER: &str = "aks-contoso-prod";
 /// The api-versions aksguard must send, pinned here independently of the code.
 pub fn expected_api_version(path: &str) -> &'static str {
     let path = path.to_ascii_lowercase();
-    if path.contains("/providers/microsoft.security/pricings") {
+    if let Some(version) = issue13_api_version(&path) {
+        version
+    } else if path.contains("/providers/microsoft.security/pricings") {
         "2024-01-01"
     } else if path.contains("/providers/microsoft.insights/diagnosticsettings") {
         "2021-05-01-preview"
     } else {
         "2026-01-01"
     }
+}
+
+/// The api-versions of the Defender, Policy and role assignment reads (issue 13).
+fn issue13_api_version(path: &str) -> Option<&'static str> {
+    let by_provider = [
+        ("/providers/microsoft.security/alerts", "2022-01-01"),
+        ("/subassessments", "2019-01-01-preview"),
+        ("/providers/microsoft.security/assessments", "2021-06-01"),
+        ("/providers/microsoft.authorization/policyassignments", "2023-04-01"),
+        ("/providers/microsoft.policyinsights/", "2022-04-01"),
+        ("/providers/microsoft.authorization/roleassignments", "2022-04-01"),
+    ];
+    by_provider.iter().find(|(part, _)| path.contains(part)).map(|(_, version)| *version)
+}
+
+/// Policy Insights answers queries to POST only, and pages them with `@odata.nextLink`.
+fn is_query(path: &str) -> bool {
+    path.ends_with("/queryresults")
 }
 
 pub struct Azure {
@@ -87,6 +107,7 @@ impl Azure {
             format!("{base}/providers/Microsoft.Insights/diagnosticSettings"),
             json!({"value": contoso("diagnostic-settings-list.json")}),
         );
+        add_issue13(&mut add, &base);
         Azure {
             token: token.to_string(),
             clusters: vec![contoso("aks-show.arm.json")],
@@ -122,12 +143,16 @@ impl Azure {
             reference("GetPricingByNameContainers_example.json"),
         );
         add(format!("{base}/providers/Microsoft.Insights/diagnosticSettings"), json!({"value": []}));
+        add_issue13_references(&mut add, &base);
         Azure { token: token.to_string(), clusters: vec![cluster], resources, url: Arc::new(OnceLock::new()) }
     }
 
     pub fn serve(&self, request: &Request) -> Reply {
         if request.authorization.as_deref() != Some(&format!("Bearer {}", self.token)) {
             return error(401, "InvalidAuthenticationToken", "The access token is invalid.");
+        }
+        if is_query(&request.path.to_ascii_lowercase()) != (request.method == "POST") {
+            return error(405, "MethodNotAllowed", "queryResults takes POST; everything else GET");
         }
         let expected = expected_api_version(&request.path);
         if request.query.get("api-version").map(String::as_str) != Some(expected) {
@@ -152,7 +177,8 @@ impl Azure {
         let next = format!("{key}?page=2");
         if !request.query.contains_key("page") && self.resources.contains_key(&next) {
             let url = self.url.get().expect("the URL is set once the server started");
-            body["nextLink"] = Value::String(format!("{url}{}?api-version={expected}&page=2", request.path));
+            let link = if is_query(&path) { "@odata.nextLink" } else { "nextLink" };
+            body[link] = Value::String(format!("{url}{}?api-version={expected}&page=2", request.path));
         }
         Reply::json(200, body.to_string())
     }
@@ -198,4 +224,99 @@ pub fn forbidden(action: &str) -> Reply {
             "The client 'tester@contoso.com' with object id '11111111-1111-1111-1111-111111111111' does not have authorization to perform action '{action}' over scope '/subscriptions/{SUBSCRIPTION}' or the scope is invalid."
         ),
     )
+}
+
+// ---- Defender, Azure Policy and role assignments (issue 13) ----
+
+/// The Contoso hardened cluster's Defender, Policy and role assignment documents, from the files
+/// `--from-az` reads (az's flattened shape, which ARM's reader takes too). Role assignments and
+/// policy states come on two pages.
+fn add_issue13(add: &mut impl FnMut(String, Value) -> Option<Value>, base: &str) {
+    let subscription = format!("/subscriptions/{SUBSCRIPTION}");
+    add(
+        format!("{base}/providers/Microsoft.Security/pricings/Containers"),
+        contoso("security-pricing-containers-cluster.json"),
+    );
+    add(
+        format!("{subscription}/providers/Microsoft.Security/alerts"),
+        json!({"value": contoso("security-alert-list.json")}),
+    );
+    add(
+        format!("{subscription}/providers/Microsoft.Security/assessments"),
+        json!({"value": contoso("security-assessment-list.json")}),
+    );
+    add(
+        format!(
+            "{subscription}/providers/Microsoft.Security/assessments/c0b7cfc6-3172-465a-b378-53c7ff2cc0d5/subAssessments"
+        ),
+        json!({"value": contoso("security-sub-assessment-list.json")}),
+    );
+    add(
+        format!("{base}/providers/Microsoft.Authorization/policyAssignments"),
+        json!({"value": contoso("policy-assignment-list.json")}),
+    );
+    let (first, second) = halves(contoso("policy-state-list.json"));
+    add(format!("{base}/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults"), json!({"value": first}));
+    add(
+        format!("{base}/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults?page=2"),
+        json!({"value": second}),
+    );
+    add(
+        format!("{base}/providers/Microsoft.PolicyInsights/componentPolicyStates/latest/queryResults"),
+        contoso("component-policy-states.json"),
+    );
+    let (first, second) = halves(contoso("role-assignment-list.json"));
+    add(format!("{base}/providers/Microsoft.Authorization/roleAssignments"), json!({"value": first}));
+    add(format!("{base}/providers/Microsoft.Authorization/roleAssignments?page=2"), json!({"value": second}));
+}
+
+fn halves(list: Value) -> (Vec<Value>, Vec<Value>) {
+    let mut items = list.as_array().expect("a list").clone();
+    let second = items.split_off(items.len() / 2);
+    (items, second)
+}
+
+/// The examples of the Azure REST API specifications for the same reads (`fixtures/arm/`). The
+/// specifications hold no role assignment list example here; the one below has the documented
+/// REST shape (`RoleAssignments_ListForScope`).
+fn add_issue13_references(add: &mut impl FnMut(String, Value) -> Option<Value>, base: &str) {
+    let subscription = format!("/subscriptions/{SUBSCRIPTION}");
+    add(
+        format!("{base}/providers/Microsoft.Security/pricings/Containers"),
+        reference("defender-pricing-containers-on-aks-cluster.2024-01-01.json"),
+    );
+    add(
+        format!("{subscription}/providers/Microsoft.Security/alerts"),
+        json!({"value": [reference("defender-alert-get.2022-01-01.json")]}),
+    );
+    add(
+        format!("{subscription}/providers/Microsoft.Security/assessments"),
+        json!({"value": [reference("defender-assessment-get-expand-links.2021-06-01.json")]}),
+    );
+    add(
+        format!(
+            "{subscription}/providers/Microsoft.Security/assessments/c0b7cfc6-3172-465a-b378-53c7ff2cc0d5/subAssessments"
+        ),
+        reference("defender-subassessment-registry-image-qualys.2019-01-01-preview.json"),
+    );
+    add(
+        format!("{base}/providers/Microsoft.Authorization/policyAssignments"),
+        reference("policy-assignments-list-for-resource.2025-03-01.json"),
+    );
+    add(
+        format!("{base}/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults"),
+        reference("policy-states-latest-query-resource.2024-10-01.json"),
+    );
+    add(
+        format!("{base}/providers/Microsoft.PolicyInsights/componentPolicyStates/latest/queryResults"),
+        reference("component-policy-states-aks-pod.2024-10-01.json"),
+    );
+    add(
+        format!("{base}/providers/Microsoft.Authorization/roleAssignments"),
+        json!({"value": [{"id": format!("{subscription}/providers/Microsoft.Authorization/roleAssignments/b0f43c54-e787-4862-89b1-a653fa9cf747"),
+            "name": "b0f43c54-e787-4862-89b1-a653fa9cf747", "type": "Microsoft.Authorization/roleAssignments",
+            "properties": {"roleDefinitionId": format!("{subscription}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+                "principalId": "ce2ce14e-85d7-4629-bdbc-454d0519d987", "principalType": "User", "scope": subscription,
+                "createdOn": "2022-05-01T00:00:00Z", "updatedOn": "2022-05-01T00:00:00Z"}}]}),
+    );
 }

@@ -48,19 +48,47 @@ impl Arm {
         Ok(Arm { http, endpoint: endpoint.to_string(), bearer, policy, credential: (credential.name, credential.fix) })
     }
 
-    /// GET `path` (an ARM resource path) at `api_version`.
+    /// GET `path` (an ARM resource path, perhaps with its own query: `?$filter=atScope()`) at
+    /// `api_version`.
     pub async fn get(&self, path: &str, api_version: &str) -> Result<Reply, Unauthorized> {
-        self.get_url(&format!("{}{path}?api-version={api_version}", self.endpoint)).await
+        self.get_url(&self.url(path, api_version)).await
     }
 
     /// GET a `nextLink`, which carries its own query. One that leaves the ARM endpoint is
     /// refused: the token must not go anywhere else.
     pub async fn next(&self, link: &str) -> Result<Reply, Unauthorized> {
-        if !link.starts_with(&format!("{}/", self.endpoint)) {
-            let message = format!("a nextLink points away from {}", self.endpoint);
-            return Ok(Err(Failure::Transport { message, attempts: 1 }));
+        match self.on_endpoint(link) {
+            Ok(()) => self.get_url(link).await,
+            Err(failure) => Ok(Err(failure)),
         }
-        self.get_url(link).await
+    }
+
+    /// POST `path` with an empty body: Policy Insights' `queryResults` queries.
+    pub async fn post(&self, path: &str, api_version: &str) -> Result<Reply, Unauthorized> {
+        self.call(::http::Method::POST, &self.url(path, api_version)).await
+    }
+
+    /// POST a query's `@odata.nextLink`, which must stay on the ARM endpoint too.
+    pub async fn next_post(&self, link: &str) -> Result<Reply, Unauthorized> {
+        match self.on_endpoint(link) {
+            Ok(()) => self.call(::http::Method::POST, link).await,
+            Err(failure) => Ok(Err(failure)),
+        }
+    }
+
+    fn url(&self, path: &str, api_version: &str) -> String {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{}{path}{separator}api-version={api_version}", self.endpoint)
+    }
+
+    fn on_endpoint(&self, link: &str) -> Result<(), Failure> {
+        match link.starts_with(&format!("{}/", self.endpoint)) {
+            true => Ok(()),
+            false => Err(Failure::Transport {
+                message: format!("a nextLink points away from {}", self.endpoint),
+                attempts: 1,
+            }),
+        }
     }
 
     /// The sentence a run stops with when ARM refuses the token.
@@ -80,16 +108,24 @@ impl Arm {
     }
 
     async fn get_url(&self, url: &str) -> Result<Reply, Unauthorized> {
-        http::retry(&self.policy, || self.send(url)).await
+        self.call(::http::Method::GET, url).await
     }
 
-    async fn send(&self, url: &str) -> Result<Attempt<Value>, Unauthorized> {
+    async fn call(&self, method: ::http::Method, url: &str) -> Result<Reply, Unauthorized> {
+        http::retry(&self.policy, || self.send(method.clone(), url)).await
+    }
+
+    async fn send(&self, method: ::http::Method, url: &str) -> Result<Attempt<Value>, Unauthorized> {
         // A nextLink is the server's text: logged as such.
         let url_shown = crate::redact::server_text(url);
-        tracing::debug!(url = %url_shown, "GET");
-        let response = self
-            .http
-            .get(url)
+        tracing::debug!(url = %url_shown, %method, "request");
+        // A POST without a body still says so: ARM answers 411 to one without a length.
+        let empty_body = method == ::http::Method::POST;
+        let mut request = self.http.request(method, url);
+        if empty_body {
+            request = request.header(::http::header::CONTENT_LENGTH, "0");
+        }
+        let response = request
             .header(::http::header::AUTHORIZATION, self.bearer.header())
             .header(::http::header::ACCEPT, "application/json")
             .send()

@@ -198,9 +198,10 @@ async fn read<S: ArmSource>(
     let paged = read.list && !matches!(read.path, ArmPath::EachAgentPool(_));
     let mut values = Vec::new();
     for path in paths {
-        let reply = match paged {
-            true => pages(arm, &path, read.api_version).await?,
-            false => arm.get(&path, read.api_version).await?.map(|document| vec![document]),
+        let reply = match (read.path, paged) {
+            (ArmPath::ClusterQuery(_), _) => query_pages(arm, &path, read.api_version).await?,
+            (_, true) => pages(arm, &path, read.api_version).await?,
+            (_, false) => arm.get(&path, read.api_version).await?.map(|document| vec![document]),
         };
         match reply {
             Ok(more) => values.extend(more),
@@ -219,7 +220,7 @@ fn paths(read: &Read, id: &ClusterId, cluster: &Part<ManagedCluster>) -> Result<
     let subscription = &id.subscription;
     let needs_cluster = || format!("cannot read {}: it needs the managed cluster, which could not be read", read.what);
     Ok(match read.path {
-        ArmPath::Cluster(under) => vec![format!("{}{under}", id.path())],
+        ArmPath::Cluster(under) | ArmPath::ClusterQuery(under) => vec![format!("{}{under}", id.path())],
         ArmPath::Subscription(under) => vec![format!("/subscriptions/{subscription}{under}")],
         ArmPath::EachAgentPool(under) => {
             let cluster = cluster.collected().ok_or_else(needs_cluster)?;
@@ -293,6 +294,37 @@ pub(crate) async fn pages(
             Some(link) => reply = arm.next(link).await?,
             None => return Ok(Ok(items)),
         }
+    }
+}
+
+/// The most pages of one query (Policy Insights pages hold up to 1,000 rows).
+const QUERY_PAGES: usize = 100;
+
+/// The `value` rows of a POSTed query and of every `@odata.nextLink` page after it; a link that
+/// repeats, or more than [`QUERY_PAGES`] pages, ends it as a failure rather than a silent cut.
+async fn query_pages(arm: &Arm, path: &str, api_version: &str) -> Result<Result<Vec<Value>, Failure>, Unauthorized> {
+    let mut rows = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut reply: Reply = arm.post(path, api_version).await?;
+    loop {
+        let page = match reply {
+            Ok(page) => page,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        match page.get("value").and_then(Value::as_array) {
+            Some(values) => rows.extend(values.iter().cloned()),
+            None => return Ok(Err(Failure::NotJson("the answer is not a query result (it has no `value`)".into()))),
+        }
+        let Some(link) = page.get("@odata.nextLink").and_then(Value::as_str).filter(|link| !link.is_empty()) else {
+            return Ok(Ok(rows));
+        };
+        if seen.iter().any(|known| known == link) || seen.len() >= QUERY_PAGES {
+            let why =
+                format!("the query's pages do not end (a repeated @odata.nextLink, or more than {QUERY_PAGES} pages)");
+            return Ok(Err(Failure::NotJson(why)));
+        }
+        seen.push(link.to_string());
+        reply = arm.next_post(link).await?;
     }
 }
 

@@ -8,6 +8,7 @@ pub mod aks_calendar;
 pub mod cis;
 pub mod clock;
 pub mod context;
+pub mod defender_severity;
 pub mod images;
 pub mod inference;
 pub mod kube_version;

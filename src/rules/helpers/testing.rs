@@ -31,6 +31,17 @@ pub fn daemon_pod(namespace: &str, owner: &str, image: &str) -> crate::snapshot:
         "spec": {"containers": [{"name": "main", "image": image}]}, "status": {"phase": "Running"}}))
 }
 
+/// A file of `fixtures/arm/` as it is (the Resource Graph row is not an envelope).
+pub fn arm_fixture(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/arm").join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the fixture exists")).expect("the fixture is JSON")
+}
+
+/// The ARM body (`responses.200.body`) of an example of the Azure REST API specifications.
+pub fn arm_example(name: &str) -> Value {
+    arm_fixture(name)["responses"]["200"]["body"].clone()
+}
+
 /// A snapshot with nothing collected and the given managed cluster (ARM or az shape).
 pub fn with_cluster(cluster: Value) -> Snapshot {
     let mut snapshot = Snapshot::empty("test", "not provided");
