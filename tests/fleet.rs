@@ -230,8 +230,10 @@ fn an_arm_only_fleet_audit_judges_each_row_as_audit_does() {
     let forbidden = unavailable("aks-00002");
     assert_eq!(
         forbidden.len(),
-        4,
-        "the cluster's own reads (the plan and versions are the subscription's): {forbidden:?}"
+        9,
+        "the cluster's own reads: maintenance, two upgrade profiles, diagnostics, and issue 13's plan, \
+         policy assignments, policy and component states, role assignments (the subscription's are \
+         read): {forbidden:?}"
     );
     assert!(forbidden.iter().all(|u| u["reason"].as_str().unwrap().starts_with("forbidden")), "{forbidden:?}");
     assert_eq!(cell(&report, "aks-00002", "maintenance-window"), "unknown");

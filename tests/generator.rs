@@ -59,13 +59,6 @@ fn input_args(az: &[PathBuf], kubectl: &Path) -> Vec<String> {
 const NOT_GENERATED: [&str; 17] = [
     "arm/agentPools/upgradeProfiles",
     "arm/kubernetesVersions",
-    "kubernetes/services",
-    "kubernetes/ingresses",
-    "kubernetes/serviceaccounts",
-    "kubernetes/roles",
-    "kubernetes/clusterroles",
-    "kubernetes/rolebindings",
-    "kubernetes/storageclasses",
     // Defender, Azure Policy and Azure RBAC (issue 13): the generator writes none of them.
     "arm/cluster/pricings/Containers",
     "arm/security/alerts",
@@ -75,6 +68,13 @@ const NOT_GENERATED: [&str; 17] = [
     "arm/policyStates",
     "arm/componentPolicyStates",
     "arm/roleAssignments",
+    "kubernetes/services",
+    "kubernetes/ingresses",
+    "kubernetes/serviceaccounts",
+    "kubernetes/roles",
+    "kubernetes/clusterroles",
+    "kubernetes/rolebindings",
+    "kubernetes/storageclasses",
 ];
 
 /// (status, severity) of each rule's finding per resource.

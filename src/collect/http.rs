@@ -167,7 +167,6 @@ pub fn untrusted_certificate(why: &str) -> Option<String> {
     Some(format!("the server's TLS certificate is not trusted: {reason}"))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +226,4 @@ mod tests {
         assert_eq!(sent.get(), 3);
         assert_eq!(reply, Ok(Err(Failure::Transport { message: "reset".into(), attempts: 3 })));
     }
-
 }

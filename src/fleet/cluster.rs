@@ -26,6 +26,7 @@ pub const RULE_PROPERTIES: &[(&str, &[&str])] = &[
     ("azure-policy-addon", &["addonProfiles"]),
     ("cluster-sku-tier", &["/sku", "agentPoolProfiles"]),
     ("defender-enabled", &["securityProfile"]),
+    ("cluster-admin-bindings", &["aadProfile"]),
     ("entra-rbac", &["aadProfile", "enableRBAC"]),
     ("image-integrity", &["securityProfile"]),
     ("keyvault-secrets-provider", &["addonProfiles"]),
@@ -41,6 +42,17 @@ pub const RULE_PROPERTIES: &[(&str, &[&str])] = &[
     ("upgrade-surge", &["agentPoolProfiles"]),
     ("workload-identity", &["oidcIssuerProfile", "securityProfile"]),
     ("audit-logs", &[]),
+    // Cluster settings of the Azure Policy built-ins (issue 14).
+    ("azure-cni", &["networkProfile"]),
+    ("csi-drivers", &["storageProfile"]),
+    ("image-cleaner", &["securityProfile"]),
+    ("kms-etcd-encryption", &["securityProfile"]),
+    // Defender, Azure Policy and Azure RBAC (issue 13): the cluster's id, and the switches named.
+    ("azure-policy-assignments", &[]),
+    ("azure-policy-compliance", &[]),
+    ("azure-rbac-admins", &["aadProfile", "disableLocalAccounts"]),
+    ("defender-alerts", &["securityProfile"]),
+    ("defender-recommendations", &[]),
 ];
 
 /// A cluster as the fleet knows it before auditing.

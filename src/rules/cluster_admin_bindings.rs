@@ -251,6 +251,7 @@ mod tests {
         let mut snapshot =
             crate::rules::testing::with_cluster(json!({"properties": {"aadProfile": {"enableAzureRBAC": true}}}));
         snapshot.kubernetes.cluster_role_bindings = Part::Collected(vec![]);
+        snapshot.kubernetes.role_bindings = Part::Collected(vec![]);
         let found = run(&RULE, &snapshot);
         assert_eq!(found[0].status, Status::Pass);
         let note = found[0].evidence.iter().find(|e| e.contains("azure-rbac-admins")).expect("the note");

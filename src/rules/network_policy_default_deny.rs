@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Medium,
     area: Area::Network,
     help_uri: "https://learn.microsoft.com/azure/aks/use-network-policies",
-    reads: &[source::MANAGED_CLUSTER, source::NETWORK_POLICIES, source::PODS, source::NAMESPACES],
+    reads: &[source::MANAGED_CLUSTER, source::NETWORK_POLICIES, source::PODS, source::NAMESPACES, source::DAEMON_SETS],
     docs: DOCS,
     cis: &["4.4.2", "5.4.4"],
     references: &["Microsoft Learn: Secure traffic between pods using network policies in AKS"],

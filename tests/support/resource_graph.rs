@@ -235,6 +235,24 @@ impl ResourceGraph {
                 return Some(super::azure::forbidden("Microsoft.ContainerService/managedClusters/read"));
             }
         }
+        // The Defender, Policy and role assignment reads (issue 13): this estate has none.
+        const EMPTY_LISTS: [&str; 6] = [
+            "/providers/microsoft.security/alerts",
+            "/providers/microsoft.security/assessments",
+            "/subassessments",
+            "/providers/microsoft.authorization/policyassignments",
+            "/providers/microsoft.authorization/roleassignments",
+            "/latest/queryresults",
+        ];
+        if EMPTY_LISTS.iter().any(|end| path.ends_with(end)) {
+            return Some(Reply::json(200, r#"{"value": []}"#.to_string()));
+        }
+        if cluster.is_some() && under == "providers/microsoft.security/pricings/containers" {
+            // The cluster's own plan: the subscription's, set on the cluster.
+            let mut pricing = self.around["pricing"].clone();
+            pricing["id"] = Value::String(path.clone());
+            return Some(Reply::json(200, pricing.to_string()));
+        }
         let key = match (cluster.is_some(), under.as_str()) {
             (true, "maintenanceconfigurations") => "maintenance",
             (true, "upgradeprofiles/default") => "upgrade",
