@@ -295,6 +295,21 @@ fn command_html(fix: &str) -> String {
     out
 }
 
+/// One table row per finding: status, rule, resource and message, escaped.
+fn finding_rows(out: &mut String, findings: &[&Finding]) {
+    for finding in findings {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            finding.status,
+            esc(&finding.rule),
+            esc(short_resource(&finding.resource.to_string())),
+            esc(&finding.message)
+        )
+        .unwrap();
+    }
+}
+
 /// Failing findings per namespace (cluster-level ones first), for the teams that own them.
 fn by_namespace(out: &mut String, report: &Report) {
     out.push_str("<section id=\"namespaces\"><h2>By namespace</h2>\n");
@@ -336,17 +351,7 @@ fn platform_managed(out: &mut String, report: &Report) {
         platform.len()
     )
     .unwrap();
-    for finding in platform {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            finding.status,
-            esc(&finding.rule),
-            esc(short_resource(&finding.resource.to_string())),
-            esc(&finding.message)
-        )
-        .unwrap();
-    }
+    finding_rows(out, &platform);
     out.push_str("</table></section>\n");
 }
 
@@ -412,17 +417,7 @@ fn passing(out: &mut String, report: &Report) {
         rest.len()
     )
     .unwrap();
-    for finding in rest {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            finding.status,
-            esc(&finding.rule),
-            esc(short_resource(&finding.resource.to_string())),
-            esc(&finding.message)
-        )
-        .unwrap();
-    }
+    finding_rows(out, &rest);
     out.push_str("</table></details></section>\n");
 }
 
