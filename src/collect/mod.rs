@@ -2,7 +2,6 @@
 //! saved snapshot file, raw `az`/`kubectl` JSON files, or live (`live`) from the AKS management API
 //! (`arm`) and the Kubernetes API (`kube`).
 
-pub mod arg;
 pub mod arm;
 pub mod az_files;
 mod chunks;

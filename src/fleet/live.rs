@@ -5,8 +5,8 @@
 use super::args::{ReadArgs, SelectArgs};
 use super::cluster::FleetCluster;
 use super::select::Filters;
-use crate::collect::arg::{self, Graph, Scope};
 use crate::collect::arm::client::Arm;
+use crate::collect::arm::resource_graph::{self as arg, Graph, Scope};
 use crate::collect::arm::target::ClusterId;
 use crate::collect::arm::{credential, read_around, target};
 use crate::collect::http::Policy;

@@ -12,6 +12,7 @@ pub mod client;
 pub mod cloud;
 pub mod credential;
 pub mod reads;
+pub mod resource_graph;
 pub mod target;
 
 use crate::collect::KubeServer;

@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn the_reference_first_page_is_read() {
-        let text = include_str!("../../../fixtures/arm/arg-resources-first-page.2024-04-01.json");
+        let text = include_str!("../../../../fixtures/arm/arg-resources-first-page.2024-04-01.json");
         let example: Value = serde_json::from_str(text).unwrap();
         let body = example["responses"]["200"]["body"].to_string();
         let page = Page::read(body.as_bytes()).unwrap();

@@ -8,7 +8,7 @@
 
 use super::pace::Quota;
 use super::page::Page;
-use crate::collect::arm::credential::Bearer;
+use crate::collect::arm::credential::Bearer; // ARG is an ARM endpoint: the same token
 use crate::collect::http::{self, Attempt, Failure, Policy, root_cause};
 use ::http::StatusCode;
 use serde_json::Value;

@@ -1,3 +1,4 @@
+//! Part of the ARM collector: Resource Graph is an ARM endpoint read with the same credential.
 //! Azure Resource Graph (ARG): every AKS cluster a credential can see, in a few paged queries
 //! instead of one ARM call per subscription. `query` builds the request bodies (scopes of at most
 //! 300 subscriptions), `page` reads and checks each answer and follows `$skipToken`, `pace`
