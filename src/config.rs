@@ -49,6 +49,11 @@ pub struct Config {
     pub severity: BTreeMap<Spanned<String>, Severity>,
     /// Replaces the trusted-registries default when given.
     pub allowed_registries: Option<Vec<String>>,
+    /// The ports Services may listen on (service-exposure); not judged when absent.
+    pub allowed_service_ports: Option<Vec<Spanned<u16>>>,
+    /// The external IPs Services may use (service-exposure); none when absent.
+    #[serde(default)]
+    pub allowed_external_ips: Vec<std::net::IpAddr>,
     /// Added to the built-in system namespaces.
     #[serde(default)]
     pub system_namespaces: Vec<String>,
@@ -179,6 +184,11 @@ impl Config {
             waiver.expires_on = Some(parse_date(&waiver.expires, located)?);
             waiver.line = located.line(span.start);
         }
+        for port in self.allowed_service_ports.iter().flatten() {
+            if *port.get_ref() == 0 {
+                return Err(located.error(Some(port.span()), "`allowed_service_ports` holds port 0; ports are 1-65535"));
+            }
+        }
         let lists = [
             ("allowed_registries", self.allowed_registries.as_deref().unwrap_or_default()),
             ("system_namespaces", &self.system_namespaces),
@@ -203,6 +213,10 @@ impl Config {
         if let Some(registries) = &self.allowed_registries {
             settings.allowed_registries = registries.clone();
         }
+        if let Some(ports) = &self.allowed_service_ports {
+            settings.allowed_service_ports = Some(ports.iter().map(|port| *port.get_ref()).collect());
+        }
+        settings.allowed_external_ips = self.allowed_external_ips.clone();
         settings
     }
 
@@ -398,6 +412,24 @@ expires = "2027-01-15"
         assert!(settings.system_namespaces.contains(&"monitoring".to_string()));
         assert!(settings.system_namespaces.contains(&"kube-system".to_string()), "extends, not replaces");
         assert_eq!(settings.allowed_registries, ["contoso.azurecr.io"]);
+    }
+
+    #[test]
+    fn service_exposure_lists_are_read_and_checked() {
+        let config =
+            parse("allowed_service_ports = [443, 80]\nallowed_external_ips = [\"203.0.113.10\", \"2001:db8::1\"]\n")
+                .unwrap();
+        let settings = config.settings();
+        assert_eq!(settings.allowed_service_ports, Some(vec![443, 80]));
+        assert_eq!(settings.allowed_external_ips.len(), 2);
+        assert_eq!(Config::default().settings().allowed_service_ports, None, "absent: ports are not judged");
+
+        let zero = error("allowed_service_ports = [443, 0]\n");
+        assert!(zero.contains("aksguard.toml line 1") && zero.contains("port 0"), "{zero}");
+        let too_big = error("allowed_service_ports = [70000]\n");
+        assert!(too_big.contains("aksguard.toml line 1"), "{too_big}");
+        let not_an_ip = error("allowed_external_ips = [\"10.0.0.0/8\"]\n");
+        assert!(not_an_ip.contains("aksguard.toml line 1") && not_an_ip.contains("address"), "{not_an_ip}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! A case lists the snapshot sources it provides under `azure` and `kubernetes` (same keys and
 //! object shapes as a snapshot's `data`); every source it leaves out is unavailable. A case may
-//! fix the audit's `now`, so rules that judge ages give the same verdict on any day.
+//! fix the audit's `now`, so rules that judge ages give the same verdict on any day, and give
+//! `aksguard.toml` keys under `config` for rules that read settings.
 //!
 //! Each case is a test of its own, named `<rule-id>/<file>` (libtest-mimic harness), so a failing
 //! case names itself and never hides the others: `cargo test --test rule_cases -- node-image-age/`
@@ -12,6 +13,7 @@
 
 use aksguard::audit;
 use aksguard::collect::snapshot_file;
+use aksguard::config::Config;
 use aksguard::rules::{self, Settings};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
@@ -36,6 +38,10 @@ struct Case {
     /// The audit's "now" (RFC 3339) for rules that judge ages and deadlines; the clock if absent.
     #[serde(default)]
     now: Option<String>,
+    /// `aksguard.toml` keys (as JSON) for rules that read settings (`allowed_service_ports`, ...):
+    /// read through the config file's own parser, so a case cannot hold what a file could not.
+    #[serde(default)]
+    config: Option<Map<String, Value>>,
     expect: Vec<Expected>,
 }
 
@@ -95,7 +101,13 @@ fn run_case(rule_id: &str, file: &Path) -> Result<(), Failed> {
         "kubernetes": parts(&case.kubernetes, "kubernetes", file),
     });
     let snapshot = snapshot_file::parse(file, &snapshot_json.to_string()).map_err(|err| format!("{err:#}"))?;
-    let mut settings = Settings::default();
+    let mut settings = match &case.config {
+        Some(keys) => {
+            let text = toml::to_string(keys).map_err(|err| format!("{}: config: {err}", file.display()))?;
+            Config::parse(&text, file).map_err(|err| format!("{err:#}"))?.settings()
+        }
+        None => Settings::default(),
+    };
     if let Some(now) = &case.now {
         settings.now = now.parse().map_err(|err| format!("{}: now: {err}", file.display()))?;
     }

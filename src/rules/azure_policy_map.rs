@@ -159,6 +159,7 @@ pub const BY_RULE: &[(&str, &[&str])] = &[
     ("storage-class-csi", &["4f3823b6-6dac-4b5a-9c61-ce1afb829f17"]),
     ("aggregate-to-edit-endpoints", &["1ddac26b-ed48-4c30-8cc5-3a68c79b8001"]),
     ("service-selector-collisions", &["b0fdedee-7b9e-4a17-9f5d-5e8e912d2f01"]),
+    ("service-exposure", &["d46c275d-1680-448d-b2ec-e495a3b6cc89", "233a2a17-77ca-4fb1-9b6b-69223d272a44"]),
 ];
 
 /// Why a definition has no rule today.
@@ -302,8 +303,6 @@ pub const GAPS: &[(&str, Gap)] = &[
         "13cd7ae3-5bc0-4ac4-a62d-4f7c120b9759",
         Gap::NoRule("deprecated by Azure; Defender for Containers scans images (defender-enabled)"),
     ),
-    ("233a2a17-77ca-4fb1-9b6b-69223d272a44", Gap::Planned { rule: "service-exposure", needs: "services" }),
-    ("d46c275d-1680-448d-b2ec-e495a3b6cc89", Gap::Planned { rule: "service-exposure", needs: "services" }),
 ];
 
 /// The definitions a rule answers (empty for rules no built-in matches).

@@ -68,6 +68,7 @@ mod aggregate_to_edit_endpoints;
 mod ingress_https;
 mod public_load_balancers;
 mod rbac_wildcards;
+mod service_exposure;
 mod service_selector_collisions;
 mod storage_class_csi;
 
@@ -173,6 +174,7 @@ pub static ALL: &[&Rule] = &[
     &storage_class_csi::RULE,
     &aggregate_to_edit_endpoints::RULE,
     &service_selector_collisions::RULE,
+    &service_exposure::RULE,
     // Defender, Azure Policy and Azure RBAC (issue 13).
     &defender_alerts::RULE,
     &defender_recommendations::RULE,

@@ -23,6 +23,12 @@ pub struct Settings {
     pub system_namespaces: Vec<String>,
     /// Registry host patterns (`*.azurecr.io` matches subdomains) for `trusted-registries`.
     pub allowed_registries: Vec<String>,
+    /// Ports Services may listen on (`allowed_service_ports` in aksguard.toml) for
+    /// `service-exposure`; `None`: not given, so ports are not judged (the built-in has no default).
+    pub allowed_service_ports: Option<Vec<u16>>,
+    /// The only external IPs Services may use (`allowed_external_ips`); empty: none, as the
+    /// built-in's default.
+    pub allowed_external_ips: Vec<std::net::IpAddr>,
     /// "Now" for rules that judge ages and deadlines; tests set it, the CLI uses the clock.
     pub now: jiff::Timestamp,
 }
@@ -32,6 +38,8 @@ impl Default for Settings {
         Settings {
             system_namespaces: SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
             allowed_registries: DEFAULT_ALLOWED_REGISTRIES.iter().map(|r| r.to_string()).collect(),
+            allowed_service_ports: None,
+            allowed_external_ips: Vec::new(),
             now: jiff::Timestamp::now(),
         }
     }
