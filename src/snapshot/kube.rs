@@ -260,6 +260,11 @@ impl Pod {
         !matches!(self.status.phase.as_deref(), Some("Succeeded") | Some("Failed"))
     }
 
+    /// The ServiceAccount it runs as (`default` when the pod names none).
+    pub fn service_account(&self) -> &str {
+        self.spec.service_account_name.as_deref().filter(|name| !name.is_empty()).unwrap_or("default")
+    }
+
     /// Regular, init and ephemeral containers alike: admission checks them all.
     pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
         self.spec.init_containers.iter().chain(&self.spec.containers).chain(&self.spec.ephemeral_containers)
@@ -309,6 +314,9 @@ pub struct PodSpec {
     pub volumes: Vec<Volume>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automount_service_account_token: Option<bool>,
+    /// The ServiceAccount the pod runs as; `default` when absent, as the API server sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Box<Affinity>>,
     /// Only whether constraints exist matters; their settings are skipped unread.
