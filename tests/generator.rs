@@ -5,7 +5,7 @@
 #[allow(dead_code)]
 mod cluster;
 
-use cluster::{KubectlList, Plan, Policies};
+use cluster::{Controller, Exposure, KubectlList, Plan, Policies};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,8 +39,8 @@ fn aksguard(args: &[String]) -> (String, String, Option<i32>) {
     (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap(), output.status.code())
 }
 
-/// The generator writes no nodes, budgets, RBAC, webhooks, constraints or diagnostic settings:
-/// they are declared empty, so every rule runs on known data.
+/// The generator writes no nodes, budgets, webhooks, constraints or diagnostic settings: they are
+/// declared empty, so every rule runs on known data.
 fn input_args(az: &[PathBuf], kubectl: &Path) -> Vec<String> {
     let mut args = vec!["--from-az".to_string()];
     args.extend(az.iter().map(|p| p.display().to_string()));
@@ -48,18 +48,16 @@ fn input_args(az: &[PathBuf], kubectl: &Path) -> Vec<String> {
     args.extend(["--from-kubectl".to_string(), kubectl.display().to_string()]);
     args.extend([
         "--kubectl-kinds".to_string(),
-        "nodes,poddisruptionbudgets,clusterrolebindings,validatingwebhookconfigurations,constraints".to_string(),
+        "nodes,poddisruptionbudgets,validatingwebhookconfigurations,constraints".to_string(),
     ]);
     args
 }
 
-/// What the generator does not write: each pool's upgrade profile and the region's versions.
-/// The generator writes pods and what owns them; the Services, RBAC roles and StorageClasses of
-/// issue 14 are not in its clusters (their rules say unknown there).
-const NOT_GENERATED: [&str; 17] = [
+/// What the generator does not write: each pool's upgrade profile and the region's versions, and
+/// the Defender, Azure Policy and Azure RBAC reads of issue 13.
+const NOT_GENERATED: [&str; 10] = [
     "arm/agentPools/upgradeProfiles",
     "arm/kubernetesVersions",
-    // Defender, Azure Policy and Azure RBAC (issue 13): the generator writes none of them.
     "arm/cluster/pricings/Containers",
     "arm/security/alerts",
     "arm/security/assessments",
@@ -68,14 +66,20 @@ const NOT_GENERATED: [&str; 17] = [
     "arm/policyStates",
     "arm/componentPolicyStates",
     "arm/roleAssignments",
-    "kubernetes/services",
-    "kubernetes/ingresses",
-    "kubernetes/serviceaccounts",
-    "kubernetes/roles",
-    "kubernetes/clusterroles",
-    "kubernetes/rolebindings",
-    "kubernetes/storageclasses",
 ];
+
+/// The JSON report of the whole audit of the plan's cluster (every finding), which leaks no secret.
+fn audit_json(plan: &Plan) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let (az, kubectl) = write_cluster(plan, dir.path());
+    let mut args = vec!["audit".to_string()];
+    args.extend(input_args(&az, &kubectl));
+    args.extend(["--format", "json", "--show", "all"].map(String::from));
+    let (stdout, stderr, code) = aksguard(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.contains(cluster::CANARY) && !stdout.contains("Q0FOQVJZ"), "secrets leaked into the report");
+    serde_json::from_str(&stdout).unwrap()
+}
 
 /// (status, severity) of each rule's finding per resource.
 fn verdicts(report: &Value, rule: &str) -> BTreeMap<String, (String, String)> {
@@ -95,16 +99,7 @@ fn verdicts(report: &Value, rule: &str) -> BTreeMap<String, (String, String)> {
 fn a_generated_cluster_audits_as_planned() {
     let plan = Plan::new(NAMESPACES, PODS, SEED).unwrap();
     assert_eq!(plan.pod_count(), PODS, "the plan holds exactly the pods asked for");
-    let dir = tempfile::tempdir().unwrap();
-    let (az, kubectl) = write_cluster(&plan, dir.path());
-
-    let mut args = vec!["audit".to_string()];
-    args.extend(input_args(&az, &kubectl));
-    args.extend(["--format", "json", "--show", "all"].map(String::from));
-    let (stdout, stderr, code) = aksguard(&args);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(!stdout.contains(cluster::CANARY) && !stdout.contains("Q0FOQVJZ"), "secrets leaked into the report");
-    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let report = audit_json(&plan);
     let unavailable: Vec<&str> =
         report["unavailable"].as_array().unwrap().iter().map(|u| u["source"].as_str().unwrap()).collect();
     assert_eq!(unavailable, NOT_GENERATED, "every source the generator writes is read");
@@ -134,6 +129,76 @@ fn a_generated_cluster_audits_as_planned() {
     assert_eq!(engine[0].1.0, "pass", "the hardened cluster enforces network policies");
 }
 
+/// The failing findings of a rule, as (resource, severity), outside system namespaces.
+fn failing(report: &Value, rule: &str) -> BTreeMap<String, String> {
+    verdicts(report, rule)
+        .into_iter()
+        .filter(|(resource, (status, _))| status == "fail" && !resource.contains("/kube-system/"))
+        .map(|(resource, (_, severity))| (resource, severity))
+        .collect()
+}
+
+#[test]
+fn a_generated_clusters_services_rbac_and_storage_audit_as_planned() {
+    let plan = Plan::new(NAMESPACES * 3, PODS * 2, SEED).unwrap();
+    let report = audit_json(&plan);
+
+    let (mut exposed, mut public) = (BTreeMap::new(), BTreeMap::new());
+    for ns in &plan.namespaces {
+        for workload in &ns.workloads {
+            let resource = format!("Service/{}/{}", ns.name, workload.name);
+            match cluster::exposure(ns, workload) {
+                Some(Exposure::NodePort) => exposed.insert(resource, "medium".to_string()),
+                Some(Exposure::ExternalIp) => exposed.insert(resource, "high".to_string()),
+                Some(Exposure::PublicLoadBalancer) => public.insert(resource, "medium".to_string()),
+                _ => None,
+            };
+        }
+    }
+    assert!(!exposed.is_empty() && !public.is_empty(), "the plan exposes some Services");
+    assert_eq!(failing(&report, "service-exposure"), exposed);
+    assert_eq!(failing(&report, "public-load-balancers"), public);
+
+    let plain_http: BTreeMap<String, String> = plan
+        .user_namespaces()
+        .filter(|(index, _)| cluster::ingress_tls(*index) == Some(false))
+        .filter_map(|(_, ns)| ns.workloads.iter().find(|w| w.controller == Controller::Deployment).map(|w| (ns, w)))
+        .map(|(ns, w)| (format!("Ingress/{}/{}", ns.name, w.name), "medium".to_string()))
+        .collect();
+    assert!(!plain_http.is_empty());
+    assert_eq!(failing(&report, "ingress-https"), plain_http);
+
+    let wildcard_roles: BTreeMap<String, String> = plan
+        .user_namespaces()
+        .filter(|(index, _)| cluster::has_wildcard_role(*index))
+        .map(|(_, ns)| (format!("Role/{}/ops-all", ns.name), "medium".to_string()))
+        .collect();
+    assert!(!wildcard_roles.is_empty());
+    assert_eq!(failing(&report, "rbac-wildcards"), wildcard_roles);
+    let admins: Vec<String> = failing(&report, "cluster-admin-bindings").into_keys().collect();
+    let expected: Vec<String> = plan
+        .user_namespaces()
+        .filter(|(index, _)| cluster::has_cluster_admin_binding(*index))
+        .map(|(_, ns)| format!("RoleBinding/{}/oncall-admin", ns.name))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(admins, expected);
+
+    // Restricted namespaces turn automounting off on their ServiceAccount: their workloads pass
+    // through the ServiceAccount, every other running user workload mounts a token.
+    let automount = failing(&report, "automount-service-account-token");
+    for ns in &plan.namespaces[1..] {
+        let prefix = format!("/{}/", ns.name);
+        let fails = automount.keys().any(|resource| resource.contains(&prefix));
+        let runs = ns.workloads.iter().any(|w| w.controller != Controller::CronJob);
+        assert_eq!(fails, runs && !ns.service_account_opts_out(), "{} {:?}", ns.name, ns.enforce);
+    }
+    for rule in ["storage-class-csi", "aggregate-to-edit-endpoints", "service-selector-collisions"] {
+        let statuses: Vec<String> = verdicts(&report, rule).into_values().map(|(status, _)| status).collect();
+        assert_eq!(statuses, ["pass"], "{rule}");
+    }
+}
+
 fn as_str(verdict: &(String, String)) -> (&str, &str) {
     (verdict.0.as_str(), verdict.1.as_str())
 }
@@ -160,5 +225,15 @@ fn a_generated_cluster_reads_into_a_snapshot_with_every_pod() {
             .any(|ds| ds["metadata"]["name"] == "microsoft-defender-collector-ds"
                 && ds["status"]["numberReady"] == plan.nodes.len())
     );
+    let services = plan.namespaces.iter().flat_map(|ns| ns.workloads.iter().filter_map(|w| cluster::exposure(ns, w)));
+    assert_eq!(k8s["services"]["data"].as_array().unwrap().len(), services.count());
+    // A ServiceAccount per namespace (and CoreDNS's), two Roles and RoleBindings per namespace
+    // outside the system ones, a handful of cluster-scoped objects.
+    let count = |kind: &str| k8s[kind]["data"].as_array().unwrap().len();
+    assert_eq!(count("service_accounts"), 5 + plan.namespaces.len());
+    assert!(count("roles") >= 2 * (plan.namespaces.len() - 1), "{}", count("roles"));
+    assert!(count("role_bindings") >= 2 * (plan.namespaces.len() - 1));
+    assert_eq!((count("cluster_roles"), count("cluster_role_bindings"), count("storage_classes")), (7, 3, 4));
+    assert!(count("ingresses") > 0);
     assert!(!stdout.contains(cluster::CANARY), "secrets leaked into the snapshot");
 }

@@ -250,7 +250,8 @@ fn user_namespace(rng: &mut Rng, index: usize, mut budget: usize) -> NamespacePl
     NamespacePlan { name: format!("{team}-{index:05}"), enforce, policies, workloads }
 }
 
-/// The `kubectl get namespaces,pods,networkpolicies,daemonsets,replicasets,jobs,secrets -A -o json`
+/// The `kubectl get namespaces,pods,networkpolicies,daemonsets,replicasets,jobs,services,ingresses,
+/// serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,storageclasses,secrets -A -o json`
 /// output: kinds in that order, keys sorted as kubectl prints them. Serialise it with
 /// `serde_json::to_writer_pretty` (or the 4-space formatter kubectl uses); objects are built one
 /// at a time as they are written.
@@ -292,7 +293,7 @@ impl Serialize for Items<'_> {
                         Controller::DaemonSet => &plan.nodes[replica],
                         _ => &plan.nodes[rng.below(plan.nodes.len())],
                     };
-                    seq.serialize_element(&pod(&ns.name, workload, replica, node, &mut rng, &mut uid))?;
+                    seq.serialize_element(&pod(ns, workload, replica, node, &mut rng, &mut uid))?;
                 }
             }
         }
@@ -315,6 +316,9 @@ impl Serialize for Items<'_> {
             for workload in ns.workloads.iter().filter(|w| w.controller == Controller::CronJob) {
                 seq.serialize_element(&owned(&ns.name, "batch/v1", "Job", workload, &mut uid))?;
             }
+        }
+        for object in exposure_and_access(plan, &mut uid) {
+            seq.serialize_element(&object)?;
         }
         // Kinds aksguard does not read are skipped unread; their values must never be printed.
         for ns in plan.namespaces.iter().step_by(10) {
@@ -403,18 +407,24 @@ fn security_context(security: Security) -> (Value, Value) {
     }
 }
 
-fn pod(namespace: &str, workload: &Workload, replica: usize, node: &str, rng: &mut Rng, uid: &mut Uids) -> Value {
+/// A pod of `workload`. `token`: the API server mounted its ServiceAccount's token (every
+/// namespace but those whose `default` ServiceAccount turns automounting off).
+fn pod(ns: &NamespacePlan, workload: &Workload, replica: usize, node: &str, rng: &mut Rng, uid: &mut Uids) -> Value {
+    let namespace = ns.name.as_str();
     let name = pod_name(workload, replica, rng);
     let (owners, labels) = ownership(workload, replica, &name);
     let (pod_context, container_context) = security_context(workload.security);
     let token_volume = format!("kube-api-access-{}", rng.hash(5));
-    let mut volumes = vec![json!({"name": token_volume, "projected": {"defaultMode": 420, "sources": [
-        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-        {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
-        {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}, "path": "namespace"}]}}]}})];
-    let mut mounts = vec![
-        json!({"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": token_volume, "readOnly": true}),
-    ];
+    let (mut volumes, mut mounts) = (Vec::new(), Vec::new());
+    if !ns.service_account_opts_out() {
+        volumes.push(json!({"name": token_volume, "projected": {"defaultMode": 420, "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
+            {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}, "path": "namespace"}]}}]}}));
+        mounts.push(
+            json!({"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": token_volume, "readOnly": true}),
+        );
+    }
     if workload.security == Security::HostPath {
         volumes.push(json!({"hostPath": {"path": "/var/log", "type": ""}, "name": "varlog"}));
         mounts.push(json!({"mountPath": "/var/log", "name": "varlog"}));
@@ -592,6 +602,328 @@ fn owned(namespace: &str, api_version: &str, kind: &str, workload: &Workload, ui
         "spec": {"replicas": workload.replicas, "selector": {"matchLabels": {"app": workload.name}}},
         "status": {"replicas": workload.replicas, "readyReplicas": workload.replicas}
     })
+}
+
+// ---- Services, Ingresses, ServiceAccounts, RBAC and StorageClasses ----
+// Decided from names and positions, never from the seed's random sequence, so adding them left
+// the pods of every seed as they were.
+
+/// How a workload's Service exposes it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Exposure {
+    ClusterIp,
+    InternalLoadBalancer,
+    /// A LoadBalancer without the internal annotation: a public IP.
+    PublicLoadBalancer,
+    NodePort,
+    /// A ClusterIP Service that claims an external IP (CVE-2020-8554).
+    ExternalIp,
+}
+
+/// The Service of a workload: Deployments and StatefulSets have one (kube-system's are
+/// ClusterIP); DaemonSets, CronJobs and bare pods none. Most are ClusterIP.
+pub fn exposure(ns: &NamespacePlan, workload: &Workload) -> Option<Exposure> {
+    if !matches!(workload.controller, Controller::Deployment | Controller::StatefulSet) {
+        return None;
+    }
+    if ns.name == "kube-system" {
+        return Some(Exposure::ClusterIp);
+    }
+    let roll = workload.hash.bytes().fold(7u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b))) % 100;
+    Some(match roll {
+        0..80 => Exposure::ClusterIp,
+        80..88 => Exposure::InternalLoadBalancer,
+        88..93 => Exposure::PublicLoadBalancer,
+        93..98 => Exposure::NodePort,
+        _ => Exposure::ExternalIp,
+    })
+}
+
+impl NamespacePlan {
+    /// Namespaces that enforce `restricted` turn automounting off on their `default`
+    /// ServiceAccount, so their pods carry no token.
+    pub fn service_account_opts_out(&self) -> bool {
+        self.enforce == Some("restricted")
+    }
+}
+
+impl Plan {
+    /// The user namespaces (not kube-system, not the log collector's), with their index.
+    pub fn user_namespaces(&self) -> impl Iterator<Item = (usize, &NamespacePlan)> {
+        self.namespaces.iter().skip(2).enumerate()
+    }
+}
+
+/// Every third user namespace publishes its first Deployment through an Ingress; every ninth
+/// of those (index 0, 27, ...) without TLS.
+pub fn ingress_tls(index: usize) -> Option<bool> {
+    (index % 3 == 0).then_some(index % 27 != 0)
+}
+
+/// One user namespace in seven has an `ops-all` Role of wildcards.
+pub fn has_wildcard_role(index: usize) -> bool {
+    index % 7 == 3
+}
+
+/// One user namespace in eleven binds an on-call user to cluster-admin.
+pub fn has_cluster_admin_binding(index: usize) -> bool {
+    index % 11 == 5
+}
+
+fn object(api_version: &str, kind: &str, namespace: Option<&str>, name: &str, uid: &mut Uids) -> Value {
+    let mut metadata =
+        json!({"creationTimestamp": CREATED, "name": name, "resourceVersion": "6001", "uid": uid.next()});
+    if let Some(namespace) = namespace {
+        metadata["namespace"] = json!(namespace);
+    }
+    json!({"apiVersion": api_version, "kind": kind, "metadata": metadata})
+}
+
+fn service(ns: &NamespacePlan, workload: &Workload, exposure: Exposure, uid: &mut Uids) -> Value {
+    let (name, n) = (workload.name.as_str(), uid.0);
+    let (service_name, selector) = match name {
+        "coredns" => ("kube-dns", json!({"k8s-app": "kube-dns"})),
+        _ => (name, json!({"app": name})),
+    };
+    let mut service = object("v1", "Service", Some(&ns.name), service_name, uid);
+    let node_port = 30000 + (n % 2700);
+    let mut port = json!({"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080});
+    let kind = match exposure {
+        Exposure::ClusterIp | Exposure::ExternalIp => "ClusterIP",
+        Exposure::InternalLoadBalancer | Exposure::PublicLoadBalancer => "LoadBalancer",
+        Exposure::NodePort => "NodePort",
+    };
+    if kind != "ClusterIP" {
+        port["nodePort"] = json!(node_port);
+    }
+    let cluster_ip = format!("10.0.{}.{}", (n >> 8) % 250, n % 250 + 2);
+    service["spec"] = json!({"clusterIP": cluster_ip, "clusterIPs": [cluster_ip], "internalTrafficPolicy": "Cluster",
+        "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack", "ports": [port], "selector": selector,
+        "sessionAffinity": "None", "type": kind});
+    service["status"] = json!({"loadBalancer": {}});
+    match exposure {
+        Exposure::InternalLoadBalancer => {
+            service["metadata"]["annotations"] =
+                json!({"service.beta.kubernetes.io/azure-load-balancer-internal": "true"});
+            service["status"] =
+                json!({"loadBalancer": {"ingress": [{"ip": format!("10.224.1.{}", n % 250 + 2), "ipMode": "VIP"}]}});
+        }
+        Exposure::PublicLoadBalancer => {
+            service["status"] = json!({"loadBalancer": {"ingress": [{"ip": format!("20.61.{}.{}", (n >> 8) % 250, n % 250 + 2), "ipMode": "VIP"}]}});
+        }
+        Exposure::ExternalIp => service["spec"]["externalIPs"] = json!([format!("10.240.0.{}", n % 250 + 2)]),
+        Exposure::ClusterIp | Exposure::NodePort => {}
+    }
+    service
+}
+
+fn ingress(ns: &NamespacePlan, backend: &str, tls: bool, uid: &mut Uids) -> Value {
+    let host = format!("{}.contoso.com", ns.name);
+    let mut ingress = object("networking.k8s.io/v1", "Ingress", Some(&ns.name), backend, uid);
+    ingress["spec"] = json!({"ingressClassName": "webapprouting.kubernetes.azure.com", "rules": [{"host": host, "http": {"paths": [
+        {"backend": {"service": {"name": backend, "port": {"number": 80}}}, "path": "/", "pathType": "Prefix"}]}}]});
+    if tls {
+        ingress["spec"]["tls"] = json!([{"hosts": [host], "secretName": format!("{backend}-tls")}]);
+    }
+    ingress
+}
+
+fn service_account(namespace: &str, name: &str, automount: Option<bool>, uid: &mut Uids) -> Value {
+    let mut account = object("v1", "ServiceAccount", Some(namespace), name, uid);
+    if let Some(automount) = automount {
+        account["automountServiceAccountToken"] = json!(automount);
+    }
+    account
+}
+
+fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Value {
+    json!({"apiGroups": groups, "resources": resources, "verbs": verbs})
+}
+
+fn role(kind: &str, namespace: Option<&str>, name: &str, rules: Vec<Value>, uid: &mut Uids) -> Value {
+    let mut role = object("rbac.authorization.k8s.io/v1", kind, namespace, name, uid);
+    role["rules"] = json!(rules);
+    role
+}
+
+fn binding(
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+    role: (&str, &str),
+    subject: Value,
+    uid: &mut Uids,
+) -> Value {
+    let mut binding = object("rbac.authorization.k8s.io/v1", kind, namespace, name, uid);
+    binding["roleRef"] = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": role.0, "name": role.1});
+    binding["subjects"] = json!([subject]);
+    binding
+}
+
+fn group(name: &str) -> Value {
+    json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": name})
+}
+
+/// A namespace's ServiceAccount, two Roles and their RoleBindings, and the occasional wildcard
+/// Role or cluster-admin RoleBinding its plan calls for.
+fn namespace_access(ns: &NamespacePlan, index: Option<usize>, uid: &mut Uids) -> Vec<Value> {
+    let name = Some(ns.name.as_str());
+    let team = ns.name.split('-').next().unwrap_or("platform");
+    let automount = ns.service_account_opts_out().then_some(false);
+    let mut objects = vec![
+        service_account(&ns.name, "default", automount, uid),
+        role(
+            "Role",
+            name,
+            "deployer",
+            vec![rule(&["apps"], &["deployments", "statefulsets"], &["get", "list", "watch", "patch", "update"])],
+            uid,
+        ),
+        role(
+            "Role",
+            name,
+            "config-reader",
+            vec![rule(&[""], &["configmaps", "services"], &["get", "list", "watch"])],
+            uid,
+        ),
+        binding("RoleBinding", name, "deployer", ("Role", "deployer"), group(&format!("{team}-developers")), uid),
+        binding(
+            "RoleBinding",
+            name,
+            "config-reader",
+            ("Role", "config-reader"),
+            json!({"kind": "ServiceAccount", "name": "default", "namespace": ns.name}),
+            uid,
+        ),
+    ];
+    if index.is_some_and(has_wildcard_role) {
+        objects.push(role("Role", name, "ops-all", vec![rule(&["*"], &["*"], &["*"])], uid));
+        objects.push(binding("RoleBinding", name, "ops-all", ("Role", "ops-all"), group(&format!("{team}-ops")), uid));
+    }
+    if index.is_some_and(has_cluster_admin_binding) {
+        let user = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "oncall@contoso.com"});
+        objects.push(binding("RoleBinding", name, "oncall-admin", ("ClusterRole", "cluster-admin"), user, uid));
+    }
+    objects
+}
+
+/// The cluster-scoped objects: the built-in ClusterRoles and their bindings as AKS ships them,
+/// one of Contoso's own, and the AKS StorageClasses (all CSI).
+fn cluster_access(uid: &mut Uids) -> Vec<Value> {
+    let read = ["get", "list", "watch"];
+    let write = ["create", "delete", "get", "list", "patch", "update", "watch"];
+    let mut aggregate = role(
+        "ClusterRole",
+        None,
+        "system:aggregate-to-edit",
+        vec![
+            rule(&[""], &["pods", "services", "configmaps", "persistentvolumeclaims"], &write),
+            rule(&[""], &["endpoints"], &read),
+        ],
+        uid,
+    );
+    aggregate["metadata"]["labels"] = json!({"rbac.authorization.k8s.io/aggregate-to-edit": "true"});
+    let mut objects = vec![
+        role("ClusterRole", None, "cluster-admin", vec![rule(&["*"], &["*"], &["*"])], uid),
+        role(
+            "ClusterRole",
+            None,
+            "admin",
+            vec![rule(&["", "apps", "batch"], &["pods", "services", "deployments", "jobs"], &write)],
+            uid,
+        ),
+        role("ClusterRole", None, "edit", vec![rule(&["", "apps"], &["pods", "services", "deployments"], &write)], uid),
+        role("ClusterRole", None, "view", vec![rule(&["", "apps"], &["pods", "services", "deployments"], &read)], uid),
+        aggregate,
+        role(
+            "ClusterRole",
+            None,
+            "system:coredns",
+            vec![rule(&[""], &["endpoints", "services", "pods", "namespaces"], &["list", "watch"])],
+            uid,
+        ),
+        role("ClusterRole", None, "contoso-namespace-reader", vec![rule(&[""], &["namespaces"], &read)], uid),
+        binding(
+            "ClusterRoleBinding",
+            None,
+            "cluster-admin",
+            ("ClusterRole", "cluster-admin"),
+            group("system:masters"),
+            uid,
+        ),
+        binding(
+            "ClusterRoleBinding",
+            None,
+            "system:coredns",
+            ("ClusterRole", "system:coredns"),
+            json!({"kind": "ServiceAccount", "name": "coredns", "namespace": "kube-system"}),
+            uid,
+        ),
+        binding(
+            "ClusterRoleBinding",
+            None,
+            "contoso-namespace-readers",
+            ("ClusterRole", "contoso-namespace-reader"),
+            group("2d0c7a4e-8f1b-4c3d-9e6a-5b4f3c2d1e0f"),
+            uid,
+        ),
+    ];
+    for (name, provisioner, sku) in [
+        ("managed-csi", "disk.csi.azure.com", "StandardSSD_LRS"),
+        ("managed-csi-premium", "disk.csi.azure.com", "Premium_LRS"),
+        ("azurefile-csi", "file.csi.azure.com", "Standard_LRS"),
+        ("azurefile-csi-premium", "file.csi.azure.com", "Premium_LRS"),
+    ] {
+        let mut class = object("storage.k8s.io/v1", "StorageClass", None, name, uid);
+        class["provisioner"] = json!(provisioner);
+        class["parameters"] = json!({"skuName": sku});
+        class["reclaimPolicy"] = json!("Delete");
+        class["volumeBindingMode"] = json!("WaitForFirstConsumer");
+        class["allowVolumeExpansion"] = json!(true);
+        objects.push(class);
+    }
+    objects
+}
+
+/// Everything of this section, in kind order (as `kubectl get` lists kinds).
+fn exposure_and_access(plan: &Plan, uid: &mut Uids) -> Vec<Value> {
+    let mut services = Vec::new();
+    let mut ingresses = Vec::new();
+    for ns in &plan.namespaces {
+        for workload in &ns.workloads {
+            if let Some(exposure) = exposure(ns, workload) {
+                services.push(service(ns, workload, exposure, uid));
+            }
+        }
+    }
+    for (index, ns) in plan.user_namespaces() {
+        let first = ns.workloads.iter().find(|w| w.controller == Controller::Deployment);
+        if let (Some(tls), Some(backend)) = (ingress_tls(index), first) {
+            ingresses.push(ingress(ns, &backend.name, tls, uid));
+        }
+    }
+    let mut access = Vec::new();
+    for name in SYSTEM_NAMESPACES.iter().copied().chain(["default"]) {
+        access.push(service_account(name, "default", None, uid));
+    }
+    access.push(service_account("kube-system", "coredns", None, uid));
+    let user_index: std::collections::HashMap<&str, usize> =
+        plan.user_namespaces().map(|(index, ns)| (ns.name.as_str(), index)).collect();
+    for ns in plan.namespaces.iter().skip(1) {
+        access.extend(namespace_access(ns, user_index.get(ns.name.as_str()).copied(), uid));
+    }
+    let mut objects = services;
+    objects.extend(ingresses);
+    // ServiceAccounts, then Roles, then RoleBindings: sorted by kind, stable within each.
+    let rank = |o: &Value| match o["kind"].as_str() {
+        Some("ServiceAccount") => 0,
+        Some("Role") => 1,
+        _ => 2,
+    };
+    access.sort_by_key(rank);
+    objects.extend(access);
+    objects.extend(cluster_access(uid));
+    objects
 }
 
 fn secret(namespace: &str, uid: &mut Uids) -> Value {

@@ -6,8 +6,11 @@
 //! aksguard audit --from-az /tmp/cluster-100k/az/*.json --from-kubectl /tmp/cluster-100k/kubectl-get.json
 //! ```
 //!
-//! `kubectl-get.json` is what `kubectl get namespaces,pods,networkpolicies,daemonsets,replicasets,jobs,secrets
-//! -A -o json` prints (4-space indent, sorted keys, every field an API server fills in); `az/` holds
+//! `kubectl-get.json` is what `kubectl get namespaces,pods,networkpolicies,daemonsets,replicasets,jobs,
+//! services,ingresses,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,storageclasses,secrets
+//! -A -o json` prints (a Service per Deployment and StatefulSet, an Ingress in every third namespace, a
+//! ServiceAccount, two Roles and their RoleBindings per namespace, the built-in ClusterRoles and
+//! the AKS StorageClasses) (4-space indent, sorted keys, every field an API server fills in); `az/` holds
 //! `az aks show`, `az aks maintenanceconfiguration list`, `az aks get-upgrades` and
 //! `az security pricing show -n Containers`. With `--compact` the kubectl file is compact JSON, as
 //! the API server sends it (what live collection reads). The same `--seed` always writes the same

@@ -117,7 +117,8 @@ mod tests {
         assert!(text.starts_with("Azure Policy built-in definitions for Kubernetes: "), "{text}");
         assert!(text.contains("of 121 answered by a rule"), "{text}");
         assert!(text.contains("no rule: admission-only: judges edits, not state"));
-        assert!(text.contains("planned: service-exposure (needs the services source)"), "{text}");
+        let ports = text.lines().find(|line| line.contains("233a2a17-77ca-4fb1-9b6b-69223d272a44")).unwrap();
+        assert!(ports.contains("service-exposure"), "{ports}");
         assert!(text.contains("set aside: Arc-enabled clusters only"));
     }
 
