@@ -28,6 +28,12 @@ ClusterRoles that must hold everything (`cluster-admin`, and those named `system
 which AKS reconciles) are not judged; Roles in system namespaces are reported as
 platform-managed.
 
+The built-in ca8d5704 has no such exemption: it audits every ClusterRole, so on any cluster
+`cluster-admin` is non-compliant there. aksguard leaves the roles AKS owns to the platform (an
+edit would be reconciled away) and judges the ones a team wrote; its excluded namespaces
+(`kube-system`, `gatekeeper-system`, `azure-arc`, `azure-extensions-usage-system`) are
+platform-managed here.
+
 ## Why it matters
 A wildcard grants every verb or resource the API server has, including those added later by
 CRDs and upgrades: a role written for deployments also grants `escalate`, `impersonate`, or

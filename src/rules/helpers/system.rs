@@ -9,6 +9,8 @@ pub const SYSTEM_NAMESPACES: &[&str] = &[
     "calico-system",
     "tigera-operator",
     "azure-arc",
+    // Excluded by the pod security and CIS initiatives' defaults: Azure extensions' usage metering.
+    "azure-extensions-usage-system",
     "aks-command",
     "app-routing-system",
 ];
