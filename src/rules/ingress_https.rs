@@ -28,6 +28,17 @@ of its `tls[].hosts`, and every rule must name a `host` (the Azure Policy built-
 HTTPS only, and d8c942c6, host in ingress rules). Ingresses in system namespaces are reported as
 platform-managed.
 
+With TLS in place, an Ingress still fails when it keeps plain HTTP open on purpose:
+`kubernetes.io/ingress.allow-http: \"true\"`; NGINX's (and the app routing add-on's)
+`nginx.ingress.kubernetes.io/ssl-redirect: \"false\"` without `force-ssl-redirect: \"true\"`; or,
+on the Application Gateway Ingress Controller (class `azure-application-gateway` or
+`azure/application-gateway`), no `appgw.ingress.kubernetes.io/ssl-redirect: \"true\"`, since it
+serves HTTP beside HTTPS unless told to redirect. The built-in 1a5b4dca also demands
+`kubernetes.io/ingress.allow-http: \"false\"` on every Ingress; aksguard does not: it is the GCE
+controller's annotation, which AKS's ingress controllers (NGINX, the app routing add-on,
+Application Gateway) do not read, and NGINX redirects HTTP to HTTPS for TLS hosts already, so
+requiring it would fail every Ingress on AKS without making one more secure.
+
 ## Why it matters
 An Ingress without TLS serves plain HTTP: session cookies, tokens and form data cross the
 internet readable and changeable by anyone on the path. A rule without a host answers every
@@ -56,6 +67,28 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
     Ok(findings)
 }
 
+/// The Application Gateway Ingress Controller serves HTTP beside HTTPS unless told to redirect.
+const AGIC_CLASSES: &[&str] = &["azure-application-gateway", "azure/application-gateway"];
+
+/// An annotation that keeps plain HTTP open next to TLS, in words; `None` when HTTP redirects.
+fn http_kept_open(ingress: &Ingress) -> Option<String> {
+    let annotation = |key: &str| ingress.metadata.annotations.get(key).map(String::as_str);
+    if annotation("kubernetes.io/ingress.allow-http") == Some("true") {
+        return Some("kubernetes.io/ingress.allow-http = \"true\": plain HTTP stays open".into());
+    }
+    if annotation("nginx.ingress.kubernetes.io/ssl-redirect") == Some("false")
+        && annotation("nginx.ingress.kubernetes.io/force-ssl-redirect") != Some("true")
+    {
+        return Some("nginx.ingress.kubernetes.io/ssl-redirect = \"false\": HTTP is served, not redirected".into());
+    }
+    let class = ingress.spec.ingress_class_name.as_deref().or(annotation("kubernetes.io/ingress.class"));
+    let agic = class.is_some_and(|class| AGIC_CLASSES.contains(&class));
+    (agic && annotation("appgw.ingress.kubernetes.io/ssl-redirect") != Some("true")).then(|| {
+        "Application Gateway without appgw.ingress.kubernetes.io/ssl-redirect = \"true\": HTTP is served beside HTTPS"
+            .into()
+    })
+}
+
 /// What the Ingress serves without TLS: `None` when it is all HTTPS.
 fn plain_hosts(ingress: &Ingress) -> Option<String> {
     let tls = &ingress.spec.tls;
@@ -73,10 +106,8 @@ fn plain_hosts(ingress: &Ingress) -> Option<String> {
         .filter(|host| !tls.iter().any(|t| t.hosts.iter().any(|h| h == host)))
         .collect();
     let uncovered = (!uncovered.is_empty()).then(|| format!("hosts without TLS: {}", uncovered.join(", ")));
-    match (uncovered, hostless) {
-        (Some(u), Some(h)) => Some(format!("{u}; {h}")),
-        (u, h) => u.or(h),
-    }
+    let problems: Vec<String> = [uncovered, hostless, http_kept_open(ingress)].into_iter().flatten().collect();
+    (!problems.is_empty()).then(|| problems.join("; "))
 }
 
 fn fail(ctx: &Context, ingress: &Ingress, why: String) -> Finding {
@@ -92,7 +123,7 @@ fn fail(ctx: &Context, ingress: &Ingress, why: String) -> Finding {
     match platform {
         true => finding,
         false => finding.with_remediation(format!(
-            "kubectl -n {namespace} edit ingress {name}  # name a host on every rule; add spec.tls with every host and a certificate secret"
+            "kubectl -n {namespace} edit ingress {name}  # name a host on every rule; add spec.tls with every host and a certificate secret; redirect HTTP to HTTPS"
         )),
     }
 }
@@ -114,6 +145,42 @@ mod tests {
     fn ingress(name: &str, hosts: &[&str], tls: Value) -> Value {
         let rules: Vec<Value> = hosts.iter().map(|h| json!({"host": h})).collect();
         json!({"metadata": {"name": name, "namespace": "shop"}, "spec": {"rules": rules, "tls": tls}})
+    }
+
+    #[test]
+    fn tls_with_http_kept_open_fails_and_redirects_pass() {
+        let tls = json!([{"hosts": ["shop.contoso.com"], "secretName": "shop-tls"}]);
+        let annotated = |name: &str, class: Option<&str>, annotations: Value| {
+            let mut ingress = ingress(name, &["shop.contoso.com"], tls.clone());
+            ingress["metadata"]["annotations"] = annotations;
+            if let Some(class) = class {
+                ingress["spec"]["ingressClassName"] = json!(class);
+            }
+            ingress
+        };
+        let findings = run(
+            &RULE,
+            &with_ingresses(json!([
+                annotated("allow", None, json!({"kubernetes.io/ingress.allow-http": "true"})),
+                annotated("no-redirect", None, json!({"nginx.ingress.kubernetes.io/ssl-redirect": "false"})),
+                annotated(
+                    "forced",
+                    None,
+                    json!({"nginx.ingress.kubernetes.io/ssl-redirect": "false", "nginx.ingress.kubernetes.io/force-ssl-redirect": "true"})
+                ),
+                annotated("agic", Some("azure-application-gateway"), json!({})),
+                annotated(
+                    "agic-redirects",
+                    Some("azure-application-gateway"),
+                    json!({"appgw.ingress.kubernetes.io/ssl-redirect": "true"})
+                ),
+                annotated("app-routing", Some("webapprouting.kubernetes.azure.com"), json!({})),
+            ])),
+        );
+        let failing: Vec<&str> =
+            findings.iter().filter(|f| f.status == Status::Fail).map(|f| f.resource.as_str()).collect();
+        assert_eq!(failing, ["Ingress/shop/allow", "Ingress/shop/no-redirect", "Ingress/shop/agic"]);
+        assert!(findings[2].evidence[0].contains("HTTP is served beside HTTPS"), "{:?}", findings[2].evidence);
     }
 
     #[test]

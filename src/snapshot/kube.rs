@@ -161,9 +161,9 @@ pub struct ObjectMeta {
     pub labels: Labels,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
-    /// Only the annotations rules read: AppArmor (`container.apparmor.security.beta.kubernetes.io/<container>`)
-    /// and [`INTERNAL_LOAD_BALANCER_ANNOTATION`]; every other annotation is dropped on read, as some
-    /// carry secrets.
+    /// Only the annotations rules read: AppArmor (`container.apparmor.security.beta.kubernetes.io/<container>`),
+    /// [`INTERNAL_LOAD_BALANCER_ANNOTATION`] and [`INGRESS_HTTP_ANNOTATIONS`]; every other
+    /// annotation is dropped on read, as some carry secrets.
     #[serde(deserialize_with = "kept_annotations", skip_serializing_if = "Labels::is_empty")]
     pub annotations: Labels,
 }
@@ -174,9 +174,20 @@ pub const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.k
 /// The annotation that makes a LoadBalancer Service internal on AKS.
 pub const INTERNAL_LOAD_BALANCER_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
 
+/// The annotations of an Ingress that say whether plain HTTP stays open (`ingress-https`).
+pub const INGRESS_HTTP_ANNOTATIONS: &[&str] = &[
+    "kubernetes.io/ingress.allow-http",
+    "kubernetes.io/ingress.class",
+    "nginx.ingress.kubernetes.io/ssl-redirect",
+    "nginx.ingress.kubernetes.io/force-ssl-redirect",
+    "appgw.ingress.kubernetes.io/ssl-redirect",
+];
+
 /// An annotation a rule reads (everything else is skipped unread).
 fn is_kept_annotation(key: &str) -> bool {
-    key.starts_with(APPARMOR_ANNOTATION_PREFIX) || key == INTERNAL_LOAD_BALANCER_ANNOTATION
+    key.starts_with(APPARMOR_ANNOTATION_PREFIX)
+        || key == INTERNAL_LOAD_BALANCER_ANNOTATION
+        || INGRESS_HTTP_ANNOTATIONS.contains(&key)
 }
 
 /// Keeps the annotations rules read of an `annotations` map and skips the rest unread.
@@ -850,6 +861,9 @@ pub struct Ingress {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct IngressSpec {
+    /// The controller that serves it (`webapprouting.kubernetes.azure.com`, `azure-application-gateway`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress_class_name: Option<String>,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
     pub tls: Vec<IngressTls>,
     #[serde(deserialize_with = "exact_list", skip_serializing_if = "Vec::is_empty")]
