@@ -38,7 +38,7 @@ Every Service, three ways:
 The built-ins exclude `kube-system`, `gatekeeper-system` and `azure-arc`; aksguard reports
 Services in every system namespace as platform-managed instead of hiding them. The node ports a
 `LoadBalancer` Service also allocates are not judged here (`public-load-balancers` judges those
-Services), nor are `ClusterIP` and `ExternalName` Services beyond their ports.
+Services); `ClusterIP` and `ExternalName` Services are judged for their external IPs and ports.
 
 ## Why it matters
 A node port is open on every node, past the ingress, its TLS and its web application firewall:
