@@ -456,7 +456,7 @@ fn markdown_of_a_3000_namespace_cluster_fits_a_pr_comment() {
         markdown.contains("| medium | `network-policy-default-deny` | 1490 | `Namespace/catalog-00004`"),
         "{markdown}"
     );
-    // The whole insecure demo is now over 65,536 characters itself; two of its rules are small.
+    // A small report stays expanded.
     let small = text(
         &run_env(
             &["audit", "--demo", "insecure", "--rules", "local-accounts,api-server-access", "-o", "markdown"],
@@ -465,6 +465,43 @@ fn markdown_of_a_3000_namespace_cluster_fits_a_pr_comment() {
         .stdout,
     );
     assert!(small.contains("### Failing findings\n") && !small.contains("by rule"), "a small report stays expanded");
+}
+
+/// The whole insecure demo is over 65,536 characters: it folds progressively, keeping the high
+/// rules (and as many others as fit) expanded with their fixes, and naming every other rule.
+#[test]
+fn markdown_over_the_limit_keeps_the_most_severe_rules_expanded() {
+    let output = run_env(&["audit", "--demo", "insecure", "-o", "markdown", "--fail-on", "critical"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let markdown = text(&output.stdout);
+    assert!(markdown.len() <= 65_536, "{} bytes", markdown.len());
+    assert!(markdown.contains("passes `--fail-on critical`"), "the verdict honours --fail-on");
+    let expanded = &markdown[markdown.find("### Failing findings\n").expect("expanded findings")..];
+    let folded = &markdown[markdown.find("### Failing findings by rule").expect("the rest by rule")..];
+    assert!(folded.contains("`--full` expands everything"), "{folded}");
+    let report = json(&["audit", "--demo", "insecure"]);
+    let mut high = 0;
+    let mut in_table = 0;
+    for finding in report["findings"].as_array().unwrap() {
+        if finding["status"] != "fail" || finding["platform_managed"] == true {
+            continue;
+        }
+        let (rule, resource) = (finding["rule"].as_str().unwrap(), finding["resource"].as_str().unwrap());
+        let heading = format!("`{rule}` · `{}`", aksguard::report::text::short_resource(resource));
+        let row = format!("| `{rule}` | ");
+        assert!(
+            markdown.contains(&heading) || folded.contains(&row),
+            "{rule} on {resource} is neither expanded nor counted"
+        );
+        if finding["severity"] == "high" {
+            assert!(expanded.contains(&heading), "high findings stay expanded: {heading}");
+            high += 1;
+        }
+        in_table += usize::from(folded.contains(&row));
+    }
+    assert!(high >= 20 && in_table > 0, "{high} high findings expanded, {in_table} counted per rule");
+    let full = text(&run_env(&["audit", "--demo", "insecure", "-o", "markdown", "--full"], &[]).stdout);
+    assert!(full.len() > 65_536 && !full.contains("by rule"), "--full never folds");
 }
 
 #[test]
