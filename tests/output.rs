@@ -540,3 +540,21 @@ fn what_was_not_read_is_one_header_line_and_new_findings_are_marked() {
     assert!(against.contains("managedClusters/aks-contoso-prod (new)  the API server is public"), "{against}");
     assert!(against.contains("baseline: 140 new (marked new), 0 fixed, 0 unchanged"), "{against}");
 }
+
+#[test]
+fn without_the_azure_cli_the_error_says_it_is_not_installed_not_to_log_in() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["audit", "--skip-kubernetes", "-g", "rg-contoso-containers", "-n", "aks-contoso-prod"])
+        .env("PATH", empty.path())
+        .env("HOME", empty.path())
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one sentence: {stderr}");
+    assert!(stderr.contains("the Azure CLI (`az`) is not installed or not on PATH"), "{stderr}");
+    assert!(stderr.contains("pass --subscription ID (or set AZURE_SUBSCRIPTION_ID) with -g RG -n NAME"), "{stderr}");
+    assert!(!stderr.contains("could not be run"), "{stderr}");
+}
