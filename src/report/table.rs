@@ -88,14 +88,21 @@ pub fn render(report: &Report, style: &Style) -> String {
     text
 }
 
-/// Which rule blocks the default report expands: the most urgent first (critical and high, then
-/// the unknown ones, whose reason is what a reader must see, then the rest in report order) while
+/// Which rule blocks the default report expands: the most urgent first (critical and high, and the
+/// unknown ones, whose reason is what a reader must see; then the other failing rules; then, with
+/// `--show all`, the passing ones), each in report order, while
 /// the report, `other_lines` besides the blocks, stays within [`REPORT_LINES`]; always the first.
 /// The overview names every rule either way.
 fn expanded_blocks(groups: &[Group], blocks: &[Vec<String>], other_lines: impl Fn(&[bool]) -> usize) -> Vec<bool> {
-    let urgent = |group: &Group| group.findings[0].severity >= Severity::High || group.status == Status::Unknown;
+    let rank = |group: &Group| match group.status {
+        Status::Fail if group.findings[0].severity >= Severity::High => 0,
+        Status::Unknown => 0,
+        Status::Fail => 1,
+        // With --show all: passing, waived and not-applicable rules last.
+        _ => 2,
+    };
     let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by_key(|at| !urgent(&groups[*at]));
+    order.sort_by_key(|at| rank(&groups[*at]));
     let mut expanded = vec![false; groups.len()];
     let mut used = 0;
     for at in order {
@@ -333,8 +340,7 @@ fn overview(out: &mut Lines, groups: &[Group]) {
     }
     let width = out.style.width;
     let packed_lines: Vec<usize> = tiers.iter().map(|tier| packed(tier, width).len()).collect();
-    // The unknown tier, when expanded, has a heading line of its own.
-    let expanded_lines = |tier: &Tier| tier.groups.len() + usize::from(tier.label == "unknown");
+    let expanded_lines = |tier: &Tier| tier.groups.len();
     let mut used = out.lines.len() + 1 + packed_lines.iter().sum::<usize>();
     let mut expand = vec![false; tiers.len()];
     let mut order: Vec<usize> = (0..tiers.len()).collect();
@@ -358,11 +364,8 @@ fn overview(out: &mut Lines, groups: &[Group]) {
     for (tier, expanded) in tiers.iter().zip(expand) {
         match expanded {
             true => {
-                if tier.label == "unknown" {
-                    out.wrapped("could not be evaluated (unknown: data missing, reason below):", INDENT);
-                }
                 for group in &tier.groups {
-                    rule_row(out, group.findings[0].severity, group.rule, &group.findings, rule_column);
+                    rule_row(out, tier, group, rule_column);
                 }
             }
             false => packed_tier(out, tier),
@@ -408,15 +411,15 @@ fn packed(tier: &Tier, width: usize) -> Vec<String> {
     lines
 }
 
-/// `severity  rule  count  resource, resource, +N`: cut to the width.
-fn rule_row(out: &mut Lines, severity: Severity, rule: &str, findings: &[&Finding], rule_column: usize) {
-    let severity_text = severity.as_str();
-    let lead = format!("{severity_text:<SEVERITY_COLUMN$} {rule:<rule_column$} {:>3}  ", findings.len());
+/// `severity  rule  count  resource, resource, +N` (`unknown` for the unknown tier): cut to the width.
+fn rule_row(out: &mut Lines, tier: &Tier, group: &Group, rule_column: usize) {
+    let (label, rule, findings) = (tier.label, group.rule, &group.findings);
+    let lead = format!("{label:<SEVERITY_COLUMN$} {rule:<rule_column$} {:>3}  ", findings.len());
     let room = out.style.width.saturating_sub(columns(&lead));
     let names = truncate(&resource_list(findings, room), room);
     let painted = format!(
         "{} {} {:>3}  {names}",
-        out.paint(&format!("{severity_text:<SEVERITY_COLUMN$}"), severity_colour(severity)),
+        out.paint(&format!("{label:<SEVERITY_COLUMN$}"), tier.colour),
         out.paint(&format!("{rule:<rule_column$}"), BOLD),
         findings.len()
     );
@@ -429,6 +432,11 @@ fn rule_row(out: &mut Lines, severity: Severity, rule: &str, findings: &[&Findin
 /// As many resource names as fit in `room` columns, then `+N`.
 fn resource_list(findings: &[&Finding], room: usize) -> String {
     let names: Vec<String> = findings.iter().map(|f| clean(short_resource(&f.resource.to_string()))).collect();
+    name_list(&names, room)
+}
+
+/// As many of `names` as fit in `room` columns, then `+N`.
+fn name_list(names: &[String], room: usize) -> String {
     let mut text = String::new();
     for (i, name) in names.iter().enumerate() {
         let rest = names.len() - i - 1;
@@ -572,6 +580,18 @@ fn platform_section(out: &mut Lines, platform: &[&Finding]) {
         }
         return;
     }
+    // The components once each, then their rules packed by severity.
+    let mut components: Vec<String> = Vec::new();
+    for finding in platform {
+        let name = clean(short_resource(&finding.resource.to_string()));
+        if !components.contains(&name) {
+            components.push(name);
+        }
+    }
+    let lead = format!("{:<SEVERITY_COLUMN$} ", "on");
+    let room = out.style.width.saturating_sub(columns(&lead));
+    let line = format!("{lead}{}", name_list(&components, room));
+    out.truncated(line);
     for severity in Severity::DESCENDING {
         let tier = Tier {
             label: severity.as_str(),
@@ -631,10 +651,10 @@ fn hint(style: &Style, folded: &[&Group]) -> String {
     hints.join("; ") + "."
 }
 
-/// `1 high, 29 medium, 1 unknown`: the folded rules by severity, the unknown ones apart.
+/// `1 high, 29 medium, 1 unknown`: the folded failing rules by severity, the others apart.
 fn folded_counts(folded: &[&Group]) -> String {
     let failing = |severity: Severity| {
-        folded.iter().filter(|g| g.status != Status::Unknown && g.findings[0].severity == severity).count()
+        folded.iter().filter(|g| g.status == Status::Fail && g.findings[0].severity == severity).count()
     };
     let mut counts: Vec<String> = Severity::DESCENDING
         .into_iter()
@@ -645,6 +665,10 @@ fn folded_counts(folded: &[&Group]) -> String {
     let unknown = folded.iter().filter(|g| g.status == Status::Unknown).count();
     if unknown > 0 {
         counts.push(format!("{unknown} unknown"));
+    }
+    let rest = folded.iter().filter(|g| !matches!(g.status, Status::Fail | Status::Unknown)).count();
+    if rest > 0 {
+        counts.push(format!("{rest} passing, waived or not applicable"));
     }
     counts.join(", ")
 }
