@@ -9,7 +9,8 @@
 //!    resource, message), its evidence indented below and its fix as an indented block of
 //!    commands that can be pasted as it is, then the rule's other findings in one "+N more" line.
 //!    Blocks are expanded, most urgent first, while the report stays within [`REPORT_LINES`]; the
-//!    closing line says how many rules were left folded. `--full` shows everything.
+//!    closing line says how many rules were left folded; the room left goes to manifests (long
+//!    fixes), which are otherwise shown with `--full`. `--full` shows everything.
 //!
 //! Every line fits the width, except a single word longer than it (an id), which is never split.
 //! Text from the cluster goes through [`escape_control`], so a name cannot drive the terminal.
@@ -56,14 +57,15 @@ pub fn render(report: &Report, style: &Style) -> String {
     platform_section(&mut tail, &platform);
     waivers(&mut tail, report);
     not_read(&mut tail, report);
-    let blocks: Vec<Vec<String>> = groups
-        .iter()
-        .map(|group| {
-            let mut block = Lines::new(style);
+    let render_blocks = |manifests: bool| -> Vec<Vec<String>> {
+        let render_block = |group: &Group| {
+            let mut block = Lines { manifests: manifests || style.full, ..Lines::new(style) };
             finding_group(&mut block, group);
             block.lines
-        })
-        .collect();
+        };
+        groups.iter().map(render_block).collect()
+    };
+    let (mut blocks, with_manifests) = (render_blocks(false), render_blocks(true));
     // The rule blocks take what the report's budget leaves after the overview, the closing
     // sections, the closing hint (which names what was folded) and the blank lines between.
     let fixed = out.lines.len() + tail.lines.len() + 3;
@@ -76,6 +78,17 @@ pub fn render(report: &Report, style: &Style) -> String {
         true => vec![true; groups.len()],
         false => expanded_blocks(&groups, &blocks, |expanded| fixed + end_lines(expanded)),
     };
+    // What room is left goes to the manifests of the expanded rules, in report order.
+    let mut used = fixed
+        + end_lines(&expanded)
+        + blocks.iter().zip(&expanded).filter(|(_, e)| **e).map(|(b, _)| b.len()).sum::<usize>();
+    for (at, block) in with_manifests.into_iter().enumerate() {
+        let more = block.len() - blocks[at].len();
+        if expanded[at] && more > 0 && used + more <= REPORT_LINES {
+            used += more;
+            blocks[at] = block;
+        }
+    }
     out.blank();
     for (block, _) in blocks.into_iter().zip(&expanded).filter(|(_, shown)| **shown) {
         out.lines.extend(block);
@@ -125,11 +138,13 @@ fn folded<'a>(groups: &'a [Group<'a>], expanded: &[bool]) -> Vec<&'a Group<'a>> 
 struct Lines<'a> {
     lines: Vec<String>,
     style: &'a Style,
+    /// Whether long fixes (manifests) are printed: with `--full`, or when the report has room.
+    manifests: bool,
 }
 
 impl<'a> Lines<'a> {
     fn new(style: &'a Style) -> Self {
-        Lines { lines: Vec::new(), style }
+        Lines { lines: Vec::new(), style, manifests: style.full }
     }
 
     /// `other`'s lines after a blank line, when it has any.
@@ -527,7 +542,7 @@ fn fix_block(out: &mut Lines, finding: &Finding) {
     let fix = clean(fix);
     let pad = " ".repeat(FIX_INDENT);
     let lines = fix.lines().count();
-    if lines > MAX_FIX_LINES && !out.style.full {
+    if lines > MAX_FIX_LINES && !out.manifests {
         let note =
             format!("fix: {lines} lines (a manifest): --full prints it; so does `aksguard explain {}`", finding.rule);
         out.prefixed(&pad, FIX_INDENT, &note, FIX_INDENT);
@@ -789,6 +804,18 @@ mod tests {
         assert!(!text.contains("info rule-number-004  Namespace/ns-0"), "info is folded first:\n{text}");
         let small = render(&many_rules(4), &Style { width: 100, ..Style::default() });
         assert!(small.contains("low rule-number-003  Namespace/ns-0") && !small.contains("more rules ("), "{small}");
+    }
+
+    #[test]
+    fn a_manifest_is_printed_when_the_report_has_room() {
+        let manifest = "kubectl apply -f - <<'EOF'\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns\nspec: {}\nEOF";
+        let one = finding(Status::Fail, "Namespace/shop", "DNS blocked").with_remediation(manifest);
+        let text = render(&report(vec![one.clone()]), &Style { width: 100, ..Style::default() });
+        assert!(text.contains("    metadata:\n      name: allow-dns"), "{text}");
+        let mut crowded = many_rules(60);
+        crowded.findings.push(one);
+        let text = render(&crowded, &Style { width: 100, ..Style::default() });
+        assert!(!text.contains("name: allow-dns") && text.lines().count() <= REPORT_LINES, "{text}");
     }
 
     #[test]
