@@ -74,7 +74,8 @@ pub fn render(report: &Report, style: &Style) -> String {
         end.wrapped(&hint(style, &folded(&groups, expanded)), 0);
         end.lines.len()
     };
-    let expanded = match style.full {
+    // `--show all` asks for every rule's findings (the overview names only the failing ones).
+    let expanded = match style.full || style.show == Show::All {
         true => vec![true; groups.len()],
         false => expanded_blocks(&groups, &blocks, |expanded| fixed + end_lines(expanded)),
     };
@@ -102,17 +103,15 @@ pub fn render(report: &Report, style: &Style) -> String {
 }
 
 /// Which rule blocks the default report expands: the most urgent first (critical and high, and the
-/// unknown ones, whose reason is what a reader must see; then the other failing rules; then, with
-/// `--show all`, the passing ones), each in report order, while
+/// unknown ones, whose reason is what a reader must see; then the other failing rules), each in
+/// report order, while
 /// the report, `other_lines` besides the blocks, stays within [`REPORT_LINES`]; always the first.
 /// The overview names every rule either way.
 fn expanded_blocks(groups: &[Group], blocks: &[Vec<String>], other_lines: impl Fn(&[bool]) -> usize) -> Vec<bool> {
     let rank = |group: &Group| match group.status {
         Status::Fail if group.findings[0].severity >= Severity::High => 0,
         Status::Unknown => 0,
-        Status::Fail => 1,
-        // With --show all: passing, waived and not-applicable rules last.
-        _ => 2,
+        _ => 1,
     };
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by_key(|at| rank(&groups[*at]));
@@ -666,7 +665,7 @@ fn hint(style: &Style, folded: &[&Group]) -> String {
     hints.join("; ") + "."
 }
 
-/// `1 high, 29 medium, 1 unknown`: the folded failing rules by severity, the others apart.
+/// `1 high, 29 medium, 1 unknown`: the folded failing rules by severity, the unknown ones apart.
 fn folded_counts(folded: &[&Group]) -> String {
     let failing = |severity: Severity| {
         folded.iter().filter(|g| g.status == Status::Fail && g.findings[0].severity == severity).count()
@@ -680,10 +679,6 @@ fn folded_counts(folded: &[&Group]) -> String {
     let unknown = folded.iter().filter(|g| g.status == Status::Unknown).count();
     if unknown > 0 {
         counts.push(format!("{unknown} unknown"));
-    }
-    let rest = folded.iter().filter(|g| !matches!(g.status, Status::Fail | Status::Unknown)).count();
-    if rest > 0 {
-        counts.push(format!("{rest} passing, waived or not applicable"));
     }
     counts.join(", ")
 }
