@@ -649,17 +649,18 @@ fn hint(style: &Style, folded: &[&Group]) -> String {
     if !folded.is_empty() {
         let findings: usize = folded.iter().map(|g| g.findings.len()).sum();
         hints.push(format!(
-            "{} more rules ({}; {findings} findings) are only named above: --full \
-             expands them",
+            "{} more rules ({}; {findings} findings) are only named above: --full expands \
+             them, --rules RULE one",
             folded.len(),
             folded_counts(folded)
         ));
     }
-    hints.push("`aksguard explain RULE` tells how to fix one".to_string());
+    hints.push("`aksguard explain RULE` tells why and how to fix".to_string());
     if !style.full && folded.is_empty() {
         hints.push("--full shows every evidence line and resource".to_string());
     }
-    if style.show == Show::Failed {
+    // Room is short when rules were folded: passing findings are the least of it then.
+    if style.show == Show::Failed && folded.is_empty() {
         hints.push("--show all adds passing findings".to_string());
     }
     hints.join("; ") + "."
