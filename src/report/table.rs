@@ -354,13 +354,12 @@ fn overview(out: &mut Lines, groups: &[Group]) {
     }
     let width = out.style.width;
     let packed_lines: Vec<usize> = tiers.iter().map(|tier| packed(tier, width).len()).collect();
-    let expanded_lines = |tier: &Tier| tier.groups.len();
     let mut used = out.lines.len() + 1 + packed_lines.iter().sum::<usize>();
     let mut expand = vec![false; tiers.len()];
     let mut order: Vec<usize> = (0..tiers.len()).collect();
     order.sort_by_key(|at| !matches!(tiers[*at].label, "critical" | "high" | "unknown"));
     for at in order {
-        let more = expanded_lines(&tiers[at]).saturating_sub(packed_lines[at]);
+        let more = tiers[at].groups.len().saturating_sub(packed_lines[at]);
         if used + more > OVERVIEW_LINES {
             break;
         }
