@@ -470,6 +470,20 @@ document.querySelectorAll('a[href^="#"]').forEach(function (a) {
   if (!document.getElementById(a.getAttribute("href").slice(1))) missing.push(a.getAttribute("href"));
 });
 b.setAttribute("data-missing", missing.join(" ") || "none");
+function closedAround(node) {
+  for (var d = node.closest("details"); d; d = d.parentElement.closest("details")) if (!d.open) return true;
+  return false;
+}
+var opened = 0, shut = [];
+document.querySelectorAll('a[href^="#"]').forEach(function (a) {
+  var id = a.getAttribute("href").slice(1), target = document.getElementById(id);
+  if (!target) return;
+  if (closedAround(target)) opened++;
+  location.hash = "#" + id;
+  if (closedAround(target)) shut.push(id);
+});
+b.setAttribute("data-opened", opened);
+b.setAttribute("data-shut", shut.join(" ") || "none");
 document.querySelectorAll("details").forEach(function (d) { d.open = true; });
 var wide = [];
 document.querySelectorAll("pre").forEach(function (p) {
@@ -517,12 +531,15 @@ fn html_anchors_resolve_fixes_wrap_and_the_page_is_short() {
         assert_eq!(attribute(&dom, "data-missing"), "none", "{window}: links without an anchor");
         assert_eq!(attribute(&dom, "data-overflow"), "none", "{window}: fix commands overflow their box");
         assert!(attribute(&dom, "data-links").parse::<usize>().unwrap() >= 10, "a table of contents");
+        // The rules below high severity are folded; a link to one (from the per-namespace view)
+        // opens it.
+        assert!(attribute(&dom, "data-opened").parse::<usize>().unwrap() >= 10, "links into folded rules");
+        assert_eq!(attribute(&dom, "data-shut"), "none", "{window}: followed links left their target folded");
         if window == "1280,900" {
-            // Boxed cards with every evidence line open made the page 19,500 px high.
+            // The issue's target: a third of the 19,525 px that boxed cards with every evidence
+            // line open made (6,040 px today, with 63 rules' worth of findings).
             let height: usize = attribute(&dom, "data-height").parse().unwrap();
-            // Far over the issue's target (a third of 19,525 px): the demo fails 63 rules' worth of
-            // findings since issues 13 and 14 (18,755 px). Kept as a ceiling so it cannot grow unseen.
-            assert!(height <= 19_500, "the page is {height} px high");
+            assert!(height <= 19_525 / 3, "the page is {height} px high");
         }
     }
 }

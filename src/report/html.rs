@@ -1,8 +1,10 @@
 //! `--format html`: one self-contained page for instructors and managers. A posture overview with
 //! a severity chart drawn inline (SVG), a table of contents, the findings grouped by area and then
-//! by rule (each rule linked to its documentation, evidence folded, fixes wrapping in their box),
-//! a per-namespace view, the platform-managed findings apart, what could not be evaluated and
-//! why, waivers needing attention, and the passing checks folded away.
+//! by rule, one folded card per rule (open for critical and high severity; each rule linked to its
+//! documentation, its first finding shown, the others, evidence and manifests one click away,
+//! fixes wrapping in their box), a folded per-namespace view whose links open the rule they name,
+//! the platform-managed findings apart, what could not be evaluated and why, waivers needing
+//! attention, and the passing checks folded away.
 //! No scripts, fonts or other fetches: a Content-Security-Policy forbids them, and every piece
 //! of text is escaped.
 
@@ -18,9 +20,10 @@ body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 a
 header{border-bottom:3px solid #0b5cad;margin-bottom:1rem}h1{margin:.2rem 0}.meta{color:#57606a}
 .cards{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}.card{border:1px solid #d0d7de;border-radius:.5rem;padding:.6rem 1rem;min-width:7rem}
 .card b{display:block;font-size:1.6rem}.card.fail b{color:#c62828}.card.unknown b{color:#b26a00}.card.pass b{color:#2e7d32}
-.finding{border:1px solid #d0d7de;border-left:6px solid #999;border-radius:.4rem;padding:.3rem .8rem;margin:.5rem 0}
+.finding{border:1px solid #d0d7de;border-left:6px solid #999;border-radius:.4rem;padding:.1rem .8rem;margin:.3rem 0}
 .sev-critical{border-left-color:#7b1fa2}.sev-high{border-left-color:#c62828}.sev-medium{border-left-color:#ef6c00}.sev-low{border-left-color:#1565c0}.sev-info{border-left-color:#757575}
-.finding h4{margin:.1rem 0 .2rem}.tag{display:inline-block;border-radius:.3rem;padding:0 .4rem;font-size:.8rem;background:#eaeef2;margin-right:.3rem}
+.finding summary{cursor:pointer;padding:.15rem 0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.finding summary .gist{color:#57606a}
+.finding[open] summary .gist{display:none}.finding .items{scroll-margin-top:3rem}.tag{display:inline-block;border-radius:.3rem;padding:0 .4rem;font-size:.8rem;background:#eaeef2;margin-right:.3rem}
 .tag.new{background:#ffebe9;color:#c62828}a.tag{color:inherit}
 pre{background:#f6f8fa;padding:.4rem .6rem;border-radius:.3rem;margin:.3rem 0;white-space:pre-wrap;overflow-wrap:anywhere}pre .w{white-space:nowrap}svg{max-width:100%;height:auto}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
@@ -215,26 +218,42 @@ fn by_rule<'a>(findings: &[&'a Finding]) -> Vec<(&'a str, Vec<&'a Finding>)> {
     groups
 }
 
-/// One card per rule: its id (linked to the documentation of the setting), then each finding
-/// as a line with its fix; the evidence is folded (one click away) to keep the page short.
+/// One folded card per rule: its summary line holds the severity, the rule (linked to the
+/// documentation of its setting), the count and the first finding's message; the findings with
+/// their fixes are inside, open for critical and high severity. The anchor `rule-ID` is on the
+/// card's contents, so that following it opens a closed card (browsers expand a `<details>` that
+/// holds the target of a link).
 fn rule_card(out: &mut String, findings: &[&Finding]) {
     let first = findings[0];
+    let open = if first.severity >= Severity::High { " open" } else { "" };
     writeln!(
         out,
-        "<article class=\"finding sev-{}\" id=\"rule-{}\"><h4><span class=\"tag\">{}</span><a class=\"tag\" href=\"{}\">{}</a> {} finding{}</h4>",
+        "<details class=\"finding sev-{}\"{open}><summary><span class=\"tag\">{}</span><a class=\"tag\" href=\"{}\">{}</a> \
+         {} finding{} <span class=\"gist\">{}</span></summary><div class=\"items\" id=\"rule-{}\">",
         first.severity,
-        esc(&first.rule),
         first.severity,
         esc(crate::rules::find(&first.rule).map_or(meta::BEST_PRACTICES, |rule| rule.help_uri)),
         esc(&first.rule),
         findings.len(),
-        if findings.len() == 1 { "" } else { "s" }
+        if findings.len() == 1 { "" } else { "s" },
+        esc(&first.message),
+        esc(&first.rule),
     )
     .unwrap();
-    for finding in findings {
-        finding_item(out, finding);
+    finding_item(out, first);
+    // The others usually repeat the first one's problem and fix on other resources: one click away.
+    if let [_, rest @ ..] = findings
+        && !rest.is_empty()
+    {
+        let names: Vec<String> =
+            rest.iter().map(|f| format!("<code>{}</code>", esc(short_resource(&f.resource.to_string())))).collect();
+        write!(out, "<details class=\"more\"><summary>{} more: {}</summary>", rest.len(), names.join(", ")).unwrap();
+        for finding in rest {
+            finding_item(out, finding);
+        }
+        out.push_str("</details>");
     }
-    out.push_str("</article>\n");
+    out.push_str("</div></details>\n");
 }
 
 fn finding_item(out: &mut String, finding: &Finding) {
@@ -326,6 +345,13 @@ fn by_namespace(out: &mut String, report: &Report) {
         out.push_str("<p>No failing findings.</p></section>\n");
         return;
     }
+    let failing: usize = rows.iter().map(|(_, findings)| findings.len()).sum();
+    write!(
+        out,
+        "<details><summary>{failing} failing findings in {} namespaces (and the cluster)</summary>",
+        rows.iter().filter(|(name, _)| name != "(cluster)").count()
+    )
+    .unwrap();
     out.push_str("<table><tr><th>Namespace</th><th>Failing</th><th>Rules</th></tr>\n");
     for (namespace, findings) in rows {
         let rules: Vec<String> = by_rule(&findings)
@@ -335,7 +361,7 @@ fn by_namespace(out: &mut String, report: &Report) {
         writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&namespace), findings.len(), rules.join(", "))
             .unwrap();
     }
-    out.push_str("</table></section>\n");
+    out.push_str("</table></details></section>\n");
 }
 
 /// AKS's own components: a section of their own, never under "passing".
@@ -346,13 +372,13 @@ fn platform_managed(out: &mut String, report: &Report) {
     }
     writeln!(
         out,
-        "<section id=\"platform\"><h2>Platform-managed (system namespaces)</h2><p>{} findings about AKS's own components: reported, never counted by <code>--fail-on</code>.</p>\n\
+        "<section id=\"platform\"><h2>Platform-managed (system namespaces)</h2><details><summary>{} findings about AKS's own components: reported, never counted by <code>--fail-on</code></summary>\n\
          <table><tr><th>Status</th><th>Rule</th><th>Resource</th><th>Finding</th></tr>",
         platform.len()
     )
     .unwrap();
     finding_rows(out, &platform);
-    out.push_str("</table></section>\n");
+    out.push_str("</table></details></section>\n");
 }
 
 fn not_evaluated(out: &mut String, report: &Report) {

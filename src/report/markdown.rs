@@ -1,6 +1,8 @@
 //! `--format markdown`: for pull-request comments and `$GITHUB_STEP_SUMMARY`. A summary table by
 //! severity, the failing findings with their fix, what could not be evaluated and why, waivers
 //! that need attention, then the rest (passes, waived, not applicable) folded in `<details>`.
+//! A report longer than a comment ([`LIMIT`]) folds progressively: as much stays expanded as
+//! fits, the most severe first; the rest becomes a per-rule table that says how to get it.
 //! Text from the cluster is escaped, so a name can never inject markup into a PR comment.
 
 use super::Style;
@@ -17,36 +19,101 @@ pub const LIMIT: usize = 65_536;
 const FOLDED_NAMES: usize = 5;
 
 pub fn render(report: &Report, style: &Style) -> String {
-    let expanded = render_as(report, style, false);
+    let failing: Vec<&Finding> = report.findings.iter().filter(|f| f.needs_action()).collect();
+    let groups: Vec<Rule> = by_rule(&failing)
+        .into_iter()
+        .map(|(rule, findings)| {
+            let mut expanded = String::new();
+            for finding in &findings {
+                failing_finding(&mut expanded, finding);
+            }
+            let mut row = String::new();
+            rule_row(&mut row, rule, &findings);
+            Rule { severity: findings[0].severity, findings: findings.len(), expanded, row }
+        })
+        .collect();
+    let everything = Expanded { rules: vec![true; groups.len()], unknown: true, rest: true };
+    let expanded = render_as(report, style, &groups, &everything);
     if expanded.len() <= LIMIT || style.full {
         return expanded;
     }
-    render_as(report, style, true)
+    render_as(report, style, &groups, &fold(report, style, &groups))
 }
 
-fn render_as(report: &Report, style: &Style, folded: bool) -> String {
+/// A failing rule's findings, rendered both ways.
+struct Rule {
+    severity: Severity,
+    findings: usize,
+    /// Each finding with its evidence and fix.
+    expanded: String,
+    /// One row of the per-rule table.
+    row: String,
+}
+
+/// What a report too long for a comment keeps expanded: each failing rule's findings with their
+/// evidence and fix (else a row of the per-rule table), the unknown findings' reasons (else a
+/// per-rule table), the passing findings (else their counts).
+struct Expanded {
+    rules: Vec<bool>,
+    unknown: bool,
+    rest: bool,
+}
+
+/// The most that fits [`LIMIT`], in order of need: the critical and high rules, the reasons of
+/// what could not be evaluated, the other rules by severity, then the passing findings. A part too
+/// long to fit is skipped for the next.
+fn fold(report: &Report, style: &Style, groups: &[Rule]) -> Expanded {
+    let mut expanded = Expanded { rules: vec![false; groups.len()], unknown: false, rest: false };
+    let mut rules: Vec<usize> = (0..groups.len()).collect();
+    rules.sort_by_key(|at| std::cmp::Reverse(groups[*at].severity));
+    let (urgent, others): (Vec<usize>, Vec<usize>) =
+        rules.into_iter().partition(|at| groups[*at].severity >= Severity::High);
+    let fits = |expanded: &Expanded| render_as(report, style, groups, expanded).len() <= LIMIT;
+    for at in urgent {
+        expanded.rules[at] = true;
+        expanded.rules[at] = fits(&expanded);
+    }
+    expanded.unknown = true;
+    expanded.unknown = fits(&expanded);
+    for at in others {
+        expanded.rules[at] = true;
+        expanded.rules[at] = fits(&expanded);
+    }
+    expanded.rest = true;
+    expanded.rest = fits(&expanded);
+    expanded
+}
+
+fn render_as(report: &Report, style: &Style, groups: &[Rule], expanded: &Expanded) -> String {
     let mut out = String::new();
     header(&mut out, report, style);
     severity_table(&mut out, report);
-    let failing: Vec<&Finding> = report.findings.iter().filter(|f| f.needs_action()).collect();
-    if !failing.is_empty() && folded {
+    let shown = || groups.iter().zip(&expanded.rules);
+    if shown().any(|(_, open)| *open) {
+        writeln!(out, "\n### Failing findings\n").unwrap();
+        for (rule, _) in shown().filter(|(_, open)| **open) {
+            out.push_str(&rule.expanded);
+        }
+    }
+    let folded: Vec<&Rule> = shown().filter(|(_, open)| !**open).map(|(rule, _)| rule).collect();
+    if !folded.is_empty() {
+        let count: usize = folded.iter().map(|rule| rule.findings).sum();
+        let of_them = if folded.len() == groups.len() { "" } else { "more " };
         writeln!(
             out,
-            "\n### Failing findings by rule\n\n{} failing findings: too many for a comment ({} characters at most), \
+            "\n### Failing findings by rule\n\n{count} {of_them}failing findings: too many to expand in a comment ({} characters at most), \
              so they are counted per rule here. Every finding with its evidence and fix: \
-             `aksguard audit -o html --output-file aksguard.html` or `-o json`; one rule's fix: `aksguard explain RULE`.\n",
-            failing.len(),
+             `aksguard audit -o html --output-file aksguard.html` or `-o json`; one rule's fix: `aksguard explain RULE`; \
+             `--full` expands everything, however long.\n",
             LIMIT
         )
         .unwrap();
-        rule_table(&mut out, &failing);
-    } else if !failing.is_empty() {
-        writeln!(out, "\n### Failing findings\n").unwrap();
-        for finding in failing {
-            failing_finding(&mut out, finding);
+        out.push_str(TABLE_HEAD);
+        for rule in folded {
+            out.push_str(&rule.row);
         }
     }
-    not_evaluated(&mut out, report, folded);
+    not_evaluated(&mut out, report, !expanded.unknown);
     let attention: Vec<_> = report.waivers.iter().filter(|w| w.needs_attention()).collect();
     if !attention.is_empty() {
         writeln!(out, "\n### Waivers needing attention\n").unwrap();
@@ -55,21 +122,27 @@ fn render_as(report: &Report, style: &Style, folded: bool) -> String {
         }
     }
     platform_managed(&mut out, report);
-    the_rest(&mut out, report, folded);
+    the_rest(&mut out, report, !expanded.rest);
     out
 }
 
+const TABLE_HEAD: &str = "| Severity | Rule | Findings | Resources |\n|---|---|---:|---|\n";
+
 /// One row per rule: severity, rule, count and the first resources.
 fn rule_table(out: &mut String, findings: &[&Finding]) {
-    writeln!(out, "| Severity | Rule | Findings | Resources |\n|---|---|---:|---|").unwrap();
+    out.push_str(TABLE_HEAD);
     for (rule, group) in by_rule(findings) {
-        let names: Vec<String> =
-            group.iter().take(FOLDED_NAMES).map(|f| code_span(short_resource(&f.resource.to_string()))).collect();
-        let more = group.len().saturating_sub(FOLDED_NAMES);
-        let more = if more > 0 { format!(", +{more} more") } else { String::new() };
-        writeln!(out, "| {} | `{}` | {} | {}{more} |", group[0].severity, code(rule), group.len(), names.join(", "))
-            .unwrap();
+        rule_row(out, rule, &group);
     }
+}
+
+fn rule_row(out: &mut String, rule: &str, group: &[&Finding]) {
+    let names: Vec<String> =
+        group.iter().take(FOLDED_NAMES).map(|f| code_span(short_resource(&f.resource.to_string()))).collect();
+    let more = group.len().saturating_sub(FOLDED_NAMES);
+    let more = if more > 0 { format!(", +{more} more") } else { String::new() };
+    writeln!(out, "| {} | `{}` | {} | {}{more} |", group[0].severity, code(rule), group.len(), names.join(", "))
+        .unwrap();
 }
 
 /// Findings grouped by rule, in the order the rules first appear.

@@ -2,12 +2,15 @@
 //!
 //! 1. The header: cluster, what was read, what was not (one line per reason), the config file and
 //!    the baseline in effect, so that a report never changes silently.
-//! 2. The totals by severity and the `--fail-on` verdict, then one line per failing rule with its
-//!    count and first resources: the overview fits one screen.
-//! 3. The findings without borders: one line per finding (severity, rule, resource, message), its
-//!    evidence indented below and its fix as an indented block of commands that can be pasted as
-//!    it is. Findings of one rule stay together; past the first few, a rule's findings fold into
-//!    one "+N more" line, and evidence is capped. `--full` shows everything.
+//! 2. The totals by severity and the `--fail-on` verdict, then every failing and unknown rule,
+//!    within [`OVERVIEW_LINES`] however many fail: the critical, high and unknown ones a line each
+//!    (count and first resources) while they fit, the others packed several to a line by severity.
+//! 3. The findings without borders, one block per rule: its first finding's line (severity, rule,
+//!    resource, message), its evidence indented below and its fix as an indented block of
+//!    commands that can be pasted as it is, then the rule's other findings in one "+N more" line.
+//!    Blocks are expanded, most urgent first, while the report stays within [`REPORT_LINES`]; the
+//!    closing line says how many rules were left folded; the room left goes to manifests (long
+//!    fixes), which are otherwise shown with `--full`. `--full` shows everything.
 //!
 //! Every line fits the width, except a single word longer than it (an id), which is never split.
 //! Text from the cluster goes through [`escape_control`], so a name cannot drive the terminal.
@@ -31,9 +34,13 @@ const INDENT: usize = 4;
 const FIX_INDENT: usize = 4;
 /// Width of the severity column (`critical`).
 const SEVERITY_COLUMN: usize = 8;
+/// The overview's lines at most (header, totals, every failing and unknown rule): one screen.
+const OVERVIEW_LINES: usize = 40;
+/// The default report's lines at most: the overview, then as many rules expanded as fit.
+const REPORT_LINES: usize = 150;
 
 pub fn render(report: &Report, style: &Style) -> String {
-    let mut out = Lines { lines: Vec::new(), style };
+    let mut out = Lines::new(style);
     header(&mut out, report);
     out.blank();
     totals(&mut out, report);
@@ -46,27 +53,107 @@ pub fn render(report: &Report, style: &Style) -> String {
         out.blank();
         out.wrapped(what, INDENT);
     }
-    out.blank();
-    for group in &groups {
-        finding_group(&mut out, group);
+    let mut tail = Lines::new(style);
+    platform_section(&mut tail, &platform);
+    waivers(&mut tail, report);
+    not_read(&mut tail, report);
+    let render_blocks = |manifests: bool| -> Vec<Vec<String>> {
+        let render_block = |group: &Group| {
+            let mut block = Lines { manifests: manifests || style.full, ..Lines::new(style) };
+            finding_group(&mut block, group);
+            block.lines
+        };
+        groups.iter().map(render_block).collect()
+    };
+    let (mut blocks, with_manifests) = (render_blocks(false), render_blocks(true));
+    // The rule blocks take what the report's budget leaves after the overview, the closing
+    // sections, the closing hint (which names what was folded) and the blank lines between.
+    let fixed = out.lines.len() + tail.lines.len() + 3;
+    let end_lines = |expanded: &[bool]| {
+        let mut end = Lines::new(style);
+        end.wrapped(&hint(style, &folded(&groups, expanded)), 0);
+        end.lines.len()
+    };
+    // `--show all` asks for every rule's findings (the overview names only the failing ones).
+    let expanded = match style.full || style.show == Show::All {
+        true => vec![true; groups.len()],
+        false => expanded_blocks(&groups, &blocks, |expanded| fixed + end_lines(expanded)),
+    };
+    // What room is left goes to the manifests of the expanded rules, in report order.
+    let mut used = fixed
+        + end_lines(&expanded)
+        + blocks.iter().zip(&expanded).filter(|(_, e)| **e).map(|(b, _)| b.len()).sum::<usize>();
+    for (at, block) in with_manifests.into_iter().enumerate() {
+        let more = block.len() - blocks[at].len();
+        if expanded[at] && more > 0 && used + more <= REPORT_LINES {
+            used += more;
+            blocks[at] = block;
+        }
     }
-    platform_section(&mut out, &platform);
-    waivers(&mut out, report);
-    not_read(&mut out, report);
     out.blank();
-    out.wrapped(&hint(style), 0);
+    for (block, _) in blocks.into_iter().zip(&expanded).filter(|(_, shown)| **shown) {
+        out.lines.extend(block);
+    }
+    out.append(tail);
+    out.blank();
+    out.wrapped(&hint(style, &folded(&groups, &expanded)), 0);
     let mut text = out.lines.join("\n");
     text.push('\n');
     text
+}
+
+/// Which rule blocks the default report expands: the most urgent first (critical and high, and the
+/// unknown ones, whose reason is what a reader must see; then the other failing rules), each in
+/// report order, while
+/// the report, `other_lines` besides the blocks, stays within [`REPORT_LINES`]; always the first.
+/// The overview names every rule either way.
+fn expanded_blocks(groups: &[Group], blocks: &[Vec<String>], other_lines: impl Fn(&[bool]) -> usize) -> Vec<bool> {
+    let rank = |group: &Group| match group.status {
+        Status::Fail if group.findings[0].severity >= Severity::High => 0,
+        Status::Unknown => 0,
+        _ => 1,
+    };
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|at| rank(&groups[*at]));
+    let mut expanded = vec![false; groups.len()];
+    let mut used = 0;
+    for at in order {
+        expanded[at] = true;
+        used += blocks[at].len();
+        if used + other_lines(&expanded) > REPORT_LINES && used > blocks[at].len() {
+            expanded[at] = false;
+            break;
+        }
+    }
+    expanded
+}
+
+/// The groups `expanded` leaves folded.
+fn folded<'a>(groups: &'a [Group<'a>], expanded: &[bool]) -> Vec<&'a Group<'a>> {
+    groups.iter().zip(expanded).filter(|(_, shown)| !**shown).map(|(group, _)| group).collect()
 }
 
 /// The output being built, with the style it is built for.
 struct Lines<'a> {
     lines: Vec<String>,
     style: &'a Style,
+    /// Whether long fixes (manifests) are printed: with `--full`, or when the report has room.
+    manifests: bool,
 }
 
-impl Lines<'_> {
+impl<'a> Lines<'a> {
+    fn new(style: &'a Style) -> Self {
+        Lines { lines: Vec::new(), style, manifests: style.full }
+    }
+
+    /// `other`'s lines after a blank line, when it has any.
+    fn append(&mut self, other: Lines) {
+        if !other.lines.is_empty() {
+            self.blank();
+            self.lines.extend(other.lines);
+        }
+    }
+
     fn push(&mut self, line: String) {
         self.lines.push(line);
     }
@@ -236,33 +323,116 @@ fn group_by_rule<'a>(findings: &[&'a Finding]) -> Vec<Group<'a>> {
     groups
 }
 
-/// One line per failing rule (then per unknown one): severity, rule, count, first resources.
+/// One row of the overview: a severity's failing rules, or the unknown ones.
+struct Tier<'a> {
+    label: &'static str,
+    colour: &'static str,
+    groups: Vec<&'a Group<'a>>,
+}
+
+/// The failing rules by severity, then the unknown ones: each tier is either one line per rule
+/// (severity, rule, count, first resources) or its rules packed several to a line (`rule ×count`),
+/// so that however many rules fail, every one is named and the overview fits [`OVERVIEW_LINES`].
+/// The most urgent tiers get lines of their own first: critical, high, unknown, then the others.
 fn overview(out: &mut Lines, groups: &[Group]) {
-    let rule_column = groups.iter().map(|g| columns(g.rule)).max().unwrap_or(0);
-    for status in [Status::Fail, Status::Unknown] {
-        let rows: Vec<&Group> = groups.iter().filter(|g| g.status == status).collect();
-        if rows.is_empty() {
-            continue;
+    let mut tiers: Vec<Tier> = Severity::DESCENDING
+        .iter()
+        .map(|severity| Tier {
+            label: severity.as_str(),
+            colour: severity_colour(*severity),
+            groups: groups.iter().filter(|g| g.status == Status::Fail && g.findings[0].severity == *severity).collect(),
+        })
+        .collect();
+    tiers.push(Tier {
+        label: "unknown",
+        colour: YELLOW,
+        groups: groups.iter().filter(|g| g.status == Status::Unknown).collect(),
+    });
+    tiers.retain(|tier| !tier.groups.is_empty());
+    if tiers.is_empty() {
+        return;
+    }
+    let width = out.style.width;
+    let packed_lines: Vec<usize> = tiers.iter().map(|tier| packed(tier, width).len()).collect();
+    let mut used = out.lines.len() + 1 + packed_lines.iter().sum::<usize>();
+    let mut expand = vec![false; tiers.len()];
+    let mut order: Vec<usize> = (0..tiers.len()).collect();
+    order.sort_by_key(|at| !matches!(tiers[*at].label, "critical" | "high" | "unknown"));
+    for at in order {
+        let more = tiers[at].groups.len().saturating_sub(packed_lines[at]);
+        if used + more > OVERVIEW_LINES {
+            break;
         }
-        out.blank();
-        if status == Status::Unknown {
-            out.wrapped("could not be evaluated (unknown: data missing, reason below):", INDENT);
-        }
-        for group in rows {
-            rule_row(out, group.findings[0].severity, group.rule, &group.findings, rule_column);
+        used += more;
+        expand[at] = true;
+    }
+    let rule_column = tiers
+        .iter()
+        .zip(&expand)
+        .filter(|(_, expanded)| **expanded)
+        .flat_map(|(tier, _)| tier.groups.iter().map(|g| columns(g.rule)))
+        .max()
+        .unwrap_or(0);
+    out.blank();
+    for (tier, expanded) in tiers.iter().zip(expand) {
+        match expanded {
+            true => {
+                for group in &tier.groups {
+                    rule_row(out, tier, group, rule_column);
+                }
+            }
+            false => packed_tier(out, tier),
         }
     }
 }
 
-/// `severity  rule  count  resource, resource, +N`: cut to the width.
-fn rule_row(out: &mut Lines, severity: Severity, rule: &str, findings: &[&Finding], rule_column: usize) {
-    let severity_text = severity.as_str();
-    let lead = format!("{severity_text:<SEVERITY_COLUMN$} {rule:<rule_column$} {:>3}  ", findings.len());
+/// A tier's rules packed several to a line, under its label.
+fn packed_tier(out: &mut Lines, tier: &Tier) {
+    for (i, line) in packed(tier, out.style.width).into_iter().enumerate() {
+        let label = if i == 0 { tier.label } else { "" };
+        let label = out.paint(&format!("{label:<SEVERITY_COLUMN$}"), tier.colour);
+        out.push(format!("{label} {line}"));
+    }
+}
+
+/// A tier's rules as `rule ×count` items, comma-separated, packed into lines that fit the width
+/// after the severity column; an item is never split.
+fn packed(tier: &Tier, width: usize) -> Vec<String> {
+    let room = width.saturating_sub(SEVERITY_COLUMN + 1);
+    let items: Vec<String> = tier
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, group)| {
+            let count = if group.findings.len() > 1 { format!(" ×{}", group.findings.len()) } else { String::new() };
+            let comma = if i + 1 < tier.groups.len() { "," } else { "" };
+            format!("{}{count}{comma}", group.rule)
+        })
+        .collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && columns(&line) + 1 + columns(&item) > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&item);
+    }
+    lines.push(line);
+    lines
+}
+
+/// `severity  rule  count  resource, resource, +N` (`unknown` for the unknown tier): cut to the width.
+fn rule_row(out: &mut Lines, tier: &Tier, group: &Group, rule_column: usize) {
+    let (label, rule, findings) = (tier.label, group.rule, &group.findings);
+    let lead = format!("{label:<SEVERITY_COLUMN$} {rule:<rule_column$} {:>3}  ", findings.len());
     let room = out.style.width.saturating_sub(columns(&lead));
     let names = truncate(&resource_list(findings, room), room);
     let painted = format!(
         "{} {} {:>3}  {names}",
-        out.paint(&format!("{severity_text:<SEVERITY_COLUMN$}"), severity_colour(severity)),
+        out.paint(&format!("{label:<SEVERITY_COLUMN$}"), tier.colour),
         out.paint(&format!("{rule:<rule_column$}"), BOLD),
         findings.len()
     );
@@ -275,6 +445,11 @@ fn rule_row(out: &mut Lines, severity: Severity, rule: &str, findings: &[&Findin
 /// As many resource names as fit in `room` columns, then `+N`.
 fn resource_list(findings: &[&Finding], room: usize) -> String {
     let names: Vec<String> = findings.iter().map(|f| clean(short_resource(&f.resource.to_string()))).collect();
+    name_list(&names, room)
+}
+
+/// As many of `names` as fit in `room` columns, then `+N`.
+fn name_list(names: &[String], room: usize) -> String {
     let mut text = String::new();
     for (i, name) in names.iter().enumerate() {
         let rest = names.len() - i - 1;
@@ -365,7 +540,7 @@ fn fix_block(out: &mut Lines, finding: &Finding) {
     let fix = clean(fix);
     let pad = " ".repeat(FIX_INDENT);
     let lines = fix.lines().count();
-    if lines > MAX_FIX_LINES && !out.style.full {
+    if lines > MAX_FIX_LINES && !out.manifests {
         let note =
             format!("fix: {lines} lines (a manifest): --full prints it; so does `aksguard explain {}`", finding.rule);
         out.prefixed(&pad, FIX_INDENT, &note, FIX_INDENT);
@@ -406,17 +581,38 @@ fn platform_section(out: &mut Lines, platform: &[&Finding]) {
     }
     out.blank();
     let heading = format!(
-        "platform-managed: {} findings in system namespaces (AKS's own components; never counted by --fail-on)",
+        "platform-managed: {} findings in system namespaces (AKS's own; never counted by --fail-on)",
         platform.len()
     );
     let heading = out.paint(&heading, GREY);
     out.wrapped(&heading, INDENT);
     let groups = group_by_rule(platform);
-    let rule_column = groups.iter().map(|g| columns(g.rule)).max().unwrap_or(0);
-    for group in &groups {
-        match out.style.full || out.style.show == Show::All {
-            true => finding_group(out, group),
-            false => rule_row(out, group.findings[0].severity, group.rule, &group.findings, rule_column),
+    if out.style.full || out.style.show == Show::All {
+        for group in &groups {
+            finding_group(out, group);
+        }
+        return;
+    }
+    // The components once each, then their rules packed by severity.
+    let mut components: Vec<String> = Vec::new();
+    for finding in platform {
+        let name = clean(short_resource(&finding.resource.to_string()));
+        if !components.contains(&name) {
+            components.push(name);
+        }
+    }
+    let lead = format!("{:<SEVERITY_COLUMN$} ", "on");
+    let room = out.style.width.saturating_sub(columns(&lead));
+    let line = format!("{lead}{}", name_list(&components, room));
+    out.truncated(line);
+    for severity in Severity::DESCENDING {
+        let tier = Tier {
+            label: severity.as_str(),
+            colour: severity_colour(severity),
+            groups: groups.iter().filter(|g| g.findings[0].severity == severity).collect(),
+        };
+        if !tier.groups.is_empty() {
+            packed_tier(out, &tier);
         }
     }
 }
@@ -446,15 +642,45 @@ fn not_read(out: &mut Lines, report: &Report) {
     }
 }
 
-fn hint(style: &Style) -> String {
-    let mut hints = vec!["`aksguard explain RULE` tells why and how to fix"];
-    if !style.full {
-        hints.push("--full shows every evidence line and resource");
+/// The closing line: which rules the budget left folded, if any, and how to see more.
+fn hint(style: &Style, folded: &[&Group]) -> String {
+    let mut hints = Vec::new();
+    if !folded.is_empty() {
+        let findings: usize = folded.iter().map(|g| g.findings.len()).sum();
+        hints.push(format!(
+            "{} more rules ({}; {findings} findings) are only named above: --full expands \
+             them, --rules RULE one",
+            folded.len(),
+            folded_counts(folded)
+        ));
     }
-    if style.show == Show::Failed {
-        hints.push("--show all adds passing findings");
+    hints.push("`aksguard explain RULE` tells why and how to fix".to_string());
+    if !style.full && folded.is_empty() {
+        hints.push("--full shows every evidence line and resource".to_string());
+    }
+    // Room is short when rules were folded: passing findings are the least of it then.
+    if style.show == Show::Failed && folded.is_empty() {
+        hints.push("--show all adds passing findings".to_string());
     }
     hints.join("; ") + "."
+}
+
+/// `1 high, 29 medium, 1 unknown`: the folded failing rules by severity, the unknown ones apart.
+fn folded_counts(folded: &[&Group]) -> String {
+    let failing = |severity: Severity| {
+        folded.iter().filter(|g| g.status == Status::Fail && g.findings[0].severity == severity).count()
+    };
+    let mut counts: Vec<String> = Severity::DESCENDING
+        .into_iter()
+        .map(|severity| (severity, failing(severity)))
+        .filter(|(_, count)| *count > 0)
+        .map(|(severity, count)| format!("{count} {severity}"))
+        .collect();
+    let unknown = folded.iter().filter(|g| g.status == Status::Unknown).count();
+    if unknown > 0 {
+        counts.push(format!("{unknown} unknown"));
+    }
+    counts.join(", ")
 }
 
 /// Text from the cluster or a file, safe to print.
@@ -528,6 +754,63 @@ mod tests {
             full.contains("Namespace/ns-9  no default deny") && !full.contains("more:"),
             "--full lists every one:\n{full}"
         );
+    }
+
+    /// `rules` rules of every severity, three findings each, with a two-line fix.
+    fn many_rules(rules: usize) -> Report {
+        let findings = (0..rules)
+            .flat_map(|i| {
+                (0..3).map(move |j| {
+                    let mut f = finding(Status::Fail, &format!("Namespace/ns-{j}"), "a problem worth a line")
+                        .with_remediation(format!("kubectl label namespace ns-{j} a=b\nkubectl get ns ns-{j}"));
+                    f.rule = format!("rule-number-{i:03}");
+                    f.severity = Severity::DESCENDING[i % 5];
+                    f
+                })
+            })
+            .collect();
+        report(findings)
+    }
+
+    #[test]
+    fn however_many_rules_fail_the_overview_names_each_within_one_screen() {
+        for width in [80, 100, 200] {
+            // Half as many rules again as aksguard has.
+            let text = render(&many_rules(90), &Style { width, ..Style::default() });
+            let overview: Vec<&str> = text.split("\n\n").take(3).flat_map(str::lines).collect();
+            assert!(overview.len() <= OVERVIEW_LINES, "{} lines at {width}:\n{}", overview.len(), overview.join("\n"));
+            let overview = overview.join("\n");
+            for i in 0..90 {
+                assert!(overview.contains(&format!("rule-number-{i:03}")), "rule {i} at {width}:\n{overview}");
+            }
+            assert!(text.lines().count() <= REPORT_LINES, "{} lines at {width}", text.lines().count());
+            assert!(text.contains("more rules (") && text.contains("--full expands them"), "{text}");
+            let full = render(&many_rules(90), &Style { width, full: true, ..Style::default() });
+            assert!(full.contains("rule-number-089  Namespace/ns-2  a problem") && !full.contains("more rules ("));
+        }
+    }
+
+    #[test]
+    fn critical_and_high_rules_get_lines_and_blocks_first() {
+        let text = render(&many_rules(60), &Style { width: 100, ..Style::default() });
+        let high_rows = text.lines().filter(|l| l.starts_with("critical ") || l.starts_with("high ")).count();
+        assert!(high_rows >= 24, "24 critical and high rules, each a line and a block:\n{text}");
+        assert!(text.contains("critical rule-number-000  Namespace/ns-0  a problem worth a line"), "{text}");
+        assert!(!text.contains("info rule-number-004  Namespace/ns-0"), "info is folded first:\n{text}");
+        let small = render(&many_rules(4), &Style { width: 100, ..Style::default() });
+        assert!(small.contains("low rule-number-003  Namespace/ns-0") && !small.contains("more rules ("), "{small}");
+    }
+
+    #[test]
+    fn a_manifest_is_printed_when_the_report_has_room() {
+        let manifest = "kubectl apply -f - <<'EOF'\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns\nspec: {}\nEOF";
+        let one = finding(Status::Fail, "Namespace/shop", "DNS blocked").with_remediation(manifest);
+        let text = render(&report(vec![one.clone()]), &Style { width: 100, ..Style::default() });
+        assert!(text.contains("    metadata:\n      name: allow-dns"), "{text}");
+        let mut crowded = many_rules(60);
+        crowded.findings.push(one);
+        let text = render(&crowded, &Style { width: 100, ..Style::default() });
+        assert!(!text.contains("name: allow-dns") && text.lines().count() <= REPORT_LINES, "{text}");
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub async fn subscription(flag: Option<&str>, timeout: std::time::Duration) -> R
     Ok(id)
 }
 
+/// When `az` is not on PATH, which is common in CI images and containers.
+const CLI_NOT_INSTALLED: &str = "no subscription given, and the Azure CLI (`az`) is not installed or not on PATH to say its \
+     default: pass --subscription ID (or set AZURE_SUBSCRIPTION_ID) with -g RG -n NAME, and credentials that need no CLI \
+     (--auth env, workload-identity or managed-identity); or install the Azure CLI and run `az login`; or pass \
+     --skip-azure to read only the Kubernetes API";
+
 /// `az account show --query id -o tsv`.
 async fn cli_default_subscription() -> Result<String> {
     let help = "run `az login`, or pass --subscription ID or set AZURE_SUBSCRIPTION_ID";
@@ -66,8 +72,12 @@ async fn cli_default_subscription() -> Result<String> {
         .kill_on_drop(true)
         .output()
         .await
-        .map_err(|err| {
-            anyhow!("no subscription given, and the Azure CLI could not be run to find its default ({err}); {help}")
+        .map_err(|err| match err.kind() {
+            // Logging in would not help: say what is missing and how to do without it.
+            std::io::ErrorKind::NotFound => anyhow!("{}", CLI_NOT_INSTALLED),
+            _ => {
+                anyhow!("no subscription given, and the Azure CLI could not be run to find its default ({err}); {help}")
+            }
         })?;
     let id = String::from_utf8_lossy(&output.stdout).trim().to_string();
     if !output.status.success() || id.is_empty() {
