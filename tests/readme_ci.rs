@@ -1,6 +1,6 @@
 //! The README's "Use in CI" examples: each parses as YAML, and every `aksguard` command in them
 //! names a real subcommand, real flags and real formats (checked against `--help`); and the
-//! README's first-screen sample is what the binary prints.
+//! README's samples are what the binary prints.
 
 use serde_norway::Value;
 use std::process::Command;
@@ -135,33 +135,57 @@ fn the_config_example_is_valid() {
     assert!(!findings.iter().any(|f| outside(&f)), "namespaces = [\"shop\", \"payments\"] drops the others");
 }
 
-/// The README's first screen, as `COLUMNS=100 aksguard audit --demo insecure` prints it.
-/// `AKSGUARD_BLESS=1 cargo test --test readme_ci` rewrites the sample after a deliberate change.
+/// Every README sample marked `<!-- sample: COLUMNS=100 aksguard ARGS [| head -n N] -->` above a
+/// ```text block is what the binary prints with those arguments, so no sample can drift.
+/// `AKSGUARD_BLESS=1 cargo test --test readme_ci` rewrites the samples after a deliberate change.
 #[test]
-fn the_readme_first_screen_sample_is_what_the_binary_prints() {
-    const MARKER: &str =
-        "<!-- first-screen sample: COLUMNS=100 aksguard audit --demo insecure | head -n 44 -->\n```text\n";
+fn the_readme_samples_are_what_the_binary_prints() {
+    const MARKER: &str = "<!-- sample: COLUMNS=100 aksguard ";
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find(MARKER).expect("the README has the first-screen sample") + MARKER.len();
-    let end = start + readme[start..].find("\n```").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_aksguard"))
-        .args(["audit", "--demo", "insecure"])
-        .env("COLUMNS", "100")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("FORCE_COLOR")
-        .output()
-        .unwrap();
-    let printed = String::from_utf8(output.stdout).unwrap();
-    let expected = printed.lines().take(44).collect::<Vec<_>>().join("\n");
-    if readme[start..end] == expected {
+    let mut readme = std::fs::read_to_string(path).unwrap();
+    let (mut checked, mut stale) = (0, Vec::new());
+    let mut from = 0;
+    while let Some(found) = readme[from..].find(MARKER) {
+        let marker_start = from + found;
+        let marker_end =
+            marker_start + readme[marker_start..].find(" -->\n```text\n").expect("a sample marker ends with -->");
+        let command = readme[marker_start + MARKER.len()..marker_end].to_string();
+        let start = marker_end + " -->\n```text\n".len();
+        let end = start + readme[start..].find("\n```").unwrap();
+        let expected = sample_output(&command);
+        if readme[start..end] != expected {
+            stale.push(command.clone());
+            readme.replace_range(start..end, &expected);
+        }
+        checked += 1;
+        from = start;
+    }
+    assert!(checked >= 2, "the README's samples are marked (the first screen, the Defender rules)");
+    if stale.is_empty() {
         return;
     }
     if std::env::var_os("AKSGUARD_BLESS").is_some() {
-        std::fs::write(path, format!("{}{expected}{}", &readme[..start], &readme[end..])).unwrap();
+        std::fs::write(path, readme).unwrap();
         return;
     }
-    panic!(
-        "the README's first-screen sample is out of date; run AKSGUARD_BLESS=1 cargo test --test readme_ci\n{expected}"
-    );
+    panic!("README samples out of date, run AKSGUARD_BLESS=1 cargo test --test readme_ci: {stale:?}");
+}
+
+/// What `COLUMNS=100 aksguard ARGS [| head -n N]` prints, colourless.
+fn sample_output(command: &str) -> String {
+    let (arguments, head) = match command.split_once(" | head -n ") {
+        Some((arguments, lines)) => (arguments, Some(lines.parse::<usize>().expect("head -n N"))),
+        None => (command, None),
+    };
+    let output = Command::new(env!("CARGO_BIN_EXE_aksguard"))
+        .args(arguments.split_whitespace())
+        .env("COLUMNS", "100")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let lines = printed.lines().take(head.unwrap_or(usize::MAX));
+    lines.collect::<Vec<_>>().join("\n")
 }
