@@ -106,7 +106,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
             width: terminal::width(terminal),
             ..style.clone()
         };
-        write_output(destination.as_deref(), &report::render(&report, *format, &style))?;
+        write_with(destination.as_deref(), |out| report::write(&report, *format, &style, out))?;
     }
     Ok(if gate.trips(&report) { 1 } else { 0 })
 }
@@ -265,20 +265,32 @@ fn no_color() -> bool {
 }
 
 pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
-    match path {
-        Some(path) => std::fs::write(path, text).map_err(|err| {
-            anyhow::anyhow!("cannot write {}: {err}; check the directory exists and is writable", path.display())
-        }),
-        None => print(text),
-    }
+    write_with(path, |out| out.write_all(text.as_bytes()))
 }
 
 pub(crate) fn print(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        // A closed pipe (`aksguard rules | head`) is not an error worth reporting.
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write to stdout"),
+    write_output(None, text)
+}
+
+/// Runs `write` on the file at `path` (`None`: stdout), buffered, so that a report can stream
+/// there as it is serialised instead of being built as one string first.
+fn write_with(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    match path {
+        Some(path) => {
+            let cannot = |err: std::io::Error| {
+                anyhow::anyhow!("cannot write {}: {err}; check the directory exists and is writable", path.display())
+            };
+            let mut file = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path).map_err(cannot)?);
+            write(&mut file).and_then(|()| file.flush()).map_err(cannot)
+        }
+        None => {
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match write(&mut stdout).and_then(|()| stdout.flush()) {
+                // A closed pipe (`aksguard rules | head`) is not an error worth reporting.
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to stdout"),
+            }
+        }
     }
 }
 

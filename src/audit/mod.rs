@@ -15,11 +15,12 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::rules::{Context, Rule, Settings};
 use crate::snapshot::Snapshot;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Evaluates `rules` against the snapshot.
 pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report {
     let context = Context::new(snapshot, settings);
-    let mut findings: Vec<Finding> = rules.iter().flat_map(|rule| rule.evaluate(&context)).collect();
+    let mut findings = evaluate(rules, &context);
     sort(&mut findings);
     let cluster = snapshot.azure.managed_cluster.collected();
     Report {
@@ -38,6 +39,53 @@ pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report 
         rules: rules.iter().map(|rule| rule.id).collect(),
     }
 }
+
+/// Every rule's findings, in the order of `rules`. The rules share nothing but the read-only
+/// snapshot and the context's lazily built indexes, so they run on every core the machine has
+/// (at most [`MAX_THREADS`]); the result is the same as evaluating them one after the other.
+fn evaluate(rules: &[&Rule], context: &Context) -> Vec<Finding> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+    evaluate_on(threads, rules, context)
+}
+
+fn evaluate_on(threads: usize, rules: &[&Rule], context: &Context) -> Vec<Finding> {
+    let threads = threads.min(rules.len());
+    if threads <= 1 {
+        return rules.iter().flat_map(|rule| rule.evaluate(context)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    // Each worker takes the next rule not yet taken, so one slow rule does not hold up the rest.
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(rule) = rules.get(index) else { return done };
+            let mut findings = rule.evaluate(context);
+            // Until they are gathered into one list, each rule's findings hold no spare room.
+            findings.shrink_to_fit();
+            done.push((index, findings));
+        }
+    };
+    let mut by_rule: Vec<Vec<Finding>> = Vec::new();
+    by_rule.resize_with(rules.len(), Vec::new);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        for worker in workers {
+            let done = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (index, findings) in done {
+                by_rule[index] = findings;
+            }
+        }
+    });
+    let mut findings = Vec::with_capacity(by_rule.iter().map(Vec::len).sum());
+    for rule_findings in by_rule {
+        findings.extend(rule_findings);
+    }
+    findings
+}
+
+/// More threads than this gain little: a handful of pod-level rules dominate.
+const MAX_THREADS: usize = 4;
 
 /// Most severe first, then what needs action first.
 fn sort(findings: &mut [Finding]) {
@@ -83,6 +131,22 @@ mod tests {
         report.summary = Summary::of(&findings);
         report.findings = findings;
         report
+    }
+
+    /// Whatever thread runs which rule, the findings are those of the rules run one by one, in order.
+    #[test]
+    fn rules_run_on_several_threads_give_the_findings_of_one_thread() {
+        let settings = Settings::default();
+        for name in crate::collect::demo::names() {
+            let snapshot = crate::collect::demo::load(name).unwrap();
+            let one_by_one: Vec<Finding> =
+                ALL.iter().flat_map(|rule| rule.evaluate(&Context::new(&snapshot, &settings))).collect();
+            assert!(one_by_one.len() > ALL.len(), "{name}: too few findings to tell orders apart");
+            for threads in [1, 2, 3, 8] {
+                let shared = Context::new(&snapshot, &settings);
+                assert!(evaluate_on(threads, ALL, &shared) == one_by_one, "{name} on {threads} threads");
+            }
+        }
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! line reports print, `properties.x = "y" (ARM)`, whose suffix is written from that value.
 //!
 //! The line is rendered once, when the evidence is made: a report prints it several times (table,
-//! JSON, SARIF), and one `String` per item is what the plain text cost before the source was typed.
+//! JSON, SARIF), and one string per item is what the plain text cost before the source was typed.
+//! It is shared (`Arc<str>`): the line naming a workload's pods is the same in every pod-level
+//! rule that fails the workload, and a clone of it copies no text.
 
 use serde::{Serialize, Serializer};
 use std::fmt;
 use std::ops::Deref;
+use std::sync::Arc;
 
 /// Where a piece of evidence came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,7 +89,7 @@ impl fmt::Display for Confidence {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     pub source: Source,
-    line: String,
+    line: Arc<str>,
 }
 
 impl Evidence {
@@ -94,18 +97,20 @@ impl Evidence {
     pub fn new(source: Source, text: impl Into<String>) -> Self {
         let (prefix, suffix) = (source.prefix(), source.suffix());
         let mut text = text.into();
+        // No doubling of the buffer on the way: the shared line is then made at its exact size.
+        text.reserve_exact(prefix.len() + suffix.len());
         if !prefix.is_empty() {
             text.insert_str(0, prefix);
         }
         text.push_str(suffix);
-        Evidence { source, line: text }
+        Evidence { source, line: text.into() }
     }
 
     /// Evidence whose line does not repeat its source: a further detail of the object the line
     /// before names (the problems of a workload after its pods), or a line that already says
     /// where it comes from in words of its own.
     pub fn detail(source: Source, text: impl Into<String>) -> Self {
-        Evidence { source, line: text.into() }
+        Evidence { source, line: text.into().into() }
     }
 
     /// `text (ARM)`.
@@ -119,7 +124,7 @@ impl Evidence {
         line.push_str(" (ARM ");
         line.push_str(document);
         line.push(')');
-        Evidence { source: Source::Arm, line }
+        Evidence { source: Source::Arm, line: line.into() }
     }
 
     /// `text (Kubernetes)`.
@@ -149,9 +154,8 @@ impl Evidence {
 
     /// The same observation, now standing in for the ARM setting it was inferred for.
     pub fn into_inferred(self) -> Self {
-        let mut line = self.line;
-        line.insert_str(0, Source::InferredFromKubernetes.prefix());
-        Evidence { source: Source::InferredFromKubernetes, line }
+        let line = [Source::InferredFromKubernetes.prefix(), &self.line].concat();
+        Evidence { source: Source::InferredFromKubernetes, line: line.into() }
     }
 
     pub fn as_str(&self) -> &str {

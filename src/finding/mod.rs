@@ -141,7 +141,9 @@ impl Finding {
     }
 
     pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
-        self.remediation = Some(remediation.into());
+        let mut remediation = remediation.into();
+        remediation.shrink_to_fit();
+        self.remediation = Some(remediation);
         self
     }
 }

@@ -51,7 +51,7 @@ impl Resource {
     pub fn namespaced(kind: &str, namespace: &str, name: &str) -> Self {
         let start = kind.len() + 1;
         Resource {
-            text: format!("{kind}/{namespace}/{name}"),
+            text: [kind, "/", namespace, "/", name].concat(),
             shape: Shape::Kubernetes,
             namespace: Some((start, start + namespace.len())),
         }

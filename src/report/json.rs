@@ -6,6 +6,7 @@ use crate::config::WaiverOutcome;
 use crate::finding::Finding;
 use crate::snapshot::UnavailableSource;
 use serde::Serialize;
+use std::io::{self, Write};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -16,7 +17,7 @@ struct JsonReport<'a> {
     shown: Show,
     summary: &'a Summary,
     unavailable: &'a [UnavailableSource],
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     /// The config file's waivers and their state (`active`, `expired`, `stale`, `rule-not-run`).
     waivers: &'a [WaiverOutcome],
 }
@@ -31,13 +32,15 @@ struct JsonFinding<'a> {
     azure_policy: &'static [&'static str],
 }
 
-impl<'a> JsonFinding<'a> {
-    fn new(finding: &'a Finding) -> Self {
-        JsonFinding { finding, azure_policy: crate::rules::azure_policy_map::definitions_of(&finding.rule) }
-    }
+pub fn render(report: &Report, show: Show) -> String {
+    let mut bytes = Vec::new();
+    write(report, show, &mut bytes).expect("a report always serialises");
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
 
-pub fn render(report: &Report, show: Show) -> String {
+/// Writes the report as [`render`] does, straight to `out`: the report of a 100,000-pod cluster
+/// is about 150 MB, which is then never in memory as one string.
+pub fn write(report: &Report, show: Show, out: &mut dyn Write) -> io::Result<()> {
     let json = JsonReport {
         schema_version: report.schema_version,
         tool: &report.tool,
@@ -45,10 +48,29 @@ pub fn render(report: &Report, show: Show) -> String {
         shown: show,
         summary: &report.summary,
         unavailable: &report.unavailable,
-        findings: report.findings.iter().filter(|f| show.keeps(f)).map(JsonFinding::new).collect(),
+        findings: Findings { all: &report.findings, show },
         waivers: &report.waivers,
     };
-    let mut text = serde_json::to_string_pretty(&json).expect("a report always serialises");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &json).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// The findings `--show` keeps, serialised as they are iterated: no list of them is built.
+struct Findings<'a> {
+    all: &'a [Finding],
+    show: Show,
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Findings come grouped by rule: each rule's definitions are looked up once per run of it.
+        let mut last: (&str, &'static [&'static str]) = ("", &[]);
+        let shown = self.all.iter().filter(|f| self.show.keeps(f));
+        serializer.collect_seq(shown.map(|finding| {
+            if last.0 != finding.rule {
+                last = (&finding.rule, crate::rules::azure_policy_map::definitions_of(&finding.rule));
+            }
+            JsonFinding { finding, azure_policy: last.1 }
+        }))
+    }
 }

@@ -59,6 +59,15 @@ impl Default for Style {
     }
 }
 
+/// Writes the report to `out`. JSON, the one format that lists every finding in full, streams
+/// there as it is serialised; the others are rendered first.
+pub fn write(report: &Report, format: Format, style: &Style, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, style.show, out),
+        _ => out.write_all(render(report, format, style).as_bytes()),
+    }
+}
+
 pub fn render(report: &Report, format: Format, style: &Style) -> String {
     match format {
         Format::Table => table::render(report, style),

@@ -200,12 +200,15 @@ pub fn did_you_mean(id: &str) -> String {
 
 impl Rule {
     pub fn finding(&self, status: Status, resource: Resource, message: impl Into<String>) -> Finding {
+        let mut message = message.into();
+        // No spare capacity: an audit of a large cluster holds hundreds of thousands of findings.
+        message.shrink_to_fit();
         Finding {
             rule: self.id.to_string(),
             severity: self.severity,
             status,
             resource,
-            message: message.into(),
+            message,
             evidence: Vec::new(),
             confidence: Confidence::High,
             remediation: None,

@@ -3,8 +3,8 @@
 
 use super::Rule;
 use super::system::Settings;
-use super::workloads::{WorkloadIndex, WorkloadRef, group_by_workload};
-use crate::finding::{Finding, Resource};
+use super::workloads::{WorkloadIndex, WorkloadRef, group_by_workload, pod_names};
+use crate::finding::{Evidence, Finding, Resource};
 use crate::snapshot::{Part, Snapshot, arm, kube, source};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -101,6 +101,9 @@ pub struct Context<'a> {
     /// Running pods by owning workload, built on first use: the two dozen pod-level rules share
     /// one grouping instead of each resolving every pod again.
     running_workloads: OnceLock<RunningWorkloads<'a>>,
+    /// For each running workload, in the order of `running_workloads`, the evidence line naming
+    /// its pods: every pod-level rule that fails the workload repeats that line.
+    pods_lines: OnceLock<Vec<Evidence>>,
     /// The sources handed out (see [`Context::touched`]).
     touched: Mutex<BTreeSet<&'static str>>,
     /// [`Context::workload_of`] was used: it reads ReplicaSets and Jobs. A flag, not the set, as
@@ -119,6 +122,7 @@ impl<'a> Context<'a> {
             workloads: OnceLock::new(),
             pods_by_namespace: OnceLock::new(),
             running_workloads: OnceLock::new(),
+            pods_lines: OnceLock::new(),
             touched: Mutex::new(BTreeSet::new()),
             resolved_workloads: AtomicBool::new(false),
         }
@@ -212,6 +216,18 @@ impl<'a> Context<'a> {
         Ok(self
             .running_workloads
             .get_or_init(|| group_by_workload(pods.iter().filter(|pod| pod.is_running()), |pod| self.workload_of(pod))))
+    }
+
+    /// The running workloads as [`Context::running_workloads`] gives them, each with the line
+    /// `pods web-1, web-2, web-3 and 4 more (Kubernetes)`, made once per audit.
+    pub fn running_workloads_with_pods_line(
+        &self,
+    ) -> Result<impl Iterator<Item = (&WorkloadRef<'a>, &Vec<&'a kube::Pod>, &Evidence)>, Missing> {
+        let groups = self.running_workloads()?;
+        let lines = self.pods_lines.get_or_init(|| {
+            groups.values().map(|pods| Evidence::kubernetes(format!("pods {}", pod_names(pods)))).collect()
+        });
+        Ok(groups.iter().zip(lines).map(|((workload, pods), line)| (workload, pods, line)))
     }
 
     /// The Deployment, StatefulSet, DaemonSet, CronJob, ... that owns a pod.

@@ -2,7 +2,7 @@
 //! workload that owns them (one finding per Deployment, not one per replica), flag workloads in
 //! system namespaces as platform-managed, and pass once when no user workload fails.
 
-use super::workloads::{WorkloadRef, pod_names};
+use super::workloads::WorkloadRef;
 use super::{Context, Missing, Rule};
 use crate::finding::{Evidence, Finding, Resource, Source};
 use crate::snapshot::kube::Pod;
@@ -20,15 +20,15 @@ pub struct WorkloadCheck {
 
 impl WorkloadCheck {
     pub fn run(&self, ctx: &Context) -> Result<Vec<Finding>, Missing> {
-        let groups = ctx.running_workloads()?;
+        let groups = ctx.running_workloads_with_pods_line()?;
         let mut findings = Vec::new();
         let mut user_workloads = 0;
-        for (workload, pods) in groups {
+        for (workload, pods, pods_line) in groups {
             let system = ctx.is_system_namespace(workload.namespace);
             user_workloads += usize::from(!system);
             let problems = union(pods.iter().flat_map(|pod| (self.problems)(ctx, pod)));
             if !problems.is_empty() {
-                findings.push(self.fail(workload, pods, problems, system));
+                findings.push(self.fail(workload, pods_line, problems, system));
             }
         }
         if !findings.iter().any(|f| !f.platform_managed) {
@@ -44,19 +44,20 @@ impl WorkloadCheck {
     }
 
     /// A failing workload. AKS reconciles its own components, so platform-managed ones get no fix.
-    fn fail(&self, workload: &WorkloadRef, pods: &[&Pod], problems: Vec<String>, platform: bool) -> Finding {
-        let finding = self
+    fn fail(&self, workload: &WorkloadRef, pods_line: &Evidence, problems: Vec<String>, platform: bool) -> Finding {
+        let mut finding = self
             .rule
             .fail(
                 Resource::namespaced(workload.kind, workload.namespace, workload.name),
                 format!("{} {}/{} {}", workload.kind, workload.namespace, workload.name, self.problem),
             )
-            .with_evidence(Evidence::kubernetes(format!("pods {}", pod_names(pods))))
             .platform_managed(platform);
+        finding.evidence.reserve_exact(1 + problems.len());
+        finding.push_evidence(pods_line.clone());
         // Each problem is a further fact about the pods the line before names.
-        let finding = problems
-            .into_iter()
-            .fold(finding, |f, problem| f.with_evidence(Evidence::detail(Source::Kubernetes, problem)));
+        for problem in problems {
+            finding.push_evidence(Evidence::detail(Source::Kubernetes, problem));
+        }
         match platform {
             true => finding,
             false => finding.with_remediation(remediation(workload, self.fix)),

@@ -97,10 +97,16 @@ pub fn group_by_workload<'a>(
 /// "web-1, web-2 and 3 more": pod names for evidence, capped.
 pub fn pod_names(pods: &[&Pod]) -> String {
     const SHOWN: usize = 3;
-    let names: Vec<&str> = pods.iter().take(SHOWN).map(|pod| pod.metadata.name.as_str()).collect();
+    let mut names = String::new();
+    for (i, pod) in pods.iter().take(SHOWN).enumerate() {
+        if i > 0 {
+            names.push_str(", ");
+        }
+        names.push_str(&pod.metadata.name);
+    }
     match pods.len().saturating_sub(SHOWN) {
-        0 => names.join(", "),
-        more => format!("{} and {more} more", names.join(", ")),
+        0 => names,
+        more => format!("{names} and {more} more"),
     }
 }
 
