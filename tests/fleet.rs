@@ -76,6 +76,11 @@ impl Setup {
     }
 }
 
+/// The Contoso hardened cluster's Kubernetes objects, as the Kubernetes stand-in serves them.
+fn contoso_list() -> Value {
+    support::azure::contoso("kubectl-get.json")
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -281,10 +286,27 @@ fn the_gate_spans_the_fleet_and_bad_flags_exit_2() {
         assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
         assert!(stderr.lines().count() <= 4, "{stderr}");
     }
-    let output = setup.command().args(["fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = text(&output.stderr);
-    assert!(stderr.contains("pass --kubeconfig-contexts") && stderr.contains("or --skip-kubernetes"), "{stderr}");
+    // Without the credential action, the Kubernetes side of every cluster is unknown with the
+    // reason, and the gate says so with --fail-on-unknown.
+    let mut command = setup.command();
+    command.args([
+        "fleet",
+        "-o",
+        "json",
+        "--cluster",
+        "aks-00001",
+        "--cluster",
+        "aks-00002",
+        "--arm-endpoint",
+        &setup.server.url,
+    ]);
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let not_read = report["summary"]["not_read"].as_array().unwrap();
+    assert_eq!(not_read.len(), 2, "{not_read:?}");
+    assert!(not_read.iter().all(|n| n["reason"].as_str().unwrap().contains("listClusterUserCredential/action")));
+    assert_eq!(command.arg("--fail-on-unknown").output().unwrap().status.code(), Some(1));
 }
 
 #[test]
@@ -388,13 +410,31 @@ fn sarif_has_one_run_per_cluster_and_the_cluster_in_every_location() {
 
 #[test]
 fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
-    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    // The sample (the first cluster by id) is an Entra ID cluster the stand-in serves.
+    let list = contoso_list();
+    let entra = support::cluster::Cluster::from_list(&list, AKS_TOKEN);
+    let entra = ApiServer::start(move |request| entra.serve(request));
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.estate.rows[0]["properties"]["fqdn"] = json!("127.0.0.1");
+    let first = graph.estate.rows[0]["name"].as_str().unwrap().to_string();
+    graph.kubeconfigs.insert(first, user_kubeconfig(&entra.url, &entra.ca_pem, kubelogin()));
+    let setup = Setup::new(graph);
+    az_with_aks_token(&setup);
     let output = setup.command().args(["doctor", "--fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
     let stdout = text(&output.stdout);
     println!("{stdout}");
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("✓ Resource Graph: 60 clusters visible in 1 request (api-version 2024-04-01)"), "{stdout}");
     assert!(stdout.contains("  ✓ arm/maintenanceConfigurations"), "{stdout}");
+    assert!(
+        stdout.contains("  ✓ listClusterUserCredential: a kubeconfig for 127.0.0.1 (an Entra ID token for the AKS server application), kept in memory"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  ✓ Entra ID: a token for the AKS server application from the Azure CLI login"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("  ✓ Kubernetes API: {} answers (Kubernetes v1.", entra.url)), "{stdout}");
 
     let mut graph = ResourceGraph::new(TOKEN, small_estate());
     let first = graph.estate.rows[0]["name"].as_str().unwrap().to_string();
@@ -404,6 +444,10 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("  ✗ arm/upgradeProfile: forbidden"), "{stdout}");
+    assert!(
+        stdout.contains("  ✗ listClusterUserCredential: forbidden: ARM refused listClusterUserCredential"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -411,13 +455,7 @@ fn kubeconfig_contexts_read_each_cluster_and_one_down_is_unknown_not_fatal() {
     let mut graph = ResourceGraph::new(TOKEN, small_estate());
     graph.estate.rows.retain(|row| ["aks-00001", "aks-00002", "aks-00005"].contains(&row["name"].as_str().unwrap()));
     let setup = Setup::new(graph);
-    let list: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inputs/contoso-hardened/kubectl-get.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let list = contoso_list();
     let cluster = support::cluster::Cluster::from_list(&list, "kube-token-fleet");
     let kube = ApiServer::start(move |request| cluster.serve(request));
     let ca = support::apiserver::base64_encode(kube.ca_pem.as_bytes());
@@ -490,4 +528,167 @@ fn html_is_a_heat_map_of_rules_by_cluster() {
     assert!(html.contains("<td class=\"c fail\" title=\"local-accounts: fail\">✗</td>"), "{html}");
     assert!(html.contains("<h2>Not read</h2>") && html.contains("<code>aks-00007</code>"));
     assert!(!html.contains("<script"), "no script: one self-contained page");
+}
+
+// ---- The fleet's own cluster credentials (listClusterUserCredential) ----
+
+const LOCAL_TOKEN: &str = "local-account-token-5f1e2d";
+const AKS_TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJhdWQiOiI2ZGFlNDJmOCJ9.YWtzLXNlcnZlci1hcHAtdG9rZW4";
+const AKS_SERVER_APP: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+/// A kubeconfig as `listClusterUserCredential` returns it (JSON is YAML): `server`, its CA, and
+/// `user`.
+fn user_kubeconfig(server: &str, ca_pem: &str, user: Value) -> String {
+    json!({"apiVersion": "v1", "kind": "Config", "current-context": "aks",
+        "clusters": [{"name": "aks", "cluster": {"server": server, "certificate-authority-data": support::apiserver::base64_encode(ca_pem.as_bytes())}}],
+        "users": [{"name": "clusterUser_rg_aks", "user": user}],
+        "contexts": [{"name": "aks", "context": {"cluster": "aks", "user": "clusterUser_rg_aks"}}]})
+    .to_string()
+}
+
+/// kubelogin's exec entry, as AKS writes it for an Entra ID cluster.
+fn kubelogin() -> Value {
+    json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "kubelogin",
+        "args": ["get-token", "--environment", "AzurePublicCloud", "--server-id", AKS_SERVER_APP,
+                 "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", "22222222-2222-2222-2222-222222222222", "--login", "devicecode"],
+        "provideClusterInfo": false}})
+}
+
+/// A fake `az` that gives `aks_token` for the AKS server application's scope (and logs each such
+/// call), the usual token for ARM.
+fn az_with_aks_token(setup: &Setup) {
+    let arm = json!({"accessToken": TOKEN, "expiresOn": "2030-01-01 00:00:00.000000", "expires_on": 1893456000,
+                     "subscription": subscription(0), "tenant": "22222222-2222-2222-2222-222222222222", "tokenType": "Bearer"});
+    let mut aks = arm.clone();
+    aks["accessToken"] = json!(AKS_TOKEN);
+    let log = setup.path("aks-token-calls");
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in\n  *{AKS_SERVER_APP}*) echo call >> '{}'; echo '{aks}' ;;\n  *get-access-token*) echo '{arm}' ;;\n  'account show'*) echo {} ;;\n  *) exit 2 ;;\nesac\n",
+        log.display(),
+        subscription(0)
+    );
+    std::fs::write(setup.path("bin/az"), script).unwrap();
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_fleets_own_credentials_read_local_and_entra_id_clusters_and_keep_nothing() {
+    let list = contoso_list();
+    // Two API servers on 127.0.0.1: one takes the local account's token, one only the Entra ID
+    // token for the AKS server application.
+    let local = support::cluster::Cluster::from_list(&list, LOCAL_TOKEN);
+    let local = ApiServer::start(move |request| local.serve(request));
+    let entra = support::cluster::Cluster::from_list(&list, AKS_TOKEN);
+    let entra = ApiServer::start(move |request| entra.serve(request));
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate =
+        rcgen::CertificateParams::new(vec!["clusterUser".to_string()]).unwrap().self_signed(&key).unwrap();
+    let (cert_data, key_pem) = (support::apiserver::base64_encode(certificate.pem().as_bytes()), key.serialize_pem());
+    let key_data = support::apiserver::base64_encode(key_pem.as_bytes());
+    let marker = tempfile::tempdir().unwrap();
+    let ran = marker.path().join("plugin-ran");
+
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    let names = ["aks-00001", "aks-00002", "aks-00003", "aks-00004", "aks-00005", "aks-00006", "aks-00008"];
+    graph.estate.rows.retain(|row| names.contains(&row["name"].as_str().unwrap()));
+    // Every cluster's API server is 127.0.0.1 but aks-00006's, whose kubeconfig points elsewhere.
+    for row in graph.estate.rows.iter_mut().filter(|row| row["name"] != "aks-00006") {
+        row["properties"]["fqdn"] = json!("127.0.0.1");
+    }
+    let local_user = json!({"client-certificate-data": cert_data, "client-key-data": key_data, "token": LOCAL_TOKEN});
+    let shell = json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "/bin/sh",
+                                "args": ["-c", format!("touch {}", ran.display())]}});
+    let mut add = |name: &str, text: String| graph.kubeconfigs.insert(name.to_string(), text);
+    // aks-00001: a local account; aks-00002 and aks-00008: Entra ID; aks-00003: no entry, so 403;
+    // aks-00004: a plugin that is never run; aks-00005: its API server is down; aks-00006: its
+    // kubeconfig points at a server that is not the cluster's.
+    add("aks-00001", user_kubeconfig(&local.url, &local.ca_pem, local_user.clone()));
+    add("aks-00002", user_kubeconfig(&entra.url, &entra.ca_pem, kubelogin()));
+    add("aks-00008", user_kubeconfig(&entra.url, &entra.ca_pem, kubelogin()));
+    add("aks-00004", user_kubeconfig(&local.url, &local.ca_pem, shell));
+    add("aks-00005", user_kubeconfig("https://127.0.0.1:9", &local.ca_pem, local_user.clone()));
+    add("aks-00006", user_kubeconfig(&local.url, &local.ca_pem, json!({"token": "sent-elsewhere-token"})));
+    let kubeconfigs: Vec<String> = graph.kubeconfigs.values().cloned().collect();
+    let setup = Setup::new(graph);
+    az_with_aks_token(&setup);
+    let before = files_under(setup.dir.path());
+
+    let run = |verbose: bool| {
+        let mut command = setup.command();
+        command.args(["fleet", "-o", "json", "--timeout", "2", "--arm-endpoint", &setup.server.url]);
+        if verbose {
+            command.arg("-v");
+        }
+        command.output().unwrap()
+    };
+    let output = run(false);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["clusters"], 7);
+    // The local-account and the Entra ID clusters were read, with no kubelogin anywhere.
+    for name in ["aks-00001", "aks-00002", "aks-00008"] {
+        assert_eq!(cell(&report, name, "privileged-containers"), "pass", "{name}: {}", report["summary"]["not_read"]);
+    }
+    // One token for the AKS server application, shared by both Entra ID clusters.
+    let calls = std::fs::read_to_string(setup.path("aks-token-calls")).unwrap();
+    assert_eq!(calls.lines().count(), 1, "{calls}");
+    let reasons: Vec<String> = report["summary"]["not_read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{}: {}", n["name"].as_str().unwrap(), n["reason"].as_str().unwrap()))
+        .collect();
+    let reason = |name: &str| reasons.iter().find(|r| r.starts_with(name)).cloned().unwrap_or_default();
+    println!("{reasons:#?}");
+    assert_eq!(reasons.len(), 4, "{reasons:#?}");
+    assert!(
+        reason("aks-00003").contains("forbidden: ARM refused listClusterUserCredential (AuthorizationFailed); grant Microsoft.ContainerService/managedClusters/listClusterUserCredential/action"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reason("aks-00004").contains("runs the credential plugin '/bin/sh', which aksguard never runs"),
+        "{reasons:#?}"
+    );
+    assert!(!ran.exists(), "the kubeconfig's exec plugin ran");
+    assert!(
+        reason("aks-00005").contains("could not be read with the cluster's local account: cannot reach"),
+        "{reasons:#?}"
+    );
+    assert!(reason("aks-00006").contains("is none of the cluster's FQDNs"), "{reasons:#?}");
+    assert_eq!(cell(&report, "aks-00005", "privileged-containers"), "unknown");
+    assert_eq!(cell(&report, "aks-00005", "local-accounts"), "pass", "its ARM verdicts stand");
+    let sent_elsewhere =
+        local.requests().iter().any(|r| r.authorization.as_deref().is_some_and(|a| a.contains("sent-elsewhere")));
+    assert!(!sent_elsewhere, "a credential went to a server that is not the cluster's");
+
+    // Nothing of the credentials in any output, debug logs included, nor on disk.
+    let verbose = run(true);
+    let secrets = [LOCAL_TOKEN, AKS_TOKEN, "c2lnbmF0dXJl", key_data.as_str(), &key_pem.lines().nth(1).unwrap()[..40]];
+    for (what, bytes) in [
+        ("stdout", &output.stdout),
+        ("stderr", &output.stderr),
+        ("-v stdout", &verbose.stdout),
+        ("-v stderr", &verbose.stderr),
+    ] {
+        let shown = text(bytes);
+        for secret in secrets.iter().chain(kubeconfigs.iter().map(|k| k.as_str()).collect::<Vec<_>>().iter()) {
+            assert!(!shown.contains(secret), "{what} shows {secret}");
+        }
+        for kubeconfig in &kubeconfigs {
+            assert!(!shown.contains(&support::apiserver::base64_encode(kubeconfig.as_bytes())[..60]), "{what}");
+        }
+    }
+    assert!(text(&verbose.stderr).contains("DEBUG"), "-v gives debug logs");
+    let after: Vec<PathBuf> =
+        files_under(setup.dir.path()).into_iter().filter(|p| !p.ends_with("aks-token-calls")).collect();
+    assert_eq!(after, before, "nothing written to disk");
 }

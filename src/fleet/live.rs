@@ -4,6 +4,7 @@
 
 use super::args::{ReadArgs, SelectArgs};
 use super::cluster::FleetCluster;
+use super::kubernetes::{Access, KubernetesSide, Own};
 use super::select::Filters;
 use crate::collect::arm::client::Arm;
 use crate::collect::arm::resource_graph::{self as arg, Graph, Scope};
@@ -12,7 +13,6 @@ use crate::collect::arm::{credential, read_around, target};
 use crate::collect::http::Policy;
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, anyhow};
-use std::time::Duration;
 
 /// The clusters in scope, sorted by lowercased id, and the warnings about completeness.
 pub struct Fleet {
@@ -38,13 +38,22 @@ pub fn scope(select: &SelectArgs) -> Scope {
     }
 }
 
-/// The clients a live fleet run uses: Resource Graph, and ARM for the per-cluster reads (`None`
-/// with `--resource-graph-only`).
+/// The clients a live fleet run uses: Resource Graph, ARM (for the per-cluster reads Resource
+/// Graph lacks, unless `--resource-graph-only`, and for `listClusterUserCredential`), and the
+/// way to each cluster's Kubernetes API (`None` with `--skip-kubernetes`).
 pub struct Clients {
     pub graph: Graph,
-    pub arm: Option<Arm>,
-    /// With `--kubeconfig-contexts`: the contexts, and each request's timeout and the deadline.
-    pub kubernetes: Option<(super::kubernetes::Contexts, Duration, Duration)>,
+    pub arm: Arm,
+    /// `false` with `--resource-graph-only`.
+    pub arm_reads: bool,
+    pub kubernetes: Option<KubernetesSide>,
+}
+
+impl Clients {
+    /// ARM for the per-cluster reads, unless `--resource-graph-only`.
+    pub fn arm_reads(&self) -> Option<&Arm> {
+        self.arm_reads.then_some(&self.arm)
+    }
 }
 
 /// The clients, with the credential the chain picks.
@@ -59,22 +68,15 @@ pub async fn connect(select: &SelectArgs, read: &ReadArgs) -> Result<Clients> {
     let endpoint = read.arm_endpoint.as_deref().unwrap_or(read.cloud.arm_endpoint());
     let graph = Graph::new(endpoint, token().await.map_err(anyhow::Error::msg)?, Policy::new(read.timeout))
         .map_err(anyhow::Error::msg)?;
-    let arm = match read.resource_graph_only {
-        true => None,
-        false => Some(Arm::new(
-            endpoint,
-            &credential,
-            token().await.map_err(anyhow::Error::msg)?,
-            Policy::new(read.timeout),
-        )?),
+    let arm = Arm::new(endpoint, &credential, token().await.map_err(anyhow::Error::msg)?, Policy::new(read.timeout))?;
+    let access = match (read.skip_kubernetes, read.kubeconfig_contexts) {
+        (true, _) => None,
+        (false, true) => Some(Access::Contexts(super::kubernetes::Contexts::read(read.kubeconfig.clone())?)),
+        (false, false) => Some(Access::Own(Own::new(credential))),
     };
-    let kubernetes = match read.kubeconfig_contexts {
-        true => {
-            Some((super::kubernetes::Contexts::read(read.kubeconfig.clone())?, read.timeout, read.cluster_deadline))
-        }
-        false => None,
-    };
-    Ok(Clients { graph, arm, kubernetes })
+    let kubernetes =
+        access.map(|access| KubernetesSide { access, timeout: read.timeout, deadline: read.cluster_deadline });
+    Ok(Clients { graph, arm, arm_reads: !read.resource_graph_only, kubernetes })
 }
 
 /// The clusters in scope, from one paged query.
@@ -108,15 +110,15 @@ pub async fn snapshot(arm: Option<&Arm>, cluster: &FleetCluster) -> Result<Snaps
     Ok(snapshot)
 }
 
-/// The cluster's snapshot with its Kubernetes side too, when the clients have contexts; the
+/// The cluster's snapshot with its Kubernetes side too (unless `--skip-kubernetes`); the
 /// `String` says why the Kubernetes side is unknown.
 pub async fn snapshot_with_kubernetes(clients: &Clients, cluster: &FleetCluster) -> Result<(Snapshot, Option<String>)> {
-    let mut snapshot = snapshot(clients.arm.as_ref(), cluster).await?;
-    let Some((contexts, timeout, deadline)) = &clients.kubernetes else { return Ok((snapshot, None)) };
+    let mut snapshot = snapshot(clients.arm_reads(), cluster).await?;
+    let Some(kubernetes) = &clients.kubernetes else { return Ok((snapshot, None)) };
     if cluster.unreadable().is_some() {
         return Ok((snapshot, None));
     }
-    match super::kubernetes::read(contexts, cluster, *timeout, *deadline).await {
+    match kubernetes.read(&clients.arm, cluster).await? {
         Ok(state) => {
             snapshot.kubernetes = state;
             Ok((snapshot, None))

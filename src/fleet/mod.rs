@@ -21,7 +21,7 @@ use crate::audit::{self, Gate};
 use crate::config::{Config, WaiverOutcome, WaiverState};
 use crate::rules::{Rule, Settings};
 use crate::snapshot::Snapshot;
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use args::{FleetArgs, FleetAuditArgs, FleetCommand, FleetFormat, OutputArgs};
 use cluster::FleetCluster;
 use select::Shard;
@@ -58,11 +58,6 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
             index.warnings
         }
         None => {
-            if !args.read.skip_kubernetes && !args.read.kubeconfig_contexts {
-                bail!(
-                    "the fleet's own cluster credentials (listClusterUserCredential) are not built yet; pass --kubeconfig-contexts to read each cluster through your kubeconfig, or --skip-kubernetes for the ARM-only fleet audit"
-                );
-            }
             verbose(args.read.verbose);
             let parallel = usize::from(args.read.parallel);
             crate::collect::live::run(async {

@@ -54,7 +54,7 @@ pub fn write(args: FleetSnapshotArgs) -> Result<u8> {
         use futures::StreamExt as _;
         let clients = live::connect(&args.select, &args.read).await?;
         let fleet = live::read(&clients.graph, &args.select).await?;
-        let arm = clients.arm.as_ref();
+        let arm = clients.arm_reads();
         let mut entries = Vec::with_capacity(fleet.clusters.len());
         let mut snapshots = futures::stream::iter(&fleet.clusters)
             .map(|cluster| async move { (cluster, live::snapshot(arm, cluster).await) })

@@ -91,6 +91,10 @@ pub struct ResourceGraph {
     pub latency: Duration,
     /// Clusters (by name) whose ARM reads answer 403.
     pub forbidden: Vec<String>,
+    /// Clusters (by lowercase name) whose `listClusterUserCredential` answers this kubeconfig
+    /// (text, base64-encoded in the answer); every other cluster's answers 403, as for a user
+    /// without the action.
+    pub kubeconfigs: BTreeMap<String, String>,
     /// The Contoso hardened cluster's documents, served for every cluster's per-cluster reads.
     around: BTreeMap<&'static str, Value>,
     state: Mutex<State>,
@@ -124,6 +128,7 @@ impl ResourceGraph {
             hide_quota: false,
             latency: Duration::ZERO,
             forbidden: Vec::new(),
+            kubeconfigs: BTreeMap::new(),
             around: around(),
             state: Mutex::new(State::default()),
         }
@@ -235,6 +240,9 @@ impl ResourceGraph {
                 return Some(super::azure::forbidden("Microsoft.ContainerService/managedClusters/read"));
             }
         }
+        if let (Some(name), "listclusterusercredential") = (&cluster, under.as_str()) {
+            return Some(self.user_credential(request, name));
+        }
         // The Defender, Policy and role assignment reads (issue 13): this estate has none.
         const EMPTY_LISTS: [&str; 6] = [
             "/providers/microsoft.security/alerts",
@@ -264,6 +272,23 @@ impl ResourceGraph {
             _ => return None,
         };
         Some(Reply::json(200, self.around[key].to_string()))
+    }
+
+    /// `POST {cluster}/listClusterUserCredential?format=exec`, as ARM answers it.
+    fn user_credential(&self, request: &Request, name: &str) -> Reply {
+        if request.method != "POST" || request.query.get("format").map(String::as_str) != Some("exec") {
+            return error(400, "BadRequest", "listClusterUserCredential takes POST, here with format=exec");
+        }
+        match self.kubeconfigs.get(name) {
+            Some(text) => {
+                let value = super::apiserver::base64_encode(text.as_bytes());
+                let name = format!("clusterUser_rg_{name}");
+                Reply::json(200, json!({"kubeconfigs": [{"name": name, "value": value}]}).to_string())
+            }
+            None => {
+                super::azure::forbidden("Microsoft.ContainerService/managedClusters/listClusterUserCredential/action")
+            }
+        }
     }
 
     /// One query of this window's quota: what is left and when it resets, or `None` when spent.

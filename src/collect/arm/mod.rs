@@ -14,6 +14,7 @@ pub mod credential;
 pub mod reads;
 pub mod resource_graph;
 pub mod target;
+pub mod user_credential;
 
 use crate::collect::KubeServer;
 use crate::collect::http::{Policy, after};
