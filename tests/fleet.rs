@@ -692,3 +692,34 @@ fn the_fleets_own_credentials_read_local_and_entra_id_clusters_and_keep_nothing(
         files_under(setup.dir.path()).into_iter().filter(|p| !p.ends_with("aks-token-calls")).collect();
     assert_eq!(after, before, "nothing written to disk");
 }
+
+#[test]
+fn fleet_snapshot_takes_the_kubernetes_side_and_offline_gives_the_live_report() {
+    let local = support::cluster::Cluster::from_list(&contoso_list(), LOCAL_TOKEN);
+    let local = ApiServer::start(move |request| local.serve(request));
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.estate.rows.retain(|row| ["aks-00001", "aks-00002"].contains(&row["name"].as_str().unwrap()));
+    graph.estate.rows.iter_mut().for_each(|row| row["properties"]["fqdn"] = json!("127.0.0.1"));
+    // aks-00001 is read with its local account; aks-00002's credential is forbidden.
+    let kubeconfig = user_kubeconfig(&local.url, &local.ca_pem, json!({"token": LOCAL_TOKEN}));
+    graph.kubeconfigs.insert("aks-00001".to_string(), kubeconfig);
+    let setup = Setup::new(graph);
+    let endpoint = ["--arm-endpoint", setup.server.url.as_str()];
+    let live = setup.command().args(["fleet", "-o", "json"]).args(endpoint).output().unwrap();
+    let dir = setup.path("fleet-snapshots");
+    let written = setup.command().args(["fleet", "snapshot"]).args(endpoint).arg("-o").arg(&dir).output().unwrap();
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    let index: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    let entries = index["clusters"].as_array().unwrap();
+    assert!(entries[0]["kubernetes_not_read"].is_null(), "{entries:?}");
+    assert!(entries[1]["kubernetes_not_read"].as_str().unwrap().contains("listClusterUserCredential/action"));
+    let first = std::fs::read_to_string(dir.join(entries[0]["file"].as_str().unwrap())).unwrap();
+    assert!(first.contains("\"pods\"") && !first.contains(LOCAL_TOKEN), "the pods, never the credential");
+    let offline = setup.command().args(["fleet", "audit", "-o", "json", "--snapshots"]).arg(&dir).output().unwrap();
+    assert_eq!(offline.status.code(), live.status.code(), "{}", text(&offline.stderr));
+    let (live, offline): (Value, Value) =
+        (serde_json::from_slice(&live.stdout).unwrap(), serde_json::from_slice(&offline.stdout).unwrap());
+    assert_eq!(offline["summary"], live["summary"]);
+    assert_eq!(cell(&offline, "aks-00001", "privileged-containers"), "pass");
+    assert_eq!(cell(&offline, "aks-00002", "privileged-containers"), "unknown");
+}

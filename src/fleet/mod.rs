@@ -48,12 +48,13 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
     let warnings = match &args.snapshots {
         Some(dir) => {
             let index = snapshots::read_index(dir, &args.select)?;
-            for (cluster, path) in index.clusters {
+            for (cluster, path, kubernetes_unknown) in index.clusters {
                 let snapshot = match cluster.unreadable() {
                     Some(_) => cluster.snapshot(),
                     None => crate::collect::snapshot_file::read(&path)?,
                 };
-                sink.add(&cluster, judge(&cluster, &snapshot, &rules, &settings, &config, &mut waivers), &args.output)?;
+                let judged = judge(&cluster, &snapshot, kubernetes_unknown, &rules, &settings, &config, &mut waivers);
+                sink.add(&cluster, judged, &args.output)?;
             }
             index.warnings
         }
@@ -72,9 +73,9 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
                     .buffered(parallel);
                 while let Some((cluster, snapshot)) = snapshots.next().await {
                     let (snapshot, kubernetes_unknown) = snapshot?;
-                    let (mut row, report) = judge(cluster, &snapshot, &rules, &settings, &config, &mut waivers);
-                    row.not_read = row.not_read.or(kubernetes_unknown);
-                    sink.add(cluster, (row, report), &args.output)?;
+                    let judged =
+                        judge(cluster, &snapshot, kubernetes_unknown, &rules, &settings, &config, &mut waivers);
+                    sink.add(cluster, judged, &args.output)?;
                 }
                 Ok(fleet.warnings)
             })?
@@ -85,10 +86,12 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
     Ok(gate(&summary, &args.output, &config))
 }
 
-/// One cluster: the rules, the Resource Graph gaps, then the config (which recounts).
+/// One cluster: the rules, the Resource Graph gaps, then the config (which recounts);
+/// `kubernetes_unknown` says why its Kubernetes side could not be read, if so.
 fn judge(
     cluster: &FleetCluster,
     snapshot: &Snapshot,
+    kubernetes_unknown: Option<String>,
     rules: &[&'static Rule],
     settings: &Settings,
     config: &Config,
@@ -101,7 +104,9 @@ fn judge(
     cluster::mark_gaps(&mut report, cluster);
     audit::apply_config(&mut report, config, crate::commands::today());
     waivers.add(&report.waivers);
-    (Row::of(cluster, &report), report)
+    let mut row = Row::of(cluster, &report);
+    row.not_read = row.not_read.or(kubernetes_unknown);
+    (row, report)
 }
 
 fn gate(summary: &Summary, output: &OutputArgs, config: &Config) -> u8 {
