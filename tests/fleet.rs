@@ -358,6 +358,13 @@ fn shards_partition_the_estate_and_merge_equals_the_unsharded_run() {
     assert!(text(&partial.stderr).contains("3/3 is missing"), "{}", text(&partial.stderr));
     let twice = setup.command().args(["fleet", "merge"]).args([&shard_files[0], &shard_files[0]]).output().unwrap();
     assert_eq!(twice.status.code(), Some(2), "{}", text(&twice.stderr));
+    // Merge streams the shards a cluster (a line) at a time: a shard reformatted is refused, not misread.
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&shard_files[0]).unwrap()).unwrap();
+    std::fs::write(&shard_files[0], serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    let reformatted = setup.command().args(["fleet", "merge"]).args(&shard_files).output().unwrap();
+    assert_eq!(reformatted.status.code(), Some(2));
+    assert!(text(&reformatted.stderr).contains("(one cluster a line)"), "{}", text(&reformatted.stderr));
+    assert!(reformatted.stdout.is_empty(), "nothing is written before every shard is checked");
 }
 
 #[test]

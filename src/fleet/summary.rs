@@ -3,7 +3,6 @@
 //! the entries alone, so `fleet merge` of the shards computes exactly what the unsharded run did.
 
 use super::cluster::FleetCluster;
-use super::select::Shard;
 use crate::audit::{Report, Show};
 use crate::finding::{Finding, Severity, Status};
 use serde::{Deserialize, Serialize};
@@ -150,8 +149,28 @@ impl Entry {
     pub fn json_of(report: &Report, show: Show) -> Box<RawValue> {
         let style = crate::report::Style { show, ..Default::default() };
         let text = crate::report::render(report, crate::report::Format::Json, &style);
-        RawValue::from_string(text.trim_end().to_string()).expect("the JSON renderer writes JSON")
+        RawValue::from_string(one_line(&text)).expect("the JSON renderer writes JSON")
     }
+}
+
+/// The audit JSON without its indentation: each cluster of the fleet JSON is one line, which
+/// keeps the report small and lets `fleet merge` read it a cluster at a time. Whitespace is
+/// dropped only outside strings (inside, a newline is always escaped).
+fn one_line(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        match (in_string, c) {
+            (false, ' ' | '\n' | '\r' | '\t') => continue,
+            (false, '"') => in_string = true,
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (true, '"') => in_string = false,
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A cluster that could not be read at all.
@@ -220,15 +239,15 @@ impl ToolInfo {
     }
 }
 
-/// The fleet JSON as `merge` reads it back.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Document {
-    pub schema_version: u32,
-    pub kind: String,
-    pub tool: ToolInfo,
-    pub shard: Option<Shard>,
-    pub rules: Vec<String>,
-    pub clusters: Vec<Entry>,
-    pub summary: Summary,
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_line_drops_indentation_but_not_text() {
+        let pretty = "{\n  \"a\": \"x  y \\\" \\\\\",\n  \"b\": [\n    1,\n    \"\\n\"\n  ]\n}\n";
+        let line = super::one_line(pretty);
+        assert_eq!(line, r#"{"a":"x  y \" \\","b":[1,"\n"]}"#);
+        let (before, after): (serde_json::Value, serde_json::Value) =
+            (serde_json::from_str(pretty).unwrap(), serde_json::from_str(&line).unwrap());
+        assert_eq!(before, after);
+    }
 }
