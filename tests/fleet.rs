@@ -730,3 +730,24 @@ fn fleet_snapshot_takes_the_kubernetes_side_and_offline_gives_the_live_report() 
     assert_eq!(cell(&offline, "aks-00001", "privileged-containers"), "pass");
     assert_eq!(cell(&offline, "aks-00002", "privileged-containers"), "unknown");
 }
+
+#[test]
+fn subscription_and_region_reads_are_made_once_for_all_their_clusters() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let report = setup.json(&["--parallel", "8"]);
+    assert_eq!(report["summary"]["read"], 59);
+    let paths: Vec<String> = setup.server.requests().iter().map(|r| r.path.to_ascii_lowercase()).collect();
+    let count = |pred: &dyn Fn(&str) -> bool| paths.iter().filter(|p| pred(p)).count();
+    // 4 subscriptions × 3 regions; every cluster's verdict on them stands.
+    assert_eq!(count(&|p| p.ends_with("/kubernetesversions")), 12, "once per subscription and region");
+    let subscription_level = |end: &'static str| move |p: &str| p.ends_with(end) && !p.contains("/managedclusters/");
+    assert_eq!(count(&subscription_level("/providers/microsoft.security/pricings/containers")), 4);
+    assert_eq!(count(&subscription_level("/providers/microsoft.security/alerts")), 4);
+    assert_eq!(count(&subscription_level("/subassessments")), 4);
+    // What is the cluster's own is still read per cluster.
+    assert_eq!(count(&|p| p.ends_with("/maintenanceconfigurations")), 59);
+    for name in ["aks-00001", "aks-00059"] {
+        let verdict = cell(&report, name, "kubernetes-version-support");
+        assert!(["pass", "fail"].contains(&verdict.as_str()), "{name}: {verdict}");
+    }
+}

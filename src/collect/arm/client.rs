@@ -19,13 +19,15 @@ pub struct Arm {
     pub policy: Policy,
     /// The credential's name and what to do when its token is refused.
     credential: (&'static str, &'static str),
+    /// The subscription's and region's reads, made once for all its clusters.
+    pub shared: super::shared::Shared,
 }
 
 /// A 2xx response's JSON body, or why there is none once retries are spent.
 pub type Reply = Result<Value, Failure>;
 
 /// 401: the token was refused, so nothing else can be read either.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("ARM refused the token (401 Unauthorized {code})")]
 pub struct Unauthorized {
     pub code: String,
@@ -45,7 +47,14 @@ impl Arm {
             .user_agent(concat!("aksguard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|err| ClientError(root_cause(&err)))?;
-        Ok(Arm { http, endpoint: endpoint.to_string(), bearer, policy, credential: (credential.name, credential.fix) })
+        Ok(Arm {
+            http,
+            endpoint: endpoint.to_string(),
+            bearer,
+            policy,
+            credential: (credential.name, credential.fix),
+            shared: super::shared::Shared::default(),
+        })
     }
 
     /// GET `path` (an ARM resource path, perhaps with its own query: `?$filter=atScope()`) at
