@@ -751,3 +751,29 @@ fn subscription_and_region_reads_are_made_once_for_all_their_clusters() {
         assert!(["pass", "fail"].contains(&verdict.as_str()), "{name}: {verdict}");
     }
 }
+
+#[test]
+fn arm_reads_slow_down_when_the_subscription_budget_runs_low() {
+    // Three clusters of one subscription, one at a time: the first's reads go out together,
+    // before ARM has said anything; the others' are paced on what it said.
+    let three = ["aks-00001", "aks-00005", "aks-00009"];
+    let run = |left: Option<u32>| {
+        let mut graph = ResourceGraph::new(TOKEN, small_estate());
+        graph.estate.rows.retain(|row| three.contains(&row["name"].as_str().unwrap()));
+        graph.reads_remaining = left;
+        let setup = Setup::new(graph);
+        let report = setup.json(&["--parallel", "1"]);
+        for name in three {
+            assert_eq!(cell(&report, name, "maintenance-window"), "pass", "every read still made");
+        }
+        let times = setup.graph.arm_log();
+        (times.len(), times.last().unwrap().duration_since(times[0]))
+    };
+    let (reads, plenty) = run(Some(240));
+    assert!(reads >= 30, "{reads} reads");
+    assert!(plenty < Duration::from_millis(1500), "with reads to spare they go at once: {plenty:?}");
+    // Ten reads short of 50: 200 ms between reads of the subscription once ARM said so.
+    let (reads, low) = run(Some(40));
+    let least = Duration::from_millis(200) * (reads as u32 - 16);
+    assert!(low >= least, "{reads} reads in {low:?}, expected at least {least:?}");
+}

@@ -91,6 +91,8 @@ pub struct ResourceGraph {
     pub latency: Duration,
     /// Clusters (by name) whose ARM reads answer 403.
     pub forbidden: Vec<String>,
+    /// `x-ms-ratelimit-remaining-subscription-reads` on every ARM answer, when set.
+    pub reads_remaining: Option<u32>,
     /// Clusters (by lowercase name) whose `listClusterUserCredential` answers this kubeconfig
     /// (text, base64-encoded in the answer); every other cluster's answers 403, as for a user
     /// without the action.
@@ -106,6 +108,8 @@ struct State {
     used: u32,
     /// Every request: when it came, its api-version, its body, and the status answered.
     log: Vec<Logged>,
+    /// When each ARM (not Resource Graph) request came.
+    arm_log: Vec<Instant>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +132,7 @@ impl ResourceGraph {
             hide_quota: false,
             latency: Duration::ZERO,
             forbidden: Vec::new(),
+            reads_remaining: None,
             kubeconfigs: BTreeMap::new(),
             around: around(),
             state: Mutex::new(State::default()),
@@ -138,11 +143,23 @@ impl ResourceGraph {
         self.state.lock().unwrap().log.clone()
     }
 
+    /// When each ARM request came, in order.
+    pub fn arm_log(&self) -> Vec<Instant> {
+        self.state.lock().unwrap().arm_log.clone()
+    }
+
     /// Resource Graph's path, and the per-cluster ARM reads of the estate's clusters; `None` for
     /// anything else.
     pub fn serve(&self, request: &Request) -> Option<Reply> {
         if !request.path.eq_ignore_ascii_case(PATH) {
-            return self.serve_arm(request).map(|reply| reply.after(self.latency));
+            self.state.lock().unwrap().arm_log.push(Instant::now());
+            let reply = self.serve_arm(request).map(|reply| reply.after(self.latency));
+            return match self.reads_remaining {
+                Some(left) => {
+                    reply.map(|r| r.with_header("x-ms-ratelimit-remaining-subscription-reads", &left.to_string()))
+                }
+                None => reply,
+            };
         }
         let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
         let version = request.query.get("api-version").cloned().unwrap_or_default();

@@ -2,7 +2,8 @@
 //! request, and retries on 429 and 5xx (honouring `Retry-After`) and connection errors, with
 //! the same policy as the Kubernetes side. TLS is rustls with aws-lc-rs, trusting the operating
 //! system's store (and `SSL_CERT_FILE`/`SSL_CERT_DIR`); proxies come from `HTTPS_PROXY`/`NO_PROXY`.
-//! Redirects are not followed, so the token only ever goes to the ARM endpoint.
+//! Redirects are not followed, so the token only ever goes to the ARM endpoint. Reads slow down
+//! as a subscription's read budget runs low (see `budget`).
 
 use super::credential::{Bearer, Credential};
 use crate::collect::http::{self, Attempt, root_cause};
@@ -21,6 +22,8 @@ pub struct Arm {
     credential: (&'static str, &'static str),
     /// The subscription's and region's reads, made once for all its clusters.
     pub shared: super::shared::Shared,
+    /// What ARM says is left of each subscription's reads, to slow down before it throttles.
+    budget: super::budget::Budget,
 }
 
 /// A 2xx response's JSON body, or why there is none once retries are spent.
@@ -54,6 +57,7 @@ impl Arm {
             policy,
             credential: (credential.name, credential.fix),
             shared: super::shared::Shared::default(),
+            budget: super::budget::Budget::default(),
         })
     }
 
@@ -128,6 +132,11 @@ impl Arm {
         // A nextLink is the server's text: logged as such.
         let url_shown = crate::redact::server_text(url);
         tracing::debug!(url = %url_shown, %method, "request");
+        let turn = self.budget.turn(url);
+        if !turn.is_zero() {
+            tracing::debug!(url = %url_shown, wait_ms = turn.as_millis() as u64, "the subscription's reads run low");
+            tokio::time::sleep(turn).await;
+        }
         // A POST without a body still says so: ARM answers 411 to one without a length.
         let empty_body = method == ::http::Method::POST;
         let mut request = self.http.request(method, url);
@@ -149,6 +158,7 @@ impl Arm {
             }
         };
         let status = response.status();
+        self.budget.update(url, response.headers());
         let after = http::retry_after(response.headers());
         let body = match response.bytes().await {
             Ok(body) => body,

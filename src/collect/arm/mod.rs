@@ -7,6 +7,7 @@
 //! on the Kubernetes side; a refused token (401), a cluster that does not exist (404) or an
 //! unreachable endpoint stop the run with one sentence.
 
+mod budget;
 mod claims;
 pub mod client;
 pub mod cloud;
