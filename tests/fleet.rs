@@ -397,6 +397,11 @@ fn sarif_has_one_run_per_cluster_and_the_cluster_in_every_location() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
+    let validator = support::sarif_schema::sarif_validator();
+    support::sarif_schema::assert_valid_sarif(&validator, &sarif);
+    // With a cluster that could not be read (aks-00007), and every finding shown.
+    let output = setup.fleet(&["-o", "sarif", "--cluster", "aks-0000*", "--show", "all"]);
+    support::sarif_schema::assert_valid_sarif(&validator, &serde_json::from_slice(&output.stdout).unwrap());
     let runs = sarif["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 10);
     let mut categories: Vec<&str> = runs.iter().map(|r| r["automationDetails"]["id"].as_str().unwrap()).collect();
