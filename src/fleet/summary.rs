@@ -14,49 +14,8 @@ pub const FLEET_SCHEMA_VERSION: u32 = 1;
 /// The fleet JSON's `kind`, so that `merge` refuses an `audit` report.
 pub const KIND: &str = "aksguard-fleet-report";
 
-/// Findings by severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Counts {
-    pub critical: usize,
-    pub high: usize,
-    pub medium: usize,
-    pub low: usize,
-    pub info: usize,
-}
-
-impl Counts {
-    pub fn get(&self, severity: Severity) -> usize {
-        match severity {
-            Severity::Critical => self.critical,
-            Severity::High => self.high,
-            Severity::Medium => self.medium,
-            Severity::Low => self.low,
-            Severity::Info => self.info,
-        }
-    }
-
-    fn slot(&mut self, severity: Severity) -> &mut usize {
-        match severity {
-            Severity::Critical => &mut self.critical,
-            Severity::High => &mut self.high,
-            Severity::Medium => &mut self.medium,
-            Severity::Low => &mut self.low,
-            Severity::Info => &mut self.info,
-        }
-    }
-
-    fn add(&mut self, other: &Counts) {
-        for severity in Severity::DESCENDING {
-            *self.slot(severity) += other.get(severity);
-        }
-    }
-
-    /// At or above `threshold`.
-    pub fn at_least(&self, threshold: Severity) -> usize {
-        Severity::DESCENDING.iter().filter(|s| **s >= threshold).map(|s| self.get(*s)).sum()
-    }
-}
+/// Findings by severity, as the audit summary counts them.
+pub use crate::audit::SeverityCounts as Counts;
 
 /// The most severe finding of a cluster that needs action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,8 +59,8 @@ impl Row {
         let mut unknown = Counts::default();
         for finding in report.findings.iter().filter(counted) {
             match finding.status {
-                Status::Fail => *failing.slot(finding.severity) += 1,
-                Status::Unknown => *unknown.slot(finding.severity) += 1,
+                Status::Fail => failing.add(finding.severity),
+                Status::Unknown => unknown.add(finding.severity),
                 _ => {}
             }
         }
@@ -208,10 +167,10 @@ impl Summary {
             }
             None => self.read += 1,
         }
-        self.failing.add(&row.failing);
-        self.unknown.add(&row.unknown);
+        self.failing.add_all(&row.failing);
+        self.unknown.add_all(&row.unknown);
         match Severity::DESCENDING.iter().find(|s| row.failing.get(**s) > 0) {
-            Some(worst) => *self.clusters_failing.slot(*worst) += 1,
+            Some(worst) => self.clusters_failing.add(*worst),
             None if row.unknown.at_least(Severity::Info) == 0 => self.clusters_clean += 1,
             None => {}
         }

@@ -41,15 +41,21 @@ pub struct Unauthorized {
 #[error("cannot set up the HTTPS client for ARM: {0}")]
 pub struct ClientError(String);
 
+/// The HTTPS client of ARM and Resource Graph: `policy`'s timeout, no redirects (the token goes
+/// to the endpoint only), aksguard's user agent; why not, when it cannot be built.
+pub fn https_client(policy: &Policy) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(policy.timeout)
+        .connect_timeout(policy.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("aksguard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|err| root_cause(&err))
+}
+
 impl Arm {
     pub fn new(endpoint: &str, credential: &Credential, bearer: Bearer, policy: Policy) -> Result<Arm, ClientError> {
-        let http = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .connect_timeout(policy.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("aksguard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| ClientError(root_cause(&err)))?;
+        let http = https_client(&policy).map_err(ClientError)?;
         Ok(Arm {
             http,
             endpoint: endpoint.to_string(),
