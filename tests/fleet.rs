@@ -782,3 +782,17 @@ fn arm_reads_slow_down_when_the_subscription_budget_runs_low() {
     let least = Duration::from_millis(200) * (reads as u32 - 16);
     assert!(low >= least, "{reads} reads in {low:?}, expected at least {least:?}");
 }
+
+#[test]
+fn an_arm_answer_too_large_is_that_parts_reason_not_read_into_memory() {
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.estate.rows.retain(|row| ["aks-00001", "aks-00002"].contains(&row["name"].as_str().unwrap()));
+    graph.oversized = vec!["aks-00001".to_string()];
+    let setup = Setup::new(graph);
+    let report = setup.json(&["--show", "all"]);
+    let first = &report["clusters"][0]["report"]["unavailable"];
+    let diagnostics = first.as_array().unwrap().iter().find(|u| u["source"] == "arm/diagnosticSettings").unwrap();
+    assert!(diagnostics["reason"].as_str().unwrap().contains("larger than 64 MiB"), "{diagnostics}");
+    assert_eq!(cell(&report, "aks-00001", "audit-logs"), "unknown");
+    assert_ne!(cell(&report, "aks-00002", "audit-logs"), "unknown", "the other cluster is read");
+}

@@ -26,6 +26,10 @@ pub struct Arm {
     budget: super::budget::Budget,
 }
 
+/// An ARM answer (one page of a list) larger than this is refused, not read into memory: pages
+/// of the lists aksguard reads are at most a few MiB.
+const MAX_BODY: usize = 64 << 20;
+
 /// A 2xx response's JSON body, or why there is none once retries are spent.
 pub type Reply = Result<Value, Failure>;
 
@@ -166,11 +170,20 @@ impl Arm {
         let status = response.status();
         self.budget.update(url, response.headers());
         let after = http::retry_after(response.headers());
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
-            Err(err) => return Ok(Attempt::transport(root_cause(&err))),
-        };
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY => {
+                    let why = format!("the answer is larger than {} MiB, more than any ARM page", MAX_BODY >> 20);
+                    return Ok(Attempt::Done(Err(Failure::NotJson(why))));
+                }
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
+                Err(err) => return Ok(Attempt::transport(root_cause(&err))),
+            }
+        }
         tracing::debug!(url = %url_shown, %status, bytes = body.len(), "response");
         classify(status, after, &body)
     }
