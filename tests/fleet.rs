@@ -268,7 +268,14 @@ fn the_filters_narrow_the_rows() {
     assert_eq!(names(&["--cluster", "aks-0001*", "--tag", "env=dev"]).len(), 5);
     let even = names(&["--management-group", "mg-even"]);
     assert_eq!(even.len(), 30);
-    assert!(setup.graph.log().last().unwrap().body["managementGroups"] == json!(["mg-even"]));
+    let cluster_queries: Vec<Value> = setup
+        .graph
+        .log()
+        .into_iter()
+        .map(|l| l.body)
+        .filter(|b| b["query"] == support::resource_graph::QUERY)
+        .collect();
+    assert_eq!(cluster_queries.last().unwrap()["managementGroups"], json!(["mg-even"]));
     let one = names(&["--subscription", &subscription(1)]);
     assert_eq!(one.len(), 15);
 }
@@ -795,4 +802,47 @@ fn an_arm_answer_too_large_is_that_parts_reason_not_read_into_memory() {
     assert!(diagnostics["reason"].as_str().unwrap().contains("larger than 64 MiB"), "{diagnostics}");
     assert_eq!(cell(&report, "aks-00001", "audit-logs"), "unknown");
     assert_ne!(cell(&report, "aks-00002", "audit-logs"), "unknown", "the other cluster is read");
+}
+
+#[test]
+fn defender_plans_come_from_resource_graph_and_read_as_arms_answer() {
+    let run = |in_graph: bool| {
+        let mut graph = ResourceGraph::new(TOKEN, small_estate());
+        graph.plans_in_graph = in_graph;
+        let setup = Setup::new(graph);
+        let report = setup.json(&["--show", "all"]);
+        let arm_plans = setup
+            .server
+            .requests()
+            .iter()
+            .filter(|r| {
+                let path = r.path.to_ascii_lowercase();
+                path.ends_with("/providers/microsoft.security/pricings/containers")
+                    && !path.contains("/managedclusters/")
+            })
+            .count();
+        let queries: Vec<String> =
+            setup.graph.log().iter().map(|l| l.body["query"].as_str().unwrap_or_default().to_string()).collect();
+        (report, arm_plans, queries)
+    };
+    let (from_graph, arm_plans, queries) = run(true);
+    assert_eq!(arm_plans, 0, "no subscription's plan read from ARM");
+    assert_eq!(queries.iter().filter(|q| q.starts_with("securityresources")).count(), 1, "{queries:?}");
+    // Refused by Resource Graph: read from ARM, once per subscription, and the same verdicts.
+    let (from_arm, arm_plans, _) = run(false);
+    assert_eq!(arm_plans, 4);
+    assert_eq!(from_graph["summary"], from_arm["summary"]);
+    let rows = |r: &Value| r["clusters"].as_array().unwrap().iter().map(|c| c["cluster"].clone()).collect::<Vec<_>>();
+    assert_eq!(rows(&from_graph), rows(&from_arm));
+    let plan = |r: &Value| {
+        let findings = r["clusters"][0]["report"]["findings"].as_array().unwrap().clone();
+        let plan = |f: &Value| f["rule"] == "defender-enabled" && f["resource"].as_str().unwrap().starts_with('/');
+        let mut finding = findings.into_iter().find(plan).unwrap();
+        // Resource Graph lowercases ids, as it does the clusters'.
+        finding["resource"] = json!(finding["resource"].as_str().unwrap().to_ascii_lowercase());
+        finding
+    };
+    assert_eq!(plan(&from_graph), plan(&from_arm));
+    // The first cluster's own plan (Free) in the same answer is not taken for its subscription's.
+    assert_eq!(plan(&from_graph)["status"], "pass", "{}", plan(&from_graph));
 }

@@ -99,6 +99,39 @@ pub async fn read(graph: &Graph, select: &SelectArgs) -> Result<Fleet> {
     Ok(Fleet { clusters: sorted(clusters, &mut warnings), warnings: dedup(warnings), outcome })
 }
 
+/// The fleet subscriptions' Defender for Containers plans in one paged Resource Graph query
+/// instead of one ARM read per subscription: each subscription's row goes through the same
+/// parsing as ARM's answer. A subscription Resource Graph has no plan for, or a query that fails,
+/// is read from ARM as before (a debug line says why).
+pub async fn defender_plans(clients: &Clients, clusters: &[FleetCluster]) {
+    let Some(arm) = clients.arm_reads() else { return };
+    let mut subscriptions: Vec<String> = clusters.iter().map(|c| c.subscription.to_ascii_lowercase()).collect();
+    subscriptions.sort();
+    subscriptions.dedup();
+    if subscriptions.is_empty() {
+        return;
+    }
+    let mut plans: std::collections::BTreeMap<String, serde_json::Value> = Default::default();
+    let scope = Scope::Subscriptions(subscriptions.clone());
+    let outcome = arg::query_all(&clients.graph, &scope, arg::DEFENDER_PLANS_QUERY, |row| {
+        let id = row.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_ascii_lowercase();
+        // The subscription's own plan: `/subscriptions/S/providers/microsoft.security/pricings/containers`.
+        let subscription = id.strip_prefix("/subscriptions/").and_then(|rest| rest.split_once('/'));
+        if let Some((subscription, "providers/microsoft.security/pricings/containers")) = subscription {
+            plans.insert(subscription.to_string(), row);
+        }
+    })
+    .await;
+    if let Err(err) = outcome {
+        tracing::debug!(error = %err, "the Defender plans were not read from Resource Graph; ARM is read per subscription");
+        return;
+    }
+    let read = &crate::collect::arm::reads::DEFENDER_PRICING;
+    for (subscription, plan) in plans {
+        crate::collect::arm::seed_subscription_read(arm, read, &subscription, vec![plan]);
+    }
+}
+
 /// The cluster's snapshot: the managed cluster from its row and, with an ARM client, what
 /// Resource Graph lacks read from ARM (maintenance configurations, upgrade profiles, Defender
 /// plan, diagnostic settings, the region's versions). A refused token stops the fleet; any

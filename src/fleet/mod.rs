@@ -65,6 +65,7 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
                 use futures::StreamExt as _;
                 let clients = live::connect(&args.select, &args.read).await?;
                 let fleet = live::read(&clients.graph, &args.select).await?;
+                live::defender_plans(&clients, &fleet.clusters).await;
                 let clients = &clients;
                 // In id order, `parallel` clusters in flight: each is judged and written out as
                 // soon as it and those before it are read.

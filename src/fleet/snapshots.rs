@@ -56,6 +56,7 @@ pub fn write(args: FleetSnapshotArgs) -> Result<u8> {
         use futures::StreamExt as _;
         let clients = live::connect(&args.select, &args.read).await?;
         let fleet = live::read(&clients.graph, &args.select).await?;
+        live::defender_plans(&clients, &fleet.clusters).await;
         let clients = &clients;
         let mut entries = Vec::with_capacity(fleet.clusters.len());
         let mut snapshots = futures::stream::iter(&fleet.clusters)

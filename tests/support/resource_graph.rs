@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 pub const QUERY: &str = "resources | where type =~ 'microsoft.containerservice/managedclusters' | order by id asc";
 pub const PATH: &str = "/providers/microsoft.resourcegraph/resources";
+pub const DEFENDER_PLANS_QUERY: &str =
+    "securityresources | where type =~ 'microsoft.security/pricings' and name =~ 'Containers' | order by id asc";
 
 /// The clusters of a tenant, as ARG rows (sorted by lowercased id), and its management groups.
 #[derive(Clone)]
@@ -91,6 +93,9 @@ pub struct ResourceGraph {
     pub latency: Duration,
     /// Clusters (by name) whose ARM reads answer 403.
     pub forbidden: Vec<String>,
+    /// Answer the Defender plan query (every subscription's plan, and one cluster's own, which
+    /// the client must leave out); else it is refused and the plans are read from ARM.
+    pub plans_in_graph: bool,
     /// Clusters (by name) whose diagnostic settings come as an answer of 65 MiB.
     pub oversized: Vec<String>,
     /// `x-ms-ratelimit-remaining-subscription-reads` on every ARM answer, when set.
@@ -134,6 +139,7 @@ impl ResourceGraph {
             hide_quota: false,
             latency: Duration::ZERO,
             forbidden: Vec::new(),
+            plans_in_graph: false,
             oversized: Vec::new(),
             reads_remaining: None,
             kubeconfigs: BTreeMap::new(),
@@ -205,15 +211,21 @@ impl ResourceGraph {
                 .with_header("x-ms-user-quota-remaining", &remaining.to_string())
                 .with_header("x-ms-user-quota-resets-after", &hms(resets_after))
         };
-        if body["query"] != QUERY {
-            return quota(error(400, "BadRequest", "this stand-in answers the cluster query only"));
-        }
+        let plans;
+        let all: &[Value] = if body["query"] == QUERY {
+            &self.estate.rows
+        } else if body["query"] == DEFENDER_PLANS_QUERY && self.plans_in_graph {
+            plans = self.defender_plans();
+            &plans
+        } else {
+            return quota(error(400, "BadRequest", "this stand-in answers the cluster and Defender plan queries only"));
+        };
         let options = &body["options"];
         let top = options["$top"].as_u64().unwrap_or(100);
         if options["resultFormat"] != "objectArray" || !(1..=1000).contains(&top) {
             return quota(error(400, "BadRequest", "resultFormat objectArray and $top 1..1000 expected"));
         }
-        let Some(rows) = self.in_scope(body) else {
+        let Some(rows) = self.in_scope(body, all) else {
             return quota(error(400, "BadRequest", "at most 300 subscriptions per request, or one scope"));
         };
         let scope = fingerprint(body);
@@ -316,6 +328,36 @@ impl ResourceGraph {
         }
     }
 
+    /// ARG rows of `microsoft.security/pricings` named Containers: one per subscription of the
+    /// estate (the Contoso plan, lowercased as ARG has it), plus the first cluster's own plan.
+    fn defender_plans(&self) -> Vec<Value> {
+        let mut subscriptions: Vec<&str> =
+            self.estate.rows.iter().map(|row| row["subscriptionId"].as_str().unwrap()).collect();
+        subscriptions.sort();
+        subscriptions.dedup();
+        let plan = |id: String, subscription: &str| {
+            let mut row = self.around["pricing"].clone();
+            row["id"] = json!(id);
+            row["type"] = json!("microsoft.security/pricings");
+            row["subscriptionId"] = json!(subscription);
+            row
+        };
+        let mut rows: Vec<Value> = subscriptions
+            .iter()
+            .map(|s| plan(format!("/subscriptions/{s}/providers/microsoft.security/pricings/containers"), s))
+            .collect();
+        if let Some(first) = self.estate.rows.first() {
+            let mut own = plan(
+                format!("{}/providers/microsoft.security/pricings/containers", first["id"].as_str().unwrap()),
+                first["subscriptionId"].as_str().unwrap(),
+            );
+            own["properties"]["pricingTier"] = json!("Free");
+            rows.push(own);
+        }
+        rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        rows
+    }
+
     /// One query of this window's quota: what is left and when it resets, or `None` when spent.
     fn spend(&self) -> Option<(u32, Duration)> {
         let mut state = self.state.lock().unwrap();
@@ -340,7 +382,7 @@ impl ResourceGraph {
     }
 
     /// The rows the body's scope sees; `None` for a scope the service refuses.
-    fn in_scope(&self, body: &Value) -> Option<Vec<&Value>> {
+    fn in_scope<'a>(&self, body: &Value, all: &'a [Value]) -> Option<Vec<&'a Value>> {
         let subscriptions: Option<Vec<String>> = match (&body["subscriptions"], &body["managementGroups"]) {
             (Value::Null, Value::Null) => None,
             (Value::Array(ids), Value::Null) if ids.len() <= 300 => {
@@ -356,9 +398,7 @@ impl ResourceGraph {
             _ => return None,
         };
         Some(
-            self.estate
-                .rows
-                .iter()
+            all.iter()
                 .filter(|row| {
                     let sub = row["subscriptionId"].as_str().unwrap().to_ascii_lowercase();
                     subscriptions.as_ref().is_none_or(|ids| ids.contains(&sub))

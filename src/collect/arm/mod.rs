@@ -14,7 +14,7 @@ pub mod cloud;
 pub mod credential;
 pub mod reads;
 pub mod resource_graph;
-mod shared;
+pub mod shared;
 pub mod target;
 pub mod user_credential;
 
@@ -220,6 +220,14 @@ async fn read<S: ArmSource>(
         Ok(None) => Part::unavailable(format!("ARM returned no document for {}", read.what)),
         Err(reason) => Part::Unavailable(reason),
     })
+}
+
+/// The documents of a subscription's read (`ArmPath::Subscription`), as Resource Graph gave them:
+/// every cluster of that subscription then parses them as it parses ARM's answer.
+pub fn seed_subscription_read(arm: &Arm, read: &Read, subscription: &str, documents: Vec<Value>) {
+    if let ArmPath::Subscription(under) = read.path {
+        arm.shared.seed(&format!("/subscriptions/{subscription}{under}?api-version={}", read.api_version), documents);
+    }
 }
 
 /// One path of a read: a query's pages, a list's pages, or one document.
