@@ -35,8 +35,8 @@ fn main() {
     }
     let mut graph = ResourceGraph::new("benchmark-token", estate);
     graph.latency = Duration::from_millis(latency);
-    for (name, kubeconfig) in names.iter().zip(std::iter::repeat(kubeconfig).flatten()) {
-        graph.kubeconfigs.insert(name.to_ascii_lowercase(), kubeconfig);
+    for name in names.iter().filter(|_| kubeconfig.is_some()) {
+        graph.kubeconfigs.insert(name.to_ascii_lowercase(), kubeconfig.clone().unwrap_or_default());
     }
     let server = ApiServer::start(move |request| {
         graph.serve(request).unwrap_or_else(|| support::azure::error(404, "NotFound", "no such path"))
