@@ -5,7 +5,8 @@
 #
 #   bench/fleet.sh [CLUSTERS SUBSCRIPTIONS LATENCY_MS]     # default 500 50 50
 #   PODS=200 bench/fleet.sh 100 10 50                     # with the Kubernetes side: every
-#       cluster read through a kubeconfig context (--kubeconfig-contexts), PODS pods each
+#       cluster read with its own credential (listClusterUserCredential), PODS pods each;
+#       CONTEXTS=1 reads them through kubeconfig contexts (--kubeconfig-contexts) instead
 #
 # Needs /usr/bin/time (GNU time). Not part of .ci/run. PROFILE=debug measures the debug build
 # (slower; for machines without room for a release build).
@@ -14,8 +15,8 @@ cd "$(dirname "$0")/.."
 
 profile=${PROFILE:-release}
 case "$profile" in
-  release) cargo build --release --quiet --bin aksguard --example fake_resource_graph; bin=target/release ;;
-  *) cargo build --quiet --bin aksguard --example fake_resource_graph; bin=target/debug ;;
+  release) cargo build --release --quiet --bin aksguard --example fake_resource_graph; bin=${CARGO_TARGET_DIR:-target}/release ;;
+  *) cargo build --quiet --bin aksguard --example fake_resource_graph; bin=${CARGO_TARGET_DIR:-target}/debug ;;
 esac
 dir=$(mktemp -d)
 server_pid=""
@@ -42,10 +43,13 @@ chmod +x "$dir/bin/az"
 
 side=(--skip-kubernetes)
 label="--skip-kubernetes"
-if [ "${PODS:-0}" -gt 0 ]; then
+if [ "${PODS:-0}" -gt 0 ] && [ -n "${CONTEXTS:-}" ]; then
   for _ in $(seq 100); do [ -s "$dir/kubeconfig" ] && break; sleep 0.1; done
   side=(--kubeconfig-contexts --kubeconfig "$dir/kubeconfig")
   label="--kubeconfig-contexts, $PODS pods each"
+elif [ "${PODS:-0}" -gt 0 ]; then
+  side=()
+  label="listClusterUserCredential, $PODS pods each"
 fi
 for run in 1 2 3; do
   env -i HOME="$dir" PATH="$dir/bin:/usr/bin:/bin" SSL_CERT_FILE="$dir/ca.pem" \

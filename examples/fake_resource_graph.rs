@@ -5,8 +5,10 @@
 //!   cargo run --release --example fake_resource_graph -- DIR [CLUSTERS SUBSCRIPTIONS LATENCY_MS PODS]
 //!
 //! It writes `ca.pem` and `url` into DIR. With PODS, it also serves a generated Kubernetes cluster
-//! of that many pods and writes `DIR/kubeconfig` with one context per cluster of the estate (named
-//! as the cluster, all reaching that one API server). The bearer token is `benchmark-token`.
+//! of that many pods, which every cluster's `listClusterUserCredential` points at (a local
+//! account), and writes `DIR/kubeconfig` with one context per cluster of the estate (named as the
+//! cluster, all reaching that one API server, for --kubeconfig-contexts). The bearer token is
+//! `benchmark-token`.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -23,14 +25,19 @@ fn main() {
     };
     let number = |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let (clusters, subscriptions, latency, pods) = (number(1, 500), number(2, 50), number(3, 50), number(4, 0));
-    let estate = Estate::generate(subscriptions as usize, clusters as usize);
+    let mut estate = Estate::generate(subscriptions as usize, clusters as usize);
     let dir = std::path::Path::new(dir);
-    if pods > 0 {
-        let names: Vec<String> = estate.rows.iter().map(|row| row["name"].as_str().unwrap().to_string()).collect();
-        kubernetes(dir, &names, pods as usize);
+    let names: Vec<String> = estate.rows.iter().map(|row| row["name"].as_str().unwrap().to_string()).collect();
+    let kubeconfig = (pods > 0).then(|| kubernetes(dir, &names, pods as usize));
+    if kubeconfig.is_some() {
+        // listClusterUserCredential's kubeconfig must point at one of the cluster's FQDNs.
+        estate.rows.iter_mut().for_each(|row| row["properties"]["fqdn"] = serde_json::json!("127.0.0.1"));
     }
     let mut graph = ResourceGraph::new("benchmark-token", estate);
     graph.latency = Duration::from_millis(latency);
+    for name in names.iter().filter(|_| kubeconfig.is_some()) {
+        graph.kubeconfigs.insert(name.to_ascii_lowercase(), kubeconfig.clone().unwrap_or_default());
+    }
     let server = ApiServer::start(move |request| {
         graph.serve(request).unwrap_or_else(|| support::azure::error(404, "NotFound", "no such path"))
     });
@@ -43,8 +50,9 @@ fn main() {
 }
 
 /// One generated cluster of `pods` pods (10 namespaces, 3 nodes) behind one API server, and a
-/// kubeconfig with a context per cluster name.
-fn kubernetes(dir: &std::path::Path, names: &[String], pods: usize) {
+/// kubeconfig with a context per cluster name (for --kubeconfig-contexts); returns the
+/// local-account kubeconfig every cluster's listClusterUserCredential answers.
+fn kubernetes(dir: &std::path::Path, names: &[String], pods: usize) -> String {
     let cluster = support::cluster::Cluster::generate(10, pods, 3, "benchmark-token");
     let server = ApiServer::start(move |request| cluster.serve(request));
     let ca = support::apiserver::base64_encode(server.ca_pem.as_bytes());
@@ -56,6 +64,11 @@ fn kubernetes(dir: &std::path::Path, names: &[String], pods: usize) {
         "clusters": [{"name": "bench", "cluster": {"server": server.url, "certificate-authority-data": ca}}],
         "users": [{"name": "bench", "user": {"token": "benchmark-token"}}], "contexts": contexts});
     std::fs::write(dir.join("kubeconfig"), config.to_string()).unwrap();
+    let own = serde_json::json!({"apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "bench", "cluster": {"server": server.url, "certificate-authority-data": ca}}],
+        "users": [{"name": "bench", "user": {"token": "benchmark-token"}}],
+        "contexts": [{"name": "bench", "context": {"cluster": "bench", "user": "bench"}}]});
     // The server lives as long as the process.
     std::mem::forget(server);
+    own.to_string()
 }

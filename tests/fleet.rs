@@ -76,6 +76,11 @@ impl Setup {
     }
 }
 
+/// The Contoso hardened cluster's Kubernetes objects, as the Kubernetes stand-in serves them.
+fn contoso_list() -> Value {
+    support::azure::contoso("kubectl-get.json")
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -263,7 +268,14 @@ fn the_filters_narrow_the_rows() {
     assert_eq!(names(&["--cluster", "aks-0001*", "--tag", "env=dev"]).len(), 5);
     let even = names(&["--management-group", "mg-even"]);
     assert_eq!(even.len(), 30);
-    assert!(setup.graph.log().last().unwrap().body["managementGroups"] == json!(["mg-even"]));
+    let cluster_queries: Vec<Value> = setup
+        .graph
+        .log()
+        .into_iter()
+        .map(|l| l.body)
+        .filter(|b| b["query"] == support::resource_graph::QUERY)
+        .collect();
+    assert_eq!(cluster_queries.last().unwrap()["managementGroups"], json!(["mg-even"]));
     let one = names(&["--subscription", &subscription(1)]);
     assert_eq!(one.len(), 15);
 }
@@ -281,10 +293,27 @@ fn the_gate_spans_the_fleet_and_bad_flags_exit_2() {
         assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
         assert!(stderr.lines().count() <= 4, "{stderr}");
     }
-    let output = setup.command().args(["fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = text(&output.stderr);
-    assert!(stderr.contains("pass --kubeconfig-contexts") && stderr.contains("or --skip-kubernetes"), "{stderr}");
+    // Without the credential action, the Kubernetes side of every cluster is unknown with the
+    // reason, and the gate says so with --fail-on-unknown.
+    let mut command = setup.command();
+    command.args([
+        "fleet",
+        "-o",
+        "json",
+        "--cluster",
+        "aks-00001",
+        "--cluster",
+        "aks-00002",
+        "--arm-endpoint",
+        &setup.server.url,
+    ]);
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let not_read = report["summary"]["not_read"].as_array().unwrap();
+    assert_eq!(not_read.len(), 2, "{not_read:?}");
+    assert!(not_read.iter().all(|n| n["reason"].as_str().unwrap().contains("listClusterUserCredential/action")));
+    assert_eq!(command.arg("--fail-on-unknown").output().unwrap().status.code(), Some(1));
 }
 
 #[test]
@@ -336,6 +365,13 @@ fn shards_partition_the_estate_and_merge_equals_the_unsharded_run() {
     assert!(text(&partial.stderr).contains("3/3 is missing"), "{}", text(&partial.stderr));
     let twice = setup.command().args(["fleet", "merge"]).args([&shard_files[0], &shard_files[0]]).output().unwrap();
     assert_eq!(twice.status.code(), Some(2), "{}", text(&twice.stderr));
+    // Merge streams the shards a cluster (a line) at a time: a shard reformatted is refused, not misread.
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&shard_files[0]).unwrap()).unwrap();
+    std::fs::write(&shard_files[0], serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    let reformatted = setup.command().args(["fleet", "merge"]).args(&shard_files).output().unwrap();
+    assert_eq!(reformatted.status.code(), Some(2));
+    assert!(text(&reformatted.stderr).contains("(one cluster a line)"), "{}", text(&reformatted.stderr));
+    assert!(reformatted.stdout.is_empty(), "nothing is written before every shard is checked");
 }
 
 #[test]
@@ -368,6 +404,11 @@ fn sarif_has_one_run_per_cluster_and_the_cluster_in_every_location() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
+    let validator = support::sarif_schema::sarif_validator();
+    support::sarif_schema::assert_valid_sarif(&validator, &sarif);
+    // With a cluster that could not be read (aks-00007), and every finding shown.
+    let output = setup.fleet(&["-o", "sarif", "--cluster", "aks-0000*", "--show", "all"]);
+    support::sarif_schema::assert_valid_sarif(&validator, &serde_json::from_slice(&output.stdout).unwrap());
     let runs = sarif["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 10);
     let mut categories: Vec<&str> = runs.iter().map(|r| r["automationDetails"]["id"].as_str().unwrap()).collect();
@@ -388,13 +429,31 @@ fn sarif_has_one_run_per_cluster_and_the_cluster_in_every_location() {
 
 #[test]
 fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
-    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    // The sample (the first cluster by id) is an Entra ID cluster the stand-in serves.
+    let list = contoso_list();
+    let entra = support::cluster::Cluster::from_list(&list, AKS_TOKEN);
+    let entra = ApiServer::start(move |request| entra.serve(request));
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.estate.rows[0]["properties"]["fqdn"] = json!("127.0.0.1");
+    let first = graph.estate.rows[0]["name"].as_str().unwrap().to_string();
+    graph.kubeconfigs.insert(first, user_kubeconfig(&entra.url, &entra.ca_pem, kubelogin()));
+    let setup = Setup::new(graph);
+    az_with_aks_token(&setup);
     let output = setup.command().args(["doctor", "--fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
     let stdout = text(&output.stdout);
     println!("{stdout}");
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("✓ Resource Graph: 60 clusters visible in 1 request (api-version 2024-04-01)"), "{stdout}");
     assert!(stdout.contains("  ✓ arm/maintenanceConfigurations"), "{stdout}");
+    assert!(
+        stdout.contains("  ✓ listClusterUserCredential: a kubeconfig for 127.0.0.1 (an Entra ID token for the AKS server application), kept in memory"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  ✓ Entra ID: a token for the AKS server application from the Azure CLI login"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("  ✓ Kubernetes API: {} answers (Kubernetes v1.", entra.url)), "{stdout}");
 
     let mut graph = ResourceGraph::new(TOKEN, small_estate());
     let first = graph.estate.rows[0]["name"].as_str().unwrap().to_string();
@@ -404,6 +463,10 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("  ✗ arm/upgradeProfile: forbidden"), "{stdout}");
+    assert!(
+        stdout.contains("  ✗ listClusterUserCredential: forbidden: ARM refused listClusterUserCredential"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -411,13 +474,7 @@ fn kubeconfig_contexts_read_each_cluster_and_one_down_is_unknown_not_fatal() {
     let mut graph = ResourceGraph::new(TOKEN, small_estate());
     graph.estate.rows.retain(|row| ["aks-00001", "aks-00002", "aks-00005"].contains(&row["name"].as_str().unwrap()));
     let setup = Setup::new(graph);
-    let list: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inputs/contoso-hardened/kubectl-get.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let list = contoso_list();
     let cluster = support::cluster::Cluster::from_list(&list, "kube-token-fleet");
     let kube = ApiServer::start(move |request| cluster.serve(request));
     let ca = support::apiserver::base64_encode(kube.ca_pem.as_bytes());
@@ -490,4 +547,302 @@ fn html_is_a_heat_map_of_rules_by_cluster() {
     assert!(html.contains("<td class=\"c fail\" title=\"local-accounts: fail\">✗</td>"), "{html}");
     assert!(html.contains("<h2>Not read</h2>") && html.contains("<code>aks-00007</code>"));
     assert!(!html.contains("<script"), "no script: one self-contained page");
+}
+
+// ---- The fleet's own cluster credentials (listClusterUserCredential) ----
+
+const LOCAL_TOKEN: &str = "local-account-token-5f1e2d";
+const AKS_TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJhdWQiOiI2ZGFlNDJmOCJ9.YWtzLXNlcnZlci1hcHAtdG9rZW4";
+const AKS_SERVER_APP: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+/// A kubeconfig as `listClusterUserCredential` returns it (JSON is YAML): `server`, its CA, and
+/// `user`.
+fn user_kubeconfig(server: &str, ca_pem: &str, user: Value) -> String {
+    json!({"apiVersion": "v1", "kind": "Config", "current-context": "aks",
+        "clusters": [{"name": "aks", "cluster": {"server": server, "certificate-authority-data": support::apiserver::base64_encode(ca_pem.as_bytes())}}],
+        "users": [{"name": "clusterUser_rg_aks", "user": user}],
+        "contexts": [{"name": "aks", "context": {"cluster": "aks", "user": "clusterUser_rg_aks"}}]})
+    .to_string()
+}
+
+/// kubelogin's exec entry, as AKS writes it for an Entra ID cluster.
+fn kubelogin() -> Value {
+    json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "kubelogin",
+        "args": ["get-token", "--environment", "AzurePublicCloud", "--server-id", AKS_SERVER_APP,
+                 "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", "22222222-2222-2222-2222-222222222222", "--login", "devicecode"],
+        "provideClusterInfo": false}})
+}
+
+/// A fake `az` that gives `aks_token` for the AKS server application's scope (and logs each such
+/// call), the usual token for ARM.
+fn az_with_aks_token(setup: &Setup) {
+    let arm = json!({"accessToken": TOKEN, "expiresOn": "2030-01-01 00:00:00.000000", "expires_on": 1893456000,
+                     "subscription": subscription(0), "tenant": "22222222-2222-2222-2222-222222222222", "tokenType": "Bearer"});
+    let mut aks = arm.clone();
+    aks["accessToken"] = json!(AKS_TOKEN);
+    let log = setup.path("aks-token-calls");
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in\n  *{AKS_SERVER_APP}*) echo call >> '{}'; echo '{aks}' ;;\n  *get-access-token*) echo '{arm}' ;;\n  'account show'*) echo {} ;;\n  *) exit 2 ;;\nesac\n",
+        log.display(),
+        subscription(0)
+    );
+    std::fs::write(setup.path("bin/az"), script).unwrap();
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_fleets_own_credentials_read_local_and_entra_id_clusters_and_keep_nothing() {
+    let list = contoso_list();
+    // Two API servers on 127.0.0.1: one takes the local account's token, one only the Entra ID
+    // token for the AKS server application.
+    let local = support::cluster::Cluster::from_list(&list, LOCAL_TOKEN);
+    let local = ApiServer::start(move |request| local.serve(request));
+    let entra = support::cluster::Cluster::from_list(&list, AKS_TOKEN);
+    let entra = ApiServer::start(move |request| entra.serve(request));
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate =
+        rcgen::CertificateParams::new(vec!["clusterUser".to_string()]).unwrap().self_signed(&key).unwrap();
+    let (cert_data, key_pem) = (support::apiserver::base64_encode(certificate.pem().as_bytes()), key.serialize_pem());
+    let key_data = support::apiserver::base64_encode(key_pem.as_bytes());
+    let marker = tempfile::tempdir().unwrap();
+    let ran = marker.path().join("plugin-ran");
+
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    let names = ["aks-00001", "aks-00002", "aks-00003", "aks-00004", "aks-00005", "aks-00006", "aks-00008"];
+    graph.estate.rows.retain(|row| names.contains(&row["name"].as_str().unwrap()));
+    // Every cluster's API server is 127.0.0.1 but aks-00006's, whose kubeconfig points elsewhere.
+    for row in graph.estate.rows.iter_mut().filter(|row| row["name"] != "aks-00006") {
+        row["properties"]["fqdn"] = json!("127.0.0.1");
+    }
+    let local_user = json!({"client-certificate-data": cert_data, "client-key-data": key_data, "token": LOCAL_TOKEN});
+    let shell = json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "/bin/sh",
+                                "args": ["-c", format!("touch {}", ran.display())]}});
+    let mut add = |name: &str, text: String| graph.kubeconfigs.insert(name.to_string(), text);
+    // aks-00001: a local account; aks-00002 and aks-00008: Entra ID; aks-00003: no entry, so 403;
+    // aks-00004: a plugin that is never run; aks-00005: its API server is down; aks-00006: its
+    // kubeconfig points at a server that is not the cluster's.
+    add("aks-00001", user_kubeconfig(&local.url, &local.ca_pem, local_user.clone()));
+    add("aks-00002", user_kubeconfig(&entra.url, &entra.ca_pem, kubelogin()));
+    add("aks-00008", user_kubeconfig(&entra.url, &entra.ca_pem, kubelogin()));
+    add("aks-00004", user_kubeconfig(&local.url, &local.ca_pem, shell));
+    add("aks-00005", user_kubeconfig("https://127.0.0.1:9", &local.ca_pem, local_user.clone()));
+    add("aks-00006", user_kubeconfig(&local.url, &local.ca_pem, json!({"token": "sent-elsewhere-token"})));
+    let kubeconfigs: Vec<String> = graph.kubeconfigs.values().cloned().collect();
+    let setup = Setup::new(graph);
+    az_with_aks_token(&setup);
+    let before = files_under(setup.dir.path());
+
+    let run = |verbose: bool| {
+        let mut command = setup.command();
+        command.args(["fleet", "-o", "json", "--timeout", "2", "--arm-endpoint", &setup.server.url]);
+        if verbose {
+            command.arg("-v");
+        }
+        command.output().unwrap()
+    };
+    let output = run(false);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["clusters"], 7);
+    // The local-account and the Entra ID clusters were read, with no kubelogin anywhere.
+    for name in ["aks-00001", "aks-00002", "aks-00008"] {
+        assert_eq!(cell(&report, name, "privileged-containers"), "pass", "{name}: {}", report["summary"]["not_read"]);
+    }
+    // One token for the AKS server application, shared by both Entra ID clusters.
+    let calls = std::fs::read_to_string(setup.path("aks-token-calls")).unwrap();
+    assert_eq!(calls.lines().count(), 1, "{calls}");
+    let reasons: Vec<String> = report["summary"]["not_read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{}: {}", n["name"].as_str().unwrap(), n["reason"].as_str().unwrap()))
+        .collect();
+    let reason = |name: &str| reasons.iter().find(|r| r.starts_with(name)).cloned().unwrap_or_default();
+    println!("{reasons:#?}");
+    assert_eq!(reasons.len(), 4, "{reasons:#?}");
+    assert!(
+        reason("aks-00003").contains("forbidden: ARM refused listClusterUserCredential (AuthorizationFailed); grant Microsoft.ContainerService/managedClusters/listClusterUserCredential/action"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reason("aks-00004").contains("runs the credential plugin '/bin/sh', which aksguard never runs"),
+        "{reasons:#?}"
+    );
+    assert!(!ran.exists(), "the kubeconfig's exec plugin ran");
+    assert!(
+        reason("aks-00005").contains("could not be read with the cluster's local account: cannot reach"),
+        "{reasons:#?}"
+    );
+    assert!(reason("aks-00006").contains("is none of the cluster's FQDNs"), "{reasons:#?}");
+    assert_eq!(cell(&report, "aks-00005", "privileged-containers"), "unknown");
+    assert_eq!(cell(&report, "aks-00005", "local-accounts"), "pass", "its ARM verdicts stand");
+    let sent_elsewhere =
+        local.requests().iter().any(|r| r.authorization.as_deref().is_some_and(|a| a.contains("sent-elsewhere")));
+    assert!(!sent_elsewhere, "a credential went to a server that is not the cluster's");
+
+    // Nothing of the credentials in any output, debug logs included, nor on disk.
+    let verbose = run(true);
+    let secrets = [LOCAL_TOKEN, AKS_TOKEN, "c2lnbmF0dXJl", key_data.as_str(), &key_pem.lines().nth(1).unwrap()[..40]];
+    for (what, bytes) in [
+        ("stdout", &output.stdout),
+        ("stderr", &output.stderr),
+        ("-v stdout", &verbose.stdout),
+        ("-v stderr", &verbose.stderr),
+    ] {
+        let shown = text(bytes);
+        for secret in secrets.iter().chain(kubeconfigs.iter().map(|k| k.as_str()).collect::<Vec<_>>().iter()) {
+            assert!(!shown.contains(secret), "{what} shows {secret}");
+        }
+        for kubeconfig in &kubeconfigs {
+            assert!(!shown.contains(&support::apiserver::base64_encode(kubeconfig.as_bytes())[..60]), "{what}");
+        }
+    }
+    assert!(text(&verbose.stderr).contains("DEBUG"), "-v gives debug logs");
+    let after: Vec<PathBuf> =
+        files_under(setup.dir.path()).into_iter().filter(|p| !p.ends_with("aks-token-calls")).collect();
+    assert_eq!(after, before, "nothing written to disk");
+}
+
+#[test]
+fn fleet_snapshot_takes_the_kubernetes_side_and_offline_gives_the_live_report() {
+    let local = support::cluster::Cluster::from_list(&contoso_list(), LOCAL_TOKEN);
+    let local = ApiServer::start(move |request| local.serve(request));
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.estate.rows.retain(|row| ["aks-00001", "aks-00002"].contains(&row["name"].as_str().unwrap()));
+    graph.estate.rows.iter_mut().for_each(|row| row["properties"]["fqdn"] = json!("127.0.0.1"));
+    // aks-00001 is read with its local account; aks-00002's credential is forbidden.
+    let kubeconfig = user_kubeconfig(&local.url, &local.ca_pem, json!({"token": LOCAL_TOKEN}));
+    graph.kubeconfigs.insert("aks-00001".to_string(), kubeconfig);
+    let setup = Setup::new(graph);
+    let endpoint = ["--arm-endpoint", setup.server.url.as_str()];
+    let live = setup.command().args(["fleet", "-o", "json"]).args(endpoint).output().unwrap();
+    let dir = setup.path("fleet-snapshots");
+    let written = setup.command().args(["fleet", "snapshot"]).args(endpoint).arg("-o").arg(&dir).output().unwrap();
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    let index: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    let entries = index["clusters"].as_array().unwrap();
+    assert!(entries[0]["kubernetes_not_read"].is_null(), "{entries:?}");
+    assert!(entries[1]["kubernetes_not_read"].as_str().unwrap().contains("listClusterUserCredential/action"));
+    let first = std::fs::read_to_string(dir.join(entries[0]["file"].as_str().unwrap())).unwrap();
+    assert!(first.contains("\"pods\"") && !first.contains(LOCAL_TOKEN), "the pods, never the credential");
+    let offline = setup.command().args(["fleet", "audit", "-o", "json", "--snapshots"]).arg(&dir).output().unwrap();
+    assert_eq!(offline.status.code(), live.status.code(), "{}", text(&offline.stderr));
+    let (live, offline): (Value, Value) =
+        (serde_json::from_slice(&live.stdout).unwrap(), serde_json::from_slice(&offline.stdout).unwrap());
+    assert_eq!(offline["summary"], live["summary"]);
+    assert_eq!(cell(&offline, "aks-00001", "privileged-containers"), "pass");
+    assert_eq!(cell(&offline, "aks-00002", "privileged-containers"), "unknown");
+}
+
+#[test]
+fn subscription_and_region_reads_are_made_once_for_all_their_clusters() {
+    let setup = Setup::new(ResourceGraph::new(TOKEN, small_estate()));
+    let report = setup.json(&["--parallel", "8"]);
+    assert_eq!(report["summary"]["read"], 59);
+    let paths: Vec<String> = setup.server.requests().iter().map(|r| r.path.to_ascii_lowercase()).collect();
+    let count = |pred: &dyn Fn(&str) -> bool| paths.iter().filter(|p| pred(p)).count();
+    // 4 subscriptions × 3 regions; every cluster's verdict on them stands.
+    assert_eq!(count(&|p| p.ends_with("/kubernetesversions")), 12, "once per subscription and region");
+    let subscription_level = |end: &'static str| move |p: &str| p.ends_with(end) && !p.contains("/managedclusters/");
+    assert_eq!(count(&subscription_level("/providers/microsoft.security/pricings/containers")), 4);
+    assert_eq!(count(&subscription_level("/providers/microsoft.security/alerts")), 4);
+    assert_eq!(count(&subscription_level("/subassessments")), 4);
+    // What is the cluster's own is still read per cluster.
+    assert_eq!(count(&|p| p.ends_with("/maintenanceconfigurations")), 59);
+    for name in ["aks-00001", "aks-00059"] {
+        let verdict = cell(&report, name, "kubernetes-version-support");
+        assert!(["pass", "fail"].contains(&verdict.as_str()), "{name}: {verdict}");
+    }
+}
+
+#[test]
+fn arm_reads_slow_down_when_the_subscription_budget_runs_low() {
+    // Three clusters of one subscription, one at a time: the first's reads go out together,
+    // before ARM has said anything; the others' are paced on what it said.
+    let three = ["aks-00001", "aks-00005", "aks-00009"];
+    let run = |left: Option<u32>| {
+        let mut graph = ResourceGraph::new(TOKEN, small_estate());
+        graph.estate.rows.retain(|row| three.contains(&row["name"].as_str().unwrap()));
+        graph.reads_remaining = left;
+        let setup = Setup::new(graph);
+        let report = setup.json(&["--parallel", "1"]);
+        for name in three {
+            assert_eq!(cell(&report, name, "maintenance-window"), "pass", "every read still made");
+        }
+        let times = setup.graph.arm_log();
+        (times.len(), times.last().unwrap().duration_since(times[0]))
+    };
+    let (reads, plenty) = run(Some(240));
+    assert!(reads >= 30, "{reads} reads");
+    assert!(plenty < Duration::from_millis(1500), "with reads to spare they go at once: {plenty:?}");
+    // Ten reads short of 50: 200 ms between reads of the subscription once ARM said so.
+    let (reads, low) = run(Some(40));
+    let least = Duration::from_millis(200) * (reads as u32 - 16);
+    assert!(low >= least, "{reads} reads in {low:?}, expected at least {least:?}");
+}
+
+#[test]
+fn an_arm_answer_too_large_is_that_parts_reason_not_read_into_memory() {
+    let mut graph = ResourceGraph::new(TOKEN, small_estate());
+    graph.estate.rows.retain(|row| ["aks-00001", "aks-00002"].contains(&row["name"].as_str().unwrap()));
+    graph.oversized = vec!["aks-00001".to_string()];
+    let setup = Setup::new(graph);
+    let report = setup.json(&["--show", "all"]);
+    let first = &report["clusters"][0]["report"]["unavailable"];
+    let diagnostics = first.as_array().unwrap().iter().find(|u| u["source"] == "arm/diagnosticSettings").unwrap();
+    assert!(diagnostics["reason"].as_str().unwrap().contains("larger than 64 MiB"), "{diagnostics}");
+    assert_eq!(cell(&report, "aks-00001", "audit-logs"), "unknown");
+    assert_ne!(cell(&report, "aks-00002", "audit-logs"), "unknown", "the other cluster is read");
+}
+
+#[test]
+fn defender_plans_come_from_resource_graph_and_read_as_arms_answer() {
+    let run = |in_graph: bool| {
+        let mut graph = ResourceGraph::new(TOKEN, small_estate());
+        graph.plans_in_graph = in_graph;
+        let setup = Setup::new(graph);
+        let report = setup.json(&["--show", "all"]);
+        let arm_plans = setup
+            .server
+            .requests()
+            .iter()
+            .filter(|r| {
+                let path = r.path.to_ascii_lowercase();
+                path.ends_with("/providers/microsoft.security/pricings/containers")
+                    && !path.contains("/managedclusters/")
+            })
+            .count();
+        let queries: Vec<String> =
+            setup.graph.log().iter().map(|l| l.body["query"].as_str().unwrap_or_default().to_string()).collect();
+        (report, arm_plans, queries)
+    };
+    let (from_graph, arm_plans, queries) = run(true);
+    assert_eq!(arm_plans, 0, "no subscription's plan read from ARM");
+    assert_eq!(queries.iter().filter(|q| q.starts_with("securityresources")).count(), 1, "{queries:?}");
+    // Refused by Resource Graph: read from ARM, once per subscription, and the same verdicts.
+    let (from_arm, arm_plans, _) = run(false);
+    assert_eq!(arm_plans, 4);
+    assert_eq!(from_graph["summary"], from_arm["summary"]);
+    let rows = |r: &Value| r["clusters"].as_array().unwrap().iter().map(|c| c["cluster"].clone()).collect::<Vec<_>>();
+    assert_eq!(rows(&from_graph), rows(&from_arm));
+    let plan = |r: &Value| {
+        let findings = r["clusters"][0]["report"]["findings"].as_array().unwrap().clone();
+        let plan = |f: &Value| f["rule"] == "defender-enabled" && f["resource"].as_str().unwrap().starts_with('/');
+        let mut finding = findings.into_iter().find(plan).unwrap();
+        // Resource Graph lowercases ids, as it does the clusters'.
+        finding["resource"] = json!(finding["resource"].as_str().unwrap().to_ascii_lowercase());
+        finding
+    };
+    assert_eq!(plan(&from_graph), plan(&from_arm));
+    // The first cluster's own plan (Free) in the same answer is not taken for its subscription's.
+    assert_eq!(plan(&from_graph)["status"], "pass", "{}", plan(&from_graph));
 }

@@ -96,7 +96,9 @@ impl StatusCounts {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Findings by severity: the audit summary's, and the fleet's per cluster and over the fleet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SeverityCounts {
     pub critical: usize,
     pub high: usize,
@@ -116,7 +118,7 @@ impl SeverityCounts {
         }
     }
 
-    fn add(&mut self, severity: Severity) {
+    pub(crate) fn add(&mut self, severity: Severity) {
         *match severity {
             Severity::Critical => &mut self.critical,
             Severity::High => &mut self.high,
@@ -124,6 +126,19 @@ impl SeverityCounts {
             Severity::Low => &mut self.low,
             Severity::Info => &mut self.info,
         } += 1;
+    }
+
+    pub(crate) fn add_all(&mut self, other: &SeverityCounts) {
+        self.critical += other.critical;
+        self.high += other.high;
+        self.medium += other.medium;
+        self.low += other.low;
+        self.info += other.info;
+    }
+
+    /// At or above `threshold`.
+    pub fn at_least(&self, threshold: Severity) -> usize {
+        Severity::DESCENDING.iter().filter(|s| **s >= threshold).map(|s| self.get(*s)).sum()
     }
 }
 

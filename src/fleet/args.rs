@@ -68,7 +68,9 @@ pub struct ReadArgs {
     pub skip_kubernetes: bool,
 
     /// Read each cluster's Kubernetes API through the kubeconfig context named as the cluster (as
-    /// `az aks get-credentials` names it) or pointing at its API server
+    /// `az aks get-credentials` names it) or pointing at its API server [default: the cluster's
+    /// own user credential from ARM (listClusterUserCredential), kept in memory, with an Entra ID
+    /// token from --auth for Entra ID clusters]
     #[arg(long, conflicts_with = "skip_kubernetes")]
     pub kubeconfig_contexts: bool,
 
@@ -83,6 +85,7 @@ pub struct ReadArgs {
 
     /// Read only Resource Graph: no per-cluster ARM reads (maintenance configurations, upgrade
     /// profiles, Defender plan, diagnostic settings, versions), whose rules then say unknown
+    /// (listClusterUserCredential is still called for the Kubernetes side)
     #[arg(long)]
     pub resource_graph_only: bool,
 

@@ -4,6 +4,7 @@
 
 use super::args::{ReadArgs, SelectArgs};
 use super::cluster::FleetCluster;
+use super::kubernetes::{Access, KubernetesSide, Own};
 use super::select::Filters;
 use crate::collect::arm::client::Arm;
 use crate::collect::arm::resource_graph::{self as arg, Graph, Scope};
@@ -12,7 +13,6 @@ use crate::collect::arm::{credential, read_around, target};
 use crate::collect::http::Policy;
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, anyhow};
-use std::time::Duration;
 
 /// The clusters in scope, sorted by lowercased id, and the warnings about completeness.
 pub struct Fleet {
@@ -38,13 +38,22 @@ pub fn scope(select: &SelectArgs) -> Scope {
     }
 }
 
-/// The clients a live fleet run uses: Resource Graph, and ARM for the per-cluster reads (`None`
-/// with `--resource-graph-only`).
+/// The clients a live fleet run uses: Resource Graph, ARM (for the per-cluster reads Resource
+/// Graph lacks, unless `--resource-graph-only`, and for `listClusterUserCredential`), and the
+/// way to each cluster's Kubernetes API (`None` with `--skip-kubernetes`).
 pub struct Clients {
     pub graph: Graph,
-    pub arm: Option<Arm>,
-    /// With `--kubeconfig-contexts`: the contexts, and each request's timeout and the deadline.
-    pub kubernetes: Option<(super::kubernetes::Contexts, Duration, Duration)>,
+    pub arm: Arm,
+    /// `false` with `--resource-graph-only`.
+    pub arm_reads: bool,
+    pub kubernetes: Option<KubernetesSide>,
+}
+
+impl Clients {
+    /// ARM for the per-cluster reads, unless `--resource-graph-only`.
+    pub fn arm_reads(&self) -> Option<&Arm> {
+        self.arm_reads.then_some(&self.arm)
+    }
 }
 
 /// The clients, with the credential the chain picks.
@@ -59,22 +68,15 @@ pub async fn connect(select: &SelectArgs, read: &ReadArgs) -> Result<Clients> {
     let endpoint = read.arm_endpoint.as_deref().unwrap_or(read.cloud.arm_endpoint());
     let graph = Graph::new(endpoint, token().await.map_err(anyhow::Error::msg)?, Policy::new(read.timeout))
         .map_err(anyhow::Error::msg)?;
-    let arm = match read.resource_graph_only {
-        true => None,
-        false => Some(Arm::new(
-            endpoint,
-            &credential,
-            token().await.map_err(anyhow::Error::msg)?,
-            Policy::new(read.timeout),
-        )?),
+    let arm = Arm::new(endpoint, &credential, token().await.map_err(anyhow::Error::msg)?, Policy::new(read.timeout))?;
+    let access = match (read.skip_kubernetes, read.kubeconfig_contexts) {
+        (true, _) => None,
+        (false, true) => Some(Access::Contexts(super::kubernetes::Contexts::read(read.kubeconfig.clone())?)),
+        (false, false) => Some(Access::Own(Own::new(credential))),
     };
-    let kubernetes = match read.kubeconfig_contexts {
-        true => {
-            Some((super::kubernetes::Contexts::read(read.kubeconfig.clone())?, read.timeout, read.cluster_deadline))
-        }
-        false => None,
-    };
-    Ok(Clients { graph, arm, kubernetes })
+    let kubernetes =
+        access.map(|access| KubernetesSide { access, timeout: read.timeout, deadline: read.cluster_deadline });
+    Ok(Clients { graph, arm, arm_reads: !read.resource_graph_only, kubernetes })
 }
 
 /// The clusters in scope, from one paged query.
@@ -97,6 +99,39 @@ pub async fn read(graph: &Graph, select: &SelectArgs) -> Result<Fleet> {
     Ok(Fleet { clusters: sorted(clusters, &mut warnings), warnings: dedup(warnings), outcome })
 }
 
+/// The fleet subscriptions' Defender for Containers plans in one paged Resource Graph query
+/// instead of one ARM read per subscription: each subscription's row goes through the same
+/// parsing as ARM's answer. A subscription Resource Graph has no plan for, or a query that fails,
+/// is read from ARM as before (a debug line says why).
+pub async fn defender_plans(clients: &Clients, clusters: &[FleetCluster]) {
+    let Some(arm) = clients.arm_reads() else { return };
+    let mut subscriptions: Vec<String> = clusters.iter().map(|c| c.subscription.to_ascii_lowercase()).collect();
+    subscriptions.sort();
+    subscriptions.dedup();
+    if subscriptions.is_empty() {
+        return;
+    }
+    let mut plans: std::collections::BTreeMap<String, serde_json::Value> = Default::default();
+    let scope = Scope::Subscriptions(subscriptions.clone());
+    let outcome = arg::query_all(&clients.graph, &scope, arg::DEFENDER_PLANS_QUERY, |row| {
+        let id = row.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_ascii_lowercase();
+        // The subscription's own plan: `/subscriptions/S/providers/microsoft.security/pricings/containers`.
+        let subscription = id.strip_prefix("/subscriptions/").and_then(|rest| rest.split_once('/'));
+        if let Some((subscription, "providers/microsoft.security/pricings/containers")) = subscription {
+            plans.insert(subscription.to_string(), row);
+        }
+    })
+    .await;
+    if let Err(err) = outcome {
+        tracing::debug!(error = %err, "the Defender plans were not read from Resource Graph; ARM is read per subscription");
+        return;
+    }
+    let read = &crate::collect::arm::reads::DEFENDER_PRICING;
+    for (subscription, plan) in plans {
+        crate::collect::arm::seed_subscription_read(arm, read, &subscription, vec![plan]);
+    }
+}
+
 /// The cluster's snapshot: the managed cluster from its row and, with an ARM client, what
 /// Resource Graph lacks read from ARM (maintenance configurations, upgrade profiles, Defender
 /// plan, diagnostic settings, the region's versions). A refused token stops the fleet; any
@@ -108,15 +143,15 @@ pub async fn snapshot(arm: Option<&Arm>, cluster: &FleetCluster) -> Result<Snaps
     Ok(snapshot)
 }
 
-/// The cluster's snapshot with its Kubernetes side too, when the clients have contexts; the
+/// The cluster's snapshot with its Kubernetes side too (unless `--skip-kubernetes`); the
 /// `String` says why the Kubernetes side is unknown.
 pub async fn snapshot_with_kubernetes(clients: &Clients, cluster: &FleetCluster) -> Result<(Snapshot, Option<String>)> {
-    let mut snapshot = snapshot(clients.arm.as_ref(), cluster).await?;
-    let Some((contexts, timeout, deadline)) = &clients.kubernetes else { return Ok((snapshot, None)) };
+    let mut snapshot = snapshot(clients.arm_reads(), cluster).await?;
+    let Some(kubernetes) = &clients.kubernetes else { return Ok((snapshot, None)) };
     if cluster.unreadable().is_some() {
         return Ok((snapshot, None));
     }
-    match super::kubernetes::read(contexts, cluster, *timeout, *deadline).await {
+    match kubernetes.read(&clients.arm, cluster).await? {
         Ok(state) => {
             snapshot.kubernetes = state;
             Ok((snapshot, None))

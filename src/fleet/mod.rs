@@ -21,7 +21,7 @@ use crate::audit::{self, Gate};
 use crate::config::{Config, WaiverOutcome, WaiverState};
 use crate::rules::{Rule, Settings};
 use crate::snapshot::Snapshot;
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use args::{FleetArgs, FleetAuditArgs, FleetCommand, FleetFormat, OutputArgs};
 use cluster::FleetCluster;
 use select::Shard;
@@ -48,27 +48,24 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
     let warnings = match &args.snapshots {
         Some(dir) => {
             let index = snapshots::read_index(dir, &args.select)?;
-            for (cluster, path) in index.clusters {
+            for (cluster, path, kubernetes_unknown) in index.clusters {
                 let snapshot = match cluster.unreadable() {
                     Some(_) => cluster.snapshot(),
                     None => crate::collect::snapshot_file::read(&path)?,
                 };
-                sink.add(&cluster, judge(&cluster, &snapshot, &rules, &settings, &config, &mut waivers), &args.output)?;
+                let judged = judge(&cluster, &snapshot, kubernetes_unknown, &rules, &settings, &config, &mut waivers);
+                sink.add(&cluster, judged, &args.output)?;
             }
             index.warnings
         }
         None => {
-            if !args.read.skip_kubernetes && !args.read.kubeconfig_contexts {
-                bail!(
-                    "the fleet's own cluster credentials (listClusterUserCredential) are not built yet; pass --kubeconfig-contexts to read each cluster through your kubeconfig, or --skip-kubernetes for the ARM-only fleet audit"
-                );
-            }
             verbose(args.read.verbose);
             let parallel = usize::from(args.read.parallel);
             crate::collect::live::run(async {
                 use futures::StreamExt as _;
                 let clients = live::connect(&args.select, &args.read).await?;
                 let fleet = live::read(&clients.graph, &args.select).await?;
+                live::defender_plans(&clients, &fleet.clusters).await;
                 let clients = &clients;
                 // In id order, `parallel` clusters in flight: each is judged and written out as
                 // soon as it and those before it are read.
@@ -77,9 +74,9 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
                     .buffered(parallel);
                 while let Some((cluster, snapshot)) = snapshots.next().await {
                     let (snapshot, kubernetes_unknown) = snapshot?;
-                    let (mut row, report) = judge(cluster, &snapshot, &rules, &settings, &config, &mut waivers);
-                    row.not_read = row.not_read.or(kubernetes_unknown);
-                    sink.add(cluster, (row, report), &args.output)?;
+                    let judged =
+                        judge(cluster, &snapshot, kubernetes_unknown, &rules, &settings, &config, &mut waivers);
+                    sink.add(cluster, judged, &args.output)?;
                 }
                 Ok(fleet.warnings)
             })?
@@ -90,10 +87,12 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
     Ok(gate(&summary, &args.output, &config))
 }
 
-/// One cluster: the rules, the Resource Graph gaps, then the config (which recounts).
+/// One cluster: the rules, the Resource Graph gaps, then the config (which recounts);
+/// `kubernetes_unknown` says why its Kubernetes side could not be read, if so.
 fn judge(
     cluster: &FleetCluster,
     snapshot: &Snapshot,
+    kubernetes_unknown: Option<String>,
     rules: &[&'static Rule],
     settings: &Settings,
     config: &Config,
@@ -106,7 +105,9 @@ fn judge(
     cluster::mark_gaps(&mut report, cluster);
     audit::apply_config(&mut report, config, crate::commands::today());
     waivers.add(&report.waivers);
-    (Row::of(cluster, &report), report)
+    let mut row = Row::of(cluster, &report);
+    row.not_read = row.not_read.or(kubernetes_unknown);
+    (row, report)
 }
 
 fn gate(summary: &Summary, output: &OutputArgs, config: &Config) -> u8 {

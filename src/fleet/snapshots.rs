@@ -1,7 +1,8 @@
 //! `aksguard fleet snapshot -o DIR/` writes one snapshot file per cluster plus `index.json`
 //! (what Resource Graph said about each cluster: where it lives, its tags, the properties its row
-//! lacked, why it could not be read); `fleet audit --snapshots DIR/` audits them offline with the
-//! same filters and shards. Files are written as each cluster is read, never all held at once.
+//! lacked, why it or its Kubernetes side could not be read); `fleet audit --snapshots DIR/` audits
+//! them offline with the same filters and shards. The Kubernetes side is read as `fleet` reads it
+//! (the clusters' own credentials, `--kubeconfig-contexts`, or none with `--skip-kubernetes`). Files are written as each cluster is read, never all held at once.
 
 use super::args::{FleetSnapshotArgs, SelectArgs};
 use super::cluster::FleetCluster;
@@ -39,28 +40,31 @@ struct IndexEntry {
     tags: Option<BTreeMap<String, String>>,
     absent: Vec<String>,
     not_read: Option<String>,
+    /// Why the cluster's Kubernetes side is unknown, when it was asked for and could not be read
+    /// (absent from indexes written before it existed).
+    #[serde(default)]
+    kubernetes_not_read: Option<String>,
     /// The snapshot file, in the directory.
     file: String,
 }
 
 pub fn write(args: FleetSnapshotArgs) -> Result<u8> {
     let dir = &args.output;
-    if !args.read.skip_kubernetes {
-        bail!("`fleet snapshot` writes the ARM side only for now; pass --skip-kubernetes");
-    }
     prepare(dir)?;
     let parallel = usize::from(args.read.parallel);
     let (fleet, entries) = crate::collect::live::run(async {
         use futures::StreamExt as _;
         let clients = live::connect(&args.select, &args.read).await?;
         let fleet = live::read(&clients.graph, &args.select).await?;
-        let arm = clients.arm.as_ref();
+        live::defender_plans(&clients, &fleet.clusters).await;
+        let clients = &clients;
         let mut entries = Vec::with_capacity(fleet.clusters.len());
         let mut snapshots = futures::stream::iter(&fleet.clusters)
-            .map(|cluster| async move { (cluster, live::snapshot(arm, cluster).await) })
+            .map(|cluster| async move { (cluster, live::snapshot_with_kubernetes(clients, cluster).await) })
             .buffered(parallel);
         while let Some((cluster, snapshot)) = snapshots.next().await {
-            entries.push(write_one(dir, cluster, &snapshot?)?);
+            let (snapshot, kubernetes_not_read) = snapshot?;
+            entries.push(write_one(dir, cluster, &snapshot, kubernetes_not_read)?);
         }
         drop(snapshots);
         Ok((fleet, entries))
@@ -69,7 +73,12 @@ pub fn write(args: FleetSnapshotArgs) -> Result<u8> {
 }
 
 /// One cluster's snapshot file, and its index entry.
-fn write_one(dir: &Path, cluster: &FleetCluster, snapshot: &crate::snapshot::Snapshot) -> Result<IndexEntry> {
+fn write_one(
+    dir: &Path,
+    cluster: &FleetCluster,
+    snapshot: &crate::snapshot::Snapshot,
+    kubernetes_not_read: Option<String>,
+) -> Result<IndexEntry> {
     {
         let file = file_name(cluster);
         let text = crate::collect::snapshot_file::to_json(snapshot);
@@ -83,6 +92,7 @@ fn write_one(dir: &Path, cluster: &FleetCluster, snapshot: &crate::snapshot::Sna
             tags: cluster.tags.as_ref().ok().cloned(),
             absent: cluster.absent.clone(),
             not_read: cluster.unreadable().map(str::to_string),
+            kubernetes_not_read,
             file,
         })
     }
@@ -125,9 +135,10 @@ fn file_name(cluster: &FleetCluster) -> String {
     format!("{safe}-{hash:016x}.json")
 }
 
-/// The clusters of the snapshot directory that the selection keeps, each with its file.
+/// The clusters of the snapshot directory that the selection keeps, each with its file and why
+/// its Kubernetes side is unknown, if it is.
 pub struct Offline {
-    pub clusters: Vec<(FleetCluster, PathBuf)>,
+    pub clusters: Vec<(FleetCluster, PathBuf, Option<String>)>,
     pub warnings: Vec<String>,
 }
 
@@ -184,9 +195,9 @@ pub fn read_index(dir: &Path, select: &SelectArgs) -> Result<Offline> {
             absent: entry.absent,
         };
         if let Some(cluster) = live::keep(cluster, &filters).filter(|_| in_subscriptions) {
-            clusters.push((cluster, dir.join(&entry.file)));
+            clusters.push((cluster, dir.join(&entry.file), entry.kubernetes_not_read));
         }
     }
-    clusters.sort_by_key(|(cluster, _)| cluster.key());
+    clusters.sort_by_key(|(cluster, _, _)| cluster.key());
     Ok(Offline { clusters, warnings: index.warnings })
 }

@@ -3,7 +3,6 @@
 //! the entries alone, so `fleet merge` of the shards computes exactly what the unsharded run did.
 
 use super::cluster::FleetCluster;
-use super::select::Shard;
 use crate::audit::{Report, Show};
 use crate::finding::{Finding, Severity, Status};
 use serde::{Deserialize, Serialize};
@@ -15,49 +14,8 @@ pub const FLEET_SCHEMA_VERSION: u32 = 1;
 /// The fleet JSON's `kind`, so that `merge` refuses an `audit` report.
 pub const KIND: &str = "aksguard-fleet-report";
 
-/// Findings by severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Counts {
-    pub critical: usize,
-    pub high: usize,
-    pub medium: usize,
-    pub low: usize,
-    pub info: usize,
-}
-
-impl Counts {
-    pub fn get(&self, severity: Severity) -> usize {
-        match severity {
-            Severity::Critical => self.critical,
-            Severity::High => self.high,
-            Severity::Medium => self.medium,
-            Severity::Low => self.low,
-            Severity::Info => self.info,
-        }
-    }
-
-    fn slot(&mut self, severity: Severity) -> &mut usize {
-        match severity {
-            Severity::Critical => &mut self.critical,
-            Severity::High => &mut self.high,
-            Severity::Medium => &mut self.medium,
-            Severity::Low => &mut self.low,
-            Severity::Info => &mut self.info,
-        }
-    }
-
-    fn add(&mut self, other: &Counts) {
-        for severity in Severity::DESCENDING {
-            *self.slot(severity) += other.get(severity);
-        }
-    }
-
-    /// At or above `threshold`.
-    pub fn at_least(&self, threshold: Severity) -> usize {
-        Severity::DESCENDING.iter().filter(|s| **s >= threshold).map(|s| self.get(*s)).sum()
-    }
-}
+/// Findings by severity, as the audit summary counts them.
+pub use crate::audit::SeverityCounts as Counts;
 
 /// The most severe finding of a cluster that needs action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,8 +59,8 @@ impl Row {
         let mut unknown = Counts::default();
         for finding in report.findings.iter().filter(counted) {
             match finding.status {
-                Status::Fail => *failing.slot(finding.severity) += 1,
-                Status::Unknown => *unknown.slot(finding.severity) += 1,
+                Status::Fail => failing.add(finding.severity),
+                Status::Unknown => unknown.add(finding.severity),
                 _ => {}
             }
         }
@@ -150,8 +108,28 @@ impl Entry {
     pub fn json_of(report: &Report, show: Show) -> Box<RawValue> {
         let style = crate::report::Style { show, ..Default::default() };
         let text = crate::report::render(report, crate::report::Format::Json, &style);
-        RawValue::from_string(text.trim_end().to_string()).expect("the JSON renderer writes JSON")
+        RawValue::from_string(one_line(&text)).expect("the JSON renderer writes JSON")
     }
+}
+
+/// The audit JSON without its indentation: each cluster of the fleet JSON is one line, which
+/// keeps the report small and lets `fleet merge` read it a cluster at a time. Whitespace is
+/// dropped only outside strings (inside, a newline is always escaped).
+fn one_line(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        match (in_string, c) {
+            (false, ' ' | '\n' | '\r' | '\t') => continue,
+            (false, '"') => in_string = true,
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (true, '"') => in_string = false,
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A cluster that could not be read at all.
@@ -189,10 +167,10 @@ impl Summary {
             }
             None => self.read += 1,
         }
-        self.failing.add(&row.failing);
-        self.unknown.add(&row.unknown);
+        self.failing.add_all(&row.failing);
+        self.unknown.add_all(&row.unknown);
         match Severity::DESCENDING.iter().find(|s| row.failing.get(**s) > 0) {
-            Some(worst) => *self.clusters_failing.slot(*worst) += 1,
+            Some(worst) => self.clusters_failing.add(*worst),
             None if row.unknown.at_least(Severity::Info) == 0 => self.clusters_clean += 1,
             None => {}
         }
@@ -220,15 +198,15 @@ impl ToolInfo {
     }
 }
 
-/// The fleet JSON as `merge` reads it back.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Document {
-    pub schema_version: u32,
-    pub kind: String,
-    pub tool: ToolInfo,
-    pub shard: Option<Shard>,
-    pub rules: Vec<String>,
-    pub clusters: Vec<Entry>,
-    pub summary: Summary,
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_line_drops_indentation_but_not_text() {
+        let pretty = "{\n  \"a\": \"x  y \\\" \\\\\",\n  \"b\": [\n    1,\n    \"\\n\"\n  ]\n}\n";
+        let line = super::one_line(pretty);
+        assert_eq!(line, r#"{"a":"x  y \" \\","b":[1,"\n"]}"#);
+        let (before, after): (serde_json::Value, serde_json::Value) =
+            (serde_json::from_str(pretty).unwrap(), serde_json::from_str(&line).unwrap());
+        assert_eq!(before, after);
+    }
 }

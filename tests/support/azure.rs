@@ -20,6 +20,8 @@ pub fn expected_api_version(path: &str) -> &'static str {
     let path = path.to_ascii_lowercase();
     if let Some(version) = issue13_api_version(&path) {
         version
+    } else if path.ends_with("/listclusterusercredential") {
+        "2025-10-01"
     } else if path.contains("/providers/microsoft.security/pricings") {
         "2024-01-01"
     } else if path.contains("/providers/microsoft.insights/diagnosticsettings") {

@@ -6,3 +6,4 @@ pub mod apiserver;
 pub mod azure;
 pub mod cluster;
 pub mod resource_graph;
+pub mod sarif_schema;

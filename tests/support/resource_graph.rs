@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 pub const QUERY: &str = "resources | where type =~ 'microsoft.containerservice/managedclusters' | order by id asc";
 pub const PATH: &str = "/providers/microsoft.resourcegraph/resources";
+pub const DEFENDER_PLANS_QUERY: &str =
+    "securityresources | where type =~ 'microsoft.security/pricings' and name =~ 'Containers' | order by id asc";
 
 /// The clusters of a tenant, as ARG rows (sorted by lowercased id), and its management groups.
 #[derive(Clone)]
@@ -91,6 +93,17 @@ pub struct ResourceGraph {
     pub latency: Duration,
     /// Clusters (by name) whose ARM reads answer 403.
     pub forbidden: Vec<String>,
+    /// Answer the Defender plan query (every subscription's plan, and one cluster's own, which
+    /// the client must leave out); else it is refused and the plans are read from ARM.
+    pub plans_in_graph: bool,
+    /// Clusters (by name) whose diagnostic settings come as an answer of 65 MiB.
+    pub oversized: Vec<String>,
+    /// `x-ms-ratelimit-remaining-subscription-reads` on every ARM answer, when set.
+    pub reads_remaining: Option<u32>,
+    /// Clusters (by lowercase name) whose `listClusterUserCredential` answers this kubeconfig
+    /// (text, base64-encoded in the answer); every other cluster's answers 403, as for a user
+    /// without the action.
+    pub kubeconfigs: BTreeMap<String, String>,
     /// The Contoso hardened cluster's documents, served for every cluster's per-cluster reads.
     around: BTreeMap<&'static str, Value>,
     state: Mutex<State>,
@@ -102,6 +115,8 @@ struct State {
     used: u32,
     /// Every request: when it came, its api-version, its body, and the status answered.
     log: Vec<Logged>,
+    /// When each ARM (not Resource Graph) request came.
+    arm_log: Vec<Instant>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +139,10 @@ impl ResourceGraph {
             hide_quota: false,
             latency: Duration::ZERO,
             forbidden: Vec::new(),
+            plans_in_graph: false,
+            oversized: Vec::new(),
+            reads_remaining: None,
+            kubeconfigs: BTreeMap::new(),
             around: around(),
             state: Mutex::new(State::default()),
         }
@@ -133,11 +152,23 @@ impl ResourceGraph {
         self.state.lock().unwrap().log.clone()
     }
 
+    /// When each ARM request came, in order.
+    pub fn arm_log(&self) -> Vec<Instant> {
+        self.state.lock().unwrap().arm_log.clone()
+    }
+
     /// Resource Graph's path, and the per-cluster ARM reads of the estate's clusters; `None` for
     /// anything else.
     pub fn serve(&self, request: &Request) -> Option<Reply> {
         if !request.path.eq_ignore_ascii_case(PATH) {
-            return self.serve_arm(request).map(|reply| reply.after(self.latency));
+            self.state.lock().unwrap().arm_log.push(Instant::now());
+            let reply = self.serve_arm(request).map(|reply| reply.after(self.latency));
+            return match self.reads_remaining {
+                Some(left) => {
+                    reply.map(|r| r.with_header("x-ms-ratelimit-remaining-subscription-reads", &left.to_string()))
+                }
+                None => reply,
+            };
         }
         let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
         let version = request.query.get("api-version").cloned().unwrap_or_default();
@@ -180,15 +211,21 @@ impl ResourceGraph {
                 .with_header("x-ms-user-quota-remaining", &remaining.to_string())
                 .with_header("x-ms-user-quota-resets-after", &hms(resets_after))
         };
-        if body["query"] != QUERY {
-            return quota(error(400, "BadRequest", "this stand-in answers the cluster query only"));
-        }
+        let plans;
+        let all: &[Value] = if body["query"] == QUERY {
+            &self.estate.rows
+        } else if body["query"] == DEFENDER_PLANS_QUERY && self.plans_in_graph {
+            plans = self.defender_plans();
+            &plans
+        } else {
+            return quota(error(400, "BadRequest", "this stand-in answers the cluster and Defender plan queries only"));
+        };
         let options = &body["options"];
         let top = options["$top"].as_u64().unwrap_or(100);
         if options["resultFormat"] != "objectArray" || !(1..=1000).contains(&top) {
             return quota(error(400, "BadRequest", "resultFormat objectArray and $top 1..1000 expected"));
         }
-        let Some(rows) = self.in_scope(body) else {
+        let Some(rows) = self.in_scope(body, all) else {
             return quota(error(400, "BadRequest", "at most 300 subscriptions per request, or one scope"));
         };
         let scope = fingerprint(body);
@@ -235,6 +272,14 @@ impl ResourceGraph {
                 return Some(super::azure::forbidden("Microsoft.ContainerService/managedClusters/read"));
             }
         }
+        if let (Some(name), "providers/microsoft.insights/diagnosticsettings") = (&cluster, under.as_str()) {
+            if self.oversized.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+                return Some(Reply::json(200, format!("{{\"value\": [\"{}\"]}}", "x".repeat(65 << 20))));
+            }
+        }
+        if let (Some(name), "listclusterusercredential") = (&cluster, under.as_str()) {
+            return Some(self.user_credential(request, name));
+        }
         // The Defender, Policy and role assignment reads (issue 13): this estate has none.
         const EMPTY_LISTS: [&str; 6] = [
             "/providers/microsoft.security/alerts",
@@ -266,6 +311,53 @@ impl ResourceGraph {
         Some(Reply::json(200, self.around[key].to_string()))
     }
 
+    /// `POST {cluster}/listClusterUserCredential?format=exec`, as ARM answers it.
+    fn user_credential(&self, request: &Request, name: &str) -> Reply {
+        if request.method != "POST" || request.query.get("format").map(String::as_str) != Some("exec") {
+            return error(400, "BadRequest", "listClusterUserCredential takes POST, here with format=exec");
+        }
+        match self.kubeconfigs.get(name) {
+            Some(text) => {
+                let value = super::apiserver::base64_encode(text.as_bytes());
+                let name = format!("clusterUser_rg_{name}");
+                Reply::json(200, json!({"kubeconfigs": [{"name": name, "value": value}]}).to_string())
+            }
+            None => {
+                super::azure::forbidden("Microsoft.ContainerService/managedClusters/listClusterUserCredential/action")
+            }
+        }
+    }
+
+    /// ARG rows of `microsoft.security/pricings` named Containers: one per subscription of the
+    /// estate (the Contoso plan, lowercased as ARG has it), plus the first cluster's own plan.
+    fn defender_plans(&self) -> Vec<Value> {
+        let mut subscriptions: Vec<&str> =
+            self.estate.rows.iter().map(|row| row["subscriptionId"].as_str().unwrap()).collect();
+        subscriptions.sort();
+        subscriptions.dedup();
+        let plan = |id: String, subscription: &str| {
+            let mut row = self.around["pricing"].clone();
+            row["id"] = json!(id);
+            row["type"] = json!("microsoft.security/pricings");
+            row["subscriptionId"] = json!(subscription);
+            row
+        };
+        let mut rows: Vec<Value> = subscriptions
+            .iter()
+            .map(|s| plan(format!("/subscriptions/{s}/providers/microsoft.security/pricings/containers"), s))
+            .collect();
+        if let Some(first) = self.estate.rows.first() {
+            let mut own = plan(
+                format!("{}/providers/microsoft.security/pricings/containers", first["id"].as_str().unwrap()),
+                first["subscriptionId"].as_str().unwrap(),
+            );
+            own["properties"]["pricingTier"] = json!("Free");
+            rows.push(own);
+        }
+        rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        rows
+    }
+
     /// One query of this window's quota: what is left and when it resets, or `None` when spent.
     fn spend(&self) -> Option<(u32, Duration)> {
         let mut state = self.state.lock().unwrap();
@@ -290,7 +382,7 @@ impl ResourceGraph {
     }
 
     /// The rows the body's scope sees; `None` for a scope the service refuses.
-    fn in_scope(&self, body: &Value) -> Option<Vec<&Value>> {
+    fn in_scope<'a>(&self, body: &Value, all: &'a [Value]) -> Option<Vec<&'a Value>> {
         let subscriptions: Option<Vec<String>> = match (&body["subscriptions"], &body["managementGroups"]) {
             (Value::Null, Value::Null) => None,
             (Value::Array(ids), Value::Null) if ids.len() <= 300 => {
@@ -306,9 +398,7 @@ impl ResourceGraph {
             _ => return None,
         };
         Some(
-            self.estate
-                .rows
-                .iter()
+            all.iter()
                 .filter(|row| {
                     let sub = row["subscriptionId"].as_str().unwrap().to_ascii_lowercase();
                     subscriptions.as_ref().is_none_or(|ids| ids.contains(&sub))

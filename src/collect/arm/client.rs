@@ -2,7 +2,8 @@
 //! request, and retries on 429 and 5xx (honouring `Retry-After`) and connection errors, with
 //! the same policy as the Kubernetes side. TLS is rustls with aws-lc-rs, trusting the operating
 //! system's store (and `SSL_CERT_FILE`/`SSL_CERT_DIR`); proxies come from `HTTPS_PROXY`/`NO_PROXY`.
-//! Redirects are not followed, so the token only ever goes to the ARM endpoint.
+//! Redirects are not followed, so the token only ever goes to the ARM endpoint. Reads slow down
+//! as a subscription's read budget runs low (see `budget`).
 
 use super::credential::{Bearer, Credential};
 use crate::collect::http::{self, Attempt, root_cause};
@@ -19,13 +20,21 @@ pub struct Arm {
     pub policy: Policy,
     /// The credential's name and what to do when its token is refused.
     credential: (&'static str, &'static str),
+    /// The subscription's and region's reads, made once for all its clusters.
+    pub shared: super::shared::Shared,
+    /// What ARM says is left of each subscription's reads, to slow down before it throttles.
+    budget: super::budget::Budget,
 }
+
+/// An ARM answer (one page of a list) larger than this is refused, not read into memory: pages
+/// of the lists aksguard reads are at most a few MiB.
+const MAX_BODY: usize = 64 << 20;
 
 /// A 2xx response's JSON body, or why there is none once retries are spent.
 pub type Reply = Result<Value, Failure>;
 
 /// 401: the token was refused, so nothing else can be read either.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("ARM refused the token (401 Unauthorized {code})")]
 pub struct Unauthorized {
     pub code: String,
@@ -36,16 +45,30 @@ pub struct Unauthorized {
 #[error("cannot set up the HTTPS client for ARM: {0}")]
 pub struct ClientError(String);
 
+/// The HTTPS client of ARM and Resource Graph: `policy`'s timeout, no redirects (the token goes
+/// to the endpoint only), aksguard's user agent; why not, when it cannot be built.
+pub fn https_client(policy: &Policy) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(policy.timeout)
+        .connect_timeout(policy.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("aksguard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|err| root_cause(&err))
+}
+
 impl Arm {
     pub fn new(endpoint: &str, credential: &Credential, bearer: Bearer, policy: Policy) -> Result<Arm, ClientError> {
-        let http = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .connect_timeout(policy.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("aksguard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| ClientError(root_cause(&err)))?;
-        Ok(Arm { http, endpoint: endpoint.to_string(), bearer, policy, credential: (credential.name, credential.fix) })
+        let http = https_client(&policy).map_err(ClientError)?;
+        Ok(Arm {
+            http,
+            endpoint: endpoint.to_string(),
+            bearer,
+            policy,
+            credential: (credential.name, credential.fix),
+            shared: super::shared::Shared::default(),
+            budget: super::budget::Budget::default(),
+        })
     }
 
     /// GET `path` (an ARM resource path, perhaps with its own query: `?$filter=atScope()`) at
@@ -119,6 +142,11 @@ impl Arm {
         // A nextLink is the server's text: logged as such.
         let url_shown = crate::redact::server_text(url);
         tracing::debug!(url = %url_shown, %method, "request");
+        let turn = self.budget.turn(url);
+        if !turn.is_zero() {
+            tracing::debug!(url = %url_shown, wait_ms = turn.as_millis() as u64, "the subscription's reads run low");
+            tokio::time::sleep(turn).await;
+        }
         // A POST without a body still says so: ARM answers 411 to one without a length.
         let empty_body = method == ::http::Method::POST;
         let mut request = self.http.request(method, url);
@@ -140,12 +168,22 @@ impl Arm {
             }
         };
         let status = response.status();
+        self.budget.update(url, response.headers());
         let after = http::retry_after(response.headers());
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
-            Err(err) => return Ok(Attempt::transport(root_cause(&err))),
-        };
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY => {
+                    let why = format!("the answer is larger than {} MiB, more than any ARM page", MAX_BODY >> 20);
+                    return Ok(Attempt::Done(Err(Failure::NotJson(why))));
+                }
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(err) if err.is_timeout() => return Ok(Attempt::Done(Err(Failure::TimedOut))),
+                Err(err) => return Ok(Attempt::transport(root_cause(&err))),
+            }
+        }
         tracing::debug!(url = %url_shown, %status, bytes = body.len(), "response");
         classify(status, after, &body)
     }

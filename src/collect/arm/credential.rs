@@ -48,6 +48,11 @@ impl Bearer {
         format!("Bearer {}", self.0)
     }
 
+    /// The token itself, for a client that sets its own header (kube's, for the fleet).
+    pub fn secret(&self) -> secrecy::SecretString {
+        secrecy::SecretString::from(self.0.clone())
+    }
+
     /// The token's claims payload, for saying whose token it is (not verified: ARM does that).
     pub fn payload(&self) -> Option<&str> {
         self.0.split('.').nth(1)
@@ -73,10 +78,15 @@ impl Credential {
     /// A token for ARM in `cloud`, within `timeout` (the Azure CLI can hang on a prompt); the
     /// error is one sentence saying what to do.
     pub async fn token(&self, cloud: Cloud, timeout: std::time::Duration) -> Result<Bearer, String> {
-        let scope = cloud.arm_scope();
-        tracing::debug!(credential = self.name, scope = %scope, "requesting an ARM token");
-        match tokio::time::timeout(timeout, self.inner.get_token(&[scope.as_str()], None)).await {
-            Ok(Ok(token)) => Ok(Bearer(token.token.secret().to_string())),
+        Ok(self.token_for(&cloud.arm_scope(), timeout).await?.0)
+    }
+
+    /// A token for `scope` (the fleet's: the AKS server application) and its expiry in Unix
+    /// seconds, within `timeout`.
+    pub async fn token_for(&self, scope: &str, timeout: std::time::Duration) -> Result<(Bearer, i64), String> {
+        tracing::debug!(credential = self.name, scope = %scope, "requesting a token");
+        match tokio::time::timeout(timeout, self.inner.get_token(&[scope], None)).await {
+            Ok(Ok(token)) => Ok((Bearer(token.token.secret().to_string()), token.expires_on.unix_timestamp())),
             Ok(Err(err)) => {
                 Err(format!("cannot get an Azure token from {}: {}; {}", self.name, one_line(&err), self.fix))
             }

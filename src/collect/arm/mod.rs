@@ -7,13 +7,16 @@
 //! on the Kubernetes side; a refused token (401), a cluster that does not exist (404) or an
 //! unreachable endpoint stop the run with one sentence.
 
+mod budget;
 mod claims;
 pub mod client;
 pub mod cloud;
 pub mod credential;
 pub mod reads;
 pub mod resource_graph;
+pub mod shared;
 pub mod target;
+pub mod user_credential;
 
 use crate::collect::KubeServer;
 use crate::collect::http::{Policy, after};
@@ -199,10 +202,13 @@ async fn read<S: ArmSource>(
     let paged = read.list && !matches!(read.path, ArmPath::EachAgentPool(_));
     let mut values = Vec::new();
     for path in paths {
-        let reply = match (read.path, paged) {
-            (ArmPath::ClusterQuery(_), _) => query_pages(arm, &path, read.api_version).await?,
-            (_, true) => pages(arm, &path, read.api_version).await?,
-            (_, false) => arm.get(&path, read.api_version).await?.map(|document| vec![document]),
+        let reply = match read.path {
+            // The subscription's and region's reads serve all its clusters of a fleet.
+            ArmPath::Subscription(_) | ArmPath::ClusterLocation(_) => {
+                let key = format!("{path}?api-version={}", read.api_version);
+                arm.shared.get(&id.subscription, &key, fetch(arm, read, &path, paged)).await?
+            }
+            _ => fetch(arm, read, &path, paged).await?,
         };
         match reply {
             Ok(more) => values.extend(more),
@@ -213,6 +219,23 @@ async fn read<S: ArmSource>(
         Ok(Some(data)) => Part::Collected(data),
         Ok(None) => Part::unavailable(format!("ARM returned no document for {}", read.what)),
         Err(reason) => Part::Unavailable(reason),
+    })
+}
+
+/// The documents of a subscription's read (`ArmPath::Subscription`), as Resource Graph gave them:
+/// every cluster of that subscription then parses them as it parses ARM's answer.
+pub fn seed_subscription_read(arm: &Arm, read: &Read, subscription: &str, documents: Vec<Value>) {
+    if let ArmPath::Subscription(under) = read.path {
+        arm.shared.seed(&format!("/subscriptions/{subscription}{under}?api-version={}", read.api_version), documents);
+    }
+}
+
+/// One path of a read: a query's pages, a list's pages, or one document.
+async fn fetch(arm: &Arm, read: &Read, path: &str, paged: bool) -> shared::Outcome {
+    Ok(match (read.path, paged) {
+        (ArmPath::ClusterQuery(_), _) => query_pages(arm, path, read.api_version).await?,
+        (_, true) => pages(arm, path, read.api_version).await?,
+        (_, false) => arm.get(path, read.api_version).await?.map(|document| vec![document]),
     })
 }
 

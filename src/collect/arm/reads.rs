@@ -11,6 +11,7 @@ pub use crate::snapshot::sources::ArmRead as Read;
 pub const CLUSTER: Read = sources::arm::ManagedCluster::READ;
 pub const POOL_UPGRADE_PROFILES: Read = sources::arm::AgentPoolUpgradeProfiles::READ;
 pub const KUBERNETES_VERSIONS: Read = sources::arm::KubernetesVersions::READ;
+pub const DEFENDER_PRICING: Read = sources::arm::DefenderPricing::READ;
 
 /// Every read, in the order of the snapshot's ARM parts.
 pub const ALL: &[Read] = sources::ARM_READS;

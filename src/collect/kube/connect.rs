@@ -14,14 +14,22 @@ pub struct Connection {
     /// The kubeconfig context, or `in-cluster` for the pod's service account.
     pub context: String,
     pub server: String,
+    /// Built in memory (the fleet's own credentials), not from a kubeconfig the user can fix.
+    pub in_memory: bool,
 }
 
 pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, timeout: Duration) -> Result<Connection> {
-    let (mut config, context) = match kubeconfig_to_read(kubeconfig) {
+    let (config, context) = match kubeconfig_to_read(kubeconfig) {
         Some(source) => from_kubeconfig(source, context).await?,
         None if context.is_none() && in_a_pod() => (in_cluster()?, "in-cluster".to_string()),
         None => return Err(no_kubeconfig()),
     };
+    client_for(config, context, timeout)
+}
+
+/// A client for `config` (from a kubeconfig, the pod, or built in memory by `aksguard fleet`);
+/// `context` names it in messages.
+pub fn client_for(mut config: kube::Config, context: String, timeout: Duration) -> Result<Connection> {
     // Retries are ours (see request.rs): kube's own retry layer would multiply them.
     config.default_retry = false;
     config.connect_timeout = Some(timeout);
@@ -36,7 +44,7 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, timeout: 
             problem::root_cause(&err)
         ),
     })?;
-    Ok(Connection { client, context, server })
+    Ok(Connection { client, context, server, in_memory: false })
 }
 
 /// The context and API server URL of the kubeconfig, read without connecting (exec plugins

@@ -73,6 +73,18 @@ pub async fn collect(options: &Options) -> Result<Kubernetes> {
     }
     let connection =
         connect::connect(options.kubeconfig.as_deref(), options.context.as_deref(), options.timeout).await?;
+    read_through(connection, options).await
+}
+
+/// Reads every kind through `config`, a client configuration built in memory (the fleet's own
+/// cluster credentials: nothing of it is on disk); `name` says which cluster in messages. Only
+/// `namespaces`, `timeout` and `spinner` of `options` apply.
+pub async fn collect_with(config: kube::Config, name: &str, options: &Options) -> Result<Kubernetes> {
+    let connection = connect::client_for(config, name.to_string(), options.timeout)?;
+    read_through(connect::Connection { in_memory: true, ..connection }, options).await
+}
+
+async fn read_through(connection: connect::Connection, options: &Options) -> Result<Kubernetes> {
     let namespaces = distinct(&options.namespaces);
     let lister = list::Lister {
         client: connection.client.clone(),
@@ -127,6 +139,9 @@ fn describe(connection: &connect::Connection, version: Option<&str>, namespaces:
 /// The one sentence the run stops with.
 fn stop(fatal: request::Fatal, connection: &connect::Connection) -> anyhow::Error {
     let (context, server) = (&connection.context, &connection.server);
+    if connection.in_memory {
+        return anyhow!(stop_in_memory(fatal, server).replace('\n', " "));
+    }
     let message = match fatal {
         request::Fatal::Unauthorized => format!(
             "the API server of context '{context}' ({server}) refused the credentials (401 Unauthorized); refresh them (for AKS: `az aks get-credentials`, then `kubelogin convert-kubeconfig -l azurecli`) or choose another context with --context"
@@ -141,4 +156,16 @@ fn stop(fatal: request::Fatal, connection: &connect::Connection) -> anyhow::Erro
         ),
     };
     anyhow!(message.replace('\n', " "))
+}
+
+/// The same, for a configuration built in memory (no kubeconfig or context to fix).
+fn stop_in_memory(fatal: request::Fatal, server: &str) -> String {
+    match fatal {
+        request::Fatal::Unauthorized => format!("the API server {server} refused the credential (401 Unauthorized)"),
+        request::Fatal::Credentials(why) => format!("the credential for {server} could not be used: {why}"),
+        request::Fatal::Unreachable(why) => match crate::collect::http::untrusted_certificate(&why) {
+            Some(untrusted) => format!("cannot connect to the API server {server}: {untrusted}"),
+            None => format!("cannot reach the API server {server}: {why}"),
+        },
+    }
 }

@@ -21,6 +21,11 @@ use serde_json::Value;
 pub const CLUSTERS_QUERY: &str =
     "resources | where type =~ 'microsoft.containerservice/managedclusters' | order by id asc";
 
+/// Every subscription's Defender for Containers plan (cluster-level plans come too and are left
+/// out by id).
+pub const DEFENDER_PLANS_QUERY: &str =
+    "securityresources | where type =~ 'microsoft.security/pricings' and name =~ 'Containers' | order by id asc";
+
 /// What a paged query read, for the fleet summary and `doctor --fleet`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {

@@ -109,13 +109,8 @@ enum Sent {
 
 impl Graph {
     pub fn new(endpoint: &str, bearer: Bearer, policy: Policy) -> Result<Graph, String> {
-        let http = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .connect_timeout(policy.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("aksguard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| format!("cannot set up the HTTPS client for Resource Graph: {}", root_cause(&err)))?;
+        let http = super::super::client::https_client(&policy)
+            .map_err(|why| format!("cannot set up the HTTPS client for Resource Graph: {why}"))?;
         Ok(Graph {
             http,
             endpoint: endpoint.trim_end_matches('/').to_string(),
