@@ -560,3 +560,26 @@ fn without_the_azure_cli_the_error_says_it_is_not_installed_not_to_log_in() {
     assert!(stderr.contains("pass --subscription ID (or set AZURE_SUBSCRIPTION_ID) with -g RG -n NAME"), "{stderr}");
     assert!(!stderr.contains("could not be run"), "{stderr}");
 }
+
+#[test]
+fn without_the_azure_cli_a_given_subscription_still_says_it_is_not_installed() {
+    let empty = tempfile::tempdir().unwrap();
+    let subscription = "00000000-0000-0000-0000-000000000000";
+    let args =
+        ["audit", "--skip-kubernetes", "--subscription", subscription, "-g", "rg", "-n", "aks", "--timeout", "5"];
+    let output = Command::new(BIN)
+        .args(args)
+        .env("PATH", empty.path())
+        .env("HOME", empty.path())
+        .env_remove("AZURE_CLIENT_ID")
+        .env_remove("AZURE_FEDERATED_TOKEN_FILE")
+        .env_remove("IDENTITY_ENDPOINT")
+        .env_remove("MSI_ENDPOINT")
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one sentence: {stderr}");
+    assert!(stderr.contains("the Azure CLI is not installed or not on PATH"), "{stderr}");
+    assert!(stderr.contains("--auth env, workload-identity or managed-identity"), "{stderr}");
+}

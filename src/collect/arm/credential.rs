@@ -158,13 +158,27 @@ fn build(auth: Auth, cloud: Cloud, subscription: &str) -> Result<Credential, Box
         }
         Auth::Cli | Auth::Auto => Credential {
             name: "the Azure CLI login",
-            fix: "run `az login` (or choose other credentials with --auth), or pass --skip-azure to read only the Kubernetes API",
+            fix: match azure_cli_on_path() {
+                true => {
+                    "run `az login` (or choose other credentials with --auth), or, for `aksguard audit`, pass --skip-azure to read only the Kubernetes API"
+                }
+                false => {
+                    "the Azure CLI is not installed or not on PATH: install it and run `az login`, or choose credentials that need no CLI (--auth env, workload-identity or managed-identity), or, for `aksguard audit`, pass --skip-azure to read only the Kubernetes API"
+                }
+            },
             inner: AzureCliCredential::new(Some(AzureCliCredentialOptions {
                 subscription: Some(subscription.to_string()),
                 ..AzureCliCredentialOptions::default()
             }))?,
         },
     })
+}
+
+/// Whether an `az` executable is on PATH: without it, "run `az login`" is advice nobody can follow.
+fn azure_cli_on_path() -> bool {
+    let names: &[&str] = if cfg!(windows) { &["az.cmd", "az.exe", "az"] } else { &["az"] };
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|dir| names.iter().any(|name| dir.join(name).is_file()))
 }
 
 /// The values of `names`, or which are missing.
