@@ -545,14 +545,14 @@ fn what_was_not_read_is_one_header_line_and_new_findings_are_marked() {
 
 #[test]
 fn without_the_azure_cli_the_error_says_it_is_not_installed_not_to_log_in() {
-    let empty = tempfile::tempdir().unwrap();
-    let output = Command::new(BIN)
-        .args(["audit", "--skip-kubernetes", "-g", "rg-contoso-containers", "-n", "aks-contoso-prod"])
-        .env("PATH", empty.path())
-        .env("HOME", empty.path())
-        .env_remove("AZURE_SUBSCRIPTION_ID")
-        .output()
-        .unwrap();
+    let output = run_without_the_azure_cli(&[
+        "audit",
+        "--skip-kubernetes",
+        "-g",
+        "rg-contoso-containers",
+        "-n",
+        "aks-contoso-prod",
+    ]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one sentence: {stderr}");
@@ -563,23 +563,26 @@ fn without_the_azure_cli_the_error_says_it_is_not_installed_not_to_log_in() {
 
 #[test]
 fn without_the_azure_cli_a_given_subscription_still_says_it_is_not_installed() {
-    let empty = tempfile::tempdir().unwrap();
     let subscription = "00000000-0000-0000-0000-000000000000";
     let args =
         ["audit", "--skip-kubernetes", "--subscription", subscription, "-g", "rg", "-n", "aks", "--timeout", "5"];
-    let output = Command::new(BIN)
-        .args(args)
-        .env("PATH", empty.path())
-        .env("HOME", empty.path())
-        .env_remove("AZURE_CLIENT_ID")
-        .env_remove("AZURE_FEDERATED_TOKEN_FILE")
-        .env_remove("IDENTITY_ENDPOINT")
-        .env_remove("MSI_ENDPOINT")
-        .output()
-        .unwrap();
+    let output = run_without_the_azure_cli(&args);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one sentence: {stderr}");
     assert!(stderr.contains("the Azure CLI is not installed or not on PATH"), "{stderr}");
     assert!(stderr.contains("--auth env, workload-identity or managed-identity"), "{stderr}");
+}
+
+/// aksguard with an empty PATH and HOME and no Azure credentials in the environment.
+fn run_without_the_azure_cli(args: &[&str]) -> std::process::Output {
+    let empty = tempfile::tempdir().unwrap();
+    let mut command = Command::new(BIN);
+    command.args(args).env("PATH", empty.path()).env("HOME", empty.path());
+    let credentials =
+        ["AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "MSI_ENDPOINT"];
+    for name in credentials {
+        command.env_remove(name);
+    }
+    command.output().unwrap()
 }
