@@ -419,6 +419,64 @@ fn strip_position(message: &str) -> &str {
     }
 }
 
+/// Where a strict read failed and what was wrong, in words for people, without serde's position:
+/// (`spec.containers`, `expected an array, found null`). `message` is a [`Strict`] error's text.
+pub fn describe(message: &str) -> (String, String) {
+    let (path, rest) = match message.strip_prefix("at `").and_then(|m| m.split_once(PATH_END)) {
+        Some((path, rest)) => (path.to_string(), rest),
+        None => (String::new(), message),
+    };
+    (path, plain(strip_position(rest)))
+}
+
+/// `path` appended to `parent` as a JSON path: `items[3]` and `spec.containers` make
+/// `items[3].spec.containers`; `[0].image` is appended without a dot.
+pub fn join_path(parent: &str, path: &str) -> String {
+    match (parent.is_empty(), path.is_empty() || path.starts_with('[')) {
+        (true, _) => path.to_string(),
+        (false, true) => format!("{parent}{path}"),
+        (false, false) => format!("{parent}.{path}"),
+    }
+}
+
+/// serde's `invalid type: null, expected a sequence` as JSON says it: `expected an array, found
+/// null`. The value found is not repeated (it is the input's, of any length); other messages are
+/// kept, cut short.
+fn plain(message: &str) -> String {
+    let types = message.strip_prefix("invalid type: ").and_then(|types| types.rsplit_once(", expected "));
+    match types {
+        Some((found, expected)) => format!("expected {}, found {}", expected_type(expected), found_type(found)),
+        None => crate::redact::excerpt(message, 200),
+    }
+}
+
+/// What serde's `Unexpected` names, as a JSON type.
+fn found_type(found: &str) -> &'static str {
+    match found.split_once(' ').map_or(found, |(first, _)| first) {
+        "null" | "unit" => "null",
+        "sequence" => "an array",
+        "map" => "an object",
+        "string" | "character" => "a string",
+        "integer" | "floating" => "a number",
+        "boolean" => "a boolean",
+        _ => "another type",
+    }
+}
+
+/// What a visitor expects, as a JSON type where it is one.
+fn expected_type(expected: &str) -> String {
+    let number = ["u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64"];
+    match expected {
+        "a sequence" => "an array".into(),
+        "a map" => "an object".into(),
+        "a string" | "a borrowed string" => "a string".into(),
+        "a boolean" => "a boolean".into(),
+        _ if expected.starts_with("struct ") => "an object".into(),
+        _ if number.contains(&expected) => "a number".into(),
+        _ => crate::redact::excerpt(expected, 80),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,5 +537,22 @@ mod tests {
     fn errors_name_the_path_and_one_position() {
         let err = from_str::<Cluster>("{\"pools\": [{}, {\"ranges\": [\"a\", 7]}]}").unwrap_err().to_string();
         assert_eq!(err, "at `pools[1].ranges[1]`: invalid type: integer `7`, expected a string at line 1 column 37");
+    }
+
+    #[test]
+    fn errors_are_described_as_json_types() {
+        let described = |text: &str| describe(&from_str::<Cluster>(text).unwrap_err().to_string());
+        assert_eq!(described(r#"{"pools": null}"#), ("pools".into(), "expected an array, found null".into()));
+        assert_eq!(
+            described(r#"{"access": [[], true]}"#),
+            ("access".into(), "expected an object, found an array".into())
+        );
+        let long = format!(r#"{{"pools": [{{"ranges": "{}"}}]}}"#, "x".repeat(10_000));
+        assert_eq!(described(&long), ("pools[0].ranges".into(), "expected an array, found a string".into()));
+        assert_eq!(described(r#"{"access": {"private": 1}}"#).1, "expected a boolean, found a number");
+        assert_eq!(join_path("items[3]", "spec.containers"), "items[3].spec.containers");
+        assert_eq!(join_path("data", "[0].image"), "data[0].image");
+        assert_eq!(join_path("", "spec"), "spec");
+        assert_eq!(join_path("items[1]", ""), "items[1]");
     }
 }
