@@ -387,6 +387,12 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for StrictVariant<A> {
 /// Where a path starts in a message; what comes before it is the path.
 const PATH_END: &str = "`: ";
 
+/// `err` of a value read on its own, as the error of the same value read as `step` of its parent
+/// (`properties`): its path starts with `step`.
+pub fn under<E: de::Error>(step: &str, err: E) -> E {
+    at(step, err)
+}
+
 /// `err` with `step` (a key, or `[index]`) put in front of its path: `at `spec.containers`: …`.
 /// The position serde_json adds at each level is kept once, from the innermost.
 fn at<E: de::Error>(step: &str, err: E) -> E {
