@@ -308,7 +308,11 @@ fn add_as<S: ArmSource>(path: &Path, doc: &Value, at: Option<String>, found: &mu
         // type, but not as ARM sends it: the source is unknown, the run goes on.
         Err(err) => {
             note_cluster_file(read, path, found)?;
-            let reason = super::input::unreadable_reason(&path.display().to_string(), at.as_deref().unwrap_or(""), &err.to_string());
+            let reason = super::input::unreadable_reason(
+                &path.display().to_string(),
+                at.as_deref().unwrap_or(""),
+                &err.to_string(),
+            );
             match found.unreadable.get_mut(read.source) {
                 Some(bad) => bad.more += 1,
                 None => drop(found.unreadable.insert(read.source, Unreadable { reason, more: 0, id })),
