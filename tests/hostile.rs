@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use support::apiserver::{ApiServer, Reply, Request};
 use support::azure::{self, Azure};
+use support::ca_server::CaServer;
 use support::cluster::Cluster;
 
 /// Planted in inputs; must never appear in any output.
@@ -850,17 +851,7 @@ impl Live {
         let home = tempfile::tempdir().unwrap();
         kube.kubeconfig(home.path(), "aks-contoso-prod", json!({"token": KUBE_TOKEN}));
         std::fs::write(home.path().join("arm-ca.pem"), &arm.ca_pem).unwrap();
-        std::fs::create_dir(home.path().join("bin")).unwrap();
-        let az = home.path().join("bin/az");
-        let token = json!({"accessToken": ARM_TOKEN, "expiresOn": "2030-01-01 00:00:00.000000", "expires_on": 1893456000,
-                           "subscription": azure::SUBSCRIPTION, "tenant": "22222222-2222-2222-2222-222222222222", "tokenType": "Bearer"});
-        let script = format!(
-            "#!/bin/sh\ncase \"$1 $2\" in\n  'account get-access-token') echo '{token}' ;;\n  'account show') echo {} ;;\n  *) exit 2 ;;\nesac\n",
-            azure::SUBSCRIPTION
-        );
-        std::fs::write(&az, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+        fake_az(home.path());
         Live { home, _kube: kube, arm }
     }
 
@@ -882,6 +873,21 @@ impl Live {
             .output()
             .expect("the binary runs")
     }
+}
+
+/// `home/bin/az`, a fake `az` that prints the ARM token and the subscription.
+fn fake_az(home: &Path) {
+    std::fs::create_dir(home.join("bin")).unwrap();
+    let az = home.join("bin/az");
+    let token = json!({"accessToken": ARM_TOKEN, "expiresOn": "2030-01-01 00:00:00.000000", "expires_on": 1893456000,
+                       "subscription": azure::SUBSCRIPTION, "tenant": "22222222-2222-2222-2222-222222222222", "tokenType": "Bearer"});
+    let script = format!(
+        "#!/bin/sh\ncase \"$1 $2\" in\n  'account get-access-token') echo '{token}' ;;\n  'account show') echo {} ;;\n  *) exit 2 ;;\nesac\n",
+        azure::SUBSCRIPTION
+    );
+    std::fs::write(&az, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// No token, nor its signature, nor a raw escape, in `what`.
@@ -1171,4 +1177,55 @@ fn live_objects_of_wrong_types_make_their_sources_unavailable_never_pass() {
     for rule in ["privileged-containers", "api-server-access", "local-accounts"] {
         assert_eq!(finding(&report, rule)["status"], "unknown", "{rule}: {}", finding(&report, rule));
     }
+}
+
+/// What a server whose own certificate is a CA certificate makes a client say.
+const CA_AS_SERVER: &str =
+    "the server's TLS certificate is not trusted: it is a CA certificate, used as the server's own certificate";
+
+#[test]
+fn a_kubernetes_api_server_presenting_a_ca_certificate_is_not_trusted_and_says_why() {
+    let server = CaServer::start();
+    let dir = Dir::new();
+    let kubeconfig = dir.path("kubeconfig");
+    let config = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "ca",
+        "clusters": [{"name": "ca", "cluster": {"server": server.url,
+                      "certificate-authority-data": support::apiserver::base64_encode(server.ca_pem.as_bytes())}}],
+        "users": [{"name": "u", "user": {"token": KUBE_TOKEN}}],
+        "contexts": [{"name": "ca", "context": {"cluster": "ca", "user": "u"}}],
+    });
+    std::fs::write(&kubeconfig, config.to_string()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_aksguard"))
+        .env("HOME", dir.0.path())
+        .env_remove("KUBECONFIG")
+        .args(["audit", "--skip-azure", "--kubeconfig", kubeconfig.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_refused(&output, CA_AS_SERVER);
+    assert!(text(&output.stderr).contains("(the server must present a certificate the CA signed)"));
+    assert!(
+        !text(&output.stderr).contains("VPN") && !text(&output.stderr).contains("network"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn arm_presenting_a_ca_certificate_is_not_trusted_and_says_why() {
+    let server = CaServer::start();
+    let dir = Dir::new();
+    fake_az(dir.0.path());
+    std::fs::write(dir.path("ca.pem"), &server.ca_pem).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_aksguard"))
+        .env_clear()
+        .env("HOME", dir.0.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.path("bin").display()))
+        .env("SSL_CERT_FILE", dir.path("ca.pem"))
+        .current_dir(dir.0.path())
+        .args(["audit", "--skip-kubernetes", "--arm-endpoint", &server.url, "-g", azure::GROUP, "-n", azure::CLUSTER])
+        .output()
+        .unwrap();
+    assert_refused(&output, &format!("cannot connect to ARM at {}: {CA_AS_SERVER}", server.url));
+    assert!(!text(&output.stderr).contains("check the network"), "{}", text(&output.stderr));
 }

@@ -4,5 +4,6 @@
 
 pub mod apiserver;
 pub mod azure;
+pub mod ca_server;
 pub mod cluster;
 pub mod resource_graph;
