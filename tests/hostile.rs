@@ -717,6 +717,31 @@ fn a_wrong_type_never_hides_a_duplicate_key_on_any_offline_path() {
 }
 
 #[test]
+fn a_poisoned_key_in_an_object_of_a_wrong_type_is_quoted_short_escaped_and_redacted() {
+    let dir = Dir::new();
+    let (mut list, first, _) = kubectl_list();
+    let key = poisoned_value(1 << 20);
+    let mut labels = serde_json::Map::new();
+    labels.insert(key, json!(5));
+    let deep = (0..100).fold(json!(1), |inner, _| json!({"ab": inner}));
+    list["items"][first]["metadata"]["labels"] = Value::Object(labels);
+    list["items"][first + 1]["metadata"]["labels"] = json!({"x": deep});
+    let file = dir.write("k.json", list.to_string());
+    let output = aksguard(&["audit", "--from-kubectl", &file, "-o", "json"]);
+    let report = assert_report(&output, "poisoned key");
+    let stderr = text(&output.stderr);
+    let warning = stderr.lines().find(|line| line.starts_with("warning: ")).expect("a warning");
+    assert!(warning.chars().count() < MAX_ERROR_CHARS, "{} chars", warning.chars().count());
+    assert!(warning.contains("metadata.labels.\\u{1b}]0;owned\\u{7}Bearer [redacted]"), "{warning}");
+    let reason = unavailable_reason(&report, "kubernetes/pods");
+    assert!(
+        reason.chars().count() < MAX_ERROR_CHARS
+            && reason.ends_with("expected a string, found a number (and 1 more Pod)"),
+        "{reason}"
+    );
+}
+
+#[test]
 fn control_characters_in_cluster_names_are_escaped_in_every_text_format() {
     let dir = Dir::new();
     let list = r#"{"apiVersion":"v1","kind":"List","items":[{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"evil\u001b]0;owned\u0007"}},{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p\u001b[2J","namespace":"evil\u001b]0;owned\u0007"},"spec":{"containers":[{"name":"c\u001b[31m","image":"nginx\u001b[8m:latest","securityContext":{"privileged":true}}]},"status":{"phase":"Running"}}]}"#;

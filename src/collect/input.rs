@@ -37,7 +37,8 @@ pub fn invalid_json(path: &Path, err: &dyn std::fmt::Display, hint: &str) -> any
 /// array, found null`.
 pub fn unreadable_reason(file: &str, at: &str, error: &str) -> String {
     let (path, what) = crate::strict_json::describe(error);
-    let path = crate::strict_json::join_path(at, &path);
+    // Keys in the path are cut and escaped one by one, but a path may be a hundred levels deep.
+    let path = crate::redact::excerpt(&crate::strict_json::join_path(at, &path), 200);
     let file = crate::redact::excerpt(file, 200);
     match path.is_empty() {
         true => format!("not readable: {file}: {what}"),
