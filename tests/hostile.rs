@@ -390,6 +390,22 @@ fn a_snapshot_in_the_wrong_encoding_says_so() {
 }
 
 #[test]
+fn a_poisoned_reason_in_a_snapshot_is_cut_short_escaped_and_redacted_in_every_format() {
+    let dir = Dir::new();
+    let mut snapshot = demo_snapshot();
+    snapshot["kubernetes"]["pods"] = json!({"status": "unavailable", "reason": poisoned_value(1 << 20)});
+    let file = dir.write("s.json", snapshot.to_string());
+    for format in ["table", "json", "sarif", "junit", "markdown", "html"] {
+        let output = aksguard(&["audit", "--snapshot", &file, "-o", format, "--show", "all"]);
+        assert_clean(&output, format);
+        assert_eq!(output.status.code(), Some(0), "{format}: {}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains("redacted"), "{format}: the reason is shown");
+        assert!(!stdout.contains(&"x".repeat(1001)), "{format}: the reason is cut short");
+    }
+}
+
+#[test]
 fn a_snapshot_with_a_duplicate_field_is_refused() {
     let dir = Dir::new();
     let snapshot = demo_snapshot().to_string();

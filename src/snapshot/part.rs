@@ -80,6 +80,9 @@ impl<T: Serialize> Serialize for Part<T> {
     }
 }
 
+/// The longest reason of a snapshot file repeated (aksguard's own are a few hundred characters).
+const REASON_CHARS: usize = 1000;
+
 /// Where the reason of a part read from a snapshot file begins when its data is JSON without a
 /// duplicate key but not of its model (a wrong type): the reader of the file puts the file and
 /// the part's place in front of the path ([`crate::collect::snapshot_file`]).
@@ -97,9 +100,11 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Part<T> {
                 Err(err) => unreadable(data.get(), &err.to_string()),
             },
             (PartStatus::Collected, None) => Err(serde::de::Error::custom("a collected part needs `data`")),
-            (PartStatus::Unavailable, _) => {
-                Ok(Part::Unavailable(repr.reason.unwrap_or_else(|| "no reason recorded".into())))
-            }
+            // The file may have been tampered with: its reason is outside text like any other.
+            (PartStatus::Unavailable, _) => match repr.reason {
+                Some(reason) => Ok(Part::Unavailable(crate::redact::excerpt(&reason, REASON_CHARS))),
+                None => Ok(Part::unavailable("no reason recorded")),
+            },
         }
     }
 }
@@ -142,6 +147,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("at `data[1]`: duplicate field `a`"), "{err}");
+    }
+
+    #[test]
+    fn a_reason_from_a_file_is_cut_short_escaped_and_redacted() {
+        let text = format!(
+            r#"{{"status":"unavailable","reason":"\u001b]0;x\u0007 Bearer abc.def.ghi {}"}}"#,
+            "y".repeat(5000)
+        );
+        let Part::<Vec<u32>>::Unavailable(reason) = serde_json::from_str(&text).unwrap() else { panic!() };
+        assert!(
+            reason.starts_with("\\u{1b}]0;x\\u{7} Bearer [redacted] yyy") && reason.chars().count() <= REASON_CHARS + 1,
+            "{reason}"
+        );
     }
 
     #[test]
