@@ -435,6 +435,21 @@ pub fn describe(message: &str) -> (String, String) {
     (path, plain(strip_position(rest)))
 }
 
+/// [`describe`] in one phrase, with serde_json's position when the message has one: `at
+/// `kind`: expected a string, found an array at line 1, column 32`.
+pub fn describe_at(message: &str) -> String {
+    let (path, what) = describe(message);
+    let position = message.rfind(" at line ").map(|cut| message[cut + 4..].replace(" column", ", column"));
+    let mut phrase = match path.is_empty() {
+        true => what,
+        false => format!("at `{path}`: {what}"),
+    };
+    if let Some(position) = position.filter(|p| p.len() < 40) {
+        phrase.push_str(&format!(" at {position}"));
+    }
+    phrase
+}
+
 /// `path` appended to `parent` as a JSON path: `items[3]` and `spec.containers` make
 /// `items[3].spec.containers`; `[0].image` is appended without a dot.
 pub fn join_path(parent: &str, path: &str) -> String {
@@ -557,6 +572,8 @@ mod tests {
         assert_eq!(described(&long), ("pools[0].ranges".into(), "expected an array, found a string".into()));
         assert_eq!(described(r#"{"access": {"private": 1}}"#).1, "expected a boolean, found a number");
         assert_eq!(join_path("items[3]", "spec.containers"), "items[3].spec.containers");
+        let err = from_str::<Cluster>("{\"pools\": [{}, {\"ranges\": 7}]}").unwrap_err().to_string();
+        assert_eq!(describe_at(&err), "at `pools[1].ranges`: expected an array, found a number at line 1, column 30");
         assert_eq!(join_path("data", "[0].image"), "data[0].image");
         assert_eq!(join_path("", "spec"), "spec");
         assert_eq!(join_path("items[1]", ""), "items[1]");

@@ -451,6 +451,28 @@ fn malformed_kubectl_files_are_refused_in_one_line() {
 }
 
 #[test]
+fn valid_json_that_is_not_kubernetes_json_is_named_as_such() {
+    let dir = Dir::new();
+    for (list, position) in [
+        (
+            r#"{"kind":"List","items":[{"kind":["Pod"],"metadata":{}}]}"#,
+            "expected a string, found an array at line 1, column 32",
+        ),
+        (r#"{"kind":"List","items":[5]}"#, "expected a Kubernetes object, found a number at line 1, column 25"),
+        (
+            r#"{"kind":"List","items":[{"apiVersion":{},"kind":"Pod"}]}"#,
+            "expected a string, found an object at line 1, column 38",
+        ),
+    ] {
+        let output = aksguard(&["audit", "--from-kubectl", &dir.write("k.json", list)]);
+        assert_refused(
+            &output,
+            &format!("k.json is JSON, but not Kubernetes JSON ({position}); pass the unmodified output"),
+        );
+    }
+}
+
+#[test]
 fn secrets_in_kubectl_files_never_reach_any_output() {
     let dir = Dir::new();
     let mut list: Value = serde_json::from_str(&fixture_text("inputs/contoso-insecure/kubectl-get.json")).unwrap();

@@ -258,6 +258,13 @@ fn read_error(path: &Path, err: ReadError, hint: &str) -> anyhow::Error {
         ReadError::Json { category: Category::Data, message, kind: Some(kind) } => {
             anyhow::anyhow!("{} holds a {} that cannot be read ({message})", path.display(), kind.name())
         }
+        // Valid JSON, but not Kubernetes JSON where aksguard finds its way (an object's `kind`
+        // or `apiVersion` that is not a string, a list item that is not an object).
+        ReadError::Json { category: Category::Data, message, kind: None } => anyhow::anyhow!(
+            "{} is JSON, but not Kubernetes JSON ({}); {hint}",
+            path.display(),
+            crate::strict_json::describe_at(&message)
+        ),
         ReadError::Json { message, .. } => invalid_json(path, &message, hint),
     }
 }
