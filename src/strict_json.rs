@@ -11,7 +11,8 @@
 //!   the cluster.
 //! - An error names where it is: `spec.containers[0].image: invalid type: …`.
 //!
-//! The wrapper forwards everything else untouched; it costs a key copy per object field.
+//! The wrapper forwards everything else untouched; it costs a key's hash and a copy of its first
+//! bytes per object field.
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -73,7 +74,7 @@ impl Default for KeySlot {
 
 impl KeySlot {
     fn set(&mut self, key: &str) {
-        self.hash = fnv1a(key.as_bytes());
+        self.hash = key_hash(key.as_bytes());
         let mut len = key.len().min(KEY_BYTES);
         while !key.is_char_boundary(len) {
             len -= 1;
@@ -247,22 +248,31 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, S> {
     }
 }
 
-/// Keys of one object remembered by hash: a handful inline, more on the heap.
-#[derive(Default)]
+/// How many keys of one object are remembered in place: a pod's spec or a container has about
+/// twenty; an object of more keys (labels) goes on to the heap.
+const INLINE_KEYS: usize = 32;
+
+/// Keys of one object remembered by hash: most objects' all in place, more on the heap.
 struct SeenKeys {
-    inline: [u64; 8],
+    inline: [u64; INLINE_KEYS],
     len: usize,
     more: Vec<u64>,
+}
+
+impl Default for SeenKeys {
+    fn default() -> Self {
+        SeenKeys { inline: [0; INLINE_KEYS], len: 0, more: Vec::new() }
+    }
 }
 
 impl SeenKeys {
     /// Remembers a key by its hash; false when it was already there.
     fn insert(&mut self, hash: u64) -> bool {
-        let inline = &self.inline[..self.len.min(8)];
+        let inline = &self.inline[..self.len.min(INLINE_KEYS)];
         if inline.contains(&hash) || self.more.contains(&hash) {
             return false;
         }
-        match self.len < 8 {
+        match self.len < INLINE_KEYS {
             true => self.inline[self.len] = hash,
             false => self.more.push(hash),
         }
@@ -271,9 +281,23 @@ impl SeenKeys {
     }
 }
 
-/// FNV-1a, 64 bits: two keys of one object colliding is a 2^-64 chance.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
+/// A key's hash, eight bytes at a time (a byte at a time cost a tenth of the reading). The same
+/// key always hashes the same, so a duplicate is never missed; two different keys of one object
+/// colliding (about a 2^-64 chance, unless made so on purpose) would refuse a valid file, never
+/// accept an invalid one.
+fn key_hash(bytes: &[u8]) -> u64 {
+    const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+    let step = |hash: u64, word: u64| (hash.rotate_left(23) ^ word).wrapping_mul(MIX);
+    let mut words = bytes.chunks_exact(8);
+    let mut hash = (&mut words)
+        .fold(bytes.len() as u64, |hash, word| step(hash, u64::from_le_bytes(word.try_into().expect("eight bytes"))));
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut last = [0; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        hash = step(hash, u64::from_le_bytes(last));
+    }
+    hash ^ (hash >> 29)
 }
 
 /// An object's entries: each key checked against the ones before it, each value read strictly,
@@ -552,6 +576,9 @@ mod tests {
         let many: String = (0..40).map(|i| format!("\"k{i}\": {i},")).collect();
         assert!(from_str::<Value>(&format!("{{{many} \"k39\": 0}}")).is_err(), "past the inline keys too");
         assert!(from_str::<Value>(&format!("{{{many} \"k40\": 0}}")).is_ok());
+        let long = "a-long-annotation-key.example.com/with-a-path";
+        assert!(from_str::<Value>(&format!(r#"{{"{long}": 1, "{long}x": 2, "{long}": 3}}"#)).is_err());
+        assert!(from_str::<Value>(&format!(r#"{{"{long}": 1, "{long}x": 2, "x{long}": 3}}"#)).is_ok());
     }
 
     #[test]
