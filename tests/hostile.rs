@@ -5,8 +5,10 @@
 //! what could not be read is `unknown` with a reason. Never a panic, never a pass on tampered
 //! data, never a canary value in any output. Black-box on purpose: it only knows the CLI.
 //!
-//! Tests marked `#[ignore = "phase 2: …"]` attack defects of the readers still to be fixed;
-//! run them with `cargo test --test hostile -- --ignored`.
+//! A value of the wrong type in an input file makes its part unknown, with a warning, and the run
+//! goes on; a duplicate key or invalid JSON refuses the file. Live paths run against local HTTPS
+//! servers (`tests/support`) that echo the token, page forever, send wrong types or present a
+//! certificate that must not be trusted.
 
 mod support;
 
