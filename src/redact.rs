@@ -110,7 +110,12 @@ fn redact_private_keys(text: &str) -> String {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let header_end = rest[start..].find("-----\n").map(|at| start + at);
-        let header = &rest[start..header_end.unwrap_or(rest.len()).min(start + 64)];
+        // The header's first 64 bytes at most, cut where a character ends.
+        let mut cut = header_end.unwrap_or(rest.len()).min(start + 64);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let header = &rest[start..cut];
         if !header.contains("PRIVATE KEY") {
             out.push_str(&rest[..start + 1]);
             rest = &rest[start + 1..];
@@ -283,6 +288,17 @@ mod tests {
             assert!(!out.contains(canary), "{canary} survived in {out:?} (from {text:?})");
         }
         out
+    }
+
+    #[test]
+    fn a_private_key_header_cut_inside_a_character_does_not_panic() {
+        // Found by fuzz/run.sh (config): the 64-byte cut of the header fell inside `ݚ`.
+        for pad in 40..70 {
+            let text = format!("-----BEGIN {}éééé PRIVATE KEY-----\nk\n-----END", "x".repeat(pad));
+            assert!(redact(&text).starts_with("-----BEGIN "), "{pad}");
+        }
+        let key = "-----BEGIN ݚ PRIVATE KEY-----\nabc\n-----END PRIVATE KEY----- after";
+        assert_eq!(redact(key), "[redacted private key] after");
     }
 
     #[test]

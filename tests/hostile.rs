@@ -195,6 +195,22 @@ fn bad_config_values_are_quoted_short_escaped_and_redacted() {
     assert_each_refused(&dir, "aksguard.toml", cases, audit_with_config);
 }
 
+/// Inputs the fuzzers (`fuzz/run.sh`) found to crash a reader, kept as they were found.
+#[test]
+fn inputs_that_once_crashed_a_reader_end_cleanly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    // A private key's header cut inside a character panicked the redaction of the config error.
+    // The file as found (its zero bytes are refused before it is parsed), and what it did, as text.
+    let config = dir.join("config-crash-1e8ca1e2.toml");
+    assert_refused(&audit_with_config(config.to_str().unwrap()), "is not text (a zero byte at offset 22)");
+    let files = Dir::new();
+    for pad in 48..56 {
+        let value = format!("-----BEGIN {}ݚݚ PRIVATE KEY", "x".repeat(pad));
+        let output = audit_with_config(&files.write("aksguard.toml", format!("fail_on = \"{value}\"\n")));
+        assert_refused(&output, "fail_on");
+    }
+}
+
 #[test]
 fn a_namespaces_filter_that_matches_nothing_is_announced() {
     let dir = Dir::new();
