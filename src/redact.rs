@@ -1,8 +1,8 @@
 //! Text from outside (server error bodies, bad input quoted in an error, names from a cluster) is
 //! hostile: it may carry a credential a proxy echoed back, megabytes of one line, or escape
 //! sequences that retitle a terminal. [`excerpt`] is what aksguard prints of such text: credentials
-//! redacted, control characters escaped, length capped. [`redact`] and [`escape_controls`] are
-//! its two halves.
+//! redacted, control characters escaped ([`crate::escape::one_line`]), length capped. [`redact`]
+//! is its other half.
 //!
 //! Redaction is by shape, not by knowing the secret: an authorization scheme and what follows it
 //! (`Bearer …`, `Basic …`), JWTs (`eyJ….….…`), the value of a credential-named key (`sig=`,
@@ -51,7 +51,7 @@ const KEY_RUN_CHARS: usize = 32;
 pub fn excerpt(text: &str, max_chars: usize) -> String {
     // Redaction needs a little context past the cut; a credential cut short still has its shape.
     let prefix = prefix(text, max_chars.saturating_mul(4).saturating_add(1024));
-    let clean = escape_controls(&redact(prefix));
+    let clean = crate::escape::one_line(&redact(prefix));
     let mut chars = clean.char_indices();
     match chars.nth(max_chars) {
         Some((cut, _)) => format!("{}…", &clean[..cut]),
@@ -96,28 +96,6 @@ fn prefix(text: &str, max_bytes: usize) -> &str {
     &text[..cut]
 }
 
-/// Control characters (and the Unicode ones that reorder text on screen) as visible escapes:
-/// `\n`, `\t`, `\r`, else `\u{1b}`. Everything else is kept.
-pub fn escape_controls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if is_hidden(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// C0/C1 controls, DEL, bidirectional overrides and isolates, zero-width and line separators.
-fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-}
-
 /// `text` with everything credential-shaped replaced by [`REDACTED`].
 pub fn redact(text: &str) -> String {
     let text = redact_private_keys(text);
@@ -132,7 +110,12 @@ fn redact_private_keys(text: &str) -> String {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let header_end = rest[start..].find("-----\n").map(|at| start + at);
-        let header = &rest[start..header_end.unwrap_or(rest.len()).min(start + 64)];
+        // The header's first 64 bytes at most, cut where a character ends.
+        let mut cut = header_end.unwrap_or(rest.len()).min(start + 64);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let header = &rest[start..cut];
         if !header.contains("PRIVATE KEY") {
             out.push_str(&rest[..start + 1]);
             rest = &rest[start + 1..];
@@ -308,6 +291,17 @@ mod tests {
     }
 
     #[test]
+    fn a_private_key_header_cut_inside_a_character_does_not_panic() {
+        // Found by fuzz/run.sh (config): the 64-byte cut of the header fell inside `ݚ`.
+        for pad in 40..70 {
+            let text = format!("-----BEGIN {}éééé PRIVATE KEY-----\nk\n-----END", "x".repeat(pad));
+            assert!(redact(&text).starts_with("-----BEGIN "), "{pad}");
+        }
+        let key = "-----BEGIN ݚ PRIVATE KEY-----\nabc\n-----END PRIVATE KEY----- after";
+        assert_eq!(redact(key), "[redacted private key] after");
+    }
+
+    #[test]
     fn authorization_schemes_lose_their_credential() {
         assert_eq!(redacted(&format!("Authorization: Bearer {OPAQUE}")), "Authorization: Bearer [redacted]");
         assert_eq!(redacted(&format!("authorization: bearer {JWT}\nnext")), "authorization: bearer [redacted]\nnext");
@@ -379,14 +373,6 @@ mod tests {
         for text in kept {
             assert_eq!(redact(text), text);
         }
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(escape_controls("a\u{1b}]0;owned\u{7}b"), "a\\u{1b}]0;owned\\u{7}b");
-        assert_eq!(escape_controls("l1\nl2\r\tx"), "l1\\nl2\\r\\tx");
-        assert_eq!(escape_controls("evil\u{202e}txt.exe \u{9b}31m"), "evil\\u{202e}txt.exe \\u{9b}31m");
-        assert_eq!(escape_controls("naïve — ✓"), "naïve — ✓");
     }
 
     #[test]

@@ -45,6 +45,15 @@ fn az_base(command: &str) -> String {
 struct Found {
     documents: BTreeMap<&'static str, Box<dyn Any>>,
     cluster_file: Option<PathBuf>,
+    /// Sources with a document not as ARM sends it (a wrong type): why the first is unreadable,
+    /// how many more there were, and its ARM id. The whole source is unknown.
+    unreadable: BTreeMap<&'static str, Unreadable>,
+}
+
+struct Unreadable {
+    reason: String,
+    more: usize,
+    id: Option<String>,
 }
 
 type Documents<T> = Vec<(Option<String>, T)>;
@@ -84,6 +93,18 @@ struct Finish<'a> {
 impl ArmVisitor for Finish<'_> {
     fn visit<S: ArmSource>(&mut self) {
         let read = &S::READ;
+        if let Some(bad) = self.found.unreadable.get(read.source) {
+            if read.source == source::MANAGED_CLUSTER {
+                self.cluster = cluster_name(bad.id.as_deref());
+            }
+            let reason = match bad.more {
+                0 => bad.reason.clone(),
+                more => format!("{} (and {more} more)", bad.reason),
+            };
+            super::input::warn_unreadable(&reason, read.source);
+            *S::part_mut(self.azure) = Part::unavailable(reason);
+            return;
+        }
         let documents =
             self.found.documents.remove(read.source).and_then(|d| d.downcast::<Documents<S::Document>>().ok());
         let named = self.lists.iter().any(|list| list.read().source == read.source);
@@ -154,19 +175,20 @@ fn read_file(path: &Path, found: &mut Found) -> Result<Read> {
         .map_err(|err| invalid_json(path, &err, "pass the unmodified output of an az command run with -o json"))?;
     match &value {
         // `az ... list` prints an array; the ARM REST list body wraps it in `value`.
-        Value::Array(items) => read_list(path, items, found),
+        Value::Array(items) => read_list(path, items, "", found),
         Value::Object(map) if map.get("value").is_some_and(Value::is_array) => {
-            read_list(path, map["value"].as_array().expect("checked above"), found)
+            read_list(path, map["value"].as_array().expect("checked above"), "value", found)
         }
         Value::Object(_) => {
-            add(path, &value, false, found)?;
+            add(path, &value, None, found)?;
             Ok(Read::Documents)
         }
         _ => bail!("{} holds a JSON {}, not az output; {}", path.display(), json_kind(&value), what_it_reads()),
     }
 }
 
-fn read_list(path: &Path, items: &[Value], found: &mut Found) -> Result<Read> {
+/// The documents of a list, `list` being where it is in the file (`value` for an ARM REST body).
+fn read_list(path: &Path, items: &[Value], list: &str, found: &mut Found) -> Result<Read> {
     if items.is_empty() {
         return Ok(Read::EmptyList);
     }
@@ -179,8 +201,8 @@ fn read_list(path: &Path, items: &[Value], found: &mut Found) -> Result<Read> {
         );
     }
     let mut added = 0;
-    for item in items {
-        added += usize::from(add(path, item, true, found)?);
+    for (index, item) in items.iter().enumerate() {
+        added += usize::from(add(path, item, Some(format!("{list}[{index}]")), found)?);
     }
     if added == 0 {
         bail!(
@@ -252,7 +274,8 @@ fn recognised_as(read: &'static ArmRead, doc: &Value) -> bool {
     ask.2
 }
 
-fn add(path: &Path, doc: &Value, in_list: bool, found: &mut Found) -> Result<bool> {
+/// `at`: where the document is in a list file (`[2]`), `None` when it is the file.
+fn add(path: &Path, doc: &Value, at: Option<String>, found: &mut Found) -> Result<bool> {
     let Some(read) = recognise(doc) else {
         return Err(unrecognised(path, doc));
     };
@@ -260,44 +283,50 @@ fn add(path: &Path, doc: &Value, in_list: bool, found: &mut Found) -> Result<boo
         read: &'static ArmRead,
         path: &'a Path,
         doc: &'a Value,
-        in_list: bool,
+        at: Option<String>,
         found: &'a mut Found,
         result: Result<bool>,
     }
     impl ArmVisitor for Add<'_> {
         fn visit<S: ArmSource>(&mut self) {
             if S::READ.source == self.read.source {
-                self.result = add_as::<S>(self.path, self.doc, self.in_list, self.found);
+                self.result = add_as::<S>(self.path, self.doc, self.at.take(), self.found);
             }
         }
     }
-    let mut add = Add { read, path, doc, in_list, found, result: Ok(false) };
+    let mut add = Add { read, path, doc, at, found, result: Ok(false) };
     sources::each_arm(&mut add);
     add.result
 }
 
-fn add_as<S: ArmSource>(path: &Path, doc: &Value, in_list: bool, found: &mut Found) -> Result<bool> {
+fn add_as<S: ArmSource>(path: &Path, doc: &Value, at: Option<String>, found: &mut Found) -> Result<bool> {
     let read = &S::READ;
-    let what = doc.get("type").and_then(Value::as_str).unwrap_or(read.what);
-    let document = S::Document::from_document(doc)
-        .map_err(|err| anyhow::anyhow!("{} holds a {what} that cannot be read ({err})", path.display()))?;
+    let id = doc.get("id").and_then(Value::as_str).map(str::to_string);
+    let document = match S::Document::from_document(doc) {
+        Ok(document) => document,
+        // Valid JSON without a duplicate key (checked when the file was read), recognised by its
+        // type, but not as ARM sends it: the source is unknown, the run goes on.
+        Err(err) => {
+            note_cluster_file(read, path, found)?;
+            let reason = super::input::unreadable_reason(
+                &path.display().to_string(),
+                at.as_deref().unwrap_or(""),
+                &err.to_string(),
+            );
+            match found.unreadable.get_mut(read.source) {
+                Some(bad) => bad.more += 1,
+                None => drop(found.unreadable.insert(read.source, Unreadable { reason, more: 0, id })),
+            }
+            return Ok(true);
+        }
+    };
     if let Some(why) = document.refuse() {
-        if in_list {
+        if at.is_some() {
             return Ok(false);
         }
         bail!("{} is {why}; pass `{}`", path.display(), read.az_command);
     }
-    if read.source == source::MANAGED_CLUSTER {
-        if let Some(first) = &found.cluster_file {
-            bail!(
-                "{} and {} both hold a managed cluster; audit one cluster at a time",
-                first.display(),
-                path.display()
-            );
-        }
-        found.cluster_file = Some(path.to_path_buf());
-    }
-    let id = doc.get("id").and_then(Value::as_str).map(str::to_string);
+    note_cluster_file(read, path, found)?;
     let documents = found
         .documents
         .entry(read.source)
@@ -310,6 +339,18 @@ fn add_as<S: ArmSource>(path: &Path, doc: &Value, in_list: bool, found: &mut Fou
     }
     documents.push((id, document));
     Ok(true)
+}
+
+/// Remembers the file of the managed cluster: a second one is refused.
+fn note_cluster_file(read: &ArmRead, path: &Path, found: &mut Found) -> Result<()> {
+    if read.source != source::MANAGED_CLUSTER {
+        return Ok(());
+    }
+    if let Some(first) = &found.cluster_file {
+        bail!("{} and {} both hold a managed cluster; audit one cluster at a time", first.display(), path.display());
+    }
+    found.cluster_file = Some(path.to_path_buf());
+    Ok(())
 }
 
 fn unrecognised(path: &Path, doc: &Value) -> anyhow::Error {

@@ -30,3 +30,25 @@ pub fn unreadable(path: &Path, flag: &str, err: &std::io::Error) -> anyhow::Erro
 pub fn invalid_json(path: &Path, err: &dyn std::fmt::Display, hint: &str) -> anyhow::Error {
     anyhow::anyhow!("{} is not valid JSON ({err}); {hint}", path.display())
 }
+
+/// Why a part of an input file is unknown: an object in it is JSON, but not what the API sends.
+/// `at` is where the object is in the file (`items[3]`, `[0]`, `kubernetes.pods.data`), `error`
+/// the strict reader's message: `not readable: k.json: items[3].spec.containers: expected an
+/// array, found null`.
+pub fn unreadable_reason(file: &str, at: &str, error: &str) -> String {
+    let (path, what) = crate::strict_json::describe(error);
+    // Keys in the path are cut and escaped one by one, but a path may be a hundred levels deep.
+    let path = crate::redact::excerpt(&crate::strict_json::join_path(at, &path), 200);
+    let file = crate::redact::excerpt(file, 200);
+    match path.is_empty() {
+        true => format!("not readable: {file}: {what}"),
+        false => format!("not readable: {file}: {path}: {what}"),
+    }
+}
+
+/// The one line on stderr that says a source of an input file is unknown, and why; the run goes
+/// on with the rest.
+pub fn warn_unreadable(reason: &str, source: &str) {
+    let why = reason.strip_prefix("not readable: ").unwrap_or(reason);
+    eprintln!("warning: {why}; {source} is unknown (the rest is audited)");
+}

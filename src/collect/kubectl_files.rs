@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde::de::MapAccess;
 use serde::de::value::MapAccessDeserializer;
 use serde_json::error::Category;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
@@ -36,10 +36,14 @@ struct Objects {
     state: KubernetesState,
     /// Kinds seen (or declared complete): only these stay collected.
     seen: BTreeSet<Kind>,
-    /// In the file being read: objects read, kinds skipped, items whose kind comes later.
+    /// In the file being read: its name, objects read, kinds skipped, items whose kind comes later.
+    file: String,
     read: usize,
     skipped: BTreeSet<String>,
     untyped: Vec<RawFields>,
+    /// Kinds with an object not as the API sends it: why the first is unreadable, and how many
+    /// more there were. The whole kind is unknown: a kind missing one pod must never pass.
+    unreadable: BTreeMap<Kind, (String, usize)>,
 }
 
 impl Objects {
@@ -52,23 +56,47 @@ impl Objects {
         }
         let mut state = KubernetesState::unavailable("not read yet");
         sources::each_kubernetes(&mut Empty(&mut state));
-        Objects { state, seen: BTreeSet::new(), read: 0, skipped: BTreeSet::new(), untyped: Vec::new() }
+        Objects {
+            state,
+            seen: BTreeSet::new(),
+            file: String::new(),
+            read: 0,
+            skipped: BTreeSet::new(),
+            untyped: Vec::new(),
+            unreadable: BTreeMap::new(),
+        }
     }
 
-    /// Every kind: duplicates dropped, and unavailable when no file held it.
+    /// Every kind: duplicates dropped, unknown when an object of it was unreadable, and
+    /// unavailable when no file held it.
     fn finish(mut self) -> KubernetesState {
-        struct Finish<'s>(&'s mut KubernetesState, &'s BTreeSet<Kind>);
+        struct Finish<'s>(&'s mut KubernetesState, &'s BTreeSet<Kind>, &'s BTreeMap<Kind, (String, usize)>);
         impl KubernetesVisitor for Finish<'_> {
             fn visit<S: KubernetesSource>(&mut self) {
                 let part = S::part_mut(self.0);
+                if let Some((reason, more)) = self.2.get(&S::KIND) {
+                    *part = Part::unavailable(with_more(reason, *more, S::KIND));
+                    return;
+                }
                 match (self.1.contains(&S::KIND), part) {
                     (true, Part::Collected(objects)) => dedupe(objects, S::metadata),
                     (_, part) => *part = Part::unavailable(not_provided(S::KIND)),
                 }
             }
         }
-        sources::each_kubernetes(&mut Finish(&mut self.state, &self.seen));
+        sources::each_kubernetes(&mut Finish(&mut self.state, &self.seen, &self.unreadable));
+        for (kind, (reason, more)) in &self.unreadable {
+            super::input::warn_unreadable(&with_more(reason, *more, *kind), kind.source());
+        }
         self.state
+    }
+}
+
+/// The first unreadable object's reason, and how many more of its kind there were.
+fn with_more(reason: &str, more: usize, kind: Kind) -> String {
+    match more {
+        0 => reason.to_string(),
+        more => format!("{reason} (and {more} more {})", kind.name()),
     }
 }
 
@@ -105,6 +133,17 @@ impl Sink for Objects {
 
     fn untyped(&mut self, fields: RawFields) {
         self.untyped.push(fields);
+    }
+
+    fn unreadable(&mut self, kind: Kind, at: &str, error: &str) {
+        self.read += 1;
+        match self.unreadable.get_mut(&kind) {
+            Some((_, more)) => *more += 1,
+            None => {
+                let reason = super::input::unreadable_reason(&self.file, at, error);
+                self.unreadable.insert(kind, (reason, 0));
+            }
+        }
     }
 }
 
@@ -150,6 +189,7 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Res
     let file = open(path, "--from-kubectl")?;
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
     (objects.read, objects.skipped, objects.untyped) = (0, BTreeSet::new(), Vec::new());
+    objects.file = path.display().to_string();
     let document = kubectl_stream::read(file, objects).map_err(|err| read_error(path, err, &hint))?;
     if document.resource_type.is_some_and(|t| t.to_ascii_lowercase().starts_with("microsoft.")) {
         bail!("{} is not Kubernetes JSON; it looks like az output: pass it with --from-az", path.display());
@@ -218,6 +258,13 @@ fn read_error(path: &Path, err: ReadError, hint: &str) -> anyhow::Error {
         ReadError::Json { category: Category::Data, message, kind: Some(kind) } => {
             anyhow::anyhow!("{} holds a {} that cannot be read ({message})", path.display(), kind.name())
         }
+        // Valid JSON, but not Kubernetes JSON where aksguard finds its way (an object's `kind`
+        // or `apiVersion` that is not a string, a list item that is not an object).
+        ReadError::Json { category: Category::Data, message, kind: None } => anyhow::anyhow!(
+            "{} is JSON, but not Kubernetes JSON ({}); {hint}",
+            path.display(),
+            crate::strict_json::describe_at(&message)
+        ),
         ReadError::Json { message, .. } => invalid_json(path, &message, hint),
     }
 }
@@ -290,15 +337,22 @@ mod tests {
     }
 
     #[test]
-    fn an_object_that_does_not_fit_its_kind_is_named_in_the_error() {
+    fn an_object_that_does_not_fit_its_kind_makes_its_kind_unknown() {
         let bad = r#"{"kind": "List", "items": [{"kind": "Namespace", "metadata": {"name": "shop"}},
-            {"kind": "Pod", "metadata": {"name": "web"}, "spec": {"containers": "nginx"}}]}"#;
-        let err = read(&[bad]).unwrap_err().to_string();
+            {"kind": "Pod", "metadata": {"name": "web"}, "spec": {"containers": "nginx"}},
+            {"kind": "Pod", "metadata": {"name": "db"}, "spec": {"containers": [{"name": "c", "image": null}]}},
+            {"kind": "Pod", "metadata": {"name": "ok"}, "spec": {"containers": []}}]}"#;
+        let snapshot = read(&[bad]).unwrap();
+        let reason = snapshot.kubernetes.pods.unavailable_reason().expect("no pod is audited");
+        assert!(reason.starts_with("not readable: "), "{reason}");
         assert!(
-            err.contains("holds a Pod that cannot be read (at `spec.containers`: invalid type: string \"nginx\""),
-            "{err}"
+            reason.ends_with("0.json: items[1].spec.containers: expected an array, found a string (and 1 more Pod)"),
+            "{reason}"
         );
-        assert!(err.contains("line 2"), "the position is in the file: {err}");
+        assert_eq!(snapshot.kubernetes.namespaces.collected().unwrap().len(), 1, "the other kinds are read");
+        let single = read(&[r#"{"kind": "Pod", "metadata": {"name": "web"}, "spec": []}"#]).unwrap();
+        let reason = single.kubernetes.pods.unavailable_reason().unwrap();
+        assert!(reason.ends_with("0.json: spec: expected an object, found an array"), "{reason}");
         let not_json = read(&[r#"{"kind": "List", "items": [{"kind": "Pod",}]}"#]).unwrap_err().to_string();
         assert!(not_json.contains("is not valid JSON"), "{not_json}");
     }

@@ -13,7 +13,7 @@
 use super::chunks::{ChunkError, Chunks};
 use crate::snapshot::Kind;
 use serde::Deserialize;
-use serde::de::value::StringDeserializer;
+use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::error::Category;
 use serde_json::value::RawValue;
@@ -30,6 +30,10 @@ pub trait Sink {
     fn skipped(&mut self, kind: String);
     /// An item with no `kind`, met before the list said its kind: its fields, unread.
     fn untyped(&mut self, fields: RawFields);
+    /// An object of `kind` that is JSON without a duplicate key but not what the API sends (a
+    /// wrong type, `null` where the API never sends one): `at` is where it is in the document
+    /// (`items[3]`, empty for the document itself), `error` the strict reader's message.
+    fn unreadable(&mut self, kind: Kind, at: &str, error: &str);
 }
 
 /// What an object's `kind` says: one aksguard reads, or another (`Secret`, `List`, `PodList`).
@@ -78,30 +82,54 @@ enum Raw {
 #[derive(Default)]
 pub struct RawFields {
     fields: Vec<(String, Raw)>,
+    /// Where the object is in its document (`items[3]`; empty for the document itself).
+    pub at: String,
 }
 
 impl RawFields {
-    /// Hands the fields to `sink` as an object of `kind`.
+    /// Hands the fields to `sink` as an object of `kind`; when they are not what the API sends,
+    /// the sink is told it is unreadable, and the error is what makes the document invalid.
     pub fn into_object(self, kind: Kind, sink: &mut impl Sink) -> serde_json::Result<()> {
-        sink.object(kind, Replay::<NoMore> { fields: self.fields.into_iter(), value: None, rest: None })
+        let replay = Replay::<NoMore> { fields: self.fields.iter(), value: None, rest: None };
+        let Err(err) = sink.object(kind, replay) else { return Ok(()) };
+        self.check()?;
+        sink.unreadable(kind, &self.at, &err.to_string());
+        Ok(())
+    }
+
+    /// The raw fields are JSON without a duplicate key, at any depth (kept raw, they were not
+    /// checked): an object whose type is wrong may still hide one.
+    fn check(&self) -> serde_json::Result<()> {
+        for (_, raw) in &self.fields {
+            if let Raw::Json(raw) = raw {
+                strict_value(raw.get())?;
+            }
+        }
+        Ok(())
     }
 }
 
+/// `text` is JSON without a duplicate key at any depth (read into a strict `Value`, which visits
+/// every object, where `IgnoredAny` would skip them unread).
+fn strict_value(text: &str) -> serde_json::Result<()> {
+    crate::strict_json::from_str::<serde_json::Value>(text).map(drop)
+}
+
 /// The fields kept raw, then (for a list item) the rest of the object, as one map.
-struct Replay<A> {
-    fields: std::vec::IntoIter<(String, Raw)>,
+struct Replay<'f, A> {
+    fields: std::slice::Iter<'f, (String, Raw)>,
     /// The value of the key just replayed.
-    value: Option<Raw>,
+    value: Option<&'f Raw>,
     rest: Option<A>,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
         if let Some((key, value)) = self.fields.next() {
             self.value = Some(value);
-            return seed.deserialize(StringDeserializer::new(key)).map(Some);
+            return seed.deserialize(StrDeserializer::new(key)).map(Some);
         }
         match &mut self.rest {
             Some(rest) => rest.next_key_seed(seed),
@@ -111,7 +139,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match (self.value.take(), &mut self.rest) {
-            (Some(Raw::Text(text)), _) => seed.deserialize(StringDeserializer::new(text)),
+            (Some(Raw::Text(text)), _) => seed.deserialize(StrDeserializer::new(text)),
             // A reader, not a slice: what it reads is owned, so any `'de` will do.
             (Some(Raw::Json(raw)), _) => seed
                 .deserialize(&mut serde_json::Deserializer::from_reader(raw.get().as_bytes()))
@@ -312,7 +340,10 @@ fn read_items<R: Read, S: Sink>(
         return Ok(Some(count));
     }
     loop {
-        chunks.value(|d| ItemSeed { kind: kind.clone(), state: &mut *state }.deserialize(d))?;
+        let read = chunks.value(|d| ItemSeed { kind: kind.clone(), index: count, state: &mut *state }.deserialize(d));
+        if let Err(err) = read {
+            unreadable_item(chunks, state, count, err)?;
+        }
         count += 1;
         if chunks.expect(b",]", "`,` or `]`")? == b']' {
             return Ok(Some(count));
@@ -320,11 +351,34 @@ fn read_items<R: Read, S: Sink>(
     }
 }
 
+/// An item that did not read as its kind. When it is JSON without a duplicate key (read again,
+/// whole, into a strict `Value`: this costs nothing unless an item is wrong), only a type in it is
+/// wrong, and the sink is told so; anything else (invalid JSON, a duplicate key, a `kind` that is
+/// not a string) refuses the document.
+fn unreadable_item<R: Read, S: Sink>(
+    chunks: &mut Chunks<R>,
+    state: &mut State<S>,
+    index: usize,
+    err: ChunkError,
+) -> Result<(), ChunkError> {
+    let (ChunkError::Json { category: Category::Data, message }, Some(KindName::Known(kind))) = (&err, &state.current)
+    else {
+        return Err(err);
+    };
+    let kind = *kind;
+    chunks.value(|d| serde_json::Value::deserialize(crate::strict_json::Strict::new(d)).map(drop))?;
+    state.current = None;
+    state.sink.unreadable(kind, &format!("items[{index}]"), message);
+    Ok(())
+}
+
 /// One list item. The sink gets it only once it is read whole, so a parse that
 /// [`Chunks::value`] repeats after a refill hands nothing on twice.
 struct ItemSeed<'a, 's, S> {
     /// The kind a typed list (`PodList`) gives its items.
     kind: Option<KindName>,
+    /// Where it is in the list.
+    index: usize,
     state: &'a mut State<'s, S>,
 }
 
@@ -365,7 +419,7 @@ impl<'de, S: Sink> Visitor<'de> for ItemSeed<'_, '_, S> {
             None => {}
         }
         // Fields before `kind` are kept raw (kubectl sorts keys, so that is `apiVersion`).
-        let mut fields = RawFields::default();
+        let mut fields = RawFields { fields: Vec::new(), at: String::new() };
         let mut api_version: Option<String> = None;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
@@ -380,7 +434,7 @@ impl<'de, S: Sink> Visitor<'de> for ItemSeed<'_, '_, S> {
                     match kind {
                         KindName::Known(kind) => {
                             fields.keep("kind", Some(name));
-                            let replay = Replay { fields: fields.fields.into_iter(), value: None, rest: Some(map) };
+                            let replay = Replay { fields: fields.fields.iter(), value: None, rest: Some(map) };
                             sink.object(kind, replay)?;
                         }
                         KindName::Other(name) => {
@@ -397,6 +451,7 @@ impl<'de, S: Sink> Visitor<'de> for ItemSeed<'_, '_, S> {
                 }
             }
         }
+        fields.at = format!("items[{}]", self.index);
         sink.untyped(fields);
         Ok(())
     }
@@ -408,16 +463,17 @@ mod tests {
     use super::*;
     use crate::snapshot::kube::Pod;
 
-    #[derive(Default)]
+    #[derive(Debug, Default)]
     struct Names {
         pods: Vec<String>,
         skipped: Vec<String>,
+        unreadable: Vec<String>,
     }
 
     impl Sink for Names {
         fn object<'de, A: MapAccess<'de>>(&mut self, kind: Kind, fields: A) -> Result<(), A::Error> {
             assert_eq!(kind, Kind::Pod);
-            let pod = Pod::deserialize(de::value::MapAccessDeserializer::new(fields))?;
+            let pod = Pod::deserialize(crate::strict_json::Strict::new(de::value::MapAccessDeserializer::new(fields)))?;
             self.pods.push(pod.metadata.name);
             Ok(())
         }
@@ -426,6 +482,9 @@ mod tests {
         }
         fn untyped(&mut self, _: RawFields) {
             panic!("every item has a kind");
+        }
+        fn unreadable(&mut self, _: Kind, at: &str, error: &str) {
+            self.unreadable.push(format!("{at}: {error}"));
         }
     }
 
@@ -457,6 +516,35 @@ mod tests {
             let names = read_small(&text, step, buffer);
             assert_eq!(names.pods, ["a", "b", "c"], "step {step}, buffer {buffer}");
             assert_eq!(names.skipped, ["Secret"]);
+        }
+    }
+
+    #[test]
+    fn an_item_of_a_wrong_type_is_unreadable_and_the_next_ones_are_read() {
+        let text = r#"{"kind": "List", "items": [{"kind": "Pod", "metadata": {"name": "a"}, "spec": {"containers": null}},
+            {"kind": "Pod", "metadata": {"name": "b"}, "spec": []},
+            {"kind": "Pod", "metadata": {"name": "c"}}]}"#;
+        for (step, buffer) in [(1, 1), (7, 16), (4096, 1 << 20)] {
+            let names = read_small(text, step, buffer);
+            assert_eq!(names.pods, ["c"]);
+            assert_eq!(names.unreadable.len(), 2);
+            assert!(names.unreadable[0].starts_with("items[0]: at `spec.containers`: invalid type: null"), "{names:?}");
+            assert!(names.unreadable[1].starts_with("items[1]: at `spec`: invalid type: sequence"));
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_never_hides_a_duplicate_key_or_bad_json() {
+        for text in [
+            r#"{"kind": "List", "items": [{"kind": "Pod", "spec": null, "metadata": {"labels": {"a": "1", "a": "2"}}}]}"#,
+            r#"{"kind": "List", "items": [{"kind": "Pod", "spec": null, "metadata": {"name": "a",}}]}"#,
+            r#"{"kind": "Pod", "spec": null, "metadata": {"labels": {"a": "1", "a": "2"}}}"#,
+            r#"{"spec": null, "metadata": {"labels": {"a": "1", "a": "2"}}, "kind": "Pod"}"#,
+        ] {
+            let mut names = Names::default();
+            let mut chunks = Chunks::with_buffer(Trickle(text.as_bytes(), 5), 8);
+            assert!(read_chunks(&mut chunks, &mut names).is_err(), "{text}");
+            assert!(names.unreadable.is_empty() && names.pods.is_empty(), "{text}");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Snapshot files written by `aksguard snapshot --output-file FILE`.
 
 use super::input::invalid_json;
-use crate::snapshot::{SCHEMA_VERSION, Snapshot};
+use crate::snapshot::{SCHEMA_VERSION, Snapshot, UNREADABLE_DATA};
 use crate::text_file::FileKind;
 use anyhow::{Result, bail};
 use serde::Deserialize;
@@ -57,8 +57,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
         ),
         Some(_) => {}
     }
-    crate::strict_json::from_str(text)
-        .map_err(|err| anyhow::anyhow!("{} is not a valid aksguard snapshot ({err}); {hint}", path.display()))
+    let mut snapshot: Snapshot = crate::strict_json::from_str(text)
+        .map_err(|err| anyhow::anyhow!("{} is not a valid aksguard snapshot ({err}); {hint}", path.display()))?;
+    complete_unreadable(path, &mut snapshot);
+    Ok(snapshot)
+}
+
+/// A part whose data was not of its model is unknown: its reason gets the file and the part's
+/// place (`not readable: s.json: kubernetes.pods.data[3].spec: …`), and stderr a warning.
+fn complete_unreadable(path: &Path, snapshot: &mut Snapshot) {
+    let file = crate::redact::excerpt(&path.display().to_string(), 200);
+    let azure = snapshot.azure.reasons_mut().into_iter().map(|reason| ("azure", reason));
+    let kubernetes = snapshot.kubernetes.reasons_mut().into_iter().map(|reason| ("kubernetes", reason));
+    for (section, (field, source, reason)) in azure.chain(kubernetes) {
+        if let Some(rest) = reason.strip_prefix(UNREADABLE_DATA) {
+            *reason = format!("not readable: {file}: {section}.{field}.data{rest}");
+            super::input::warn_unreadable(reason, source);
+        }
+    }
 }
 
 /// The snapshot as pretty JSON, ending in a newline.

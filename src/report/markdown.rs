@@ -6,8 +6,9 @@
 //! Text from the cluster is escaped, so a name can never inject markup into a PR comment.
 
 use super::Style;
-use super::text::{escape_control, escape_xml, short_resource};
+use super::text::{escape_xml, short_resource};
 use crate::audit::{Report, Show};
+use crate::escape;
 use crate::finding::{BaselineState, Finding, Severity, Status};
 use std::fmt::Write;
 
@@ -317,10 +318,10 @@ fn the_rest(out: &mut String, report: &Report, folded: bool) {
 
 /// Escapes Markdown (backslashes) and inline HTML (entities); newlines become `<br>` so table
 /// cells stay on one row. Control characters are shown as the table shows them
-/// ([`escape_control`]): a Markdown file is read in terminals too (`cat`, CI logs).
+/// ([`escape::terminal`]): a Markdown file is read in terminals too (`cat`, CI logs).
 fn escape(text: &str) -> String {
     let mut marked = String::with_capacity(text.len());
-    for c in escape_control(text).chars() {
+    for c in escape::terminal(text).chars() {
         if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!') {
             marked.push('\\');
         }
@@ -331,7 +332,7 @@ fn escape(text: &str) -> String {
 
 /// Text for inside a code span: backticks and pipes cannot be escaped there, so they are replaced.
 fn code(text: &str) -> String {
-    escape_control(text).replace('`', "'").replace('|', "¦").replace('\n', " ")
+    escape::terminal(text).replace('`', "'").replace('|', "¦").replace('\n', " ")
 }
 
 fn code_span(text: &str) -> String {
@@ -340,7 +341,7 @@ fn code_span(text: &str) -> String {
 
 /// A fenced block long enough that no backtick run in the text can close it.
 fn fenced(text: &str) -> String {
-    let text = &escape_control(text);
+    let text = &escape::terminal(text);
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let language = if text.trim_start().starts_with("apiVersion:") { "yaml" } else { "sh" };

@@ -13,11 +13,12 @@
 //!    fixes), which are otherwise shown with `--full`. `--full` shows everything.
 //!
 //! Every line fits the width, except a single word longer than it (an id), which is never split.
-//! Text from the cluster goes through [`escape_control`], so a name cannot drive the terminal.
+//! Text from the cluster goes through [`escape::terminal`], so a name cannot drive the terminal.
 
 use super::Style;
-use super::text::{columns, escape_control, short_resource, strip_colour, wrap, wrap_command};
+use super::text::{columns, short_resource, strip_colour, wrap, wrap_command};
 use crate::audit::{Report, Show};
+use crate::escape;
 use crate::finding::{BaselineState, Finding, Severity, Status};
 use std::collections::HashMap;
 
@@ -685,7 +686,7 @@ fn folded_counts(folded: &[&Group]) -> String {
 
 /// Text from the cluster or a file, safe to print.
 fn clean(text: &str) -> String {
-    escape_control(text)
+    escape::terminal(text)
 }
 
 /// `line` cut to `width` columns, ending in "…" when cut.

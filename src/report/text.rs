@@ -19,24 +19,6 @@ pub fn escape_xml(text: &str) -> String {
     out
 }
 
-/// Control characters from the cluster (escape sequences, carriage returns) shown as `\u{1b}`,
-/// so that a name can never move the cursor or recolour a terminal. Newlines and tabs stay.
-pub fn escape_control(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\t' => out.push(c),
-            c if c.is_control()
-                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
-                out.push_str(&c.escape_unicode().to_string())
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Columns a string takes: one per character (the reports print no wide characters of their own).
 pub fn columns(text: &str) -> usize {
     text.chars().count()
@@ -245,11 +227,6 @@ mod tests {
             escape_xml("<script>a & 'b' \"c\"</script>\u{1b}[0m"),
             "&lt;script&gt;a &amp; &#39;b&#39; &quot;c&quot;&lt;/script&gt;[0m"
         );
-    }
-
-    #[test]
-    fn control_characters_are_shown_not_sent() {
-        assert_eq!(escape_control("a\u{1b}[31mb\rc\nd"), "a\\u{1b}[31mb\\u{d}c\nd");
     }
 
     #[test]

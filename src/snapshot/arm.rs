@@ -30,7 +30,9 @@ where
     // `properties` that are there but not an object are an error, not the az shape.
     let properties = match doc.get("properties") {
         Some(Value::Null) | None => P::deserialize(Strict::new(doc))?,
-        Some(wrapped) => P::deserialize(Strict::new(wrapped))?,
+        Some(wrapped) => {
+            P::deserialize(Strict::new(wrapped)).map_err(|err| crate::strict_json::under("properties", err))?
+        }
     };
     Ok((envelope, properties))
 }
@@ -585,7 +587,7 @@ impl ArmResource for KubernetesVersions {
         versions
     }
     fn from_document(doc: &Value) -> Result<Self, serde_json::Error> {
-        KubernetesVersions::deserialize(doc)
+        KubernetesVersions::deserialize(crate::strict_json::Strict::new(doc))
     }
 
     /// An object whose `values` are objects with `version`.

@@ -10,7 +10,7 @@ pub mod security;
 pub mod sources;
 pub mod strict;
 
-pub use part::Part;
+pub use part::{Part, UNREADABLE_DATA};
 pub use sources::{AzList, Kind};
 
 use serde::{Deserialize, Serialize};
@@ -46,6 +46,16 @@ macro_rules! state_types {
             pub fn sources(&self) -> Vec<(&'static str, Option<&str>)> {
                 vec![$( (source::$konst, self.$field.unavailable_reason()), )*]
             }
+
+            /// Every unavailable part's field name, source and reason, for the snapshot reader
+            /// to complete.
+            pub(crate) fn reasons_mut(&mut self) -> Vec<(&'static str, &'static str, &mut String)> {
+                let mut reasons = Vec::new();
+                $( if let Some(reason) = self.$field.reason_mut() {
+                    reasons.push((stringify!($field), source::$konst, reason));
+                } )*
+                reasons
+            }
         }
 
         /// The names of the Kubernetes sources.
@@ -71,6 +81,16 @@ macro_rules! state_types {
             /// Every source with its unavailability reason, in snapshot order; `None` when collected.
             pub fn sources(&self) -> Vec<(&'static str, Option<&str>)> {
                 vec![$( (source::$konst, self.$field.unavailable_reason()), )*]
+            }
+
+            /// Every unavailable part's field name, source and reason, for the snapshot reader
+            /// to complete.
+            pub(crate) fn reasons_mut(&mut self) -> Vec<(&'static str, &'static str, &mut String)> {
+                let mut reasons = Vec::new();
+                $( if let Some(reason) = self.$field.reason_mut() {
+                    reasons.push((stringify!($field), source::$konst, reason));
+                } )*
+                reasons
             }
         }
 

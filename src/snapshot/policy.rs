@@ -157,7 +157,7 @@ pub struct PolicyState {
 /// A policy state row has no envelope: it is read whole.
 fn state_row(doc: &Value) -> Result<PolicyState, serde_json::Error> {
     expect_object(doc, "a policy state")?;
-    PolicyState::deserialize(doc)
+    PolicyState::deserialize(crate::strict_json::Strict::new(doc))
 }
 
 impl ArmResource for PolicyState {

@@ -315,8 +315,9 @@ impl ArmResource for SubAssessment {
         if let Some(own) = flat.remove("idPropertiesId") {
             flat.insert("id".into(), own);
         }
-        let properties = SubAssessmentProperties::deserialize(Value::Object(flat))?;
-        Ok(Self::assemble(Envelope::deserialize(doc)?, properties))
+        let flat = Value::Object(flat);
+        let properties = SubAssessmentProperties::deserialize(crate::strict_json::Strict::new(&flat))?;
+        Ok(Self::assemble(Envelope::deserialize(crate::strict_json::Strict::new(doc))?, properties))
     }
 }
 

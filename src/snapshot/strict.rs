@@ -3,6 +3,7 @@
 //! struct by position), lists may be `null` (az prints it for empty lists) but their items must
 //! have the expected type, and free text from the server is kept short and printable.
 
+use crate::strict_json::Strict;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer, Error};
 use serde_json::{Map, Value};
@@ -13,7 +14,8 @@ pub const TEXT_LIMIT: usize = 400;
 /// An optional nested object: absent or `null` is `None`; anything but an object is an error.
 pub fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
     match Option::<Map<String, Value>>::deserialize(d)? {
-        Some(map) => T::deserialize(Value::Object(map)).map(Some).map_err(D::Error::custom),
+        // Read strictly too: an object in it must not be read from an array either.
+        Some(map) => T::deserialize(Strict::new(Value::Object(map))).map(Some).map_err(D::Error::custom),
         None => Ok(None),
     }
 }
@@ -27,7 +29,7 @@ pub fn required<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(d: D) 
 /// A list of objects, `null` as the empty list; an item that is not an object is an error.
 pub fn objects<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
     let items = Option::<Vec<Map<String, Value>>>::deserialize(d)?.unwrap_or_default();
-    items.into_iter().map(|map| T::deserialize(Value::Object(map)).map_err(D::Error::custom)).collect()
+    items.into_iter().map(|map| T::deserialize(Strict::new(Value::Object(map))).map_err(D::Error::custom)).collect()
 }
 
 /// A list of strings, `null` as the empty list.
@@ -137,6 +139,37 @@ mod tests {
     struct Resource {
         #[serde(deserialize_with = "required")]
         properties: Inner,
+    }
+
+    #[derive(Debug, Deserialize, Default)]
+    #[serde(default)]
+    struct Flag {
+        on: bool,
+    }
+
+    #[derive(Debug, Deserialize, Default)]
+    #[serde(default)]
+    struct Pair {
+        flag: Flag,
+    }
+
+    #[derive(Debug, Deserialize, Default)]
+    #[serde(default)]
+    struct Nested {
+        #[serde(deserialize_with = "object")]
+        pair: Option<Pair>,
+        #[serde(deserialize_with = "objects")]
+        pairs: Vec<Pair>,
+    }
+
+    #[test]
+    fn an_object_inside_a_nested_object_is_never_read_from_an_array() {
+        let lenient: Pair = serde_json::from_value(json!({"flag": [true]})).unwrap();
+        assert!(lenient.flag.on, "serde alone reads it by position");
+        assert!(serde_json::from_value::<Nested>(json!({"pair": {"flag": [true]}})).is_err());
+        assert!(serde_json::from_value::<Nested>(json!({"pairs": [{"flag": [true]}]})).is_err());
+        let read: Nested = serde_json::from_value(json!({"pair": {"flag": {"on": true}}})).unwrap();
+        assert!(read.pair.unwrap().flag.on);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod apiserver;
 pub mod azure;
+pub mod ca_server;
 pub mod cluster;
 pub mod resource_graph;
 pub mod sarif_schema;
