@@ -227,20 +227,15 @@ fn worst(row: &Row) -> String {
 }
 
 /// Control characters (terminal escapes) dropped.
+/// Outside text (cluster names, reasons) on one line: control characters shown as escapes, as
+/// everywhere else (`crate::escape`), never acted on by the terminal.
 pub fn clean(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).collect()
+    crate::escape::one_line(text)
 }
 
-/// Clean, with Markdown's table and markup characters escaped.
+/// Outside text in a Markdown cell: escaped as every Markdown report escapes it.
 fn md(text: &str) -> String {
-    let mut out = String::new();
-    for c in clean(text).chars() {
-        if matches!(c, '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    crate::escape::markdown(text)
 }
 
 #[cfg(test)]
@@ -249,8 +244,8 @@ mod tests {
 
     #[test]
     fn outside_text_cannot_break_the_markdown_or_the_terminal() {
-        assert_eq!(md("a|b\u{1b}[31m<x>"), "a\\|b\\[31m\\<x\\>");
+        assert_eq!(md("a|b\u{1b}[31m<x>"), "a\\|b\\\\u{1b}\\[31m\\<x\\>");
         assert_eq!(html_escape("<script>\"x\"&'"), "&lt;script&gt;&quot;x&quot;&amp;&#39;");
-        assert_eq!(clean("ok\u{1b}[2J\n"), "ok[2J");
+        assert_eq!(clean("ok\u{1b}[2J\n"), "ok\\u{1b}[2J\\n");
     }
 }

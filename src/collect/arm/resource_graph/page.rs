@@ -35,12 +35,18 @@ impl Page {
             skip_token: Option<String>,
             data: Value,
         }
-        let raw: Raw = serde_json::from_slice(body).map_err(|err| format!("it is not a query response ({err})"))?;
+        // Strict like every other reader: a duplicate key (a row's `id` twice) is refused, never
+        // read first- or last-key-wins.
+        let raw: Raw = crate::strict_json::from_slice(body)
+            .map_err(|err| format!("it is not a query response ({})", crate::redact::excerpt(&err.to_string(), 200)))?;
         let truncated = match &raw.result_truncated {
             Value::String(text) if text == "true" => true,
             Value::String(text) if text == "false" => false,
             Value::Bool(flag) => *flag,
-            other => return Err(format!("resultTruncated is {other}, not \"true\" or \"false\"")),
+            other => {
+                let shown = crate::redact::excerpt(&other.to_string(), 40);
+                return Err(format!("resultTruncated is {shown}, not \"true\" or \"false\""));
+            }
         };
         let Value::Array(data) = raw.data else {
             return Err("data is not an array of objects (was resultFormat objectArray honoured?)".to_string());
@@ -162,6 +168,12 @@ mod tests {
                 .contains("not a query response")
         );
         assert!(read(json!({"count": 1, "resultTruncated": "false", "data": []})).contains("totalRecords"));
+        let twice = r#"{"totalRecords": 1, "count": 1, "resultTruncated": "false", "data": [{"id": "a", "id": "b"}]}"#;
+        let err = Page::read(twice.as_bytes()).unwrap_err();
+        assert!(err.contains("duplicate") && err.contains("id"), "{err}");
+        let hostile = json!({"totalRecords": 1, "count": 1, "resultTruncated": "\u{1b}]0;x\u{7}Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "data": []});
+        let err = read(hostile);
+        assert!(!err.contains('\u{1b}') && !err.contains("eyJzdWIiOiIxIn0"), "{err}");
     }
 
     #[test]
