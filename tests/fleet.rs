@@ -151,7 +151,8 @@ fn a_429_is_retried_after_retry_after() {
     let estate = Estate::generate(3, 1500);
     let mut graph = ResourceGraph::new(TOKEN, estate);
     graph.quota = 1;
-    graph.window = Duration::from_secs(4);
+    // A window long enough that a slow first page (a loaded CI machine) cannot outlast it.
+    graph.window = Duration::from_secs(10);
     graph.hide_quota = true;
     let setup = Setup::new(graph);
     let report = setup.json(&["--resource-graph-only"]);

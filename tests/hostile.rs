@@ -1113,8 +1113,8 @@ fn a_list_that_never_ends_is_cut_by_the_source_deadline() {
         no_fault,
     );
     let started = std::time::Instant::now();
-    let reason = unavailable_reason(&live_report(&live, &["--timeout", "0.25"]), "kubernetes/pods");
-    assert!(reason.starts_with("timeout: the pods list was not complete after 5s (20 × --timeout)"), "{reason}");
+    let reason = unavailable_reason(&live_report(&live, &["--timeout", "0.5"]), "kubernetes/pods");
+    assert!(reason.starts_with("timeout: the pods list was not complete after 10s (20 × --timeout)"), "{reason}");
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
 }
 
