@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     help_uri: "https://learn.microsoft.com/azure/aks/app-routing-dns-ssl",
     reads: &[source::INGRESSES],
     docs: DOCS,
-    cis: &[],
+    cis: &["5.4.5"],
     references: &[
         "Azure Policy: Kubernetes clusters should be accessible only over HTTPS (1a5b4dca-0b6f-4cf5-907c-56316bc1bf3d)",
         "Azure Policy: Kubernetes clusters should specify host in ingress resource rules (d8c942c6-16a3-400b-8f2e-785f44030036)",

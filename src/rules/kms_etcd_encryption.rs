@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     help_uri: "https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption",
     reads: &[source::MANAGED_CLUSTER],
     docs: DOCS,
-    cis: &[],
+    cis: &["5.3.1"],
     references: &[
         "Azure Policy: Azure Kubernetes Clusters should enable Key Management Service (KMS) (dbbdc317-9734-4dd8-9074-993b29c69008)",
         "Microsoft Learn: Add Key Management Service etcd encryption to an AKS cluster",
