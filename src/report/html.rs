@@ -8,8 +8,8 @@
 //! No scripts, fonts or other fetches: a Content-Security-Policy forbids them, and every piece
 //! of text is escaped.
 
-use super::Style;
 use super::text::{escape_xml as esc, short_resource};
+use super::{Style, by_rule};
 use crate::audit::Report;
 use crate::finding::{BaselineState, Finding, Severity, Status};
 use crate::rules::meta;
@@ -204,18 +204,6 @@ fn findings_by_area(out: &mut String, report: &Report) {
         out.push_str("</section>\n");
     }
     out.push_str("</section>\n");
-}
-
-/// Findings grouped by rule, in the order the rules first appear.
-fn by_rule<'a>(findings: &[&'a Finding]) -> Vec<(&'a str, Vec<&'a Finding>)> {
-    let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
-    for finding in findings {
-        match groups.iter_mut().find(|(rule, _)| *rule == finding.rule) {
-            Some((_, group)) => group.push(finding),
-            None => groups.push((&finding.rule, vec![finding])),
-        }
-    }
-    groups
 }
 
 /// One folded card per rule: its summary line holds the severity, the rule (linked to the

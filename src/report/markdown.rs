@@ -5,8 +5,8 @@
 //! fits, the most severe first; the rest becomes a per-rule table that says how to get it.
 //! Text from the cluster is escaped, so a name can never inject markup into a PR comment.
 
-use super::Style;
 use super::text::{escape_xml, short_resource};
+use super::{Style, by_rule};
 use crate::audit::{Report, Show};
 use crate::escape;
 use crate::finding::{BaselineState, Finding, Severity, Status};
@@ -144,18 +144,6 @@ fn rule_row(out: &mut String, rule: &str, group: &[&Finding]) {
     let more = if more > 0 { format!(", +{more} more") } else { String::new() };
     writeln!(out, "| {} | `{}` | {} | {}{more} |", group[0].severity, code(rule), group.len(), names.join(", "))
         .unwrap();
-}
-
-/// Findings grouped by rule, in the order the rules first appear.
-fn by_rule<'a>(findings: &[&'a Finding]) -> Vec<(&'a str, Vec<&'a Finding>)> {
-    let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
-    for finding in findings {
-        match groups.iter_mut().find(|(rule, _)| *rule == finding.rule) {
-            Some((_, group)) => group.push(finding),
-            None => groups.push((&finding.rule, vec![finding])),
-        }
-    }
-    groups
 }
 
 /// Findings about AKS's own components: a section of their own, never under "passing".

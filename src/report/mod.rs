@@ -12,6 +12,7 @@ pub mod terminal;
 pub mod text;
 
 use crate::audit::{Gate, Report, Show};
+use crate::finding::Finding;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -78,4 +79,16 @@ pub fn render(report: &Report, format: Format, style: &Style) -> String {
         Format::Markdown => markdown::render(report, style),
         Format::Html => html::render(report, style),
     }
+}
+
+/// Findings grouped by rule, in the order the rules first appear (Markdown and HTML fold per rule).
+fn by_rule<'a>(findings: &[&'a Finding]) -> Vec<(&'a str, Vec<&'a Finding>)> {
+    let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for finding in findings {
+        match groups.iter_mut().find(|(rule, _)| *rule == finding.rule) {
+            Some((_, group)) => group.push(finding),
+            None => groups.push((&finding.rule, vec![finding])),
+        }
+    }
+    groups
 }
