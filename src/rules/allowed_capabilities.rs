@@ -1,7 +1,7 @@
 //! `allowed-capabilities`: containers add only the capabilities the pod security built-ins allow,
 //! and drop all the others.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -85,6 +85,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "adds capabilities outside the allowed list or does not drop ALL",
         problems,
         fix: "set securityContext.capabilities.drop: [\"ALL\"] on each container and add back only allowed ones",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `allowed-sysctls`: pods set only the sysctls that are safe to namespace per pod.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -65,6 +65,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "sets unsafe sysctls",
         problems,
         fix: "remove the unsafe sysctls from securityContext.sysctls",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,7 +1,7 @@
 //! `allowed-volume-types`: pods use only the volume types of the restricted pod security standard
 //! (and no FlexVolume driver).
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -54,6 +54,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "uses volume types outside the allowed list",
         problems,
         fix: "replace the volume with a persistentVolumeClaim, emptyDir, configMap, secret or projected volume",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `apparmor-profile`: no container runs without AppArmor confinement.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{APPARMOR_ANNOTATION_PREFIX, Container, Pod};
@@ -56,6 +56,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs containers without AppArmor confinement",
         problems,
         fix: "set securityContext.appArmorProfile.type: RuntimeDefault and remove unconfined profiles",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

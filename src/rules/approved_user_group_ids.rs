@@ -1,6 +1,6 @@
 //! `approved-user-group-ids`: containers run as a non-root user and with approved group IDs.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Container, Pod};
@@ -70,6 +70,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs with unapproved user or group IDs",
         problems,
         fix: "set runAsNonRoot: true, a non-zero runAsUser, and runAsGroup and fsGroup between 1 and 65535",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `bare-pods`: every pod is managed by a controller that replaces it.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -44,6 +44,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "is a bare pod, with no controller",
         problems,
         fix: "run it as a Deployment or Job, or delete it if it was temporary",
+        reads: PodFields::Whole,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `default-namespace-workloads`: nothing runs in the `default` namespace.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Evidence, Finding, Resource, Severity, Status};
@@ -53,6 +53,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs in the default namespace",
         problems,
         fix: "redeploy it in a namespace of its own, then delete it from default",
+        reads: PodFields::Whole,
     }
     .run(ctx)?;
     let mut missing = Vec::new();

@@ -1,6 +1,6 @@
 //! `health-probes`: containers have readiness and liveness probes.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -52,6 +52,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs containers without readiness and liveness probes",
         problems,
         fix: "add a readinessProbe and a livenessProbe to each container",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `host-namespaces`: no pod shares the node's network, process or IPC namespace or mounts its files.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
@@ -50,6 +50,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "shares the host's namespaces or mounts host paths",
         problems,
         fix: "remove hostNetwork/hostPID/hostIPC and hostPath volumes",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `host-ports`: no container binds a port of the node.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -46,6 +46,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "binds host ports",
         problems,
         fix: "remove hostPort from the container ports and expose them with a Service",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,7 +1,7 @@
 //! `image-tag-pinning`: images are pinned to a version or a digest, not `latest`.
 
 use super::images;
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
@@ -49,6 +49,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs unpinned images",
         problems,
         fix: "reference each image by version or digest instead of :latest",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `privilege-escalation`: containers cannot gain privileges and do not run as root.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
@@ -52,6 +52,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "can escalate privileges or runs as root",
         problems,
         fix: "set allowPrivilegeEscalation: false on each container and runAsNonRoot: true on the pod",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

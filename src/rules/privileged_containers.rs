@@ -1,7 +1,7 @@
 //! `privileged-containers`: no container runs privileged or adds the capabilities that amount to it.
 
 use super::windows_container_privileges;
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
@@ -58,6 +58,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs privileged containers",
         problems,
         fix: "remove securityContext.privileged and capabilities.add SYS_ADMIN/NET_ADMIN/ALL",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `proc-mount`: containers see the masked `/proc` the runtime gives them.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -43,6 +43,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs containers with an unmasked /proc",
         problems,
         fix: "remove securityContext.procMount (or set it to Default)",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `read-only-root-filesystem`: containers cannot write to the filesystem of their image.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::Pod;
@@ -53,6 +53,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs containers with a writable root filesystem",
         problems,
         fix: "set securityContext.readOnlyRootFilesystem: true on each container; mount an emptyDir where it writes",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `resource-limits`: containers declare CPU and memory requests and limits.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Container, Pod};
@@ -60,6 +60,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs containers without CPU and memory requests and limits",
         problems,
         fix: "set resources.requests and resources.limits (cpu and memory) on each container",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

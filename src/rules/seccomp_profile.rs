@@ -1,6 +1,6 @@
 //! `seccomp-profile`: containers run with the runtime's default seccomp filter (or a custom one).
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
@@ -58,6 +58,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs without a seccomp profile",
         problems,
         fix: "set securityContext.seccompProfile.type: RuntimeDefault on the pod",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,6 +1,6 @@
 //! `selinux-options`: no pod or container sets an SELinux user, role or unconfined type.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Pod, SeLinuxOptions};
@@ -47,6 +47,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "sets SELinux options outside the container types",
         problems,
         fix: "remove seLinuxOptions user and role, and use type container_t (or leave it unset)",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

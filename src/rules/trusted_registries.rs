@@ -1,7 +1,7 @@
 //! `trusted-registries`: every running image comes from an allowed registry.
 
 use super::images;
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, meta};
 use super::{Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
@@ -54,6 +54,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs images from untrusted registries",
         problems,
         fix: "import the images into your registry (az acr import) and reference them from there",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

@@ -1,7 +1,7 @@
 //! `windows-container-privileges`: no Windows container runs as a HostProcess container or as
 //! ContainerAdministrator.
 
-use super::workload_check::WorkloadCheck;
+use super::workload_check::{PodFields, WorkloadCheck};
 use super::{Area, Context, Missing, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::kube::{Pod, WindowsOptions};
@@ -54,6 +54,7 @@ fn check(ctx: &Context) -> Result<Vec<Finding>, Missing> {
         problem: "runs Windows containers as HostProcess or ContainerAdministrator",
         problems,
         fix: "remove windowsOptions.hostProcess and set windowsOptions.runAsUserName: ContainerUser",
+        reads: PodFields::Template,
     }
     .run(ctx)
 }

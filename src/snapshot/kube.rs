@@ -276,6 +276,20 @@ impl Pod {
         self.spec.service_account_name.as_deref().filter(|name| !name.is_empty()).unwrap_or("default")
     }
 
+    /// The same pod but for its name and status: what replicas of one template share, and all a
+    /// template check ([`crate::rules::helpers::PodFields::Template`]) may read.
+    pub fn same_template(&self, other: &Pod) -> bool {
+        // Destructured, so that a field added to either type must be placed on one side here.
+        let Pod { metadata, spec, status: _ } = self;
+        let ObjectMeta { name: _, namespace, labels, owner_references, annotations } = metadata;
+        let theirs = &other.metadata;
+        *spec == other.spec
+            && *namespace == theirs.namespace
+            && *labels == theirs.labels
+            && *owner_references == theirs.owner_references
+            && *annotations == theirs.annotations
+    }
+
     /// Regular, init and ephemeral containers alike: admission checks them all.
     pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
         self.spec.init_containers.iter().chain(&self.spec.containers).chain(&self.spec.ephemeral_containers)
@@ -1102,6 +1116,33 @@ pub struct OwnedObject {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Replicas differ in name and status only; any other difference is another template.
+    #[test]
+    fn replicas_share_a_template_and_any_other_difference_makes_another() {
+        let pod = |name: &str, phase: &str, label: &str, image: &str| -> Pod {
+            serde_json::from_value(json!({
+                "metadata": {"name": name, "namespace": "shop", "labels": {"app": label},
+                             "ownerReferences": [{"kind": "ReplicaSet", "name": "web-1", "controller": true}]},
+                "spec": {"containers": [{"name": "c", "image": image}]},
+                "status": {"phase": phase}
+            }))
+            .unwrap()
+        };
+        let first = pod("web-a", "Running", "web", "nginx:1");
+        assert!(first.same_template(&pod("web-b", "Pending", "web", "nginx:1")));
+        assert!(!first.same_template(&pod("web-a", "Running", "other", "nginx:1")), "labels");
+        assert!(!first.same_template(&pod("web-a", "Running", "web", "nginx:2")), "spec");
+        let mut elsewhere = first.clone();
+        elsewhere.metadata.namespace = Some("blog".into());
+        assert!(!first.same_template(&elsewhere), "namespace");
+        let mut annotated = first.clone();
+        annotated.metadata.annotations = Labels(vec![("a".into(), "b".into())]);
+        assert!(!first.same_template(&annotated), "annotations");
+        let mut orphan = first.clone();
+        orphan.metadata.owner_references.clear();
+        assert!(!first.same_template(&orphan), "owners");
+    }
 
     #[test]
     fn pod_keeps_security_fields_and_drops_env_and_annotations() {

@@ -104,12 +104,43 @@ pub struct Context<'a> {
     /// For each running workload, in the order of `running_workloads`, the evidence line naming
     /// its pods: every pod-level rule that fails the workload repeats that line.
     pods_lines: OnceLock<Vec<Evidence>>,
+    /// For each running workload, in the same order, its pods less those whose template (all
+    /// but the name and status) equals an earlier one's: replicas of one template have the same
+    /// problems, so template checks judge each template once.
+    distinct_templates: OnceLock<Vec<Vec<&'a kube::Pod>>>,
     /// The sources handed out (see [`Context::touched`]).
     touched: Mutex<BTreeSet<&'static str>>,
     /// [`Context::workload_of`] was used: it reads ReplicaSets and Jobs. A flag, not the set, as
     /// it runs once per pod.
     resolved_workloads: AtomicBool,
 }
+
+/// One running workload with its pods, as pod-level rules judge it.
+pub struct WorkloadPods<'c, 'a> {
+    pub workload: &'c WorkloadRef<'a>,
+    pub pods: &'c [&'a kube::Pod],
+    /// `pods web-1, web-2 and 3 more`, shared by every finding about the workload.
+    pub pods_line: &'c Evidence,
+    /// The pods whose template no earlier pod of the workload has, in pod order.
+    pub templates: &'c [&'a kube::Pod],
+}
+
+/// The pods of `pods` whose template differs from the last few distinct ones': one per
+/// Deployment, two during a rollout. Only the last [`TEMPLATES_COMPARED`] are compared, so that a
+/// DaemonSet of 2,000 pods that all differ costs 2,000 comparisons, not two million; a template
+/// seen again later is judged again, which changes nothing but the time.
+fn distinct<'a>(pods: &[&'a kube::Pod]) -> Vec<&'a kube::Pod> {
+    let mut templates: Vec<&kube::Pod> = Vec::new();
+    for pod in pods {
+        let recent = &templates[templates.len().saturating_sub(TEMPLATES_COMPARED)..];
+        if !recent.iter().any(|seen| seen.same_template(pod)) {
+            templates.push(pod);
+        }
+    }
+    templates
+}
+
+const TEMPLATES_COMPARED: usize = 4;
 
 /// Running pods grouped by the workload that owns them, in a stable order.
 pub type RunningWorkloads<'a> = BTreeMap<WorkloadRef<'a>, Vec<&'a kube::Pod>>;
@@ -123,6 +154,7 @@ impl<'a> Context<'a> {
             pods_by_namespace: OnceLock::new(),
             running_workloads: OnceLock::new(),
             pods_lines: OnceLock::new(),
+            distinct_templates: OnceLock::new(),
             touched: Mutex::new(BTreeSet::new()),
             resolved_workloads: AtomicBool::new(false),
         }
@@ -219,15 +251,20 @@ impl<'a> Context<'a> {
     }
 
     /// The running workloads as [`Context::running_workloads`] gives them, each with the line
-    /// `pods web-1, web-2, web-3 and 4 more (Kubernetes)`, made once per audit.
-    pub fn running_workloads_with_pods_line(
-        &self,
-    ) -> Result<impl Iterator<Item = (&WorkloadRef<'a>, &Vec<&'a kube::Pod>, &Evidence)>, Missing> {
+    /// `pods web-1, web-2, web-3 and 4 more (Kubernetes)`, made once per audit, and its pods of
+    /// distinct templates (see [`kube::Pod::same_template`]), found once per audit.
+    pub fn running_workloads_with_pods_line(&self) -> Result<impl Iterator<Item = WorkloadPods<'_, 'a>>, Missing> {
         let groups = self.running_workloads()?;
         let lines = self.pods_lines.get_or_init(|| {
             groups.values().map(|pods| Evidence::kubernetes(format!("pods {}", pod_names(pods)))).collect()
         });
-        Ok(groups.iter().zip(lines).map(|((workload, pods), line)| (workload, pods, line)))
+        let templates = self.distinct_templates.get_or_init(|| groups.values().map(|pods| distinct(pods)).collect());
+        Ok(groups.iter().zip(lines).zip(templates).map(|(((workload, pods), pods_line), templates)| WorkloadPods {
+            workload,
+            pods,
+            pods_line,
+            templates,
+        }))
     }
 
     /// The Deployment, StatefulSet, DaemonSet, CronJob, ... that owns a pod.
@@ -265,6 +302,27 @@ impl<'a> Context<'a> {
 mod tests {
     use super::*;
     use crate::collect::demo;
+
+    /// One pod per template, the first of its replicas; a template that comes back after four
+    /// others is judged again (see [`TEMPLATES_COMPARED`]).
+    #[test]
+    fn each_template_is_judged_once_in_pod_order() {
+        let pod = |name: &str, image: &str| -> kube::Pod {
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": name, "namespace": "shop"},
+                "spec": {"containers": [{"name": "c", "image": image}]}
+            }))
+            .unwrap()
+        };
+        let pods = [pod("a", "v1"), pod("b", "v2"), pod("c", "v1"), pod("d", "v2"), pod("e", "v1")];
+        let refs: Vec<&kube::Pod> = pods.iter().collect();
+        let names = |pods: Vec<&kube::Pod>| pods.iter().map(|p| p.metadata.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(distinct(&refs)), ["a", "b"]);
+        let many: Vec<kube::Pod> = (0..6).map(|i| pod(&format!("p{i}"), &format!("v{}", i % 6))).collect();
+        let mut refs: Vec<&kube::Pod> = many.iter().collect();
+        refs.push(&many[0]);
+        assert_eq!(distinct(&refs).len(), 7, "v0 is five templates back: judged again, never skipped");
+    }
 
     /// Every rule, over snapshots where everything was collected, touches only sources its
     /// `reads` declare (so `explain`'s "Reads" line is true). Missing parts are touched too, so

@@ -2,6 +2,7 @@
 //! workload that owns them (one finding per Deployment, not one per replica), flag workloads in
 //! system namespaces as platform-managed, and pass once when no user workload fails.
 
+use super::context::WorkloadPods;
 use super::workloads::WorkloadRef;
 use super::{Context, Missing, Rule};
 use crate::finding::{Evidence, Finding, Resource, Source};
@@ -16,6 +17,19 @@ pub struct WorkloadCheck {
     pub problems: fn(&Context, &Pod) -> Vec<String>,
     /// What to change in the workload's pod template.
     pub fix: &'static str,
+    /// What of a pod `problems` reads: most checks judge the template, so each of a workload's
+    /// templates is judged once, not every replica.
+    pub reads: PodFields,
+}
+
+/// The part of a pod a check's `problems` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodFields {
+    /// The pod template only: its spec, namespace, labels, owners and annotations, never its
+    /// name or status. Replicas of one template then have the same problems.
+    Template,
+    /// Anything of the pod, its name or status too: every pod is judged.
+    Whole,
 }
 
 impl WorkloadCheck {
@@ -23,10 +37,21 @@ impl WorkloadCheck {
         let groups = ctx.running_workloads_with_pods_line()?;
         let mut findings = Vec::new();
         let mut user_workloads = 0;
-        for (workload, pods, pods_line) in groups {
+        for WorkloadPods { workload, pods, pods_line, templates } in groups {
             let system = ctx.is_system_namespace(workload.namespace);
             user_workloads += usize::from(!system);
-            let problems = union(pods.iter().flat_map(|pod| (self.problems)(ctx, pod)));
+            let judged = match self.reads {
+                PodFields::Template => templates,
+                PodFields::Whole => pods,
+            };
+            let problems = union(judged.iter().flat_map(|pod| (self.problems)(ctx, pod)));
+            // Every test run checks the promise `reads` makes: the replicas left out add nothing.
+            debug_assert_eq!(
+                problems,
+                union(pods.iter().flat_map(|pod| (self.problems)(ctx, pod))),
+                "{} reads more of a pod than its template",
+                self.rule.id
+            );
             if !problems.is_empty() {
                 findings.push(self.fail(workload, pods_line, problems, system));
             }
