@@ -8,7 +8,7 @@
 
 use serde_json::de::SliceRead;
 use serde_json::error::Category;
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Seek, SeekFrom};
 
 const CHUNK: usize = 4 << 20;
 
@@ -33,9 +33,29 @@ pub struct Chunks<R> {
     pos: usize,
     end: usize,
     eof: bool,
+    /// Where `buf[0]` is in the file.
+    base: u64,
     /// 1-based line and column of `buf[pos]` in the file.
     line: usize,
     column: usize,
+}
+
+/// A 1-based line and column in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Position {
+    /// Where a text that starts here ends, when it ends at `within` counted from its own start
+    /// (line 1, column 1).
+    pub fn then(self, within: Position) -> Position {
+        match within.line {
+            1 => Position { line: self.line, column: self.column + within.column - 1 },
+            line => Position { line: self.line + line - 1, column: within.column },
+        }
+    }
 }
 
 impl<R: Read> Chunks<R> {
@@ -45,7 +65,22 @@ impl<R: Read> Chunks<R> {
 
     /// Starts with a buffer of `size` bytes (it grows for a value that does not fit).
     pub fn with_buffer(source: R, size: usize) -> Self {
-        Chunks { source, buf: vec![0; size.max(1)], pos: 0, end: 0, eof: false, line: 1, column: 1 }
+        Chunks { source, buf: vec![0; size.max(1)], pos: 0, end: 0, eof: false, base: 0, line: 1, column: 1 }
+    }
+
+    /// Reads `source` as the part of a file from `offset` on (the source is already there):
+    /// offsets are the file's, positions counted from line 1, column 1 there.
+    pub fn starting_at(source: R, offset: u64) -> Self {
+        Chunks { base: offset, ..Self::new(source) }
+    }
+
+    /// Where the next byte to parse is in the file (after [`Chunks::peek`], the next value's start).
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    pub fn position(&self) -> Position {
+        Position { line: self.line, column: self.column }
     }
 
     /// The next byte that is not whitespace, without consuming it; `None` at the end of the file.
@@ -120,6 +155,7 @@ impl<R: Read> Chunks<R> {
             return Ok(false);
         }
         self.buf.copy_within(self.pos..self.end, 0);
+        self.base += self.pos as u64;
         self.end -= self.pos;
         self.pos = 0;
         if self.end == self.buf.len() {
@@ -175,6 +211,22 @@ impl<R: Read> Chunks<R> {
             }
         };
         ChunkError::Json { category: err.classify(), message }
+    }
+}
+
+impl<R: Read + Seek> Chunks<R> {
+    /// Goes on at `offset`, further on in the file, which is at `position`: what lies between
+    /// was read elsewhere (by another thread) and is not parsed here.
+    pub fn skip_to(&mut self, offset: u64, position: Position) -> Result<(), ChunkError> {
+        let buffered = self.base + self.end as u64;
+        if offset >= self.offset() && offset <= buffered {
+            self.pos = (offset - self.base) as usize;
+        } else {
+            self.source.seek(SeekFrom::Start(offset)).map_err(ChunkError::Io)?;
+            (self.base, self.pos, self.end, self.eof) = (offset, 0, 0, false);
+        }
+        (self.line, self.column) = (position.line, position.column);
+        Ok(())
     }
 }
 

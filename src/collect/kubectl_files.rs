@@ -8,6 +8,7 @@
 //! were asked for it (kubectl prints nothing of a kind that has no objects).
 
 use super::input::{invalid_json, open, unreadable};
+use super::kubectl_parallel::{Parallel, Split};
 use super::kubectl_stream::{self, KindName, RawFields, ReadError, Sink};
 use crate::snapshot::kube::ObjectMeta;
 use crate::snapshot::sources::{self, KubernetesSource, KubernetesVisitor};
@@ -32,7 +33,7 @@ pub fn kubectl_command() -> String {
 }
 
 /// The objects read from every file, in the snapshot's parts (all collected while reading).
-struct Objects {
+pub(super) struct Objects {
     state: KubernetesState,
     /// Kinds seen (or declared complete): only these stay collected.
     seen: BTreeSet<Kind>,
@@ -47,7 +48,7 @@ struct Objects {
 }
 
 impl Objects {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         struct Empty<'s>(&'s mut KubernetesState);
         impl KubernetesVisitor for Empty<'_> {
             fn visit<S: KubernetesSource>(&mut self) {
@@ -65,6 +66,30 @@ impl Objects {
             untyped: Vec::new(),
             unreadable: BTreeMap::new(),
         }
+    }
+
+    /// Adds what another reader read from the part of the file that follows what this one read
+    /// so far; `false`, adding nothing, when that part held anything this reader must see itself
+    /// (an item without a kind, an object of the wrong type).
+    pub(super) fn absorb(&mut self, part: Objects) -> bool {
+        struct Append<'s>(&'s mut KubernetesState, KubernetesState);
+        impl KubernetesVisitor for Append<'_> {
+            fn visit<S: KubernetesSource>(&mut self) {
+                if let (Part::Collected(objects), Part::Collected(more)) =
+                    (S::part_mut(self.0), std::mem::replace(S::part_mut(&mut self.1), Part::Collected(Vec::new())))
+                {
+                    objects.extend(more);
+                }
+            }
+        }
+        if !part.untyped.is_empty() || !part.unreadable.is_empty() {
+            return false;
+        }
+        sources::each_kubernetes(&mut Append(&mut self.state, part.state));
+        self.seen.extend(part.seen);
+        self.skipped.extend(part.skipped);
+        self.read += part.read;
+        true
     }
 
     /// Every kind: duplicates dropped, unknown when an object of it was unreadable, and
@@ -167,9 +192,20 @@ fn dedupe<T>(objects: &mut Vec<T>, metadata: impl Fn(&T) -> &ObjectMeta) {
 }
 
 pub fn read_into(paths: &[PathBuf], complete: &[Kind], snapshot: &mut Snapshot, notes: &mut Vec<String>) -> Result<()> {
+    read_split(paths, complete, snapshot, notes, Split::for_this_machine())
+}
+
+/// Reads as [`read_into`] does, a large file in parts as `split` says.
+pub(super) fn read_split(
+    paths: &[PathBuf],
+    complete: &[Kind],
+    snapshot: &mut Snapshot,
+    notes: &mut Vec<String>,
+    split: Split,
+) -> Result<()> {
     let mut objects = Objects::new();
     for path in paths {
-        read_file(path, &mut objects, notes)?;
+        read_file(path, &mut objects, notes, split)?;
     }
     objects.seen.extend(complete.iter().copied());
     snapshot.kubernetes = objects.finish();
@@ -185,12 +221,16 @@ fn not_provided(kind: Kind) -> String {
     )
 }
 
-fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>) -> Result<()> {
+fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>, split: Split) -> Result<()> {
     let file = open(path, "--from-kubectl")?;
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
     (objects.read, objects.skipped, objects.untyped) = (0, BTreeSet::new(), Vec::new());
     objects.file = path.display().to_string();
-    let document = kubectl_stream::read(file, objects).map_err(|err| read_error(path, err, &hint))?;
+    let document = match Parallel::for_file(path, &file, split) {
+        Some(mut parallel) => kubectl_stream::read_with(file, objects, &mut parallel),
+        None => kubectl_stream::read(file, objects),
+    }
+    .map_err(|err| read_error(path, err, &hint))?;
     if document.resource_type.is_some_and(|t| t.to_ascii_lowercase().starts_with("microsoft.")) {
         bail!("{} is not Kubernetes JSON; it looks like az output: pass it with --from-az", path.display());
     }

@@ -10,7 +10,7 @@
 //! the list's `kind` names it, and when that comes after the items they are handed back unread
 //! ([`Item::Untyped`]) for the caller to finish.
 
-use super::chunks::{ChunkError, Chunks};
+use super::chunks::{ChunkError, Chunks, Position};
 use crate::snapshot::Kind;
 use serde::Deserialize;
 use serde::de::value::StrDeserializer;
@@ -184,12 +184,99 @@ pub enum ReadError {
 /// Reads the JSON document from `source`, handing each object (or list item) to `sink` as soon
 /// as it is complete.
 pub fn read(source: impl Read, sink: &mut impl Sink) -> Result<Document, ReadError> {
-    read_chunks(&mut Chunks::new(source), sink)
+    read_chunks(&mut Chunks::new(source), sink, &mut NoneAhead)
 }
 
-fn read_chunks<R: Read, S: Sink>(chunks: &mut Chunks<R>, sink: &mut S) -> Result<Document, ReadError> {
+/// Reads as [`read`] does, taking the list items that `ahead` has already read (on other
+/// threads) instead of parsing them again.
+pub fn read_with<R: Read, S: Sink>(
+    source: R,
+    sink: &mut S,
+    ahead: &mut impl Ahead<R, S>,
+) -> Result<Document, ReadError> {
+    read_chunks(&mut Chunks::new(source), sink, ahead)
+}
+
+/// List items read ahead of the reader, by other threads, from places further on in the file.
+pub trait Ahead<R, S> {
+    /// The document's `items` list opened at `open` (the offset of its `[`); its first item
+    /// starts at `first`, and its items are of `kind` when the list said so before them.
+    fn opened(&mut self, open: u64, first: u64, kind: Option<&KindName>);
+    /// At an item that starts at `chunks.offset()`: when the items from there on were read ahead
+    /// whole, hands them to `sink`, moves `chunks` past them, and says how many there were.
+    fn take(&mut self, chunks: &mut Chunks<R>, sink: &mut S) -> Result<Option<Taken>, ChunkError>;
+}
+
+/// What [`Ahead::take`] handed on.
+pub struct Taken {
+    pub items: usize,
+    /// The list ends there (`chunks` is at its `]`); otherwise at the start of another item.
+    pub closes: bool,
+}
+
+/// Nothing is read ahead.
+struct NoneAhead;
+
+impl<R, S> Ahead<R, S> for NoneAhead {
+    fn opened(&mut self, _: u64, _: u64, _: Option<&KindName>) {}
+    fn take(&mut self, _: &mut Chunks<R>, _: &mut S) -> Result<Option<Taken>, ChunkError> {
+        Ok(None)
+    }
+}
+
+/// Where a part of a list read on its own ended: at `end`, the start of the item at one of the
+/// offsets it was told to stop at, or the list's `]` (`closes`). `position` is where `end` is,
+/// counted from the part's start as line 1, column 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentEnd {
+    pub items: usize,
+    pub end: u64,
+    pub closes: bool,
+    pub position: Position,
+}
+
+/// Reads list items from `chunks`, which must be at an item's start, up to the first item that
+/// starts at one of `stops` (ascending) or to the list's end, unless `stopped` says to give up. `None` when anything is not as
+/// expected: the caller's own reading then goes over this part again, error messages and all.
+/// Where the start was not an item's start after all, the caller never asks for what was read.
+pub fn read_segment<R: Read, S: Sink>(
+    chunks: &mut Chunks<R>,
+    sink: &mut S,
+    kind: Option<KindName>,
+    stops: &[u64],
+    stopped: impl Fn() -> bool,
+) -> Option<SegmentEnd> {
     let mut state = State { sink, current: None };
-    read_document(chunks, &mut state).map_err(|err| match err {
+    let mut stops = stops.iter().copied().peekable();
+    let mut items = 0;
+    loop {
+        if stopped() {
+            return None;
+        }
+        chunks.value(|d| ItemSeed { kind: kind.clone(), index: items, state: &mut state }.deserialize(d)).ok()?;
+        items += 1;
+        chunks.peek().ok()?;
+        let (separator, at) = (chunks.offset(), chunks.position());
+        if chunks.expect(b",]", "`,` or `]`").ok()? == b']' {
+            return Some(SegmentEnd { items, end: separator, closes: true, position: at });
+        }
+        chunks.peek().ok()?;
+        let next = chunks.offset();
+        // Stops passed without landing on them were not item starts; later ones may be.
+        while stops.next_if(|stop| *stop < next).is_some() {}
+        if stops.peek() == Some(&next) {
+            return Some(SegmentEnd { items, end: next, closes: false, position: chunks.position() });
+        }
+    }
+}
+
+fn read_chunks<R: Read, S: Sink>(
+    chunks: &mut Chunks<R>,
+    sink: &mut S,
+    ahead: &mut impl Ahead<R, S>,
+) -> Result<Document, ReadError> {
+    let mut state = State { sink, current: None };
+    read_document(chunks, &mut state, ahead).map_err(|err| match err {
         ChunkError::Io(err) => ReadError::Io(err),
         ChunkError::Json { category, message } => ReadError::Json { category, message, kind: state.current.take() },
     })
@@ -246,7 +333,11 @@ impl Key {
 
 /// The document's top level, walked by hand so that each list item is parsed on its own. The
 /// other top-level fields are kept raw: a single object is read from them at the end.
-fn read_document<R: Read, S: Sink>(chunks: &mut Chunks<R>, state: &mut State<S>) -> Result<Document, ChunkError> {
+fn read_document<R: Read, S: Sink>(
+    chunks: &mut Chunks<R>,
+    state: &mut State<S>,
+    ahead: &mut impl Ahead<R, S>,
+) -> Result<Document, ChunkError> {
     let mut kind: Option<KindName> = None;
     let mut api_version: Option<String> = None;
     let mut fields = RawFields::default();
@@ -272,7 +363,7 @@ fn read_document<R: Read, S: Sink>(chunks: &mut Chunks<R>, state: &mut State<S>)
                 }
                 Key::Items => {
                     let item_kind = kind.as_ref().and_then(KindName::item_kind);
-                    document.items = read_items(chunks, item_kind, state)?;
+                    document.items = read_items(chunks, item_kind, state, ahead)?;
                 }
                 Key::Type => {
                     document.resource_type = chunks.value(|d| Option::<String>::deserialize(d))?;
@@ -323,23 +414,36 @@ impl RawFields {
     }
 }
 
-/// A list's `items` (`null` reads as none), each handed to the sink once read.
+/// A list's `items` (`null` reads as none), each handed to the sink once read, or taken whole
+/// from `ahead` where it read them already.
 fn read_items<R: Read, S: Sink>(
     chunks: &mut Chunks<R>,
     kind: Option<KindName>,
     state: &mut State<S>,
+    ahead: &mut impl Ahead<R, S>,
 ) -> Result<Option<usize>, ChunkError> {
     if chunks.peek()? == Some(b'n') {
         chunks.value(|d| <()>::deserialize(d))?;
         return Ok(None);
     }
+    chunks.peek()?;
+    let open = chunks.offset();
     chunks.expect(b"[", "a list of Kubernetes objects (`[`)")?;
     let mut count = 0;
     if chunks.peek()? == Some(b']') {
         chunks.expect(b"]", "`]`")?;
         return Ok(Some(count));
     }
+    ahead.opened(open, chunks.offset(), kind.as_ref());
     loop {
+        if let Some(taken) = ahead.take(chunks, state.sink)? {
+            count += taken.items;
+            if taken.closes {
+                chunks.expect(b"]", "`]`")?;
+                return Ok(Some(count));
+            }
+            continue;
+        }
         let read = chunks.value(|d| ItemSeed { kind: kind.clone(), index: count, state: &mut *state }.deserialize(d));
         if let Err(err) = read {
             unreadable_item(chunks, state, count, err)?;
@@ -348,6 +452,7 @@ fn read_items<R: Read, S: Sink>(
         if chunks.expect(b",]", "`,` or `]`")? == b']' {
             return Ok(Some(count));
         }
+        chunks.peek()?;
     }
 }
 
@@ -493,7 +598,7 @@ mod tests {
     fn read_small(text: &str, step: usize, buffer: usize) -> Names {
         let mut names = Names::default();
         let mut chunks = Chunks::with_buffer(Trickle(text.as_bytes(), step), buffer);
-        assert!(read_chunks(&mut chunks, &mut names).is_ok(), "step {step}, buffer {buffer}");
+        assert!(read_chunks(&mut chunks, &mut names, &mut NoneAhead).is_ok(), "step {step}, buffer {buffer}");
         names
     }
 
@@ -543,7 +648,7 @@ mod tests {
         ] {
             let mut names = Names::default();
             let mut chunks = Chunks::with_buffer(Trickle(text.as_bytes(), 5), 8);
-            assert!(read_chunks(&mut chunks, &mut names).is_err(), "{text}");
+            assert!(read_chunks(&mut chunks, &mut names, &mut NoneAhead).is_err(), "{text}");
             assert!(names.unreadable.is_empty() && names.pods.is_empty(), "{text}");
         }
     }

@@ -10,6 +10,7 @@ pub mod http;
 pub mod input;
 pub mod kube;
 pub mod kubectl_files;
+mod kubectl_parallel;
 mod kubectl_stream;
 pub mod live;
 pub mod snapshot_file;
