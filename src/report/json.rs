@@ -1,26 +1,10 @@
 //! `--format json`: the report as JSON. The schema (documented in the README) is stable within a
 //! `schema_version`: fields are only ever added.
 
-use crate::audit::{Report, Show, Summary, Target, Tool};
-use crate::config::WaiverOutcome;
+use crate::audit::{Report, Show};
 use crate::finding::Finding;
-use crate::snapshot::UnavailableSource;
 use serde::Serialize;
 use std::io::{self, Write};
-
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    schema_version: u32,
-    tool: &'a Tool,
-    target: &'a Target,
-    /// Which findings are listed (`failed` or `all`); the summary always counts all of them.
-    shown: Show,
-    summary: &'a Summary,
-    unavailable: &'a [UnavailableSource],
-    findings: Findings<'a>,
-    /// The config file's waivers and their state (`active`, `expired`, `stale`, `rule-not-run`).
-    waivers: &'a [WaiverOutcome],
-}
 
 /// A finding with the Azure Policy definitions its rule answers (`azure_policy`, ids), so it can be
 /// traced to the policy a user has assigned.
@@ -39,38 +23,204 @@ pub fn render(report: &Report, show: Show) -> String {
 }
 
 /// Writes the report as [`render`] does, straight to `out`: the report of a 100,000-pod cluster
-/// is about 150 MB, which is then never in memory as one string.
+/// is about 150 MB, which is then never in memory as one string. The findings, nearly all of it,
+/// are serialised on every core, a batch at a time, and written in order.
+///
+/// The text is byte for byte what `serde_json::to_writer_pretty` writes for the whole report
+/// (tested): each field's value is serialised pretty on its own and indented to its depth, which
+/// is safe because a newline in pretty JSON is only ever structure (strings escape theirs).
 pub fn write(report: &Report, show: Show, out: &mut dyn Write) -> io::Result<()> {
-    let json = JsonReport {
-        schema_version: report.schema_version,
-        tool: &report.tool,
-        target: &report.target,
-        shown: show,
-        summary: &report.summary,
-        unavailable: &report.unavailable,
-        findings: Findings { all: &report.findings, show },
-        waivers: &report.waivers,
-    };
-    serde_json::to_writer_pretty(&mut *out, &json).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+    out.write_all(b"{")?;
+    // `shown` says which findings are listed (`failed` or `all`; the summary counts all of them);
+    // `waivers`, the config file's waivers and their state (`active`, `expired`, `stale`,
+    // `rule-not-run`).
+    let mut field = Fields { out: &mut *out, first: true };
+    field.value("schema_version", &report.schema_version)?;
+    field.value("tool", &report.tool)?;
+    field.value("target", &report.target)?;
+    field.value("shown", &show)?;
+    field.value("summary", &report.summary)?;
+    field.value("unavailable", &report.unavailable)?;
+    field.name("findings")?;
+    write_findings(report.findings.iter().filter(|f| show.keeps(f)), out)?;
+    let mut field = Fields { out: &mut *out, first: false };
+    field.value("waivers", &report.waivers)?;
+    out.write_all(b"\n}\n")
 }
 
-/// The findings `--show` keeps, serialised as they are iterated: no list of them is built.
-struct Findings<'a> {
-    all: &'a [Finding],
-    show: Show,
+/// The top-level object's fields, written one after the other.
+struct Fields<'o> {
+    out: &'o mut dyn Write,
+    first: bool,
 }
 
-impl Serialize for Findings<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Findings come grouped by rule: each rule's definitions are looked up once per run of it.
-        let mut last: (&str, &'static [&'static str]) = ("", &[]);
-        let shown = self.all.iter().filter(|f| self.show.keeps(f));
-        serializer.collect_seq(shown.map(|finding| {
-            if last.0 != finding.rule {
-                last = (&finding.rule, crate::rules::azure_policy_map::definitions_of(&finding.rule));
+impl Fields<'_> {
+    fn name(&mut self, name: &str) -> io::Result<()> {
+        let separator: &[u8] = if std::mem::take(&mut self.first) { b"\n  " } else { b",\n  " };
+        self.out.write_all(separator)?;
+        serde_json::to_writer(&mut *self.out, name)?;
+        self.out.write_all(b": ")
+    }
+
+    fn value(&mut self, name: &str, value: &impl Serialize) -> io::Result<()> {
+        self.name(name)?;
+        let mut text = Vec::new();
+        serde_json::to_writer_pretty(&mut text, value)?;
+        self.out.write_all(&indented(&text, INDENT))
+    }
+}
+
+/// What pretty JSON puts before a top-level field; a finding is two levels deep.
+const INDENT: &[u8] = b"  ";
+const FINDING_INDENT: &[u8] = b"    ";
+
+/// Pretty JSON moved `indent` to the right: after every newline (all of them structure).
+fn indented(text: &[u8], indent: &[u8]) -> Vec<u8> {
+    let newlines = text.iter().filter(|byte| **byte == b'\n').count();
+    let mut moved = Vec::with_capacity(text.len() + newlines * indent.len());
+    for line in text.split_inclusive(|byte| *byte == b'\n') {
+        moved.extend_from_slice(line);
+        if line.ends_with(b"\n") {
+            moved.extend_from_slice(indent);
+        }
+    }
+    moved
+}
+
+/// Findings serialised per batch: enough to keep the threads busy, little enough that the
+/// batches in flight stay a few megabytes.
+const BATCH: usize = 2048;
+const MAX_THREADS: usize = 4;
+
+/// The findings array, as pretty JSON two levels deep.
+fn write_findings<'a>(findings: impl Iterator<Item = &'a Finding>, out: &mut dyn Write) -> io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+    let mut findings = findings.peekable();
+    if findings.peek().is_none() {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"[")?;
+    let mut first = true;
+    loop {
+        let round: Vec<Vec<&Finding>> =
+            (0..threads).map(|_| findings.by_ref().take(BATCH).collect()).filter(|b: &Vec<_>| !b.is_empty()).collect();
+        if round.is_empty() {
+            break;
+        }
+        for text in serialise_round(&round)? {
+            if std::mem::take(&mut first) {
+                out.write_all(&text[1..])?;
+            } else {
+                out.write_all(&text)?;
             }
-            JsonFinding { finding, azure_policy: last.1 }
-        }))
+        }
+    }
+    out.write_all(b"\n  ]")
+}
+
+/// Each batch of the round on a thread of its own (the first on this one): `,\n    ` and the
+/// finding, for each finding.
+fn serialise_round(round: &[Vec<&Finding>]) -> io::Result<Vec<Vec<u8>>> {
+    let (first, rest) = round.split_first().expect("a round has a batch");
+    std::thread::scope(|scope| {
+        let others: Vec<_> = rest.iter().map(|batch| scope.spawn(|| serialise_batch(batch))).collect();
+        let mut texts = vec![serialise_batch(first)?];
+        for other in others {
+            texts.push(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        }
+        Ok(texts)
+    })
+}
+
+fn serialise_batch(batch: &[&Finding]) -> io::Result<Vec<u8>> {
+    // Findings come grouped by rule: each rule's definitions are looked up once per run of it.
+    let mut last: (&str, &'static [&'static str]) = ("", &[]);
+    let mut text = Vec::with_capacity(batch.len() * 1024);
+    let mut one = Vec::new();
+    for finding in batch {
+        if last.0 != finding.rule {
+            last = (&finding.rule, crate::rules::azure_policy_map::definitions_of(&finding.rule));
+        }
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, &JsonFinding { finding, azure_policy: last.1 })?;
+        text.extend_from_slice(b",\n    ");
+        text.extend_from_slice(&indented(&one, FINDING_INDENT));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Summary, Target, Tool};
+    use crate::config::WaiverOutcome;
+    use crate::snapshot::UnavailableSource;
+
+    /// The report as one serde value: what [`write`] must write byte for byte.
+    #[derive(Serialize)]
+    struct JsonReport<'a> {
+        schema_version: u32,
+        tool: &'a Tool,
+        target: &'a Target,
+        /// Which findings are listed (`failed` or `all`); the summary always counts all of them.
+        shown: Show,
+        summary: &'a Summary,
+        unavailable: &'a [UnavailableSource],
+        findings: Findings<'a>,
+        /// The config file's waivers and their state (`active`, `expired`, `stale`, `rule-not-run`).
+        waivers: &'a [WaiverOutcome],
+    }
+
+    struct Findings<'a> {
+        all: &'a [Finding],
+        show: Show,
+    }
+
+    impl Serialize for Findings<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.all.iter().filter(|f| self.show.keeps(f)).map(|finding| JsonFinding {
+                finding,
+                azure_policy: crate::rules::azure_policy_map::definitions_of(&finding.rule),
+            }))
+        }
+    }
+
+    fn pretty(report: &Report, show: Show) -> String {
+        let json = JsonReport {
+            schema_version: report.schema_version,
+            tool: &report.tool,
+            target: &report.target,
+            shown: show,
+            summary: &report.summary,
+            unavailable: &report.unavailable,
+            findings: Findings { all: &report.findings, show },
+            waivers: &report.waivers,
+        };
+        serde_json::to_string_pretty(&json).unwrap() + "\n"
+    }
+
+    /// Every demo, shown whole and failed only, with no findings, and with more findings than
+    /// one round of batches holds: the text is serde_json's for the whole report.
+    #[test]
+    fn the_report_written_in_batches_is_serde_jsons_pretty_text() {
+        let settings = crate::rules::Settings::default();
+        for name in crate::collect::demo::names() {
+            let snapshot = crate::collect::demo::load(name).unwrap();
+            let mut report = crate::audit::run(&snapshot, crate::rules::ALL, &settings);
+            for show in [Show::All, Show::Failed] {
+                assert_eq!(render(&report, show), pretty(&report, show), "{name}");
+            }
+            let many = report.findings.iter().cycle().take(BATCH * MAX_THREADS * 2 + 7).cloned().collect();
+            report.findings = many;
+            assert_eq!(render(&report, Show::All), pretty(&report, Show::All), "{name}, many");
+            report.findings.clear();
+            assert_eq!(render(&report, Show::All), pretty(&report, Show::All), "{name}, none");
+        }
+    }
+
+    #[test]
+    fn indenting_moves_every_line_but_the_first() {
+        assert_eq!(indented(b"{\n  \"a\": 1\n}", b"  "), b"{\n    \"a\": 1\n  }");
+        assert_eq!(indented(b"[]", b"  "), b"[]");
     }
 }
