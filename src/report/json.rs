@@ -27,8 +27,8 @@ pub fn render(report: &Report, show: Show) -> String {
 /// are serialised on every core, a batch at a time, and written in order.
 ///
 /// The text is byte for byte what `serde_json::to_writer_pretty` writes for the whole report
-/// (tested): each field's value is serialised pretty on its own and indented to its depth, which
-/// is safe because a newline in pretty JSON is only ever structure (strings escape theirs).
+/// (tested): each field's value and each finding is serialised on its own, indented as deep as
+/// it is in the report.
 pub fn write(report: &Report, show: Show, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"{")?;
     // `shown` says which findings are listed (`failed` or `all`; the summary counts all of them);
@@ -65,26 +65,89 @@ impl Fields<'_> {
     fn value(&mut self, name: &str, value: &impl Serialize) -> io::Result<()> {
         self.name(name)?;
         let mut text = Vec::new();
-        serde_json::to_writer_pretty(&mut text, value)?;
-        self.out.write_all(&indented(&text, INDENT))
+        pretty_at(FIELD_LEVEL, value, &mut text)?;
+        self.out.write_all(&text)
     }
 }
 
-/// What pretty JSON puts before a top-level field; a finding is two levels deep.
-const INDENT: &[u8] = b"  ";
-const FINDING_INDENT: &[u8] = b"    ";
+/// How deep a top-level field's value is, and a finding.
+const FIELD_LEVEL: usize = 1;
+const FINDING_LEVEL: usize = 2;
 
-/// Pretty JSON moved `indent` to the right: after every newline (all of them structure).
-fn indented(text: &[u8], indent: &[u8]) -> Vec<u8> {
-    let newlines = text.iter().filter(|byte| **byte == b'\n').count();
-    let mut moved = Vec::with_capacity(text.len() + newlines * indent.len());
-    for line in text.split_inclusive(|byte| *byte == b'\n') {
-        moved.extend_from_slice(line);
-        if line.ends_with(b"\n") {
-            moved.extend_from_slice(indent);
-        }
+/// `value` as pretty JSON that starts `level` levels deep (its first line is not indented).
+fn pretty_at(level: usize, value: &impl Serialize, out: &mut Vec<u8>) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, Pretty { level, has_value: false });
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// serde_json's `PrettyFormatter` (two spaces a level), which always starts at level 0: this one
+/// starts where it is told, so a value can be serialised on its own at its depth in the report.
+struct Pretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    fn open(&mut self, out: &mut (impl Write + ?Sized), bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
     }
-    moved
+
+    fn close(&mut self, out: &mut (impl Write + ?Sized), bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn next(&mut self, out: &mut (impl Write + ?Sized), first: bool) -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.newline(out)
+    }
+
+    fn newline(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        out.write_all(b"\n")?;
+        for _ in 0..self.level {
+            out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.next(out, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.next(out, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Findings serialised per batch: enough to keep the threads busy, little enough that the
@@ -136,15 +199,12 @@ fn serialise_batch(batch: &[&Finding]) -> io::Result<Vec<u8>> {
     // Findings come grouped by rule: each rule's definitions are looked up once per run of it.
     let mut last: (&str, &'static [&'static str]) = ("", &[]);
     let mut text = Vec::with_capacity(batch.len() * 1024);
-    let mut one = Vec::new();
     for finding in batch {
         if last.0 != finding.rule {
             last = (&finding.rule, crate::rules::azure_policy_map::definitions_of(&finding.rule));
         }
-        one.clear();
-        serde_json::to_writer_pretty(&mut one, &JsonFinding { finding, azure_policy: last.1 })?;
         text.extend_from_slice(b",\n    ");
-        text.extend_from_slice(&indented(&one, FINDING_INDENT));
+        pretty_at(FINDING_LEVEL, &JsonFinding { finding, azure_policy: last.1 }, &mut text)?;
     }
     Ok(text)
 }
@@ -219,8 +279,11 @@ mod tests {
     }
 
     #[test]
-    fn indenting_moves_every_line_but_the_first() {
-        assert_eq!(indented(b"{\n  \"a\": 1\n}", b"  "), b"{\n    \"a\": 1\n  }");
-        assert_eq!(indented(b"[]", b"  "), b"[]");
+    fn a_value_serialised_deeper_is_indented_as_serde_json_indents_it_there() {
+        let value = serde_json::json!({"a": [1, {"b": []}, {}], "c": {"d": "e\nf"}});
+        let mut deep = Vec::new();
+        pretty_at(1, &value, &mut deep).unwrap();
+        let whole = serde_json::to_string_pretty(&serde_json::json!({"x": value})).unwrap();
+        assert_eq!(format!("{{\n  \"x\": {}\n}}", String::from_utf8(deep).unwrap()), whole);
     }
 }
