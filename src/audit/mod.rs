@@ -20,8 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Evaluates `rules` against the snapshot.
 pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report {
     let context = Context::new(snapshot, settings);
-    let mut findings = evaluate(rules, &context);
-    sort(&mut findings);
+    let findings = evaluate(rules, &context);
     let cluster = snapshot.azure.managed_cluster.collected();
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
@@ -40,7 +39,7 @@ pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report 
     }
 }
 
-/// Every rule's findings, in the order of `rules`. The rules share nothing but the read-only
+/// Every rule's findings, in report order ([`sort`]). The rules share nothing but the read-only
 /// snapshot and the context's lazily built indexes, so they run on every core the machine has
 /// (at most [`MAX_THREADS`]); the result is the same as evaluating them one after the other.
 fn evaluate(rules: &[&Rule], context: &Context) -> Vec<Finding> {
@@ -51,7 +50,7 @@ fn evaluate(rules: &[&Rule], context: &Context) -> Vec<Finding> {
 fn evaluate_on(threads: usize, rules: &[&Rule], context: &Context) -> Vec<Finding> {
     let threads = threads.min(rules.len());
     if threads <= 1 {
-        return rules.iter().flat_map(|rule| rule.evaluate(context)).collect();
+        return in_report_order(rules.iter().map(|rule| sorted_findings(rule, context)).collect());
     }
     let next = AtomicUsize::new(0);
     // Each worker takes the next rule not yet taken, so one slow rule does not hold up the rest.
@@ -60,10 +59,7 @@ fn evaluate_on(threads: usize, rules: &[&Rule], context: &Context) -> Vec<Findin
         loop {
             let index = next.fetch_add(1, Ordering::Relaxed);
             let Some(rule) = rules.get(index) else { return done };
-            let mut findings = rule.evaluate(context);
-            // Until they are gathered into one list, each rule's findings hold no spare room.
-            findings.shrink_to_fit();
-            done.push((index, findings));
+            done.push((index, sorted_findings(rule, context)));
         }
     };
     let mut by_rule: Vec<Vec<Finding>> = Vec::new();
@@ -77,9 +73,44 @@ fn evaluate_on(threads: usize, rules: &[&Rule], context: &Context) -> Vec<Findin
             }
         }
     });
-    let mut findings = Vec::with_capacity(by_rule.iter().map(Vec::len).sum());
-    for rule_findings in by_rule {
-        findings.extend(rule_findings);
+    in_report_order(by_rule)
+}
+
+/// One rule's findings in report order, sorted on the thread that ran it.
+fn sorted_findings(rule: &Rule, context: &Context) -> Vec<Finding> {
+    let mut findings = rule.evaluate(context);
+    // What lets [`in_report_order`] take each list from the front.
+    debug_assert!(findings.iter().all(|f| f.rule == rule.id), "{} reports under another rule's id", rule.id);
+    // Until they are gathered into one list, each rule's findings hold no spare room.
+    findings.shrink_to_fit();
+    findings.sort_by(|a, b| (b.severity, a.status, &a.resource).cmp(&(a.severity, b.status, &b.resource)));
+    findings
+}
+
+/// The findings of every rule, each rule's already in report order, gathered in report order:
+/// the runs of one severity and status are ordered by rule, and each rule's runs come out in
+/// its own order, so each list is taken from the front and nothing is compared twice.
+fn in_report_order(by_rule: Vec<Vec<Finding>>) -> Vec<Finding> {
+    struct Run<'r> {
+        severity: crate::finding::Severity,
+        status: crate::finding::Status,
+        rule: &'r str,
+        list: usize,
+        len: usize,
+    }
+    let mut runs: Vec<Run> = Vec::new();
+    for (list, findings) in by_rule.iter().enumerate() {
+        for run in findings.chunk_by(|a, b| (a.severity, a.status, &a.rule) == (b.severity, b.status, &b.rule)) {
+            let first = &run[0];
+            runs.push(Run { severity: first.severity, status: first.status, rule: &first.rule, list, len: run.len() });
+        }
+    }
+    runs.sort_by(|a, b| (b.severity, a.status, a.rule).cmp(&(a.severity, b.status, b.rule)));
+    let order: Vec<(usize, usize)> = runs.iter().map(|run| (run.list, run.len)).collect();
+    let mut lists: Vec<_> = by_rule.into_iter().map(Vec::into_iter).collect();
+    let mut findings = Vec::with_capacity(lists.iter().map(ExactSizeIterator::len).sum());
+    for (list, len) in order {
+        findings.extend(lists[list].by_ref().take(len));
     }
     findings
 }
@@ -139,14 +170,43 @@ mod tests {
         let settings = Settings::default();
         for name in crate::collect::demo::names() {
             let snapshot = crate::collect::demo::load(name).unwrap();
-            let one_by_one: Vec<Finding> =
+            let mut one_by_one: Vec<Finding> =
                 ALL.iter().flat_map(|rule| rule.evaluate(&Context::new(&snapshot, &settings))).collect();
+            sort(&mut one_by_one);
             assert!(one_by_one.len() > ALL.len(), "{name}: too few findings to tell orders apart");
             for threads in [1, 2, 3, 8] {
                 let shared = Context::new(&snapshot, &settings);
                 assert!(evaluate_on(threads, ALL, &shared) == one_by_one, "{name} on {threads} threads");
             }
         }
+    }
+
+    /// Gathering each rule's sorted findings is sorting them all, with severities overridden at
+    /// random so that one rule's findings spread over several runs.
+    #[test]
+    fn gathering_sorted_rules_is_sorting_every_finding() {
+        let snapshot = crate::collect::demo::load("insecure").unwrap();
+        let settings = Settings::default();
+        let context = Context::new(&snapshot, &settings);
+        let mut seed = 7u64;
+        let mut by_rule: Vec<Vec<Finding>> = ALL
+            .iter()
+            .map(|rule| {
+                let mut findings: Vec<Finding> = rule.evaluate(&context);
+                for finding in &mut findings {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    finding.severity = Severity::DESCENDING[(seed >> 33) as usize % 5];
+                }
+                findings
+            })
+            .collect();
+        let mut expected: Vec<Finding> = by_rule.iter().flatten().cloned().collect();
+        sort(&mut expected);
+        for findings in &mut by_rule {
+            findings.sort_by(|a, b| (b.severity, a.status, &a.resource).cmp(&(a.severity, b.status, &b.resource)));
+        }
+        let gathered = in_report_order(by_rule);
+        assert!(gathered == expected);
     }
 
     #[test]
