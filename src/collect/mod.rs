@@ -7,6 +7,7 @@ pub mod az_files;
 mod chunks;
 pub mod demo;
 pub mod http;
+mod indentation;
 pub mod input;
 pub mod kube;
 pub mod kubectl_files;
