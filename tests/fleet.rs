@@ -195,6 +195,13 @@ fn a_truncated_answer_is_said_not_hidden() {
     assert!(stderr.contains("truncated its answer (resultTruncated) after 1000 of 1500 clusters"), "{stderr}");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(report["summary"]["warnings"][0].as_str().unwrap().contains("the fleet is incomplete"));
+    // The Defender and Policy answers are truncated too: not used, and with no ARM to fall back
+    // on (--resource-graph-only), those parts say why.
+    assert!(stderr.contains("Resource Graph's answer from policyresources is not complete (truncated"), "{stderr}");
+    let parts = report["clusters"][0]["report"]["unavailable"].as_array().unwrap();
+    let states = parts.iter().find(|u| u["source"] == "arm/policyStates").unwrap();
+    let reason = states["reason"].as_str().unwrap();
+    assert!(reason.contains("not complete") && reason.contains("--resource-graph-only reads no ARM"), "{reason}");
 }
 
 /// A small estate with one row ARG could not give in the shape aksguard reads.

@@ -566,6 +566,88 @@ pub fn read_instead(table: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn cluster(subscription: &str, name: &str) -> FleetCluster {
+        let id = format!(
+            "/subscriptions/{subscription}/resourcegroups/rg/providers/microsoft.containerservice/managedclusters/{name}"
+        );
+        FleetCluster::from_row(&json!({"id": id, "properties": {}})).unwrap()
+    }
+
+    fn fleet(sizes: &[usize]) -> Vec<FleetCluster> {
+        let mut clusters = Vec::new();
+        for (s, size) in sizes.iter().enumerate() {
+            clusters.extend((0..*size).map(|i| cluster(&format!("s{s:04}"), &format!("c{i:05}"))));
+        }
+        clusters
+    }
+
+    #[test]
+    fn batches_hold_whole_subscriptions_and_at_most_300() {
+        let sizes = |clusters: &[FleetCluster]| batches(clusters).iter().map(|b| b.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(&fleet(&[400, 200, 10])), [600, 10], "a subscription is never split");
+        assert_eq!(sizes(&fleet(&[1200])), [1200]);
+        assert_eq!(sizes(&fleet(&[1; 301])), [300, 1]);
+        assert_eq!(sizes(&fleet(&[])), Vec::<usize>::new());
+        let clusters = fleet(&[3, 700]);
+        let cut = batches(&clusters);
+        assert_eq!(cut.iter().map(|b| b.len()).sum::<usize>(), 703, "none lost");
+    }
+
+    fn joined(
+        rows: Vec<Result<PolicyAssignment, (Option<String>, String)>>,
+        ancestry: Result<HashMap<String, Vec<String>>, String>,
+    ) -> Joined {
+        Joined {
+            alerts: Ok(HashMap::new()),
+            assessments: Ok(HashMap::new()),
+            sub_assessments: Ok(HashMap::new()),
+            states: Ok(HashMap::new()),
+            assignments: Ok(Assignments { rows, ancestry }),
+            defender_seen: Some(HashSet::new()),
+            images: true,
+            outcomes: Vec::new(),
+        }
+    }
+
+    fn assignment(scope: &str) -> PolicyAssignment {
+        PolicyAssignment::from_document(&json!({"id": format!("{scope}/providers/microsoft.authorization/policyassignments/a"), "properties": {"scope": scope}})).unwrap()
+    }
+
+    #[test]
+    fn assignments_go_to_the_clusters_under_their_scope() {
+        let (one, two) = (cluster("s1", "one"), cluster("s2", "two"));
+        let rows = vec![
+            Ok(assignment("/providers/Microsoft.Management/managementGroups/Platform")),
+            Ok(assignment("/subscriptions/S1")),
+            Ok(assignment("/subscriptions/s1/resourceGroups/other")),
+        ];
+        let ancestry = HashMap::from([("s1".to_string(), vec!["platform".to_string()]), ("s2".to_string(), vec![])]);
+        let given = joined(rows.clone(), Ok(ancestry)).assignments_for(&one.key(), "s1").unwrap();
+        assert_eq!(given.collected().unwrap().len(), 2, "the group's and the subscription's");
+        let given = joined(rows.clone(), Ok(HashMap::new())).assignments_for(&two.key(), "s2").unwrap();
+        assert!(given.unavailable_reason().unwrap().contains("which management groups hold subscription s2"));
+        let given = joined(rows, Err("the query failed".into())).assignments_for(&one.key(), "s1").unwrap();
+        assert!(given.unavailable_reason().unwrap().contains("the query failed"));
+        // A row that cannot be read makes the part unknown where its scope reaches, and only there.
+        let bad = vec![Err((Some("/subscriptions/s1".to_string()), "it is broken".to_string()))];
+        let of = |key: &str, sub: &str| joined(bad.clone(), Ok(HashMap::new())).assignments_for(key, sub).unwrap();
+        assert_eq!(of(&one.key(), "s1").unavailable_reason(), Some("it is broken"));
+        assert_eq!(of(&two.key(), "s2").collected().map(Vec::len), Some(0));
+    }
+
+    #[test]
+    fn defender_rows_are_believed_where_the_plan_was_seen() {
+        let one = cluster("s1", "one");
+        let mut rows = joined(vec![], Ok(HashMap::new()));
+        assert!(rows.given(&one).alerts.unwrap_err().contains("no Defender plan for subscription s1"));
+        rows.defender_seen = Some(HashSet::from(["s1".to_string()]));
+        assert_eq!(rows.given(&one).alerts.unwrap().collected().map(Vec::len), Some(0));
+        assert_eq!(rows.given(&one).sources(), SOURCES);
+        rows.defender_seen = None;
+        assert_eq!(rows.given(&one).sources(), [SOURCES[3], SOURCES[4]], "the Policy rows still are");
+    }
 
     #[test]
     fn ids_under_a_cluster_name_it() {
