@@ -1053,6 +1053,12 @@ fn a_row_that_cannot_be_read_makes_its_source_unknown_for_its_cluster_only() {
             "properties": {{"resourceId": "{four}", "complianceState": "Compliant", "complianceState": "NonCompliant", "policyAssignmentId": "/a"}}}}"#
     );
     graph.raw_rows.push(("policyresources | where (", twice));
+    // An alert without a status: not taken for a closed one.
+    let eight = id("aks-00008");
+    let mut silent = support::resource_graph::alert(&subscription(2), "alert-silent", &eight, "Active");
+    silent["properties"].as_object_mut().unwrap().remove("status");
+    silent["id"] = json!(silent["id"].as_str().unwrap().to_ascii_lowercase());
+    graph.raw_rows.push(("securityresources | where (", silent.to_string()));
     let setup = Setup::new(graph);
     let report = setup.json(&["--show", "all"]);
     assert_eq!(defender_policy_arm_reads(&setup), [0; 5], "the rest of the answer is used");
@@ -1072,6 +1078,10 @@ fn a_row_that_cannot_be_read_makes_its_source_unknown_for_its_cluster_only() {
     let why = unavailable("aks-00004", "arm/policyStates");
     assert!(why.contains("duplicate field") && why.contains("complianceState"), "{why}");
     assert_eq!(cell(&report, "aks-00004", "azure-policy-compliance"), "unknown");
+    let why = unavailable("aks-00008", "arm/security/alerts");
+    assert!(why.contains("Resource Graph's row has no status"), "{why}");
+    assert_eq!(cell(&report, "aks-00008", "defender-alerts"), "unknown");
+    assert_eq!(cell(&report, "aks-00004", "defender-alerts"), "fail", "its own alert, read");
     // Every other cluster is judged on its rows.
     assert_eq!(unavailable("aks-00004", "arm/security/assessments"), "");
     assert_eq!(unavailable("aks-00005", "arm/policyStates"), "");

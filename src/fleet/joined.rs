@@ -267,6 +267,18 @@ fn document<S: ArmSource>(row: &Value) -> Result<S::Document, String> {
     read_document::<S::Document>(&S::READ, row, "Resource Graph's row")
 }
 
+/// A document whose verdict rests on `field` only if the row carries it: Resource Graph may index
+/// another api-version, and an alert without a status is not a closed one, nor a state without
+/// a compliance state a compliant one.
+fn carries<T>(present: bool, field: &str, document: T) -> Result<T, String> {
+    match present {
+        true => Ok(document),
+        false => Err(format!(
+            "Resource Graph's row has no {field} (it may index another api-version), so it cannot be judged"
+        )),
+    }
+}
+
 /// The lowercased `type` of a row (leniently, for a row that cannot be read).
 fn row_type(row: &Value) -> String {
     row.get("type").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase()
@@ -290,7 +302,9 @@ async fn security(
             Err(BadRow { why, lenient }) => (lenient, Some(why)),
         };
         match (row_type(&row).as_str(), why) {
-            ("microsoft.security/locations/alerts", None) => match document::<sources::arm::DefenderAlerts>(&row) {
+            ("microsoft.security/locations/alerts", None) => match document::<sources::arm::DefenderAlerts>(&row)
+                .and_then(|alert| carries(alert.properties.status.is_some(), "status", alert))
+            {
                 Ok(alert) => {
                     // A set: an alert naming the cluster and one of its pools is the cluster's once.
                     let ids =
@@ -377,7 +391,8 @@ async fn policy(
             ("microsoft.policyinsights/policystates", None) => {
                 // Resource Graph has the state's fields under `properties`; Policy Insights, flat.
                 let state = match row.get("properties") {
-                    Some(properties @ Value::Object(_)) => document::<sources::arm::PolicyStates>(properties),
+                    Some(properties @ Value::Object(_)) => document::<sources::arm::PolicyStates>(properties)
+                        .and_then(|state| carries(state.compliance_state.is_some(), "complianceState", state)),
                     _ => Err(what(&sources::arm::PolicyStates::READ, "it has no `properties` object")),
                 };
                 match state {
