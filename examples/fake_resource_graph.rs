@@ -10,7 +10,9 @@
 //! cluster, all reaching that one API server, for --kubeconfig-contexts). The bearer token is
 //! `benchmark-token`. The estate has Defender and Policy data (`Security::generate`: an
 //! assessment and a policy state per cluster, an alert on every fourth, assignments per
-//! subscription and at a management group), served through Resource Graph with the Defender plans.
+//! subscription and at a management group), served through Resource Graph with the Defender plans;
+//! with `REFUSE_TABLES=1` in the environment, `securityresources` and `policyresources` answer 403,
+//! so the same data is read from ARM (per subscription and per cluster), for comparison.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -39,6 +41,9 @@ fn main() {
     let mut graph = ResourceGraph::new("benchmark-token", estate);
     graph.latency = Duration::from_millis(latency);
     graph.plans_in_graph = true;
+    if std::env::var_os("REFUSE_TABLES").is_some() {
+        graph.refused_tables = vec!["securityresources", "policyresources"];
+    }
     for name in names.iter().filter(|_| kubeconfig.is_some()) {
         graph.kubeconfigs.insert(name.to_ascii_lowercase(), kubeconfig.clone().unwrap_or_default());
     }
