@@ -54,6 +54,10 @@ impl Page {
         // The envelope's fields are read once each (serde refuses a field twice); the rows are
         // kept as text and each read strictly below.
         let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+        // serde would read the struct from an array by position too.
+        if !text.trim_start().starts_with('{') {
+            return Err("it is not a query response (not a JSON object)".to_string());
+        }
         let raw: Raw = serde_json::from_str(text)
             .map_err(|err| format!("it is not a query response ({})", crate::redact::excerpt(&err.to_string(), 200)))?;
         let truncated = match &raw.result_truncated {
@@ -205,6 +209,7 @@ mod tests {
         assert_eq!(page.data[1], Ok(json!({"id": "c"})));
         let twice = r#"{"totalRecords": 1, "count": 1, "count": 1, "resultTruncated": "false", "data": []}"#;
         assert!(Page::read(twice.as_bytes()).unwrap_err().contains("duplicate field"));
+        assert!(Page::read(br#"[1, 1, "false", null, []]"#).unwrap_err().contains("not a JSON object"));
         let hostile = json!({"totalRecords": 1, "count": 1, "resultTruncated": "\u{1b}]0;x\u{7}Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "data": []});
         let err = read(hostile);
         assert!(!err.contains('\u{1b}') && !err.contains("eyJzdWIiOiIxIn0"), "{err}");
