@@ -472,6 +472,12 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
     assert!(stdout.contains("\n✓ Resource Graph, policyresources: 0 rows in 1 request\n"), "{stdout}");
     assert!(stdout.contains("  ✓ arm/policyStates (from Resource Graph)\n"), "{stdout}");
     // No Defender plan in this estate's Resource Graph: its Defender rows are not believed.
+    assert!(
+        stdout.contains(
+            "\n– Resource Graph, Defender plans: the query failed; the plans and Defender rows are read from ARM\n"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("  ✓ arm/security/alerts\n"), "{stdout}");
     assert!(
         stdout.contains("  ✓ listClusterUserCredential: a kubeconfig for 127.0.0.1 (an Entra ID token for the AKS server application), kept in memory"),
@@ -487,6 +493,7 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
     let first = graph.estate.rows[0]["name"].as_str().unwrap().to_string();
     graph.forbidden = vec![first];
     graph.refused_tables = vec!["policyresources"];
+    graph.plans_in_graph = true;
     let setup = Setup::new(graph);
     let output = setup.command().args(["doctor", "--fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
     let stdout = text(&output.stdout);
@@ -496,6 +503,11 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
         "{stdout}"
     );
     assert!(stdout.contains("  ✗ arm/policyAssignments: forbidden"), "read from ARM, which refuses: {stdout}");
+    assert!(
+        stdout.contains("\n✓ Resource Graph, Defender plans: the sample's subscription's Containers plan\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  ✓ arm/security/alerts (from Resource Graph)\n"), "{stdout}");
     assert!(stdout.contains("  ✗ arm/upgradeProfile: forbidden"), "{stdout}");
     assert!(
         stdout.contains("  ✗ listClusterUserCredential: forbidden: ARM refused listClusterUserCredential"),

@@ -52,6 +52,13 @@ pub async fn check(args: &LiveArgs) -> (String, bool) {
         return finish(lines);
     };
     let defender_seen = live::defender_plans(&clients, std::slice::from_ref(sample)).await;
+    lines.push(match &defender_seen {
+        Some(seen) if !seen.is_empty() => {
+            "✓ Resource Graph, Defender plans: the sample's subscription's Containers plan".to_string()
+        }
+        Some(_) => "– Resource Graph, Defender plans: none for the sample's subscription; its plan and Defender rows are read from ARM".to_string(),
+        None => "– Resource Graph, Defender plans: the query failed; the plans and Defender rows are read from ARM".to_string(),
+    });
     let rows = super::joined::read(&clients.graph, std::slice::from_ref(sample), defender_seen, true).await;
     lines.extend(rows.outcomes.iter().map(query_line));
     let given = rows.given(sample);
