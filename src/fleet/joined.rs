@@ -256,6 +256,10 @@ pub async fn read(
         false => Err(NO_IMAGES.to_string()),
     };
     let (states, assignments) = policy(graph, &scope, &batch, &mut outcomes).await;
+    let unseen = batch.subscriptions.iter().filter(|s| defender_seen.as_ref().is_none_or(|seen| !seen.contains(*s)));
+    for subscription in unseen {
+        tracing::debug!(%subscription, "no Defender plan from Resource Graph: its Defender rows are read from ARM");
+    }
     Joined { alerts, assessments, sub_assessments, states, assignments, defender_seen, images, outcomes }
 }
 
