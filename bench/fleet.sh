@@ -7,6 +7,8 @@
 #   PODS=200 bench/fleet.sh 100 10 50                     # with the Kubernetes side: every
 #       cluster read with its own credential (listClusterUserCredential), PODS pods each;
 #       CONTEXTS=1 reads them through kubeconfig contexts (--kubeconfig-contexts) instead
+#   REFUSE_TABLES=1 bench/fleet.sh                       # Resource Graph refuses securityresources
+#       and policyresources: the Defender and Policy data are read from ARM instead, for comparison
 #
 # Needs /usr/bin/time (GNU time). Not part of .ci/run. PROFILE=debug measures the debug build
 # (slower; for machines without room for a release build).

@@ -8,14 +8,18 @@
 //! of that many pods, which every cluster's `listClusterUserCredential` points at (a local
 //! account), and writes `DIR/kubeconfig` with one context per cluster of the estate (named as the
 //! cluster, all reaching that one API server, for --kubeconfig-contexts). The bearer token is
-//! `benchmark-token`.
+//! `benchmark-token`. The estate has Defender and Policy data (`Security::generate`: an
+//! assessment and a policy state per cluster, an alert on every fourth, assignments per
+//! subscription and at a management group), served through Resource Graph with the Defender plans;
+//! with `REFUSE_TABLES=1` in the environment, `securityresources` and `policyresources` answer 403,
+//! so the same data is read from ARM (per subscription and per cluster), for comparison.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::time::Duration;
 use support::apiserver::ApiServer;
-use support::resource_graph::{Estate, ResourceGraph};
+use support::resource_graph::{Estate, ResourceGraph, Security};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +30,7 @@ fn main() {
     let number = |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let (clusters, subscriptions, latency, pods) = (number(1, 500), number(2, 50), number(3, 50), number(4, 0));
     let mut estate = Estate::generate(subscriptions as usize, clusters as usize);
+    estate.security = Security::generate(&estate);
     let dir = std::path::Path::new(dir);
     let names: Vec<String> = estate.rows.iter().map(|row| row["name"].as_str().unwrap().to_string()).collect();
     let kubeconfig = (pods > 0).then(|| kubernetes(dir, &names, pods as usize));
@@ -35,6 +40,10 @@ fn main() {
     }
     let mut graph = ResourceGraph::new("benchmark-token", estate);
     graph.latency = Duration::from_millis(latency);
+    graph.plans_in_graph = true;
+    if std::env::var_os("REFUSE_TABLES").is_some() {
+        graph.refused_tables = vec!["securityresources", "policyresources"];
+    }
     for name in names.iter().filter(|_| kubeconfig.is_some()) {
         graph.kubeconfigs.insert(name.to_ascii_lowercase(), kubeconfig.clone().unwrap_or_default());
     }

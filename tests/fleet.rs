@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 use support::apiserver::ApiServer;
-use support::resource_graph::{Estate, ResourceGraph, subscription};
+use support::resource_graph::{Estate, ResourceGraph, Security, subscription};
 
 const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJ1cG4iOiJ0ZXN0ZXJAY29udG9zby5jb20ifQ.c2lnbmF0dXJlLWZsZWV0LTc3";
 
@@ -85,6 +85,11 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The requests of the cluster query (the Defender and Policy queries come after it).
+fn cluster_pages(setup: &Setup) -> Vec<support::resource_graph::Logged> {
+    setup.graph.log().into_iter().filter(|l| l.body["query"] == support::resource_graph::QUERY).collect()
+}
+
 fn ids(report: &Value) -> Vec<String> {
     report["clusters"].as_array().unwrap().iter().map(|c| c["cluster"]["id"].as_str().unwrap().to_string()).collect()
 }
@@ -99,7 +104,7 @@ fn paging_over_2500_clusters_loses_none_and_duplicates_none() {
     let report = setup.json(&["--resource-graph-only"]);
     assert_eq!(ids(&report), expected, "every cluster once, in id order");
     assert_eq!(report["summary"]["clusters"], 2500);
-    let log = setup.graph.log();
+    let log = cluster_pages(&setup);
     assert_eq!(log.len(), 3, "2500 rows at 1000 a page");
     assert!(log[0].body["options"].get("$skipToken").is_none());
     assert!(log[1].body["options"]["$skipToken"].is_string());
@@ -121,9 +126,11 @@ fn more_than_300_subscriptions_are_split_into_requests_of_300() {
     let report = setup.json(&["--resource-graph-only", "--subscription", &flag]);
     assert_eq!(ids(&report), expected);
     let sizes: Vec<usize> =
-        setup.graph.log().iter().map(|l| l.body["subscriptions"].as_array().unwrap().len()).collect();
+        cluster_pages(&setup).iter().map(|l| l.body["subscriptions"].as_array().unwrap().len()).collect();
     assert_eq!(sizes, [300, 300, 50]);
-    assert!(setup.graph.log().iter().all(|l| l.status == 200), "the stand-in refuses more than 300");
+    assert!(cluster_pages(&setup).iter().all(|l| l.status == 200), "the stand-in refuses more than 300");
+    let subscription_lists = setup.graph.log().into_iter().filter_map(|l| l.body["subscriptions"].as_array().cloned());
+    assert!(subscription_lists.into_iter().all(|ids| ids.len() <= 300), "every query: at most 300 subscriptions");
 }
 
 #[test]
@@ -137,7 +144,8 @@ fn a_throttled_page_is_retried_after_the_reset_time() {
     let report = setup.json(&["--resource-graph-only"]);
     assert_eq!(report["summary"]["clusters"], 2100);
     let log = setup.graph.log();
-    let pages: Vec<&support::resource_graph::Logged> = log.iter().filter(|l| l.status == 200).collect();
+    let cluster_log = cluster_pages(&setup);
+    let pages: Vec<&support::resource_graph::Logged> = cluster_log.iter().filter(|l| l.status == 200).collect();
     assert_eq!(pages.len(), 3);
     // The window opened with the first page; the third must come after it reset.
     let gap = pages[2].at.duration_since(pages[0].at);
@@ -173,7 +181,8 @@ fn a_cloud_without_2024_04_01_is_asked_with_2022_10_01() {
     let setup = Setup::new(graph);
     assert_eq!(setup.json(&["--resource-graph-only"])["summary"]["clusters"], 1200);
     let versions: Vec<String> = setup.graph.log().iter().map(|l| l.api_version.clone()).collect();
-    assert_eq!(versions, ["2024-04-01", "2022-10-01", "2022-10-01"], "fall back once, then stay");
+    assert_eq!(versions[..3], ["2024-04-01", "2022-10-01", "2022-10-01"], "fall back once, then stay");
+    assert!(versions[3..].iter().all(|v| v == "2022-10-01"), "{versions:?}");
 }
 
 #[test]
@@ -186,6 +195,13 @@ fn a_truncated_answer_is_said_not_hidden() {
     assert!(stderr.contains("truncated its answer (resultTruncated) after 1000 of 1500 clusters"), "{stderr}");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(report["summary"]["warnings"][0].as_str().unwrap().contains("the fleet is incomplete"));
+    // The Defender and Policy answers are truncated too: not used, and with no ARM to fall back
+    // on (--resource-graph-only), those parts say why.
+    assert!(stderr.contains("Resource Graph's answer from policyresources is not complete (truncated"), "{stderr}");
+    let parts = report["clusters"][0]["report"]["unavailable"].as_array().unwrap();
+    let states = parts.iter().find(|u| u["source"] == "arm/policyStates").unwrap();
+    let reason = states["reason"].as_str().unwrap();
+    assert!(reason.contains("not complete") && reason.contains("--resource-graph-only reads no ARM"), "{reason}");
 }
 
 /// A small estate with one row ARG could not give in the shape aksguard reads.
@@ -230,16 +246,21 @@ fn an_arm_only_fleet_audit_judges_each_row_as_audit_does() {
         let all = entry["report"]["unavailable"].as_array().unwrap();
         all.iter().filter(|u| u["source"].as_str().unwrap().starts_with("arm/")).cloned().collect()
     };
-    assert_eq!(unavailable("aks-00001"), Vec::<Value>::new());
+    // Everything is read but the registry image vulnerabilities, which only running images use.
+    let parts = unavailable("aks-00001");
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert_eq!(parts[0]["source"], "arm/security/subAssessments");
+    assert!(parts[0]["reason"].as_str().unwrap().contains("with --skip-kubernetes no running image"), "{parts:?}");
     assert_eq!(cell(&report, "aks-00001", "maintenance-window"), "pass");
     // A cluster whose reads are forbidden: those parts say why, and the fleet completes.
-    let forbidden = unavailable("aks-00002");
+    let forbidden: Vec<Value> =
+        unavailable("aks-00002").into_iter().filter(|u| u["source"] != "arm/security/subAssessments").collect();
     assert_eq!(
         forbidden.len(),
-        9,
+        7,
         "the cluster's own reads: maintenance, two upgrade profiles, diagnostics, and issue 13's plan, \
-         policy assignments, policy and component states, role assignments (the subscription's are \
-         read): {forbidden:?}"
+         component states, role assignments (the subscription's are read; the policy assignments and \
+         states come from Resource Graph): {forbidden:?}"
     );
     assert!(forbidden.iter().all(|u| u["reason"].as_str().unwrap().starts_with("forbidden")), "{forbidden:?}");
     assert_eq!(cell(&report, "aks-00002", "maintenance-window"), "unknown");
@@ -446,6 +467,18 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("✓ Resource Graph: 60 clusters visible in 1 request (api-version 2024-04-01)"), "{stdout}");
     assert!(stdout.contains("  ✓ arm/maintenanceConfigurations"), "{stdout}");
+    // The Defender and Policy queries, on the sample's subscription.
+    assert!(stdout.contains("\n✓ Resource Graph, securityresources: 0 rows in 1 request\n"), "{stdout}");
+    assert!(stdout.contains("\n✓ Resource Graph, policyresources: 0 rows in 1 request\n"), "{stdout}");
+    assert!(stdout.contains("  ✓ arm/policyStates (from Resource Graph)\n"), "{stdout}");
+    // No Defender plan in this estate's Resource Graph: its Defender rows are not believed.
+    assert!(
+        stdout.contains(
+            "\n– Resource Graph, Defender plans: the query failed; the plans and Defender rows are read from ARM\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  ✓ arm/security/alerts\n"), "{stdout}");
     assert!(
         stdout.contains("  ✓ listClusterUserCredential: a kubeconfig for 127.0.0.1 (an Entra ID token for the AKS server application), kept in memory"),
         "{stdout}"
@@ -459,10 +492,22 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
     let mut graph = ResourceGraph::new(TOKEN, small_estate());
     let first = graph.estate.rows[0]["name"].as_str().unwrap().to_string();
     graph.forbidden = vec![first];
+    graph.refused_tables = vec!["policyresources"];
+    graph.plans_in_graph = true;
     let setup = Setup::new(graph);
     let output = setup.command().args(["doctor", "--fleet", "--arm-endpoint", &setup.server.url]).output().unwrap();
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("\n– Resource Graph, policyresources: Resource Graph's query of policyresources failed: Resource Graph refused the query (403 Forbidden AuthorizationFailed); grant Reader on the subscriptions (or the management group) to audit; the policy assignments and states were read from ARM instead\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  ✗ arm/policyAssignments: forbidden"), "read from ARM, which refuses: {stdout}");
+    assert!(
+        stdout.contains("\n✓ Resource Graph, Defender plans: the sample's subscription's Containers plan\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  ✓ arm/security/alerts (from Resource Graph)\n"), "{stdout}");
     assert!(stdout.contains("  ✗ arm/upgradeProfile: forbidden"), "{stdout}");
     assert!(
         stdout.contains("  ✗ listClusterUserCredential: forbidden: ARM refused listClusterUserCredential"),
@@ -755,8 +800,13 @@ fn subscription_and_region_reads_are_made_once_for_all_their_clusters() {
     assert_eq!(count(&|p| p.ends_with("/kubernetesversions")), 12, "once per subscription and region");
     let subscription_level = |end: &'static str| move |p: &str| p.ends_with(end) && !p.contains("/managedclusters/");
     assert_eq!(count(&subscription_level("/providers/microsoft.security/pricings/containers")), 4);
+    // No Defender plan in Resource Graph: its Defender rows are not believed, and ARM is read.
     assert_eq!(count(&subscription_level("/providers/microsoft.security/alerts")), 4);
-    assert_eq!(count(&subscription_level("/subassessments")), 4);
+    // Joined with running images only, so not read with --skip-kubernetes.
+    assert_eq!(count(&subscription_level("/subassessments")), 0);
+    // The policy assignments and states come from Resource Graph.
+    assert_eq!(count(&|p| p.ends_with("/providers/microsoft.authorization/policyassignments")), 0);
+    assert_eq!(count(&|p| p.ends_with("/policystates/latest/queryresults")), 0);
     // What is the cluster's own is still read per cluster.
     assert_eq!(count(&|p| p.ends_with("/maintenanceconfigurations")), 59);
     for name in ["aks-00001", "aks-00059"] {
@@ -828,7 +878,7 @@ fn defender_plans_come_from_resource_graph_and_read_as_arms_answer() {
     };
     let (from_graph, arm_plans, queries) = run(true);
     assert_eq!(arm_plans, 0, "no subscription's plan read from ARM");
-    assert_eq!(queries.iter().filter(|q| q.starts_with("securityresources")).count(), 1, "{queries:?}");
+    assert_eq!(queries.iter().filter(|q| q.contains("'microsoft.security/pricings'")).count(), 1, "{queries:?}");
     // Refused by Resource Graph: read from ARM, once per subscription, and the same verdicts.
     let (from_arm, arm_plans, _) = run(false);
     assert_eq!(arm_plans, 4);
@@ -846,4 +896,219 @@ fn defender_plans_come_from_resource_graph_and_read_as_arms_answer() {
     assert_eq!(plan(&from_graph), plan(&from_arm));
     // The first cluster's own plan (Free) in the same answer is not taken for its subscription's.
     assert_eq!(plan(&from_graph)["status"], "pass", "{}", plan(&from_graph));
+}
+
+/// Three subscriptions of Defender and Policy data (`Security::generate`), Defender plans in
+/// Resource Graph too; `mg-even` holds subscriptions 0 and 2.
+fn secured_estate() -> ResourceGraph {
+    let mut estate = Estate::generate(3, 24);
+    estate.security = Security::generate(&estate);
+    // An alert on a cluster outside the estate: it concerns no cluster of the fleet.
+    let ghost = format!(
+        "/subscriptions/{}/resourceGroups/rg-team-0/providers/Microsoft.ContainerService/managedClusters/ghost",
+        subscription(0)
+    );
+    estate.security.alerts.push(support::resource_graph::alert(&subscription(0), "alert-ghost", &ghost, "Active"));
+    let mut graph = ResourceGraph::new(TOKEN, estate);
+    graph.plans_in_graph = true;
+    graph.quota = 1000;
+    graph
+}
+
+/// The ARM reads Resource Graph now answers: (alerts, assessments, registry vulnerabilities,
+/// policy assignments, policy states) requests.
+fn defender_policy_arm_reads(setup: &Setup) -> [usize; 5] {
+    let paths: Vec<String> = setup.server.requests().iter().map(|r| r.path.to_ascii_lowercase()).collect();
+    let count = |end: &str| paths.iter().filter(|p| p.ends_with(end)).count();
+    [
+        count("/providers/microsoft.security/alerts"),
+        count("/providers/microsoft.security/assessments"),
+        count("/subassessments"),
+        count("/providers/microsoft.authorization/policyassignments"),
+        count("/providers/microsoft.policyinsights/policystates/latest/queryresults"),
+    ]
+}
+
+/// Every finding of the Defender and Policy rules, by cluster, as (rule, status, severity,
+/// resource lowercased, message): Resource Graph lowercases ids, and the evidence of
+/// defender-alerts counts what was read (the subscription's alerts from ARM, the cluster's from
+/// Resource Graph).
+fn defender_policy_findings(report: &Value) -> Vec<(String, Vec<Value>)> {
+    const RULES: [&str; 4] =
+        ["defender-alerts", "defender-recommendations", "azure-policy-assignments", "azure-policy-compliance"];
+    report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let findings = c["report"]["findings"].as_array().unwrap();
+            let mut mine: Vec<Value> = findings
+                .iter()
+                .filter(|f| RULES.contains(&f["rule"].as_str().unwrap()))
+                .map(|f| {
+                    json!([
+                        f["rule"],
+                        f["status"],
+                        f["severity"],
+                        f["resource"].as_str().unwrap().to_ascii_lowercase(),
+                        f["message"]
+                    ])
+                })
+                .collect();
+            mine.sort_by_key(|f| f.to_string());
+            (c["cluster"]["name"].as_str().unwrap().to_string(), mine)
+        })
+        .collect()
+}
+
+fn finding_of<'a>(report: &'a Value, name: &str, rule: &str, resource_part: &str) -> Option<&'a Value> {
+    let cluster = report["clusters"].as_array().unwrap().iter().find(|c| c["cluster"]["name"] == name).unwrap();
+    cluster["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule && f["resource"].as_str().unwrap().to_ascii_lowercase().contains(resource_part))
+}
+
+#[test]
+fn defender_and_policy_rows_come_from_resource_graph_joined_to_their_clusters() {
+    let run = |graph: ResourceGraph| {
+        let setup = Setup::new(graph);
+        let output = setup.fleet(&["-o", "json", "--show", "all"]);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let queries: Vec<Value> = setup.graph.log().iter().map(|l| l.body.clone()).collect();
+        (report, defender_policy_arm_reads(&setup), queries, text(&output.stderr))
+    };
+    let (graph, reads, queries, stderr) = run(secured_estate());
+    assert_eq!(reads, [0; 5], "no per-subscription or per-cluster ARM read of what Resource Graph gave");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let tables: Vec<&str> = queries.iter().map(|q| q["query"].as_str().unwrap().split(' ').next().unwrap()).collect();
+    // One batch: the clusters, the plans, the Defender and Policy rows, the management groups.
+    assert_eq!(
+        tables,
+        ["resources", "securityresources", "securityresources", "policyresources", "resourcecontainers"]
+    );
+    let policy = queries.iter().find(|q| q["query"].as_str().unwrap().starts_with("policyresources")).unwrap();
+    assert_eq!(policy["options"]["authorizationScopeFilter"], "AtScopeAndAbove");
+    assert!(queries[2]["options"].get("authorizationScopeFilter").is_none(), "only the policy query asks above");
+
+    // The same data read from ARM (both tables refused): the same verdicts, and a warning each.
+    let mut refused = secured_estate();
+    refused.refused_tables = vec!["securityresources", "policyresources"];
+    let (arm, reads, _, stderr) = run(refused);
+    assert_eq!(reads, [3, 3, 0, 24, 24], "read from ARM per subscription and per cluster");
+    assert!(stderr.contains("Resource Graph's query of securityresources failed: Resource Graph refused the query (403 Forbidden AuthorizationFailed)"), "{stderr}");
+    assert!(
+        stderr
+            .contains("the Defender alerts, assessments and registry image vulnerabilities were read from ARM instead"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the policy assignments and states were read from ARM instead"), "{stderr}");
+    let same = |a: &Value, b: &Value| {
+        let (a, b) = (defender_policy_findings(a), defender_policy_findings(b));
+        assert_eq!(
+            a.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            b.iter().map(|(name, _)| name).collect::<Vec<_>>()
+        );
+        for ((name, mine), (_, theirs)) in a.iter().zip(b.iter()) {
+            assert_eq!(mine, theirs, "{name}");
+        }
+    };
+    same(&graph, &arm);
+    let rows =
+        |r: &Value| r["clusters"].as_array().unwrap().iter().map(|c| c["cluster"]["cells"].clone()).collect::<Vec<_>>();
+    assert_eq!(rows(&graph), rows(&arm));
+
+    // What the data says, cluster by cluster. aks-00000 (subscription 0, in mg-even): its node
+    // pool's alert; aks-00001 (subscription 1): none, the VM's and the ghost cluster's are not its.
+    assert_eq!(cell(&graph, "aks-00000", "defender-alerts"), "fail");
+    assert_eq!(cell(&graph, "aks-00001", "defender-alerts"), "pass");
+    assert_eq!(cell(&graph, "aks-00001", "defender-recommendations"), "fail");
+    assert_eq!(cell(&graph, "aks-00002", "defender-recommendations"), "pass");
+    assert_eq!(cell(&graph, "aks-00003", "azure-policy-compliance"), "fail");
+    assert_eq!(cell(&graph, "aks-00004", "azure-policy-compliance"), "pass");
+    for name in ["aks-00000", "aks-00001"] {
+        assert!(finding_of(&graph, name, "defender-recommendations", "virtualmachines").is_none(), "a VM's assessment");
+    }
+    // The management group's assignment applies under mg-even (subscriptions 0 and 2) only, and
+    // its notScopes leaves out rg-team-1 of subscription 0 (aks-00003).
+    assert!(finding_of(&graph, "aks-00000", "azure-policy-assignments", "policyassignments/restricted").is_some());
+    assert!(finding_of(&graph, "aks-00002", "azure-policy-assignments", "policyassignments/restricted").is_some());
+    assert!(finding_of(&graph, "aks-00001", "azure-policy-assignments", "policyassignments/restricted").is_none());
+    assert!(finding_of(&graph, "aks-00003", "azure-policy-assignments", "policyassignments/restricted").is_none());
+    assert!(finding_of(&graph, "aks-00003", "azure-policy-assignments", "policyassignments/baseline").is_some());
+    assert!(finding_of(&graph, "aks-00000", "azure-policy-assignments", "policyassignments/vm-only").is_none());
+
+    // ARG's PascalCase (alert properties, resourceDetails.Id) reads as camelCase does.
+    let mut pascal = secured_estate();
+    pascal.pascal_case = true;
+    let (pascal, reads, _, _) = run(pascal);
+    assert_eq!(reads, [0; 5]);
+    same(&pascal, &graph);
+}
+
+#[test]
+fn a_row_that_cannot_be_read_makes_its_source_unknown_for_its_cluster_only() {
+    let mut graph = secured_estate();
+    let id = |name: &str| {
+        let row = graph.estate.rows.iter().find(|r| r["name"] == name).unwrap();
+        support::resource_graph::arm_id(row).to_ascii_lowercase()
+    };
+    let (five, four) = (id("aks-00005"), id("aks-00004"));
+    // An assessment whose status is text, not an object; a policy state with a key twice.
+    let wrong = json!({"id": format!("{five}/providers/microsoft.security/assessments/bad"), "name": "bad",
+        "type": "microsoft.security/assessments", "properties": {"resourceDetails": {"Id": five}, "status": "Unhealthy"}});
+    graph.raw_rows.push(("securityresources | where (", wrong.to_string()));
+    let twice = format!(
+        r#"{{"id": "/subscriptions/x/providers/microsoft.policyinsights/policystates/dup", "type": "microsoft.policyinsights/policystates",
+            "properties": {{"resourceId": "{four}", "complianceState": "Compliant", "complianceState": "NonCompliant", "policyAssignmentId": "/a"}}}}"#
+    );
+    graph.raw_rows.push(("policyresources | where (", twice));
+    // An alert without a status: not taken for a closed one.
+    let eight = id("aks-00008");
+    let mut silent = support::resource_graph::alert(&subscription(2), "alert-silent", &eight, "Active");
+    silent["properties"].as_object_mut().unwrap().remove("status");
+    silent["id"] = json!(silent["id"].as_str().unwrap().to_ascii_lowercase());
+    graph.raw_rows.push(("securityresources | where (", silent.to_string()));
+    let setup = Setup::new(graph);
+    let report = setup.json(&["--show", "all"]);
+    assert_eq!(defender_policy_arm_reads(&setup), [0; 5], "the rest of the answer is used");
+    let unavailable = |name: &str, source: &str| -> String {
+        let cluster = report["clusters"].as_array().unwrap().iter().find(|c| c["cluster"]["name"] == name).unwrap();
+        let parts = cluster["report"]["unavailable"].as_array().unwrap();
+        parts
+            .iter()
+            .find(|u| u["source"] == source)
+            .map(|u| u["reason"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let why = unavailable("aks-00005", "arm/security/assessments");
+    assert!(why.contains("Resource Graph's row for the Defender recommendations cannot be read"), "{why}");
+    assert!(why.contains("status"), "{why}");
+    assert_eq!(cell(&report, "aks-00005", "defender-recommendations"), "unknown");
+    let why = unavailable("aks-00004", "arm/policyStates");
+    assert!(why.contains("duplicate field") && why.contains("complianceState"), "{why}");
+    assert_eq!(cell(&report, "aks-00004", "azure-policy-compliance"), "unknown");
+    let why = unavailable("aks-00008", "arm/security/alerts");
+    assert!(why.contains("Resource Graph's row has no status"), "{why}");
+    assert_eq!(cell(&report, "aks-00008", "defender-alerts"), "unknown");
+    assert_eq!(cell(&report, "aks-00004", "defender-alerts"), "fail", "its own alert, read");
+    // Every other cluster is judged on its rows.
+    assert_eq!(unavailable("aks-00004", "arm/security/assessments"), "");
+    assert_eq!(unavailable("aks-00005", "arm/policyStates"), "");
+    assert_eq!(cell(&report, "aks-00003", "defender-recommendations"), "fail");
+    assert_eq!(cell(&report, "aks-00003", "azure-policy-compliance"), "fail");
+}
+
+#[test]
+fn without_a_defender_plan_in_resource_graph_its_empty_answer_is_not_believed() {
+    // No plan rows: Resource Graph may be leaving the Defender rows out for want of rights, so
+    // they are read from ARM (which says 403 when it is so); the Policy rows still come from it.
+    let mut graph = secured_estate();
+    graph.plans_in_graph = false;
+    let setup = Setup::new(graph);
+    let report = setup.json(&[]);
+    assert_eq!(defender_policy_arm_reads(&setup), [3, 3, 0, 0, 0]);
+    assert_eq!(cell(&report, "aks-00000", "defender-alerts"), "fail");
 }

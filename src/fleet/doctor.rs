@@ -51,14 +51,29 @@ pub async fn check(args: &LiveArgs) -> (String, bool) {
         lines.push("– per-cluster reads: not checked, no cluster is visible".to_string());
         return finish(lines);
     };
-    lines.push(format!("  per-cluster ARM reads on {} (resource group {}):", sample.name, sample.resource_group));
-    match live::snapshot(clients.arm_reads(), sample).await {
+    let defender_seen = live::defender_plans(&clients, std::slice::from_ref(sample)).await;
+    lines.push(match &defender_seen {
+        Some(seen) if !seen.is_empty() => {
+            "✓ Resource Graph, Defender plans: the sample's subscription's Containers plan".to_string()
+        }
+        Some(_) => "– Resource Graph, Defender plans: none for the sample's subscription; its plan and Defender rows are read from ARM".to_string(),
+        None => "– Resource Graph, Defender plans: the query failed; the plans and Defender rows are read from ARM".to_string(),
+    });
+    let rows = super::joined::read(&clients.graph, std::slice::from_ref(sample), defender_seen, true).await;
+    lines.extend(rows.outcomes.iter().map(query_line));
+    let given = rows.given(sample);
+    let from_graph = given.sources();
+    lines.push(format!("  per-cluster reads on {} (resource group {}):", sample.name, sample.resource_group));
+    match live::snapshot(clients.arm_reads(), sample, given).await {
         Ok(snapshot) => {
             for (name, reason) in snapshot.sources().into_iter().filter(|(s, _)| s.starts_with("arm/")) {
+                let origin = match name == source::MANAGED_CLUSTER || from_graph.contains(&name) {
+                    true => " (from Resource Graph)",
+                    false => "",
+                };
                 let line = match reason {
-                    None => format!("✓ {name}"),
-                    Some(why) if name == source::MANAGED_CLUSTER => format!("✗ {name} (from Resource Graph): {why}"),
-                    Some(why) => format!("✗ {name}: {why}"),
+                    None => format!("✓ {name}{origin}"),
+                    Some(why) => format!("✗ {name}{origin}: {why}"),
                 };
                 lines.push(format!("  {line}"));
             }
@@ -73,6 +88,27 @@ pub async fn check(args: &LiveArgs) -> (String, bool) {
         lines.extend(checked.into_iter().map(|line| format!("  {line}")));
     }
     finish(lines)
+}
+
+/// One Defender or Policy query's outcome: its rows, or why its source is read from ARM (not a
+/// failure: the fleet still reads it, more slowly).
+fn query_line(query: &super::joined::QueryOutcome) -> String {
+    match &query.outcome {
+        Ok(outcome) => format!(
+            "✓ Resource Graph, {}: {} row{} in {} request{}",
+            query.table,
+            outcome.rows,
+            if outcome.rows == 1 { "" } else { "s" },
+            outcome.requests,
+            if outcome.requests == 1 { "" } else { "s" }
+        ),
+        Err(why) => format!(
+            "– Resource Graph, {}: {}; {} read from ARM instead",
+            query.table,
+            super::render::clean(why),
+            super::joined::read_instead(query.table)
+        ),
+    }
 }
 
 fn finish(mut lines: Vec<String>) -> (String, bool) {

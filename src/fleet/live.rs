@@ -4,6 +4,7 @@
 
 use super::args::{ReadArgs, SelectArgs};
 use super::cluster::FleetCluster;
+use super::joined::Given;
 use super::kubernetes::{Access, KubernetesSide, Own};
 use super::select::Filters;
 use crate::collect::arm::client::Arm;
@@ -13,6 +14,7 @@ use crate::collect::arm::{credential, read_around, target};
 use crate::collect::http::Policy;
 use crate::snapshot::{Part, Snapshot};
 use anyhow::{Result, anyhow};
+use std::collections::HashSet;
 
 /// The clusters in scope, sorted by lowercased id, and the warnings about completeness.
 pub struct Fleet {
@@ -102,14 +104,15 @@ pub async fn read(graph: &Graph, select: &SelectArgs) -> Result<Fleet> {
 /// The fleet subscriptions' Defender for Containers plans in one paged Resource Graph query
 /// instead of one ARM read per subscription: each subscription's row goes through the same
 /// parsing as ARM's answer. A subscription Resource Graph has no plan for, or a query that fails,
-/// is read from ARM as before (a debug line says why).
-pub async fn defender_plans(clients: &Clients, clusters: &[FleetCluster]) {
-    let Some(arm) = clients.arm_reads() else { return };
+/// is read from ARM as before (a debug line says why). Returns the (lowercased) subscriptions it
+/// had a plan for, `None` when the query failed: where Resource Graph shows the plan, it shows
+/// the subscription's other Defender rows too (see `joined`).
+pub async fn defender_plans(clients: &Clients, clusters: &[FleetCluster]) -> Option<HashSet<String>> {
     let mut subscriptions: Vec<String> = clusters.iter().map(|c| c.subscription.to_ascii_lowercase()).collect();
     subscriptions.sort();
     subscriptions.dedup();
     if subscriptions.is_empty() {
-        return;
+        return Some(HashSet::new());
     }
     let mut plans: std::collections::BTreeMap<String, serde_json::Value> = Default::default();
     let scope = Scope::Subscriptions(subscriptions.clone());
@@ -124,29 +127,41 @@ pub async fn defender_plans(clients: &Clients, clusters: &[FleetCluster]) {
     .await;
     if let Err(err) = outcome {
         tracing::debug!(error = %err, "the Defender plans were not read from Resource Graph; ARM is read per subscription");
-        return;
+        return None;
     }
-    let read = &crate::collect::arm::reads::DEFENDER_PRICING;
-    for (subscription, plan) in plans {
-        crate::collect::arm::seed_subscription_read(arm, read, &subscription, vec![plan]);
+    let seen = plans.keys().cloned().collect();
+    if let Some(arm) = clients.arm_reads() {
+        let read = &crate::collect::arm::reads::DEFENDER_PRICING;
+        for (subscription, plan) in plans {
+            crate::collect::arm::seed_subscription_read(arm, read, &subscription, vec![plan]);
+        }
     }
+    Some(seen)
 }
 
-/// The cluster's snapshot: the managed cluster from its row and, with an ARM client, what
-/// Resource Graph lacks read from ARM (maintenance configurations, upgrade profiles, Defender
-/// plan, diagnostic settings, the region's versions). A refused token stops the fleet; any
-/// other failure is that part's reason.
-pub async fn snapshot(arm: Option<&Arm>, cluster: &FleetCluster) -> Result<Snapshot> {
+/// The cluster's snapshot: the managed cluster from its row, the Defender and Policy parts
+/// Resource Graph gave (`given`) and, with an ARM client, the rest read from ARM (maintenance
+/// configurations, upgrade profiles, Defender plan, diagnostic settings, the region's versions,
+/// and what `given` lacks). A refused token stops the fleet; any other failure is that part's
+/// reason.
+pub async fn snapshot(arm: Option<&Arm>, cluster: &FleetCluster, given: Given) -> Result<Snapshot> {
     let mut snapshot = cluster.snapshot();
-    let (Some(arm), Ok(managed)) = (arm, &cluster.cluster) else { return Ok(snapshot) };
-    read_arm(arm, cluster, managed, &mut snapshot).await?;
+    let Ok(managed) = &cluster.cluster else { return Ok(snapshot) };
+    if let Some(arm) = arm {
+        read_arm(arm, cluster, managed, &given.sources(), &mut snapshot).await?;
+    }
+    given.fill(&mut snapshot.azure, arm.is_some());
     Ok(snapshot)
 }
 
 /// The cluster's snapshot with its Kubernetes side too (unless `--skip-kubernetes`); the
 /// `String` says why the Kubernetes side is unknown.
-pub async fn snapshot_with_kubernetes(clients: &Clients, cluster: &FleetCluster) -> Result<(Snapshot, Option<String>)> {
-    let mut snapshot = snapshot(clients.arm_reads(), cluster).await?;
+pub async fn snapshot_with_kubernetes(
+    clients: &Clients,
+    cluster: &FleetCluster,
+    given: Given,
+) -> Result<(Snapshot, Option<String>)> {
+    let mut snapshot = snapshot(clients.arm_reads(), cluster, given).await?;
     let Some(kubernetes) = &clients.kubernetes else { return Ok((snapshot, None)) };
     if cluster.unreadable().is_some() {
         return Ok((snapshot, None));
@@ -163,15 +178,49 @@ pub async fn snapshot_with_kubernetes(clients: &Clients, cluster: &FleetCluster)
     }
 }
 
+/// Every cluster's snapshot, handed to `on` in id order: a batch of clusters at a time, its
+/// Defender and Policy rows read from Resource Graph first, then its clusters, `parallel` in
+/// flight, each handed over as soon as it and those before it are read. Returns the fleet's
+/// warnings with those of the batches' queries.
+pub async fn each_snapshot(
+    clients: &Clients,
+    fleet: &Fleet,
+    parallel: usize,
+    mut on: impl FnMut(&FleetCluster, Snapshot, Option<String>) -> Result<()>,
+) -> Result<Vec<String>> {
+    use futures::StreamExt as _;
+    let defender_seen = defender_plans(clients, &fleet.clusters).await;
+    let mut warnings = fleet.warnings.clone();
+    for batch in super::joined::batches(&fleet.clusters) {
+        let rows =
+            super::joined::read(&clients.graph, batch, defender_seen.clone(), clients.kubernetes.is_some()).await;
+        warnings.extend(rows.warnings());
+        let rows = &rows;
+        let mut snapshots =
+            futures::stream::iter(batch)
+                .map(|cluster| async move {
+                    (cluster, snapshot_with_kubernetes(clients, cluster, rows.given(cluster)).await)
+                })
+                .buffered(parallel);
+        while let Some((cluster, snapshot)) = snapshots.next().await {
+            let (snapshot, kubernetes_unknown) = snapshot?;
+            on(cluster, snapshot, kubernetes_unknown)?;
+        }
+    }
+    Ok(dedup(warnings))
+}
+
 async fn read_arm(
     arm: &Arm,
     cluster: &FleetCluster,
     managed: &crate::snapshot::arm::ManagedCluster,
+    given: &[&str],
     snapshot: &mut Snapshot,
 ) -> Result<()> {
     match ClusterId::new(&cluster.subscription, &cluster.resource_group, &cluster.name) {
         Ok(id) => {
-            let azure = read_around(arm, &id, Part::Collected(managed.clone())).await.map_err(|r| arm.refused(&r))?;
+            let azure =
+                read_around(arm, &id, Part::Collected(managed.clone()), given).await.map_err(|r| arm.refused(&r))?;
             snapshot.azure = azure;
         }
         Err(why) => {
@@ -216,7 +265,7 @@ pub fn sorted(mut clusters: Vec<FleetCluster>, warnings: &mut Vec<String>) -> Ve
     clusters
 }
 
-fn dedup(warnings: Vec<String>) -> Vec<String> {
+pub fn dedup(warnings: Vec<String>) -> Vec<String> {
     let mut seen = Vec::new();
     for warning in warnings {
         if !seen.contains(&warning) {

@@ -7,6 +7,7 @@
 pub mod args;
 pub mod cluster;
 pub mod doctor;
+pub mod joined;
 pub mod junit;
 pub mod kubernetes;
 pub mod live;
@@ -62,23 +63,14 @@ fn audit_fleet(args: FleetAuditArgs) -> Result<u8> {
             verbose(args.read.verbose);
             let parallel = usize::from(args.read.parallel);
             crate::collect::live::run(async {
-                use futures::StreamExt as _;
                 let clients = live::connect(&args.select, &args.read).await?;
                 let fleet = live::read(&clients.graph, &args.select).await?;
-                live::defender_plans(&clients, &fleet.clusters).await;
-                let clients = &clients;
-                // In id order, `parallel` clusters in flight: each is judged and written out as
-                // soon as it and those before it are read.
-                let mut snapshots = futures::stream::iter(&fleet.clusters)
-                    .map(|cluster| async move { (cluster, live::snapshot_with_kubernetes(clients, cluster).await) })
-                    .buffered(parallel);
-                while let Some((cluster, snapshot)) = snapshots.next().await {
-                    let (snapshot, kubernetes_unknown) = snapshot?;
+                live::each_snapshot(&clients, &fleet, parallel, |cluster, snapshot, kubernetes_unknown| {
                     let judged =
                         judge(cluster, &snapshot, kubernetes_unknown, &rules, &settings, &config, &mut waivers);
-                    sink.add(cluster, judged, &args.output)?;
-                }
-                Ok(fleet.warnings)
+                    sink.add(cluster, judged, &args.output)
+                })
+                .await
             })?
         }
     };

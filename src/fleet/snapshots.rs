@@ -52,24 +52,18 @@ pub fn write(args: FleetSnapshotArgs) -> Result<u8> {
     let dir = &args.output;
     prepare(dir)?;
     let parallel = usize::from(args.read.parallel);
-    let (fleet, entries) = crate::collect::live::run(async {
-        use futures::StreamExt as _;
+    let (warnings, entries) = crate::collect::live::run(async {
         let clients = live::connect(&args.select, &args.read).await?;
         let fleet = live::read(&clients.graph, &args.select).await?;
-        live::defender_plans(&clients, &fleet.clusters).await;
-        let clients = &clients;
         let mut entries = Vec::with_capacity(fleet.clusters.len());
-        let mut snapshots = futures::stream::iter(&fleet.clusters)
-            .map(|cluster| async move { (cluster, live::snapshot_with_kubernetes(clients, cluster).await) })
-            .buffered(parallel);
-        while let Some((cluster, snapshot)) = snapshots.next().await {
-            let (snapshot, kubernetes_not_read) = snapshot?;
+        let warnings = live::each_snapshot(&clients, &fleet, parallel, |cluster, snapshot, kubernetes_not_read| {
             entries.push(write_one(dir, cluster, &snapshot, kubernetes_not_read)?);
-        }
-        drop(snapshots);
-        Ok((fleet, entries))
+            Ok(())
+        })
+        .await?;
+        Ok((warnings, entries))
     })?;
-    finish(dir, fleet.warnings, entries)
+    finish(dir, warnings, entries)
 }
 
 /// One cluster's snapshot file, and its index entry.

@@ -95,8 +95,8 @@ pub fn skip(azure: &mut AzureState, reason: &str) {
 
 async fn read_everything(arm: &Arm, id: &ClusterId, azure: &mut AzureState) -> Result<()> {
     let cluster = read_cluster(arm, id).await?;
-    let stores =
-        futures::future::try_join_all(jobs(arm, id, &cluster)).await.map_err(|refused| arm.refused(&refused))?;
+    let jobs = jobs(arm, id, &cluster).into_iter().map(|(_, job)| job);
+    let stores = futures::future::try_join_all(jobs).await.map_err(|refused| arm.refused(&refused))?;
     *azure = AzureState::unavailable("not read");
     azure.managed_cluster = cluster;
     for store in stores {
@@ -106,9 +106,17 @@ async fn read_everything(arm: &Arm, id: &ClusterId, azure: &mut AzureState) -> R
 }
 
 /// Every ARM part but the managed cluster, which the caller has already (the fleet reads it from
-/// Resource Graph): the same reads, paths and parsing as [`collect`].
-pub async fn read_around(arm: &Arm, id: &ClusterId, cluster: Part<ManagedCluster>) -> Result<AzureState, Unauthorized> {
-    let stores = futures::future::try_join_all(jobs(arm, id, &cluster)).await?;
+/// Resource Graph), and but the sources named in `given` (the caller has them too, and fills
+/// them in): the same reads, paths and parsing as [`collect`].
+pub async fn read_around(
+    arm: &Arm,
+    id: &ClusterId,
+    cluster: Part<ManagedCluster>,
+    given: &[&str],
+) -> Result<AzureState, Unauthorized> {
+    let mut jobs = jobs(arm, id, &cluster);
+    jobs.retain(|(source, _)| !given.contains(source));
+    let stores = futures::future::try_join_all(jobs.into_iter().map(|(_, job)| job)).await?;
     let mut azure = AzureState::unavailable("not read");
     for store in stores {
         store(&mut azure);
@@ -120,18 +128,17 @@ pub async fn read_around(arm: &Arm, id: &ClusterId, cluster: Part<ManagedCluster
 /// Stores a finished read into the snapshot (reads of different types run side by side).
 type Store = Box<dyn FnOnce(&mut AzureState) + Send>;
 
+/// A read not started yet, with its source's name.
+type Job<'a> = (&'static str, BoxFuture<'a, Result<Store, Unauthorized>>);
+
 /// One job per ARM source of the declaration but the cluster itself (read first, as its
 /// failures stop the run and other reads need its pools and region).
-fn jobs<'a>(
-    arm: &'a Arm,
-    id: &'a ClusterId,
-    cluster: &'a Part<ManagedCluster>,
-) -> Vec<BoxFuture<'a, Result<Store, Unauthorized>>> {
+fn jobs<'a>(arm: &'a Arm, id: &'a ClusterId, cluster: &'a Part<ManagedCluster>) -> Vec<Job<'a>> {
     struct Jobs<'a> {
         arm: &'a Arm,
         id: &'a ClusterId,
         cluster: &'a Part<ManagedCluster>,
-        jobs: Vec<BoxFuture<'a, Result<Store, Unauthorized>>>,
+        jobs: Vec<Job<'a>>,
     }
     impl ArmVisitor for Jobs<'_> {
         fn visit<S: ArmSource>(&mut self) {
@@ -139,18 +146,21 @@ fn jobs<'a>(
                 return;
             }
             let (arm, id, cluster) = (self.arm, self.id, self.cluster);
-            self.jobs.push(Box::pin(async move {
-                let part = match tokio::time::timeout(arm.policy.deadline, read::<S>(arm, id, cluster)).await {
-                    Ok(part) => part?,
-                    Err(_) => Part::unavailable(format!(
-                        "timeout: the read of {} was not complete after {}s ({} × --timeout)",
-                        S::READ.what,
-                        arm.policy.deadline.as_secs_f64(),
-                        crate::collect::http::DEADLINE_TIMEOUTS
-                    )),
-                };
-                Ok(Box::new(move |azure: &mut AzureState| *S::part_mut(azure) = part) as Store)
-            }));
+            self.jobs.push((
+                S::READ.source,
+                Box::pin(async move {
+                    let part = match tokio::time::timeout(arm.policy.deadline, read::<S>(arm, id, cluster)).await {
+                        Ok(part) => part?,
+                        Err(_) => Part::unavailable(format!(
+                            "timeout: the read of {} was not complete after {}s ({} × --timeout)",
+                            S::READ.what,
+                            arm.policy.deadline.as_secs_f64(),
+                            crate::collect::http::DEADLINE_TIMEOUTS
+                        )),
+                    };
+                    Ok(Box::new(move |azure: &mut AzureState| *S::part_mut(azure) = part) as Store)
+                }),
+            ));
         }
     }
     let mut jobs = Jobs { arm, id, cluster, jobs: Vec::new() };
@@ -268,17 +278,18 @@ fn paths(read: &Read, id: &ClusterId, cluster: &Part<ManagedCluster>) -> Result<
 
 /// The documents ARM returned, read into their model, or why one cannot be.
 fn documents<T: ArmResource>(read: &Read, values: Vec<Value>) -> Result<Vec<T>, String> {
-    let cannot = |why: String| format!("ARM's answer for {} cannot be read ({why})", read.what);
-    values
-        .iter()
-        .map(|value| {
-            let document = T::from_document(value).map_err(|err| cannot(err.to_string()))?;
-            match document.refuse() {
-                Some(why) => Err(cannot(format!("it is {why}"))),
-                None => Ok(document),
-            }
-        })
-        .collect()
+    values.iter().map(|value| read_document(read, value, "ARM's answer")).collect()
+}
+
+/// One document of `read` in its model, as every ARM answer is read (the fleet reads Resource
+/// Graph's rows with it too), or why it cannot be: `origin` says whose answer it was.
+pub fn read_document<T: ArmResource>(read: &Read, value: &Value, origin: &str) -> Result<T, String> {
+    let cannot = |why: String| format!("{origin} for {} cannot be read ({why})", read.what);
+    let document = T::from_document(value).map_err(|err| cannot(err.to_string()))?;
+    match document.refuse() {
+        Some(why) => Err(cannot(format!("it is {why}"))),
+        None => Ok(document),
+    }
 }
 
 /// ARM lists aksguard reads (maintenance configurations, diagnostic settings) have a page or

@@ -1,10 +1,25 @@
 //! One Resource Graph answer (`QueryResponse`), read strictly, and the paging state across the
 //! answers of one request scope: follow `$skipToken` until it is absent, refuse a token that
 //! repeats, stop at a page bound, and say when the rows do not add up to `totalRecords`.
+//!
+//! Each row is read strictly on its own, so a row that cannot be (a key twice) is that row's
+//! problem, told to whoever reads it, and not the page's.
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::HashSet;
+
+/// One row of a page: the object, or why it cannot be read as meant.
+pub type Row = Result<Value, BadRow>;
+
+/// A row refused by the strict reader, with what a lenient read makes of it (for saying which
+/// cluster it concerns, never for judging it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadRow {
+    pub why: String,
+    pub lenient: Value,
+}
 
 /// Pages of one scope at most (a million clusters at 1000 a page): a server that never stops
 /// paging cannot keep aksguard reading for ever.
@@ -17,7 +32,7 @@ pub struct Page {
     pub count: u64,
     pub truncated: bool,
     pub skip_token: Option<String>,
-    pub data: Vec<Value>,
+    pub data: Vec<Row>,
 }
 
 impl Page {
@@ -25,7 +40,7 @@ impl Page {
     /// missing required field or a value of the wrong type is an error naming the field.
     pub fn read(body: &[u8]) -> Result<Page, String> {
         #[derive(Deserialize)]
-        struct Raw {
+        struct Raw<'a> {
             #[serde(rename = "totalRecords")]
             total_records: u64,
             count: u64,
@@ -33,11 +48,17 @@ impl Page {
             result_truncated: Value,
             #[serde(rename = "$skipToken", default)]
             skip_token: Option<String>,
-            data: Value,
+            #[serde(borrow)]
+            data: &'a RawValue,
         }
-        // Strict like every other reader: a duplicate key (a row's `id` twice) is refused, never
-        // read first- or last-key-wins.
-        let raw: Raw = crate::strict_json::from_slice(body)
+        // The envelope's fields are read once each (serde refuses a field twice); the rows are
+        // kept as text and each read strictly below.
+        let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+        // serde would read the struct from an array by position too.
+        if !text.trim_start().starts_with('{') {
+            return Err("it is not a query response (not a JSON object)".to_string());
+        }
+        let raw: Raw = serde_json::from_str(text)
             .map_err(|err| format!("it is not a query response ({})", crate::redact::excerpt(&err.to_string(), 200)))?;
         let truncated = match &raw.result_truncated {
             Value::String(text) if text == "true" => true,
@@ -48,11 +69,20 @@ impl Page {
                 return Err(format!("resultTruncated is {shown}, not \"true\" or \"false\""));
             }
         };
-        let Value::Array(data) = raw.data else {
+        let Ok(rows) = serde_json::from_str::<Vec<&RawValue>>(raw.data.get()) else {
             return Err("data is not an array of objects (was resultFormat objectArray honoured?)".to_string());
         };
-        if let Some(bad) = data.iter().position(|row| !row.is_object()) {
-            return Err(format!("data[{bad}] is not an object"));
+        let mut data = Vec::with_capacity(rows.len());
+        for (i, row) in rows.into_iter().enumerate() {
+            if !row.get().trim_start().starts_with('{') {
+                return Err(format!("data[{i}] is not an object"));
+            }
+            // Strict like every other reader: a duplicate key (a row's `id` twice) is refused,
+            // never read first- or last-key-wins.
+            data.push(crate::strict_json::from_str::<Value>(row.get()).map_err(|err| BadRow {
+                why: crate::redact::excerpt(&err.to_string(), 200),
+                lenient: serde_json::from_str(row.get()).unwrap_or(Value::Null),
+            }));
         }
         let skip_token = raw.skip_token.filter(|token| !token.is_empty());
         Ok(Page { total_records: raw.total_records, count: raw.count, truncated, skip_token, data })
@@ -72,9 +102,11 @@ pub struct Pager {
 /// What one page gave.
 #[derive(Debug)]
 pub struct Step {
-    pub rows: Vec<Value>,
+    pub rows: Vec<Row>,
     pub done: bool,
     pub warning: Option<String>,
+    /// The rows of this scope are not all there (truncated, or fewer than `totalRecords`).
+    pub incomplete: bool,
 }
 
 impl Pager {
@@ -102,7 +134,7 @@ impl Pager {
                 "Resource Graph truncated its answer (resultTruncated) after {} of {total} clusters: the fleet is incomplete",
                 self.rows
             );
-            return Ok(Step { rows: page.data, done: true, warning: Some(warning) });
+            return Ok(Step { rows: page.data, done: true, warning: Some(warning), incomplete: true });
         }
         match page.skip_token {
             Some(token) => {
@@ -110,7 +142,7 @@ impl Pager {
                     return Err("it sent the same $skipToken twice".to_string());
                 }
                 self.token = Some(token);
-                Ok(Step { rows: page.data, done: false, warning: None })
+                Ok(Step { rows: page.data, done: false, warning: None, incomplete: false })
             }
             None => {
                 let warning = (self.rows != total).then(|| {
@@ -119,7 +151,7 @@ impl Pager {
                         self.rows
                     )
                 });
-                Ok(Step { rows: page.data, done: true, warning })
+                Ok(Step { rows: page.data, done: true, incomplete: self.rows < total, warning })
             }
         }
     }
@@ -131,7 +163,7 @@ mod tests {
     use serde_json::json;
 
     fn page(total: u64, rows: usize, token: Option<&str>) -> Page {
-        let data = (0..rows).map(|i| json!({"id": i})).collect();
+        let data = (0..rows).map(|i| Ok(json!({"id": i}))).collect();
         Page { total_records: total, count: rows as u64, truncated: false, skip_token: token.map(String::from), data }
     }
 
@@ -168,9 +200,16 @@ mod tests {
                 .contains("not a query response")
         );
         assert!(read(json!({"count": 1, "resultTruncated": "false", "data": []})).contains("totalRecords"));
-        let twice = r#"{"totalRecords": 1, "count": 1, "resultTruncated": "false", "data": [{"id": "a", "id": "b"}]}"#;
-        let err = Page::read(twice.as_bytes()).unwrap_err();
-        assert!(err.contains("duplicate") && err.contains("id"), "{err}");
+        // A key twice in a row is that row's problem; twice in the envelope, the page's.
+        let twice = r#"{"totalRecords": 2, "count": 2, "resultTruncated": "false", "data": [{"id": "a", "id": "b"}, {"id": "c"}]}"#;
+        let page = Page::read(twice.as_bytes()).unwrap();
+        let bad = page.data[0].clone().unwrap_err();
+        assert!(bad.why.contains("duplicate") && bad.why.contains("id"), "{bad:?}");
+        assert_eq!(bad.lenient["id"], "b");
+        assert_eq!(page.data[1], Ok(json!({"id": "c"})));
+        let twice = r#"{"totalRecords": 1, "count": 1, "count": 1, "resultTruncated": "false", "data": []}"#;
+        assert!(Page::read(twice.as_bytes()).unwrap_err().contains("duplicate field"));
+        assert!(Page::read(br#"[1, 1, "false", null, []]"#).unwrap_err().contains("not a JSON object"));
         let hostile = json!({"totalRecords": 1, "count": 1, "resultTruncated": "\u{1b}]0;x\u{7}Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "data": []});
         let err = read(hostile);
         assert!(!err.contains('\u{1b}') && !err.contains("eyJzdWIiOiIxIn0"), "{err}");

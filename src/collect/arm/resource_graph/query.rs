@@ -45,7 +45,17 @@ pub fn batches(scope: &Scope) -> Vec<Batch> {
 /// The body of one page's request. `resultFormat` is always sent: its default differs between
 /// api-versions (table in 2022-10-01, objectArray in 2024-04-01).
 pub fn body(batch: &Batch, query: &str, skip_token: Option<&str>) -> Value {
+    body_with(batch, query, false, skip_token)
+}
+
+/// [`body`], with `authorizationScopeFilter: AtScopeAndAbove` when `above`: the policy queries
+/// need it for the assignments made at management groups above the subscriptions (azqr sends
+/// it for those only, as it slows every other query down).
+pub fn body_with(batch: &Batch, query: &str, above: bool, skip_token: Option<&str>) -> Value {
     let mut options = json!({"$top": PAGE_SIZE, "resultFormat": "objectArray"});
+    if above {
+        options["authorizationScopeFilter"] = json!("AtScopeAndAbove");
+    }
     if let Some(token) = skip_token {
         options["$skipToken"] = Value::String(token.to_string());
     }
@@ -100,5 +110,8 @@ mod tests {
         assert_eq!(next["managementGroups"], json!(["mg"]));
         assert_eq!(next["options"]["$skipToken"], "tok");
         assert!(body(&Batch::Tenant, "q", None).get("subscriptions").is_none());
+        assert!(first["options"].get("authorizationScopeFilter").is_none());
+        let policy = body_with(&Batch::Subscriptions(vec!["s1".into()]), "q", true, None);
+        assert_eq!(policy["options"]["authorizationScopeFilter"], "AtScopeAndAbove");
     }
 }
