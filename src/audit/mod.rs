@@ -83,8 +83,13 @@ fn sorted_findings(rule: &Rule, context: &Context) -> Vec<Finding> {
     debug_assert!(findings.iter().all(|f| f.rule == rule.id), "{} reports under another rule's id", rule.id);
     // Until they are gathered into one list, each rule's findings hold no spare room.
     findings.shrink_to_fit();
-    findings.sort_by(|a, b| (b.severity, a.status, &a.resource).cmp(&(a.severity, b.status, &b.resource)));
+    sort_one_rule(&mut findings);
     findings
+}
+
+/// [`sort`] for the findings of one rule, which all carry its id.
+fn sort_one_rule(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| (b.severity, a.status, &a.resource).cmp(&(a.severity, b.status, &b.resource)));
 }
 
 /// The findings of every rule, each rule's already in report order, gathered in report order:
@@ -203,7 +208,7 @@ mod tests {
         let mut expected: Vec<Finding> = by_rule.iter().flatten().cloned().collect();
         sort(&mut expected);
         for findings in &mut by_rule {
-            findings.sort_by(|a, b| (b.severity, a.status, &a.resource).cmp(&(a.severity, b.status, &b.resource)));
+            sort_one_rule(findings);
         }
         let gathered = in_report_order(by_rule);
         assert!(gathered == expected);

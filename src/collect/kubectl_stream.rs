@@ -236,9 +236,10 @@ pub struct SegmentEnd {
 }
 
 /// Reads list items from `chunks`, which must be at an item's start, up to the first item that
-/// starts at one of `stops` (ascending) or to the list's end, unless `stopped` says to give up. `None` when anything is not as
-/// expected: the caller's own reading then goes over this part again, error messages and all.
-/// Where the start was not an item's start after all, the caller never asks for what was read.
+/// starts at one of `stops` (ascending) or to the list's end, unless `stopped` says to give up.
+/// `None` when anything is not as expected: the caller's own reading then goes over this part
+/// again, error messages and all. Where the start was not an item's start after all, the caller
+/// never asks for what was read.
 pub fn read_segment<R: Read, S: Sink>(
     chunks: &mut Chunks<R>,
     sink: &mut S,
@@ -426,7 +427,7 @@ fn read_items<R: Read, S: Sink>(
         chunks.value(|d| <()>::deserialize(d))?;
         return Ok(None);
     }
-    chunks.peek()?;
+    // After the `peek` above, where the `[` is.
     let open = chunks.offset();
     chunks.expect(b"[", "a list of Kubernetes objects (`[`)")?;
     let mut count = 0;
@@ -452,6 +453,7 @@ fn read_items<R: Read, S: Sink>(
         if chunks.expect(b",]", "`,` or `]`")? == b']' {
             return Ok(Some(count));
         }
+        // At the next item's start, where `ahead` looks for a part it read.
         chunks.peek()?;
     }
 }

@@ -31,43 +31,33 @@ pub fn render(report: &Report, show: Show) -> String {
 /// it is in the report.
 pub fn write(report: &Report, show: Show, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"{")?;
-    // `shown` says which findings are listed (`failed` or `all`; the summary counts all of them);
-    // `waivers`, the config file's waivers and their state (`active`, `expired`, `stale`,
-    // `rule-not-run`).
-    let mut field = Fields { out: &mut *out, first: true };
-    field.value("schema_version", &report.schema_version)?;
-    field.value("tool", &report.tool)?;
-    field.value("target", &report.target)?;
-    field.value("shown", &show)?;
-    field.value("summary", &report.summary)?;
-    field.value("unavailable", &report.unavailable)?;
-    field.name("findings")?;
+    field(out, FIRST, "schema_version", &report.schema_version)?;
+    field(out, NEXT, "tool", &report.tool)?;
+    field(out, NEXT, "target", &report.target)?;
+    // Which findings are listed (`failed` or `all`); the summary counts all of them.
+    field(out, NEXT, "shown", &show)?;
+    field(out, NEXT, "summary", &report.summary)?;
+    field(out, NEXT, "unavailable", &report.unavailable)?;
+    key(out, NEXT, "findings")?;
     write_findings(report.findings.iter().filter(|f| show.keeps(f)), out)?;
-    let mut field = Fields { out: &mut *out, first: false };
-    field.value("waivers", &report.waivers)?;
+    // The config file's waivers and their state (`active`, `expired`, `stale`, `rule-not-run`).
+    field(out, NEXT, "waivers", &report.waivers)?;
     out.write_all(b"\n}\n")
 }
 
-/// The top-level object's fields, written one after the other.
-struct Fields<'o> {
-    out: &'o mut dyn Write,
-    first: bool,
+/// What comes before a top-level field's name: the first, and the others.
+const FIRST: &[u8] = b"\n  ";
+const NEXT: &[u8] = b",\n  ";
+
+fn key(out: &mut dyn Write, separator: &[u8], name: &str) -> io::Result<()> {
+    out.write_all(separator)?;
+    serde_json::to_writer(&mut *out, name)?;
+    out.write_all(b": ")
 }
 
-impl Fields<'_> {
-    fn name(&mut self, name: &str) -> io::Result<()> {
-        let separator: &[u8] = if std::mem::take(&mut self.first) { b"\n  " } else { b",\n  " };
-        self.out.write_all(separator)?;
-        serde_json::to_writer(&mut *self.out, name)?;
-        self.out.write_all(b": ")
-    }
-
-    fn value(&mut self, name: &str, value: &impl Serialize) -> io::Result<()> {
-        self.name(name)?;
-        let mut text = Vec::new();
-        pretty_at(FIELD_LEVEL, value, &mut text)?;
-        self.out.write_all(&text)
-    }
+fn field(out: &mut dyn Write, separator: &[u8], name: &str, value: &impl Serialize) -> io::Result<()> {
+    key(out, separator, name)?;
+    pretty_at(FIELD_LEVEL, value, out)
 }
 
 /// How deep a top-level field's value is, and a finding.
@@ -75,7 +65,7 @@ const FIELD_LEVEL: usize = 1;
 const FINDING_LEVEL: usize = 2;
 
 /// `value` as pretty JSON that starts `level` levels deep (its first line is not indented).
-fn pretty_at(level: usize, value: &impl Serialize, out: &mut Vec<u8>) -> io::Result<()> {
+fn pretty_at(level: usize, value: &impl Serialize, out: impl Write) -> io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, Pretty { level, has_value: false });
     value.serialize(&mut serializer).map_err(io::Error::from)
 }

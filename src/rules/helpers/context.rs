@@ -104,9 +104,9 @@ pub struct Context<'a> {
     /// For each running workload, in the order of `running_workloads`, the evidence line naming
     /// its pods: every pod-level rule that fails the workload repeats that line.
     pods_lines: OnceLock<Vec<Evidence>>,
-    /// For each running workload, in the same order, its pods less those whose template (all
-    /// but the name and status) equals an earlier one's: replicas of one template have the same
-    /// problems, so template checks judge each template once.
+    /// For each running workload, in the same order, its pods of distinct templates (all but
+    /// the name and status; see [`distinct`]): replicas of one template have the same problems,
+    /// so template checks judge each template once.
     distinct_templates: OnceLock<Vec<Vec<&'a kube::Pod>>>,
     /// The sources handed out (see [`Context::touched`]).
     touched: Mutex<BTreeSet<&'static str>>,
