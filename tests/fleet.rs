@@ -499,7 +499,7 @@ fn doctor_fleet_checks_resource_graph_and_a_sample_cluster() {
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("\n– Resource Graph, policyresources: Resource Graph's query of policyresources failed: Resource Graph refused the query (403 Forbidden AuthorizationFailed); grant Reader on the subscriptions (or the management group) to audit; the policy assignments and states were read from ARM instead\n"),
+        stdout.contains("\n– Resource Graph's query of policyresources failed: Resource Graph refused the query (403 Forbidden AuthorizationFailed); grant Reader on the subscriptions (or the management group) to audit; the policy assignments and states were read from ARM instead\n"),
         "{stdout}"
     );
     assert!(stdout.contains("  ✗ arm/policyAssignments: forbidden"), "read from ARM, which refuses: {stdout}");

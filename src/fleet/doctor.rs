@@ -102,9 +102,9 @@ fn query_line(query: &super::joined::QueryOutcome) -> String {
             outcome.requests,
             if outcome.requests == 1 { "" } else { "s" }
         ),
+        // The reason names Resource Graph and the table already.
         Err(why) => format!(
-            "– Resource Graph, {}: {}; {} read from ARM instead",
-            query.table,
+            "– {}; {} read from ARM instead",
             super::render::clean(why),
             super::joined::read_instead(query.table)
         ),
