@@ -43,7 +43,7 @@ pub struct Chunks<R> {
     line: usize,
     column: usize,
     /// For each newline in `buf[..end]`, how many spaces after it were taken out.
-    removed: Vec<u32>,
+    removed: Vec<usize>,
     /// Of those, the newlines in `buf[..pos]`, and the spaces they lost.
     newlines_consumed: usize,
     removed_consumed: u64,
@@ -211,7 +211,7 @@ impl<R: Read> Chunks<R> {
         if stripped.carried > 0 {
             match earlier.checked_sub(1).filter(|last| *last >= self.newlines_consumed) {
                 // The newline they follow is still to be parsed.
-                Some(last) => self.removed[last] += stripped.carried as u32,
+                Some(last) => self.removed[last] += stripped.carried,
                 // It was parsed, with everything after it: they come before `buf[0]`.
                 None => {
                     self.base += stripped.carried as u64;
@@ -234,9 +234,9 @@ impl<R: Read> Chunks<R> {
                 let first = self.newlines_consumed;
                 self.newlines_consumed += newlines;
                 let lost = &self.removed[first..self.newlines_consumed];
-                self.removed_consumed += lost.iter().map(|n| u64::from(*n)).sum::<u64>();
+                self.removed_consumed += lost.iter().sum::<usize>() as u64;
                 self.line += newlines;
-                self.column = count - last + lost.last().map_or(0, |n| *n as usize);
+                self.column = count - last + lost.last().copied().unwrap_or(0);
             }
             None => self.column += count,
         }
@@ -261,7 +261,7 @@ impl<R: Read> Chunks<R> {
                 // counts), all of them when the file ends in them.
                 let lost = match (err.column(), err.is_eof()) {
                     (0, false) => 0,
-                    _ => self.removed.get(self.newlines_consumed + line - 2).map_or(0, |n| *n as usize),
+                    _ => self.removed.get(self.newlines_consumed + line - 2).copied().unwrap_or(0),
                 };
                 format!("{message} at line {} column {}", self.line + line - 1, err.column() + lost)
             }

@@ -15,7 +15,7 @@
 /// `continuing`, the region starts inside the spaces after a newline before it: those are taken
 /// out too and returned apart (they belong to that newline). `ends_indented` says whether the
 /// region ended on a newline or its spaces, whose spaces may go on in the next region.
-pub fn strip(buf: &mut [u8], from: usize, continuing: bool, removed: &mut Vec<u32>) -> Stripped {
+pub fn strip(buf: &mut [u8], from: usize, continuing: bool, removed: &mut Vec<usize>) -> Stripped {
     let end = buf.len();
     let mut read = from;
     let mut carried = 0;
@@ -28,7 +28,7 @@ pub fn strip(buf: &mut [u8], from: usize, continuing: bool, removed: &mut Vec<u3
     while read < end {
         let Some(newline) = next_newline(buf, &mut read, &mut write) else { break };
         let indent = spaces(&buf[newline + 1..end]);
-        removed.push(indent as u32);
+        removed.push(indent);
         read = newline + 1 + indent;
         ends_indented = read == end;
     }
@@ -106,7 +106,7 @@ fn spaces(bytes: &[u8]) -> usize {
 mod tests {
     use super::*;
 
-    fn stripped(text: &str, continuing: bool) -> (String, Vec<u32>, Stripped) {
+    fn stripped(text: &str, continuing: bool) -> (String, Vec<usize>, Stripped) {
         let mut buf = text.as_bytes().to_vec();
         let mut removed = Vec::new();
         let result = strip(&mut buf, 0, continuing, &mut removed);
