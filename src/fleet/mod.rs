@@ -191,7 +191,11 @@ impl Sink {
 
     fn finish(mut self, warnings: Vec<String>, output: &OutputArgs) -> Result<Summary> {
         self.summary.warnings = warnings;
-        for warning in &self.summary.warnings {
+        // A table on the terminal shows the warnings itself; printed on stderr too, a person
+        // would read each twice. Any other report (a file, a pipe, JSON, SARIF) gets them there.
+        let table_on_terminal =
+            output.format == FleetFormat::Table && output.output_file.is_none() && std::io::stdout().is_terminal();
+        for warning in self.summary.warnings.iter().filter(|_| !table_on_terminal) {
             eprintln!("warning: {}", render::clean(warning));
         }
         let view = render::View { shard: self.shard, rules: &self.rules, rows: &self.rows, summary: &self.summary };

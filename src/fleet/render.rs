@@ -58,6 +58,9 @@ fn heading(view: &View) -> String {
     )
 }
 
+/// The narrowest terminal whose cluster table shows each cluster's resource group.
+const WIDTH_FOR_GROUP: u16 = 110;
+
 pub fn table(view: &View, width: u16) -> String {
     use comfy_table::{ContentArrangement, Table, presets};
     let mut out = heading(view);
@@ -68,10 +71,21 @@ pub fn table(view: &View, width: u16) -> String {
     summary
         .load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(["Cluster", "Resource group", "Crit", "High", "Med", "Low", "Info", "Unknown", "Worst finding"]);
+        .set_width(width);
+    // Below this width the resource group is left out, so that the worst finding keeps room
+    // for words rather than a few letters a line (the JSON and Markdown reports keep it).
+    let with_group = width >= WIDTH_FOR_GROUP;
+    let mut header =
+        vec!["Cluster", "Resource group", "Crit", "High", "Med", "Low", "Info", "Unknown", "Worst finding"];
+    if !with_group {
+        header.remove(1);
+    }
+    summary.set_header(header);
     for row in by_risk(view.rows) {
-        let mut cells = vec![clean(&row.name), clean(&row.resource_group)];
+        let mut cells = vec![clean(&row.name)];
+        if with_group {
+            cells.push(clean(&row.resource_group));
+        }
         cells.extend(Severity::DESCENDING.iter().map(|s| row.failing.get(*s).to_string()));
         cells.push(row.unknown.at_least(Severity::Info).to_string());
         cells.push(worst(row));
@@ -240,12 +254,48 @@ fn md(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::summary::Worst;
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn outside_text_cannot_break_the_markdown_or_the_terminal() {
         assert_eq!(md("a|b\u{1b}[31m<x>"), "a\\|b\\\\u{1b}\\[31m\\<x\\>");
         assert_eq!(html_escape("<script>\"x\"&'"), "&lt;script&gt;&quot;x&quot;&amp;&#39;");
         assert_eq!(clean("ok\u{1b}[2J\n"), "ok\\u{1b}[2J\\n");
+    }
+
+    /// At 80 columns the resource group gives way, so the worst finding is not cut into
+    /// fragments of a few letters; from 110 on it is shown.
+    #[test]
+    fn a_narrow_terminal_leaves_the_resource_group_out_of_the_cluster_table() {
+        let row = Row {
+            id: "/subscriptions/s/resourceGroups/rg-shop/providers/Microsoft.ContainerService/managedClusters/aks-1"
+                .into(),
+            name: "aks-1".into(),
+            subscription: "s".into(),
+            resource_group: "rg-shop".into(),
+            location: None,
+            not_read: None,
+            failing: Default::default(),
+            unknown: Default::default(),
+            worst: Some(Worst {
+                rule: "local-accounts".into(),
+                severity: Severity::High,
+                status: Status::Fail,
+                message: "local accounts are enabled: the static admin kubeconfig bypasses Entra ID".into(),
+            }),
+            cells: BTreeMap::new(),
+        };
+        let summary = Summary::default();
+        let view = View { shard: None, rules: &[], rows: std::slice::from_ref(&row), summary: &summary };
+        let narrow = table(&view, 80);
+        assert!(!narrow.contains("Resource group") && !narrow.contains("rg-shop"), "{narrow}");
+        // A column of a few letters would cut this word in two.
+        assert!(narrow.contains("kubeconfig"), "{narrow}");
+        let table_lines = narrow.lines().filter(|line| line.starts_with(['┌', '│', '╞', '└']));
+        assert!(table_lines.into_iter().all(|line| line.chars().count() <= 80), "{narrow}");
+        let wide = table(&view, 120);
+        assert!(wide.contains("Resource group") && wide.contains("rg-shop"), "{wide}");
     }
 }
