@@ -68,6 +68,20 @@ impl Objects {
         }
     }
 
+    /// Makes room for the pods `bytes` of kubectl JSON can hold, judged generously: a pod is
+    /// several kilobytes of JSON, so a 100,000-pod file fits without the list of pods (half a
+    /// kilobyte each) being moved to a larger allocation again and again as it grows, which was
+    /// a tenth of the time of reading it. The room is only reserved: memory no pod is written to
+    /// is never touched. A file of smaller pods than judged just grows the list as before.
+    pub(super) fn expect_pods(&mut self, bytes: u64) {
+        const BYTES_PER_POD: u64 = 2048;
+        const MOST_PODS: u64 = 1 << 21;
+        if let Part::Collected(pods) = &mut self.state.pods {
+            // A failed reservation (address space refused) only loses the head start.
+            let _ = pods.try_reserve((bytes / BYTES_PER_POD).min(MOST_PODS) as usize);
+        }
+    }
+
     /// Adds what another reader read from the part of the file that follows what this one read
     /// so far; `false`, adding nothing, when that part held anything this reader must see itself
     /// (an item without a kind, an object of the wrong type).
@@ -226,6 +240,9 @@ fn read_file(path: &Path, objects: &mut Objects, notes: &mut Vec<String>, split:
     let hint = format!("pass the unmodified output of `{}`", kubectl_command());
     (objects.read, objects.skipped, objects.untyped) = (0, BTreeSet::new(), Vec::new());
     objects.file = path.display().to_string();
+    if let Ok(meta) = file.metadata() {
+        objects.expect_pods(meta.len());
+    }
     let document = match Parallel::for_file(path, &file, split) {
         Some(mut parallel) => kubectl_stream::read_with(file, objects, &mut parallel),
         None => kubectl_stream::read(file, objects),

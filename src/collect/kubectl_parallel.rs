@@ -92,6 +92,7 @@ impl Parallel {
 
     fn spawn(&self, start: u64, stops: Vec<u64>, kind: Option<KindName>) -> Option<Worker> {
         let mut file = File::open(&self.path).ok()?;
+        let part_len = stops.first().unwrap_or(&self.len).saturating_sub(start);
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
@@ -100,6 +101,7 @@ impl Parallel {
                 file.seek(SeekFrom::Start(start)).ok()?;
                 let mut chunks = Chunks::starting_at(file, start);
                 let mut objects = Objects::new();
+                objects.expect_pods(part_len);
                 let end = read_segment(&mut chunks, &mut objects, kind, &stops, || stopped.load(Ordering::Relaxed))?;
                 Some((objects, end))
             })
