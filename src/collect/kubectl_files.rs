@@ -330,6 +330,22 @@ fn read_error(path: &Path, err: ReadError, hint: &str) -> anyhow::Error {
 mod tests {
     use super::*;
 
+    /// Room for the pods a file can hold is reserved up front, within bounds: a file claiming
+    /// an absurd size (a sparse file, a device) cannot make the reservation abort the run.
+    #[test]
+    fn pods_are_expected_from_the_file_size() {
+        let capacity = |objects: &Objects| match &objects.state.pods {
+            Part::Collected(pods) => pods.capacity(),
+            _ => 0,
+        };
+        let mut objects = Objects::new();
+        objects.expect_pods(1 << 20);
+        assert!(capacity(&objects) >= 512, "{}", capacity(&objects));
+        let mut huge = Objects::new();
+        huge.expect_pods(u64::MAX);
+        assert!(capacity(&huge) <= (1 << 21) + 8, "{}", capacity(&huge));
+    }
+
     fn read(documents: &[&str]) -> Result<Snapshot> {
         let dir = tempfile::tempdir().unwrap();
         let paths: Vec<PathBuf> = documents

@@ -132,7 +132,10 @@ struct WorkloadDetails<'a> {
 
 impl<'a> WorkloadDetails<'a> {
     fn of(pods: &[&'a kube::Pod]) -> Self {
-        WorkloadDetails { pods_line: Evidence::kubernetes(format!("pods {}", pod_names(pods))), templates: distinct(pods) }
+        WorkloadDetails {
+            pods_line: Evidence::kubernetes(format!("pods {}", pod_names(pods))),
+            templates: distinct(pods),
+        }
     }
 }
 
@@ -150,7 +153,10 @@ fn on_every_core<T: Sync, U: Send>(items: &[T], each: impl Fn(&T) -> U + Sync) -
             .chunks(items.len().div_ceil(threads))
             .map(|part| scope.spawn(move || part.iter().map(each).collect::<Vec<U>>()))
             .collect();
-        parts.into_iter().flat_map(|part| part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
     })
 }
 
@@ -330,6 +336,24 @@ impl<'a> Context<'a> {
 mod tests {
     use super::*;
     use crate::collect::demo;
+
+    /// Many items are cut into one part per core and put back in order; a few stay on this thread.
+    #[test]
+    fn every_core_gives_each_item_in_order() {
+        for count in [0, 1, 1023, 4096, 10_001] {
+            let items: Vec<usize> = (0..count).collect();
+            let doubled = on_every_core(&items, |item| (*item * 2, std::thread::current().id()));
+            assert_eq!(
+                doubled.iter().map(|(value, _)| *value).collect::<Vec<_>>(),
+                (0..count).map(|i| i * 2).collect::<Vec<_>>()
+            );
+            let threads: BTreeSet<_> = doubled.iter().map(|(_, thread)| format!("{thread:?}")).collect();
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            if count > 0 {
+                assert_eq!(threads.len(), cores.min(count / 1024).max(1), "{count} items");
+            }
+        }
+    }
 
     /// One pod per template, the first of its replicas; a template that comes back after four
     /// others is judged again (see [`TEMPLATES_COMPARED`]).
