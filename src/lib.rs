@@ -3,6 +3,7 @@
 //! Data flows one way: `collect` fills a [`snapshot::Snapshot`], [`rules`] judge it,
 //! [`audit`] gathers the findings into a report, [`report`] prints it.
 
+pub mod allocator;
 pub mod audit;
 pub mod baseline;
 pub mod cli;

@@ -25,6 +25,7 @@ pub fn collect(options: &Options) -> Result<Collected> {
 /// Runs `work` on a one-thread runtime: the requests mostly wait on the network, so more worker
 /// threads would only idle.
 pub fn run<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    crate::allocator::give_back_freed_memory_at_once();
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(work)
