@@ -23,6 +23,7 @@ commit=$(git rev-parse --short "$rev^{commit}")
 old=target/bench/rev-$commit
 if [ ! -x "$old/aksguard" ]; then
     rm -rf "$old/src"
+    git worktree prune  # a run stopped half-way leaves its worktree registered
     git worktree add --detach "$old/src" "$commit" >/dev/null
     CARGO_TARGET_DIR="$old/target" cargo build --quiet --release --locked --manifest-path "$old/src/Cargo.toml" --bin aksguard
     cp "$old/target/release/aksguard" "$old/aksguard"
