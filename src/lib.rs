@@ -24,3 +24,4 @@ pub mod scope;
 pub mod snapshot;
 pub mod strict_json;
 pub mod text_file;
+pub mod threads;

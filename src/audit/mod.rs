@@ -41,10 +41,9 @@ pub fn run(snapshot: &Snapshot, rules: &[&Rule], settings: &Settings) -> Report 
 
 /// Every rule's findings, in report order ([`sort`]). The rules share nothing but the read-only
 /// snapshot and the context's lazily built indexes, so they run on every core the machine has
-/// (at most [`MAX_THREADS`]); the result is the same as evaluating them one after the other.
+/// (at most [`crate::threads::MOST`]); the result is the same as evaluating them one after the other.
 fn evaluate(rules: &[&Rule], context: &Context) -> Vec<Finding> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
-    evaluate_on(threads, rules, context)
+    evaluate_on(crate::threads::available(), rules, context)
 }
 
 fn evaluate_on(threads: usize, rules: &[&Rule], context: &Context) -> Vec<Finding> {
@@ -81,8 +80,6 @@ fn sorted_findings(rule: &Rule, context: &Context) -> Vec<Finding> {
     let mut findings = rule.evaluate(context);
     // What lets [`in_report_order`] take each list from the front.
     debug_assert!(findings.iter().all(|f| f.rule == rule.id), "{} reports under another rule's id", rule.id);
-    // Until they are gathered into one list, each rule's findings hold no spare room.
-    findings.shrink_to_fit();
     sort_one_rule(&mut findings);
     findings
 }
@@ -119,9 +116,6 @@ fn in_report_order(by_rule: Vec<Vec<Finding>>) -> Vec<Finding> {
     }
     findings
 }
-
-/// More threads than this gain little: a handful of pod-level rules dominate.
-const MAX_THREADS: usize = 4;
 
 /// Most severe first, then what needs action first.
 fn sort(findings: &mut [Finding]) {

@@ -34,11 +34,10 @@ pub struct Split {
 }
 
 impl Split {
-    /// As many parts as cores, at most 4 (as many threads as the rules use), of at least 16 MiB:
-    /// a smaller file reads in a fraction of a second anyway.
+    /// As many parts as threads ([`crate::threads::available`]), of at least 16 MiB: a smaller
+    /// file reads in a fraction of a second anyway.
     pub fn for_this_machine() -> Split {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Split { parts: cores.min(4), min_part: 16 << 20 }
+        Split { parts: crate::threads::available(), min_part: 16 << 20 }
     }
 }
 

@@ -143,11 +143,10 @@ impl serde_json::ser::Formatter for Pretty {
 /// Findings serialised per batch: enough to keep the threads busy, little enough that the
 /// batches in flight stay a few megabytes.
 const BATCH: usize = 2048;
-const MAX_THREADS: usize = 4;
 
 /// The findings array, as pretty JSON two levels deep.
 fn write_findings<'a>(findings: impl Iterator<Item = &'a Finding>, out: &mut dyn Write) -> io::Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+    let threads = crate::threads::available();
     let mut findings = findings.peekable();
     if findings.peek().is_none() {
         return out.write_all(b"[]");
@@ -260,7 +259,7 @@ mod tests {
             for show in [Show::All, Show::Failed] {
                 assert_eq!(render(&report, show), pretty(&report, show), "{name}");
             }
-            let many = report.findings.iter().cycle().take(BATCH * MAX_THREADS * 2 + 7).cloned().collect();
+            let many = report.findings.iter().cycle().take(BATCH * crate::threads::MOST * 2 + 7).cloned().collect();
             report.findings = many;
             assert_eq!(render(&report, Show::All), pretty(&report, Show::All), "{name}, many");
             report.findings.clear();

@@ -143,7 +143,7 @@ impl<'a> WorkloadDetails<'a> {
 /// threads wait for the workload details (about 60 ms of one core at 100,000 pods) otherwise.
 fn on_every_core<T: Sync, U: Send>(items: &[T], each: impl Fn(&T) -> U + Sync) -> Vec<U> {
     const WORTH_A_THREAD: usize = 1024;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len() / WORTH_A_THREAD);
+    let threads = crate::threads::available().min(items.len() / WORTH_A_THREAD);
     if threads <= 1 {
         return items.iter().map(each).collect();
     }
@@ -348,9 +348,8 @@ mod tests {
                 (0..count).map(|i| i * 2).collect::<Vec<_>>()
             );
             let threads: BTreeSet<_> = doubled.iter().map(|(_, thread)| format!("{thread:?}")).collect();
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             if count > 0 {
-                assert_eq!(threads.len(), cores.min(count / 1024).max(1), "{count} items");
+                assert_eq!(threads.len(), crate::threads::available().min(count / 1024).max(1), "{count} items");
             }
         }
     }
